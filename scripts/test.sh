@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite: installs what is missing, builds with -Werror,
+# runs unit, ground-truth and end-to-end tests, then the unit tests again
+# under ASan+UBSan.  Needs root (namespaces, QEMU under libvirt).
+set -eu
+cd "$(dirname "$0")/.."
+VEXP_SETUP_TEST=1 VEXP_BUILDDIR=build-ci VEXP_MESON_ARGS="-Dwerror=true -De2e=enabled" \
+    ./scripts/setup.sh
+if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -De2e=disabled
+fi
+ninja -C build-asan
+
+status=0
+meson test -C build-ci --print-errorlogs --num-processes 1 || status=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --print-errorlogs --suite unit --num-processes 1 || status=1
+exit $status
