@@ -2,6 +2,7 @@
 /* vexp-traffic: the engine's public interface (tester side, agent, RFC 2544 procedures). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,3 +32,256 @@ int traffic_conn_open_cmd(const char *cmd, traffic_conn **ret_conn);
 int traffic_conn_open_ops(const traffic_transport_ops *ops, void *ctx, traffic_conn **ret_conn);
 /* Accepts NULL. */
 void traffic_conn_free(traffic_conn *conn);
+
+/* ------------------------------------------------------------------ */
+/* Agent hello / version exchange                                      */
+
+/* Version of the line protocol between tester and agent; a mismatch is -EPROTO. */
+#define TRAFFIC_PROTO_VERSION 1
+
+typedef struct traffic_agent_info {
+    int proto;           /* the agent's TRAFFIC_PROTO_VERSION */
+    char version[32];    /* the agent's vexp version */
+    char kernel[65];     /* uname -r of the agent's machine (the guest kernel) */
+    char machine[65];    /* uname -m */
+    int ncpu;            /* online CPUs seen by the agent */
+} traffic_agent_info;
+
+/*
+ * First exchange on a fresh connection (the procedures do it themselves
+ * when it has not been done).  -EPROTO on a version mismatch or a reply
+ * that is not a hello; -ETIMEDOUT when the agent does not answer within
+ * timeout_ms.  ret_info may be NULL; it is copied, nothing to free.
+ */
+int traffic_conn_hello(traffic_conn *conn, int timeout_ms, traffic_agent_info *ret_info);
+/* The hello's answer, or NULL before a successful hello; owned by conn. */
+const traffic_agent_info *traffic_conn_agent(const traffic_conn *conn);
+/* Last error text the agent sent (static or owned by conn, valid until the
+ * next call on conn), or "" when none. */
+const char *traffic_conn_last_error(const traffic_conn *conn);
+
+/* ------------------------------------------------------------------ */
+/* Names and arithmetic                                                */
+
+enum traffic_test {
+    TRAFFIC_TEST_THROUGHPUT = 1u << 0,
+    TRAFFIC_TEST_LATENCY = 1u << 1,
+    TRAFFIC_TEST_LOSS = 1u << 2,
+    TRAFFIC_TEST_B2B = 1u << 3,
+    TRAFFIC_TEST_RTT = 1u << 4,
+    TRAFFIC_TEST_FIXED = 1u << 5,
+};
+#define TRAFFIC_TEST_RFC2544                                                                       \
+    (TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_LOSS | TRAFFIC_TEST_B2B)
+#define TRAFFIC_TEST_MASK 0x3fu
+
+enum traffic_direction {
+    TRAFFIC_DIR_IN = 1u << 0,  /* tester -> DUT */
+    TRAFFIC_DIR_OUT = 1u << 1, /* DUT -> tester */
+};
+#define TRAFFIC_DIR_MASK 0x3u
+
+/* "throughput", "latency", "loss", "b2b", "rtt", "fixed"; "?" otherwise. Static. */
+const char *traffic_test_name(enum traffic_test test);
+/* Returns the enum value (> 0) or -EINVAL. */
+int traffic_test_from_name(const char *name);
+/* "in", "out"; "?" otherwise. Static. */
+const char *traffic_direction_name(enum traffic_direction dir);
+int traffic_direction_from_name(const char *name);
+/* Comma-separated lists ("throughput,latency", "in,out", "both" = in,out) to bitmasks. */
+int traffic_tests_from_list(const char *list, unsigned *ret_mask);
+int traffic_directions_from_list(const char *list, unsigned *ret_mask);
+
+#define TRAFFIC_FRAME_MIN 64u
+#define TRAFFIC_FRAME_MAX 9018u
+/* Ethernet 14 + FCS 4 + IPv4 20 + UDP 8 */
+#define TRAFFIC_FRAME_OVERHEAD 46u
+/* preamble + SFD 8 + inter-frame gap 12 */
+#define TRAFFIC_WIRE_OVERHEAD 20u
+
+/* UDP payload bytes for frame size F (F - 46); 0 when F is out of range. */
+unsigned traffic_frame_payload(unsigned frame_size);
+/* L2 Mb/s = fps * F * 8 / 1e6 */
+double traffic_fps_to_mbps_l2(double fps, unsigned frame_size);
+/* wire Mb/s = fps * (F + 20) * 8 / 1e6 */
+double traffic_fps_to_mbps_wire(double fps, unsigned frame_size);
+double traffic_mbps_l2_to_fps(double mbps, unsigned frame_size);
+/* Maximum frame rate of a link of line_mbps (wire rate): line * 1e6 / ((F + 20) * 8) */
+double traffic_line_rate_fps(double line_mbps, unsigned frame_size);
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                          */
+
+#define TRAFFIC_MAX_FRAME_SIZES 16
+#define TRAFFIC_ADDR_LEN 46
+
+typedef struct traffic_params {
+    unsigned tests;           /* bitmask of enum traffic_test; default TRAFFIC_TEST_THROUGHPUT */
+    unsigned frame_sizes[TRAFFIC_MAX_FRAME_SIZES]; /* bytes, 64..9018 */
+    unsigned n_frame_sizes;   /* default: 64 128 256 512 1024 1280 1518 */
+    unsigned directions;      /* bitmask of enum traffic_direction; default in|out */
+    double trial_s;           /* full trial duration, s; default 60, 0.1..3600 */
+    double search_trial_s;    /* short trials of the throughput search, s; default 1 */
+    unsigned repetitions;     /* times each procedure is repeated; default 1, 1..1000 */
+    unsigned latency_repetitions; /* latency trials per procedure; default 20, 1..1000 */
+    unsigned b2b_repetitions;     /* back-to-back searches per procedure; default 50, 1..1000 */
+    double rate_fps;          /* fixed/latency rate in frames/s; 0 = not set; <= 1e8 */
+    double rate_mbps;         /* same as L2 Mb/s; 0 = not set; <= 4e5 */
+    bool rate_max;            /* --rate-fps max: as fast as the generator can */
+    double line_rate_mbps;    /* 0 = unknown: the maximum rate is measured; <= 4e5 */
+    double resolution_pct;    /* throughput search stops when (hi-lo)/hi <= this; default 1 */
+    double loss_tolerance_pct;/* throughput: loss accepted; default 0, 0..50 */
+    double loss_step_pct;     /* frame-loss curve step; default 10, 1..50 */
+    double b2b_burst_s;       /* longest back-to-back burst tried, s; default 2, 0.01..30 */
+    unsigned probes;          /* rtt probes per sequence; default 100, 1..100000 */
+    unsigned rtt_interval_ms; /* gap between rtt probes; default 10, 1..10000 */
+    unsigned latency_tagged;  /* timestamped frames per latency trial; default 1000, 500..1e6 */
+    double warmup_s;          /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
+    double straggler_s;       /* wait for late frames before reading counters; default 2, 0..60 */
+    bool reflect;             /* forwarding setup: the DUT sends frames back (direction in only) */
+    char dut_addr[TRAFFIC_ADDR_LEN];    /* IPv4, dotted quad; default 198.18.0.2 */
+    char tester_addr[TRAFFIC_ADDR_LEN]; /* IPv4; default 198.18.0.1 */
+    uint16_t dut_port;        /* UDP port the agent binds; default 17000 */
+    uint16_t tester_port;     /* UDP port the tester binds; default 17001 */
+} traffic_params;
+
+void traffic_params_init(traffic_params *p);
+/* 0, or -EINVAL with *ret_msg (may be NULL) a static message naming the field. */
+int traffic_params_validate(const traffic_params *p, const char **ret_msg);
+
+/* ------------------------------------------------------------------ */
+/* Trials, results, observer                                           */
+
+typedef struct traffic_rtt_summary {
+    uint64_t samples;
+    double min_us, mean_us, p50_us, p90_us, p99_us, p999_us, max_us;
+    double jitter_us; /* mean |RTT_i - RTT_i-1| (IPDV, RFC 3393 style) */
+} traffic_rtt_summary;
+
+typedef struct traffic_trial {
+    enum traffic_test test;
+    enum traffic_direction direction;
+    unsigned frame_size;
+    unsigned repetition;   /* procedure repetition, 1-based */
+    unsigned index;        /* trial number inside this procedure repetition, 1-based */
+    const char *phase;     /* static: "calibrate", "search", "confirm", "trial", "burst", "probe" */
+    bool reflect;          /* forwarding setup (DUT reflects), else DUT as end host */
+    double offered_fps;    /* target rate; for max-rate trials the rate achieved */
+    double duration_s;     /* asked */
+    double elapsed_s;      /* generator's actual sending time */
+    uint64_t burst_frames; /* b2b trials: frames asked in the burst; else 0 */
+    uint64_t tx, rx, lost, reordered, duplicated; /* lost = tx - unique rx */
+    double loss_pct;       /* 100 * lost / tx (frames actually sent) */
+    double rx_fps;         /* rx / elapsed_s */
+    double dut_cpu_pct;    /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
+    bool valid;
+    const char *reason;    /* static; NULL when valid ("generator-limited", "overrun", ...) */
+    bool has_rtt;
+    traffic_rtt_summary rtt;
+} traffic_trial;
+
+#define TRAFFIC_MAX_CURVE 101
+
+typedef struct traffic_loss_point {
+    double pct_of_max;
+    double offered_fps;
+    double loss_pct;
+} traffic_loss_point;
+
+typedef struct traffic_result {
+    enum traffic_test test;
+    enum traffic_direction direction;
+    unsigned frame_size;
+    unsigned repetition;   /* 1-based */
+    bool reflect;
+    unsigned trials;       /* trials this figure used */
+    bool valid;
+    const char *reason;    /* static; NULL when valid */
+    /* throughput (also the rate latency ran at, and fixed's offered rate) */
+    double fps, mbps_l2, mbps_wire;
+    /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
+    bool has_rtt;
+    traffic_rtt_summary rtt;
+    /* loss */
+    double max_fps;        /* 100 % of the curve; b2b's burst rate */
+    unsigned n_curve;
+    traffic_loss_point curve[TRAFFIC_MAX_CURVE];
+    /* b2b (RFC 9004): statistics over b2b_repetitions searches */
+    double burst_frames_mean, burst_frames_min, burst_frames_max, burst_frames_stddev;
+    double burst_s;        /* mean burst length in s at max_fps */
+    unsigned b2b_repetitions;
+    double buffer_time_s;           /* implied: burst_frames_mean / max_fps */
+    double corrected_buffer_time_s; /* implied * (1 - throughput / max_fps) */
+    /* fixed */
+    double offered_fps, rx_fps, loss_pct;
+    uint64_t tx, rx, lost, reordered, duplicated;
+} traffic_result;
+
+/*
+ * All callbacks may be NULL.  Pointers passed to them are valid during the
+ * call only; copy what you keep.
+ */
+typedef struct traffic_observer {
+    void *userdata;
+    /* before the trial's traffic starts (test, dir, frame size, offered rate, repetition filled) */
+    void (*trial_begin)(void *ud, const traffic_trial *planned);
+    /* every trial, with all counters, valid flag + reason, dut_cpu_pct, latency summary if any */
+    void (*trial_end)(void *ud, const traffic_trial *trial);
+    /* every figure, once per procedure repetition (res->repetition) */
+    void (*result)(void *ud, const traffic_result *res);
+    /* polled often (at least every 100 ms during a trial); non-zero = stop, -ECANCELED */
+    int (*cancelled)(void *ud);
+} traffic_observer;
+
+/* ------------------------------------------------------------------ */
+/* Procedures (RFC 2544 §26).  All validate params, do the hello when   */
+/* needed, report through obs and return 0, -ECANCELED, -EINVAL or the  */
+/* transport's -errno.  ret_res may be NULL; it is a plain copy.         */
+
+/*
+ * Every selected test for every frame size x direction, repeated
+ * p->repetitions times; throughput before latency, loss and b2b (they use
+ * its rate).  A failing trial stops the suite with its error.
+ */
+int traffic_run_suite(traffic_conn *conn, const traffic_params *p, const traffic_observer *obs);
+
+/* Highest rate with loss <= tolerance (loss-informed search, short trials then full). */
+int traffic_throughput(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                       unsigned frame_size, unsigned repetition, const traffic_observer *obs,
+                       traffic_result *ret_res);
+/* RTT of tagged frames at rate_fps (the throughput), latency_repetitions trials. */
+int traffic_latency(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                    unsigned frame_size, double rate_fps, unsigned repetition,
+                    const traffic_observer *obs, traffic_result *ret_res);
+/* Loss curve from max_fps (0 = line rate or measured maximum) down in loss_step_pct steps. */
+int traffic_loss(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                 unsigned frame_size, double max_fps, unsigned repetition,
+                 const traffic_observer *obs, traffic_result *ret_res);
+/* Longest loss-free burst at max_fps (0 = line rate or measured); throughput_fps tells
+ * whether the test applies (res->valid false, reason "not-applicable" when it does not). */
+int traffic_b2b(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                unsigned frame_size, double throughput_fps, double max_fps, unsigned repetition,
+                const traffic_observer *obs, traffic_result *ret_res);
+/* Idle round trips, p->probes of them (one sequence). */
+int traffic_rtt(traffic_conn *conn, const traffic_params *p, unsigned frame_size,
+                unsigned repetition, const traffic_observer *obs, traffic_result *ret_res);
+/* One trial at p->rate_fps / rate_mbps / rate_max. */
+int traffic_fixed(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                  unsigned frame_size, unsigned repetition, const traffic_observer *obs,
+                  traffic_result *ret_res);
+/* A short trial at the generator's maximum; *ret_max_fps = the rate sent. */
+int traffic_calibrate(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
+                      unsigned frame_size, enum traffic_test test, unsigned repetition,
+                      const traffic_observer *obs, double *ret_max_fps);
+
+/* ------------------------------------------------------------------ */
+/* Output helpers (the CLI's --json; handy for storing raw records)     */
+
+/* One JSON object, no newline; returns the length snprintf would, or -EINVAL. */
+int traffic_trial_to_json(const traffic_trial *t, char *buf, size_t len);
+int traffic_result_to_json(const traffic_result *r, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Agent (DUT side): serve the control protocol on in_fd/out_fd until    */
+/* EOF or "quit".  Returns 0 or -errno.                                  */
+int traffic_agent_main(int in_fd, int out_fd);

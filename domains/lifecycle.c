@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/* domains: the libvirt connection (with its event loop thread) and a guest's lifecycle. */
+#include "vexp-config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "domains-priv.h"
+
+#define WAIT_TIMEOUT_MAX_S 3600
+#define CONSOLE_TAIL_LINES 20
+#define CONSOLE_TAIL_BYTES 8192
+
+static const char qemu_conf[] =
+    "# Written by vexp for the embedded QEMU driver (no libvirtd, no virtlogd).\n"
+    "user = \"root\"\n"
+    "group = \"root\"\n"
+    "dynamic_ownership = 0\n"
+    "security_driver = \"none\"\n"
+    "stdio_handler = \"file\"\n";
+
+struct domains_conn {
+    virConnectPtr conn;
+    char *uri;
+    char *root; /* embedded driver root, or NULL */
+    int lock_fd;
+    gboolean event_ref;
+};
+
+struct domains_guest {
+    virDomainPtr dom;
+    char *name;
+};
+
+/* ---- libvirt's event loop: one thread per process, shared by connections -- */
+
+static GMutex event_lock;
+static guint event_users;
+static GThread *event_thread;
+static gint event_quit;
+
+static gpointer event_loop(gpointer data)
+{
+    while (!g_atomic_int_get(&event_quit)) {
+        if (virEventRunDefaultImpl() < 0)
+            virResetLastError();
+    }
+    return NULL;
+}
+
+static void event_wakeup(int timer, void *opaque)
+{
+    /* only here to make virEventRunDefaultImpl() return */
+}
+
+static gboolean event_loop_ref(GError **error)
+{
+    static gsize registered;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&event_lock);
+    g_autoptr(GError) local = NULL;
+
+    if (g_once_init_enter(&registered)) {
+        /* must precede the first virConnectOpen */
+        virEventRegisterDefaultImpl();
+        g_once_init_leave(&registered, 1);
+    }
+    if (event_users++ > 0)
+        return TRUE;
+    g_atomic_int_set(&event_quit, 0);
+    event_thread = g_thread_try_new("vexp-virt-events", event_loop, NULL, &local);
+    if (event_thread == NULL) {
+        event_users--;
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to start libvirt's event loop thread: %s", local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void event_loop_unref(void)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&event_lock);
+    int timer;
+
+    if (event_users == 0 || --event_users > 0)
+        return;
+    g_atomic_int_set(&event_quit, 1);
+    timer = virEventAddTimeout(0, event_wakeup, NULL, NULL);
+    g_thread_join(g_steal_pointer(&event_thread));
+    if (timer >= 0)
+        virEventRemoveTimeout(timer);
+    virResetLastError();
+}
+
+/* ---- connection --------------------------------------------------------- */
+
+static char *default_state_dir(const char *state_dir)
+{
+    const char *env = g_getenv("VEXP_STATE_DIR");
+
+    if (state_dir != NULL)
+        return g_strdup(state_dir);
+    if (env != NULL && *env != '\0')
+        return g_strdup(env);
+    return g_build_filename(g_get_user_state_dir(), "vexp", NULL);
+}
+
+/* For embed URIs: the root directory and the full URI; NULL root for others. */
+static gboolean embed_root(const char *uri, const char *state_dir, char **ret_root,
+                           char **ret_uri, GError **error)
+{
+    const char *q;
+    g_autofree char *root = NULL;
+
+    if (!g_str_has_prefix(uri, "qemu:///embed")) {
+        *ret_root = NULL;
+        *ret_uri = g_strdup(uri);
+        return TRUE;
+    }
+    q = strstr(uri, "root=");
+    if (q != NULL) {
+        g_autofree char *raw = g_strndup(q + 5, strcspn(q + 5, "&"));
+
+        root = g_uri_unescape_string(raw, NULL);
+        if (root == NULL || !g_path_is_absolute(root)) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                        "libvirt URI '%s': the embed root must be an absolute path", uri);
+            return FALSE;
+        }
+        *ret_uri = g_strdup(uri);
+    } else {
+        g_autofree char *dir = default_state_dir(state_dir);
+        g_autofree char *esc = NULL;
+
+        root = g_build_filename(dir, "libvirt", NULL);
+        esc = g_uri_escape_string(root, "/", FALSE);
+        *ret_uri = g_strdup_printf("qemu:///embed?root=%s", esc);
+    }
+    *ret_root = g_steal_pointer(&root);
+    return TRUE;
+}
+
+/* Prepare root/etc/qemu.conf and take root/vexp.lock; returns the lock fd or -1. */
+static int embed_prepare(const char *root, GError **error)
+{
+    g_autofree char *etc = g_build_filename(root, "etc", NULL);
+    g_autofree char *conf = g_build_filename(etc, "qemu.conf", NULL);
+    g_autofree char *lock = g_build_filename(root, "vexp.lock", NULL);
+    g_autoptr(GError) local = NULL;
+    char pid[32];
+    int fd;
+
+    if (getpwnam("libvirt-qemu") == NULL) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "user 'libvirt-qemu' does not exist: libvirt's QEMU driver looks it up "
+                    "before reading '%s' (run scripts/setup.sh as root)",
+                    conf);
+        return -1;
+    }
+    if (g_mkdir_with_parents(etc, 0700) < 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to create '%s': %s", etc,
+                    g_strerror(errno));
+        return -1;
+    }
+    if (!g_file_test(conf, G_FILE_TEST_EXISTS) &&
+        !g_file_set_contents(conf, qemu_conf, -1, &local)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to write '%s': %s", conf,
+                    local->message);
+        return -1;
+    }
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to open '%s': %s", lock,
+                    g_strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+        pid[n > 0 ? n : 0] = '\0';
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_BUSY,
+                        "libvirt root '%s' is in use by another process (pid %s); "
+                        "one run per root at a time",
+                        root, *g_strstrip(pid) ? pid : "unknown");
+        } else {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to lock '%s': %s",
+                        lock, g_strerror(e));
+        }
+        return -1;
+    }
+    snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+        /* the pid is only informative */
+    }
+    return fd;
+}
+
+domains_conn *domains_connect(const char *uri, const char *state_dir, GError **error)
+{
+    g_autofree char *root = NULL;
+    g_autofree char *full = NULL;
+    domains_conn *c;
+
+    domains_virt_init();
+    if (uri == NULL || *uri == '\0') {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "no libvirt URI given");
+        return NULL;
+    }
+    if (!embed_root(uri, state_dir, &root, &full, error))
+        return NULL;
+
+    c = g_new0(domains_conn, 1);
+    c->lock_fd = -1;
+    c->uri = g_steal_pointer(&full);
+    c->root = g_steal_pointer(&root);
+    if (c->root != NULL && (c->lock_fd = embed_prepare(c->root, error)) < 0)
+        goto fail;
+    if (!event_loop_ref(error))
+        goto fail;
+    c->event_ref = TRUE;
+    c->conn = virConnectOpenAuth(c->uri, virConnectAuthPtrDefault, 0);
+    if (c->conn == NULL) {
+        g_autofree char *why = domains_virt_last_error();
+
+        if (strstr(why, "driver.pid") != NULL)
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_BUSY,
+                        "libvirt root '%s' is in use by another process: %s",
+                        c->root ? c->root : c->uri, why);
+        else
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                        "failed to open libvirt connection '%s': %s", c->uri, why);
+        goto fail;
+    }
+    return c;
+
+fail:
+    domains_conn_free(c);
+    return NULL;
+}
+
+void domains_conn_free(domains_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->conn != NULL) {
+        virConnectClose(c->conn);
+        virResetLastError();
+    }
+    if (c->event_ref)
+        event_loop_unref();
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    g_free(c->uri);
+    g_free(c->root);
+    g_free(c);
+}
+
+const char *domains_conn_uri(domains_conn *c)
+{
+    return c->uri;
+}
+
+static char *version_string(unsigned long v)
+{
+    return g_strdup_printf("%lu.%lu.%lu", v / 1000000, (v / 1000) % 1000, v % 1000);
+}
+
+gboolean domains_conn_versions(domains_conn *c, char **ret_libvirt, char **ret_qemu,
+                               char **ret_host, GError **error)
+{
+    unsigned long lib = 0, hv = 0;
+    char *host;
+    g_autofree char *hostname = NULL;
+
+    if (virConnectGetLibVersion(c->conn, &lib) < 0 || virConnectGetVersion(c->conn, &hv) < 0) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to read versions from '%s': %s", c->uri, why);
+        return FALSE;
+    }
+    host = virConnectGetHostname(c->conn);
+    if (host == NULL) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to read the host name from '%s': %s", c->uri, why);
+        return FALSE;
+    }
+    hostname = g_strdup(host);
+    free(host);
+    if (ret_libvirt != NULL)
+        *ret_libvirt = version_string(lib);
+    if (ret_qemu != NULL)
+        *ret_qemu = version_string(hv);
+    if (ret_host != NULL)
+        *ret_host = g_steal_pointer(&hostname);
+    return TRUE;
+}
+
+/* ---- guests ------------------------------------------------------------- */
+
+/* The <name> of a domain XML, for messages before libvirt knows the domain. */
+static char *xml_domain_name(const char *xml)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                              XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+    for (xmlNodePtr c = root ? root->children : NULL; c != NULL; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)"name")) {
+            xmlChar *t = xmlNodeGetContent(c);
+            char *name = g_strdup((const char *)t);
+
+            xmlFree(t);
+            return name;
+        }
+    }
+    return g_strdup("(unnamed)");
+}
+
+static void undefine(virDomainPtr dom)
+{
+    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                        VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                        VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
+        virResetLastError();
+        if (virDomainUndefine(dom) < 0)
+            virResetLastError();
+    }
+}
+
+domains_guest *domains_guest_start(domains_conn *c, const char *xml, GError **error)
+{
+    g_autofree char *name = xml_domain_name(xml);
+    g_autoptr(virDomain) old = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    domains_guest *g;
+
+    /* a domain of this name left defined by a run that died: replace it when inactive */
+    old = virDomainLookupByName(c->conn, name);
+    virResetLastError();
+    if (old != NULL) {
+        if (virDomainIsActive(old) == 1) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                        "failed to define domain '%s': a running domain of that name exists "
+                        "on '%s'",
+                        name, c->uri);
+            return NULL;
+        }
+        undefine(old);
+    }
+    dom = virDomainDefineXML(c->conn, xml);
+    if (dom == NULL) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to define domain '%s': %s",
+                    name, why);
+        return NULL;
+    }
+    if (virDomainCreate(dom) < 0) {
+        g_autofree char *why = domains_virt_last_error();
+
+        undefine(dom);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to start domain '%s': %s",
+                    name, why);
+        return NULL;
+    }
+    g = g_new0(domains_guest, 1);
+    g->dom = g_steal_pointer(&dom);
+    g->name = g_steal_pointer(&name);
+    return g;
+}
+
+const char *domains_guest_name(domains_guest *g)
+{
+    return g->name;
+}
+
+gboolean domains_guest_is_running(domains_guest *g)
+{
+    int state = 0, reason = 0;
+
+    if (virDomainGetState(g->dom, &state, &reason, 0) < 0) {
+        virResetLastError();
+        return FALSE;
+    }
+    return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
+}
+
+void domains_guest_destroy(domains_guest *g)
+{
+    if (g == NULL)
+        return;
+    if (virDomainIsActive(g->dom) == 1 && virDomainDestroy(g->dom) < 0)
+        virResetLastError();
+    undefine(g->dom);
+    virDomainFree(g->dom);
+    virResetLastError();
+    g_free(g->name);
+    g_free(g);
+}
+
+/* The last lines of a console log, control characters replaced; g_free(). */
+static char *console_tail(const char *path)
+{
+    g_autofree char *buf = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_auto(GStrv) lines = NULL;
+    FILE *f;
+    size_t n;
+    guint count, first;
+
+    if (path == NULL)
+        return g_strdup("(no console log)");
+    f = fopen(path, "re");
+    if (f == NULL)
+        return g_strdup_printf("(console log '%s' unreadable: %s)", path, g_strerror(errno));
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+
+        if (size > CONSOLE_TAIL_BYTES && fseek(f, size - CONSOLE_TAIL_BYTES, SEEK_SET) != 0)
+            rewind(f);
+        else if (size <= CONSOLE_TAIL_BYTES)
+            rewind(f);
+    }
+    buf = g_malloc(CONSOLE_TAIL_BYTES + 1);
+    n = fread(buf, 1, CONSOLE_TAIL_BYTES, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+
+        if (ch == '\r' || ch == '\0' || (ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+            buf[i] = ' ';
+    }
+    lines = g_strsplit(g_strchomp(buf), "\n", -1);
+    count = g_strv_length(lines);
+    if (count == 0 || (count == 1 && *lines[0] == '\0'))
+        return g_strdup_printf("(console log '%s' is empty)", path);
+    first = count > CONSOLE_TAIL_LINES ? count - CONSOLE_TAIL_LINES : 0;
+    g_string_append_printf(out, "console log '%s' ends with:", path);
+    for (guint i = first; i < count; i++)
+        g_string_append_printf(out, "\n  %s", g_strchomp(lines[i]));
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* One connection attempt: TRUE when the peer sends "SSH-" within timeout_ms. */
+static gboolean try_banner(const struct sockaddr *sa, socklen_t salen, int timeout_ms,
+                           char **ret_why)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    struct pollfd pfd;
+    char banner[8];
+    size_t got = 0;
+    int fd, err = 0;
+    socklen_t errlen = sizeof(err);
+    gboolean ok = FALSE;
+
+    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *ret_why = g_strdup_printf("socket: %s", g_strerror(errno));
+        return FALSE;
+    }
+    if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS) {
+        *ret_why = g_strdup(g_strerror(errno));
+        goto out;
+    }
+    pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+    if (poll(&pfd, 1, timeout_ms) <= 0) {
+        *ret_why = g_strdup("connect timed out");
+        goto out;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0 || err != 0) {
+        *ret_why = g_strdup(g_strerror(err ? err : errno));
+        goto out;
+    }
+    while (got < 4) {
+        gint64 left = (end - g_get_monotonic_time()) / 1000;
+        ssize_t r;
+
+        pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            *ret_why = g_strdup("connected, but no SSH banner");
+            goto out;
+        }
+        r = read(fd, banner + got, 4 - got);
+        if (r <= 0) {
+            if (r < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            *ret_why = g_strdup(r == 0 ? "connection closed before the SSH banner"
+                                       : g_strerror(errno));
+            goto out;
+        }
+        got += (size_t)r;
+    }
+    ok = memcmp(banner, "SSH-", 4) == 0;
+    if (!ok)
+        *ret_why = g_strdup("the peer sent something other than an SSH banner");
+out:
+    close(fd);
+    return ok;
+}
+
+gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned port,
+                                unsigned timeout_s, const char *console_log, GError **error)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t salen;
+    gint64 deadline;
+    g_autofree char *why = NULL;
+
+    if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        salen = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        salen = sizeof(*sin6);
+    } else {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "guest address '%s' is not a numeric IPv4 or IPv6 address", addr);
+        return FALSE;
+    }
+    if (port == 0 || port > 65535) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "SSH port '%u' out of range",
+                    port);
+        return FALSE;
+    }
+    timeout_s = MIN(timeout_s, WAIT_TIMEOUT_MAX_S);
+    deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+
+    for (;;) {
+        gint64 left;
+
+        if (domains_cancelled()) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_CANCELLED,
+                        "cancelled while waiting for SSH on domain '%s'", g->name);
+            return FALSE;
+        }
+        if (!domains_guest_is_running(g)) {
+            g_autofree char *tail = console_tail(console_log);
+
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
+                        "domain '%s' stopped before SSH answered on %s:%u; %s", g->name, addr,
+                        port, tail);
+            return FALSE;
+        }
+        left = (deadline - g_get_monotonic_time()) / 1000;
+        g_clear_pointer(&why, g_free);
+        if (try_banner((struct sockaddr *)&ss, salen, (int)CLAMP(left, 1, 2000), &why))
+            return TRUE;
+        if (g_get_monotonic_time() >= deadline) {
+            g_autofree char *tail = console_tail(console_log);
+
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_TIMEOUT,
+                        "domain '%s' did not answer SSH on %s:%u within %u s (last attempt: "
+                        "%s); %s",
+                        g->name, addr, port, timeout_s, why, tail);
+            return FALSE;
+        }
+        for (int i = 0; i < 5 && !domains_cancelled(); i++)
+            g_usleep(50 * 1000);
+    }
+}
+
+gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec,
+                                     GError **error)
+{
+    virConnectPtr conn = virDomainGetConnect(g->dom);
+    g_auto(GStrv) sets = NULL;
+    g_autofree unsigned char *maps = NULL;
+    gboolean emu = spec->emulator_pin != NULL && strcmp(spec->emulator_pin, "none") != 0;
+    unsigned char want[DOMAINS_CPUMAP_LEN];
+    int ncpus, maplen, nvcpus, n;
+
+    if (!domains_vcpu_pin_split(spec->vcpu_pin, spec->vcpus, &sets, error))
+        return FALSE;
+    if (sets == NULL && !emu)
+        return TRUE;
+    ncpus = virNodeGetCPUMap(conn, NULL, NULL, 0);
+    nvcpus = virDomainGetMaxVcpus(g->dom);
+    if (ncpus <= 0 || nvcpus <= 0) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to read the CPU counts of domain '%s': %s", g->name, why);
+        return FALSE;
+    }
+    ncpus = MIN(ncpus, DOMAINS_CPU_MAX);
+    maplen = VIR_CPU_MAPLEN(ncpus);
+    maps = g_malloc0((gsize)maplen * (gsize)nvcpus);
+
+    if (sets != NULL) {
+        if (g_strv_length(sets) != (guint)nvcpus) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
+                        "domain '%s' has %d vCPUs, pinning asked for %u", g->name, nvcpus,
+                        g_strv_length(sets));
+            return FALSE;
+        }
+        n = virDomainGetVcpuPinInfo(g->dom, nvcpus, maps, maplen, 0);
+        if (n < 0) {
+            g_autofree char *why = domains_virt_last_error();
+
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                        "failed to read the vCPU pinning of domain '%s': %s", g->name, why);
+            return FALSE;
+        }
+        for (int v = 0; v < n; v++) {
+            unsigned char *got = VIR_GET_CPUMAP(maps, maplen, v);
+
+            domains_cpuset_parse(sets[v], "vcpu_pin", want, NULL);
+            if (memcmp(got, want, (size_t)maplen) != 0) {
+                g_autofree char *have = domains_cpuset_format(got, (size_t)maplen);
+
+                g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
+                            "vCPU %d of domain '%s' runs on host CPUs '%s', asked '%s'", v,
+                            g->name, have, sets[v]);
+                return FALSE;
+            }
+        }
+    }
+    if (emu) {
+        memset(maps, 0, (size_t)maplen);
+        if (virDomainGetEmulatorPinInfo(g->dom, maps, maplen, 0) < 0) {
+            g_autofree char *why = domains_virt_last_error();
+
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                        "failed to read the emulator pinning of domain '%s': %s", g->name, why);
+            return FALSE;
+        }
+        domains_cpuset_parse(spec->emulator_pin, "emulator_pin", want, NULL);
+        if (memcmp(maps, want, (size_t)maplen) != 0) {
+            g_autofree char *have = domains_cpuset_format(maps, (size_t)maplen);
+
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
+                        "the emulator threads of domain '%s' run on host CPUs '%s', asked '%s'",
+                        g->name, have, spec->emulator_pin);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean domains_guest_cpu_time(domains_guest *g, guint64 *ret_ns, GError **error)
+{
+    virTypedParameter params[8];
+    virDomainInfo info;
+    int n;
+
+    /* total of the whole QEMU process (cgroup), when the driver offers it */
+    n = virDomainGetCPUStats(g->dom, params, G_N_ELEMENTS(params), -1, 1, 0);
+    if (n > 0) {
+        for (int i = 0; i < n; i++) {
+            if (strcmp(params[i].field, VIR_DOMAIN_CPU_STATS_CPUTIME) == 0 &&
+                params[i].type == VIR_TYPED_PARAM_ULLONG) {
+                *ret_ns = params[i].value.ul;
+                virTypedParamsClear(params, n);
+                return TRUE;
+            }
+        }
+        virTypedParamsClear(params, n);
+    }
+    virResetLastError();
+    /* else the process's utime + stime (no cgroups, e.g. the embedded driver) */
+    if (virDomainGetInfo(g->dom, &info) < 0) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to read the CPU time of domain '%s': %s", g->name, why);
+        return FALSE;
+    }
+    *ret_ns = info.cpuTime;
+    return TRUE;
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* domains: the per-run network namespace (bridge, tester address, taps) made with iproute2. */
+#include "vexp-config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "domains-priv.h"
+
+#define NETNS_DIR "/run/netns"
+#define PID_DIR "/run/vexp"
+#define NET_PREFIX "vexp-"
+#define TAG_MAX 20
+#define BRIDGE "br0"
+#define TESTER_ADDR "198.18.0.1"
+#define PEER_ADDR "198.18.0.2"
+#define PREFIX_LEN 15
+#define GUEST_BASE 0xc612000au /* 198.18.0.10 */
+#define GUEST_INDEX_MAX 100000
+#define PEER_BR_END "vxh0"
+#define PEER_NS_END "vxh1"
+
+struct domains_net {
+    char *name;
+    char *peer; /* "<name>-h" once created */
+};
+
+static char *pid_file(const char *ns)
+{
+    return g_strdup_printf(PID_DIR "/%s.pid", ns);
+}
+
+static gboolean write_pid_file(const char *ns, GError **error)
+{
+    g_autofree char *path = pid_file(ns);
+    g_autofree char *pid = g_strdup_printf("%ld\n", (long)getpid());
+    g_autoptr(GError) local = NULL;
+
+    if (g_mkdir_with_parents(PID_DIR, 0755) < 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to create '%s': %s",
+                    PID_DIR, g_strerror(errno));
+        return FALSE;
+    }
+    if (!g_file_set_contents(path, pid, -1, &local)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to write '%s': %s", path,
+                    local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean ns_exists(const char *ns)
+{
+    g_autofree char *path = g_build_filename(NETNS_DIR, ns, NULL);
+
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+/* Run "ip" with the given arguments (NULL-terminated). */
+static gboolean ip(GError **error, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    va_list ap;
+    const char *a;
+
+    g_ptr_array_add(argv, (gpointer) "ip");
+    va_start(ap, error);
+    while ((a = va_arg(ap, const char *)) != NULL)
+        g_ptr_array_add(argv, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    return domains_run((const char *const *)argv->pdata, NULL, error);
+}
+
+/* SIGKILL what still runs in the namespace (QEMU, agents), except this process. */
+static void kill_inside(const char *ns)
+{
+    const char *argv[] = {"ip", "netns", "pids", ns, NULL};
+    g_autofree char *out = NULL;
+    g_auto(GStrv) pids = NULL;
+
+    if (!domains_run(argv, &out, NULL))
+        return;
+    pids = g_strsplit(out, "\n", -1);
+    for (guint i = 0; pids[i] != NULL; i++) {
+        guint64 pid;
+
+        if (g_ascii_string_to_unsigned(g_strstrip(pids[i]), 10, 2, G_MAXINT32, &pid, NULL) &&
+            (pid_t)pid != getpid())
+            kill((pid_t)pid, SIGKILL);
+    }
+}
+
+static void remove_ns(const char *ns)
+{
+    g_autofree char *pf = pid_file(ns);
+
+    if (ns_exists(ns)) {
+        kill_inside(ns);
+        ip(NULL, "netns", "delete", ns, NULL);
+    }
+    unlink(pf);
+}
+
+domains_net *domains_net_create(const char *tag, GError **error)
+{
+    g_autoptr(domains_net) net = NULL;
+    g_autofree char *addr = g_strdup_printf(TESTER_ADDR "/%d", PREFIX_LEN);
+    const char *ns;
+
+    if (tag == NULL || *tag == '\0' || strlen(tag) > TAG_MAX ||
+        strspn(tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+            strlen(tag)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "namespace tag '%s' must be 1 to %d characters of [A-Za-z0-9_-]",
+                    tag ? tag : "", TAG_MAX);
+        return NULL;
+    }
+    net = g_new0(domains_net, 1);
+    net->name = g_strconcat(NET_PREFIX, tag, NULL);
+    ns = net->name;
+    if (ns_exists(ns)) {
+        g_autofree char *name = g_steal_pointer(&net->name);
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "network namespace '%s' already exists (another run, or a leftover "
+                    "that a sweep removes)",
+                    name);
+        return NULL;
+    }
+    /* the pid file first: a sweep never sees our namespace without an owner */
+    if (!write_pid_file(ns, error))
+        return NULL;
+    if (!ip(error, "netns", "add", ns, NULL)) {
+        g_autofree char *pf = pid_file(ns);
+
+        unlink(pf);
+        g_clear_pointer(&net->name, g_free);
+        return NULL;
+    }
+    if (!ip(error, "-n", ns, "link", "set", "lo", "up", NULL) ||
+        !ip(error, "-n", ns, "link", "add", BRIDGE, "type", "bridge", "stp_state", "0",
+            "forward_delay", "0", NULL) ||
+        !ip(error, "-n", ns, "addr", "add", addr, "dev", BRIDGE, NULL) ||
+        !ip(error, "-n", ns, "link", "set", BRIDGE, "up", NULL))
+        return NULL; /* net's cleanup removes the namespace */
+    return g_steal_pointer(&net);
+}
+
+gboolean domains_net_enter(domains_net *net, GError **error)
+{
+    g_autofree char *path = g_build_filename(NETNS_DIR, net->name, NULL);
+    g_autoptr(GDir) tasks = g_dir_open("/proc/self/task", 0, NULL);
+    guint threads = 0;
+    int fd;
+
+    while (tasks != NULL && g_dir_read_name(tasks) != NULL)
+        threads++;
+    if (threads > 1) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "cannot enter network namespace '%s': the process already runs %u threads "
+                    "(enter before starting any)",
+                    net->name, threads);
+        return FALSE;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to open '%s': %s", path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    if (setns(fd, CLONE_NEWNET) < 0) {
+        int e = errno;
+
+        close(fd);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to enter network namespace '%s': %s", net->name, g_strerror(e));
+        return FALSE;
+    }
+    close(fd);
+    return TRUE;
+}
+
+const char *domains_net_name(domains_net *net)
+{
+    return net->name;
+}
+
+const char *domains_net_bridge(domains_net *net)
+{
+    return BRIDGE;
+}
+
+const char *domains_net_tester_addr(domains_net *net)
+{
+    return TESTER_ADDR;
+}
+
+unsigned domains_net_prefix(domains_net *net)
+{
+    return PREFIX_LEN;
+}
+
+char *domains_net_guest_addr(domains_net *net, unsigned index)
+{
+    struct in_addr a;
+    char buf[INET_ADDRSTRLEN];
+
+    if (index >= GUEST_INDEX_MAX)
+        return NULL;
+    a.s_addr = htonl(GUEST_BASE + index);
+    return g_strdup(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+char *domains_net_tap_name(domains_net *net, unsigned index)
+{
+    /* taps live inside the run's namespace: short names are unique there */
+    return g_strdup_printf("vx%u", index);
+}
+
+gboolean domains_net_add_host_peer(domains_net *net, char **ret_netns, char **ret_addr,
+                                   GError **error)
+{
+    g_autofree char *peer = g_strconcat(net->name, "-h", NULL);
+    g_autofree char *addr = g_strdup_printf(PEER_ADDR "/%d", PREFIX_LEN);
+
+    if (net->peer == NULL) {
+        if (!write_pid_file(peer, error))
+            return FALSE;
+        if (!ip(error, "netns", "add", peer, NULL)) {
+            g_autofree char *pf = pid_file(peer);
+
+            unlink(pf);
+            return FALSE;
+        }
+        net->peer = g_strdup(peer);
+        if (!ip(error, "-n", peer, "link", "set", "lo", "up", NULL) ||
+            !ip(error, "-n", net->name, "link", "add", PEER_BR_END, "type", "veth", "peer",
+                "name", PEER_NS_END, "netns", peer, NULL) ||
+            !ip(error, "-n", net->name, "link", "set", PEER_BR_END, "master", BRIDGE, "up",
+                NULL) ||
+            !ip(error, "-n", peer, "addr", "add", addr, "dev", PEER_NS_END, NULL) ||
+            !ip(error, "-n", peer, "link", "set", PEER_NS_END, "up", NULL)) {
+            remove_ns(net->peer);
+            g_clear_pointer(&net->peer, g_free);
+            return FALSE;
+        }
+    }
+    if (ret_netns != NULL)
+        *ret_netns = g_strdup(net->peer);
+    if (ret_addr != NULL)
+        *ret_addr = g_strdup(PEER_ADDR);
+    return TRUE;
+}
+
+gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps,
+                           GError **error)
+{
+    g_autofree char *rate = NULL;
+    g_autofree char *burst = NULL;
+
+    if (dev == NULL || *dev == '\0' || strlen(dev) > 15) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "device name '%s' is invalid",
+                    dev ? dev : "");
+        return FALSE;
+    }
+    if (rate_bps == 0) {
+        const char *argv[] = {"tc", "-n", net->name, "qdisc", "del", "dev", dev, "root", NULL};
+
+        domains_run(argv, NULL, NULL); /* no shaping to remove is fine */
+        return TRUE;
+    }
+    rate = g_strdup_printf("%" G_GUINT64_FORMAT "bit", rate_bps);
+    /* 10 ms worth of bytes, at least 16 KiB so that full frames pass */
+    burst = g_strdup_printf("%" G_GUINT64_FORMAT, MAX(rate_bps / 8 / 100, (guint64)16384));
+    {
+        const char *argv[] = {"tc",    "-n",  net->name, "qdisc", "replace", "dev",
+                              dev,     "root", "tbf",    "rate",  rate,      "burst",
+                              burst,   "latency", "50ms", NULL};
+
+        return domains_run(argv, NULL, error);
+    }
+}
+
+void domains_net_destroy(domains_net *net)
+{
+    if (net == NULL)
+        return;
+    if (net->peer != NULL)
+        remove_ns(net->peer);
+    if (net->name != NULL)
+        remove_ns(net->name);
+    g_free(net->peer);
+    g_free(net->name);
+    g_free(net);
+}
+
+static gboolean owner_alive(const char *ns)
+{
+    g_autofree char *pf = pid_file(ns);
+    g_autofree char *text = NULL;
+    guint64 pid;
+
+    if (!g_file_get_contents(pf, &text, NULL, NULL))
+        return FALSE;
+    if (!g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT32, &pid, NULL))
+        return FALSE;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+gboolean domains_net_sweep(guint *ret_removed, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GPtrArray) dead = g_ptr_array_new_with_free_func(g_free);
+    const char *e;
+
+    dir = g_dir_open(NETNS_DIR, 0, &local);
+    if (dir == NULL) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            if (ret_removed != NULL)
+                *ret_removed = 0;
+            return TRUE;
+        }
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to list '%s': %s",
+                    NETNS_DIR, local->message);
+        return FALSE;
+    }
+    while ((e = g_dir_read_name(dir)) != NULL) {
+        if (g_str_has_prefix(e, NET_PREFIX) && !owner_alive(e))
+            g_ptr_array_add(dead, g_strdup(e));
+    }
+    for (guint i = 0; i < dead->len; i++)
+        remove_ns(dead->pdata[i]);
+    if (ret_removed != NULL)
+        *ret_removed = dead->len;
+    return TRUE;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* From a matrix cell to what the other modules take: domain spec, traffic params, store config. */
+#include "vexp-config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "vexp.h"
+
+const char *vexp_state_dir(void)
+{
+    static char *dir;
+
+    if (!dir) {
+        const char *env = g_getenv("VEXP_STATE_DIR");
+        if (env && *env)
+            dir = g_strdup(env);
+        else if (geteuid() == 0)
+            dir = g_strdup("/var/lib/vexp");
+        else
+            dir = g_build_filename(g_get_user_state_dir(), "vexp", NULL);
+    }
+    return dir;
+}
+
+void vexp_cell_domain_free(vexp_cell_domain *d)
+{
+    if (!d)
+        return;
+    g_free(d->name);
+    g_free(d->tap);
+    g_free(d->mac);
+    g_free(d->guest_addr);
+    g_free(d->cmdline);
+    g_free(d->console_log);
+    g_free(d->vcpu_pin);
+    g_free(d->xml);
+    g_free(d->key);
+    g_free(d->canonical);
+    g_free(d);
+}
+
+vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
+                                       domains_net *net, const domains_image *img,
+                                       const char *state_dir, GError **error)
+{
+    const matrix_cell *cell = matrix_get_cell(m, i);
+    g_autoptr(vexp_cell_domain) d = g_new0(vexp_cell_domain, 1);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *default_kernel = NULL;
+    g_autofree char *default_initrd = NULL;
+    domains_spec *s = &d->spec;
+
+    d->name = g_strdup_printf("vexp-%s-%u", tag, i);
+    if (net) {
+        d->tap = domains_net_tap_name(net, i);
+        d->guest_addr = domains_net_guest_addr(net, i);
+    } else {
+        d->tap = g_strdup_printf("vexp-%s-%u", tag, i);
+        d->guest_addr = g_strdup_printf("198.18.%u.%u", (10 + i) / 256, (10 + i) % 256);
+    }
+    /* locally administered, stable per cell index: 52:54:00 is QEMU's, 02: ours */
+    d->mac = g_strdup_printf("02:76:78:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff,
+                             i & 0xff);
+    d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
+                                 d->guest_addr, net ? domains_net_prefix(net) : 15);
+    d->console_log = g_strdup_printf("%s/console/%s.log", state_dir, d->name);
+    if (cell->vcpu_pin_cpusets)
+        d->vcpu_pin = g_strjoinv(" ", (char **)cell->vcpu_pin_cpusets);
+
+    s->template_path = cell->template_path;
+    s->name = d->name;
+    s->nic = cell->nic;
+    s->mac = d->mac;
+    s->bridge = net ? domains_net_bridge(net) : "br0";
+    s->tap = d->tap;
+    s->vcpus = cell->vcpus;
+    s->vcpu_pin = d->vcpu_pin;
+    s->emulator_pin = cell->emulator_cpuset;
+    s->memory_mib = cell->memory_mib;
+    s->accel = cell->accel;
+    s->machine = cell->machine;
+    if (img) {
+        s->kernel = img->kernel;
+        s->initrd = img->initrd;
+        s->image_id = img->kernel_release;
+    } else {
+        default_kernel = g_build_filename(domains_image_default_dir(), "vmlinuz", NULL);
+        default_initrd = g_build_filename(domains_image_default_dir(), "initramfs.img", NULL);
+        s->kernel = default_kernel;
+        s->initrd = default_initrd;
+    }
+    s->cmdline = d->cmdline;
+    s->console_log = d->console_log;
+
+    if (!domains_render(s, &d->xml, &d->key, &d->canonical, &local)) {
+        guint line = matrix_line_of(m, "domain", "template");
+        if (!line)
+            line = matrix_line_of(m, "matrix", "nic");
+        g_set_error(error, VEXP_ERROR,
+                    local->domain == DOMAINS_ERROR && local->code == DOMAINS_ERROR_INPUT
+                        ? VEXP_ERROR_INPUT
+                        : VEXP_ERROR_ENV,
+                    "%s:%u: cell %u (%s): %s", matrix_path(m), line, i, cell->label,
+                    local->message);
+        return NULL;
+    }
+    /* the spec must not point into freed strings once returned */
+    if (!img) {
+        s->kernel = NULL;
+        s->initrd = NULL;
+    }
+    return g_steal_pointer(&d);
+}
+
+char *vexp_host_config_key(void)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, VEXP_HOST_CONFIG_XML, -1);
+}
+
+gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, GError **error)
+{
+    const matrix_traffic *t = matrix_get_traffic(m);
+    const matrix_experiment *e = matrix_get_experiment(m);
+    traffic_params p;
+    const char *msg = NULL;
+
+    traffic_params_init(&p);
+    p.tests = 0;
+    for (guint k = 0; k < t->n_tests; k++) {
+        int v = traffic_test_from_name(t->tests[k]);
+        if (v < 0) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown test '%s'",
+                        matrix_path(m), matrix_line_of(m, "traffic", "tests"), t->tests[k]);
+            return FALSE;
+        }
+        p.tests |= (unsigned)v;
+    }
+    if (t->n_frame_sizes > TRAFFIC_MAX_FRAME_SIZES) {
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                    "%s:%u: 'frame_sizes' has %u values; at most %u", matrix_path(m),
+                    matrix_line_of(m, "traffic", "frame_sizes"), t->n_frame_sizes,
+                    TRAFFIC_MAX_FRAME_SIZES);
+        return FALSE;
+    }
+    p.n_frame_sizes = t->n_frame_sizes;
+    for (guint k = 0; k < t->n_frame_sizes; k++)
+        p.frame_sizes[k] = t->frame_sizes[k];
+    p.directions = 0;
+    for (guint k = 0; k < t->n_directions; k++) {
+        unsigned mask = 0;
+        if (traffic_directions_from_list(t->directions[k], &mask) < 0) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown direction '%s'",
+                        matrix_path(m), matrix_line_of(m, "traffic", "directions"),
+                        t->directions[k]);
+            return FALSE;
+        }
+        p.directions |= mask;
+    }
+    p.trial_s = t->trial_s;
+    if (p.search_trial_s > p.trial_s)
+        p.search_trial_s = p.trial_s;
+    p.repetitions = e->repetitions;
+    p.latency_repetitions = t->latency_repetitions;
+    p.b2b_repetitions = t->b2b_repetitions;
+    p.b2b_burst_s = t->b2b_trial_s;
+    p.line_rate_mbps = t->line_rate_mbps;
+    p.resolution_pct = t->resolution_pct;
+    p.loss_tolerance_pct = t->loss_tolerance_pct;
+    p.probes = t->probes;
+    p.straggler_s = t->wait_s;
+    p.reflect = t->reflect;
+    if (traffic_params_validate(&p, &msg) < 0) {
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: [traffic]: %s", matrix_path(m),
+                    matrix_line_of(m, "traffic", NULL), msg ? msg : "invalid value");
+        return FALSE;
+    }
+    *ret_params = p;
+    return TRUE;
+}
+
+guint vexp_cell_units(const vexp_matrix *m)
+{
+    const matrix_traffic *t = matrix_get_traffic(m);
+    const matrix_experiment *e = matrix_get_experiment(m);
+    guint dirs = 0;
+
+    for (guint k = 0; k < t->n_directions; k++)
+        dirs += !strcmp(t->directions[k], "both") ? 2 : 1;
+    return MAX(1u, t->n_tests * t->n_frame_sizes * dirs * e->repetitions);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* From a matrix cell to what the other modules take: domain spec, traffic params, store config. */
+#pragma once
+
+#include <glib.h>
+
+#include "domains.h"
+#include "matrix.h"
+#include "traffic.h"
+
+/* The config key of the bare reference (nic = host): no domain XML exists. */
+#define VEXP_HOST_CONFIG_XML "<host-reference engine='vexp-traffic' link='veth'/>"
+
+/* One cell's domain, with the strings the spec borrows. */
+typedef struct vexp_cell_domain {
+    domains_spec spec;
+    char *name;        /* "vexp-<tag>-<index>" */
+    char *tap;
+    char *mac;
+    char *guest_addr;  /* dotted quad */
+    char *cmdline;
+    char *console_log;
+    char *vcpu_pin;    /* space separated cpusets, or NULL */
+    char *xml;         /* rendered */
+    char *key;         /* config key, 64 hex */
+    char *canonical;   /* canonical XML the key hashes */
+} vexp_cell_domain;
+
+void vexp_cell_domain_free(vexp_cell_domain *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_cell_domain, vexp_cell_domain_free)
+
+/*
+ * Fill and render cell i's domain.  img may be NULL (render only: the paths of
+ * the default image dir are used and the key then lacks the image identity).
+ * net may be NULL (render only: bridge "br0", addresses as a run would use).
+ * Errors: render errors are prefixed with the matrix file:line of the cell's
+ * template key.
+ */
+vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
+                                       domains_net *net, const domains_image *img,
+                                       const char *state_dir, GError **error);
+
+/* The config key of a host cell: SHA-256 of VEXP_HOST_CONFIG_XML; caller frees. */
+char *vexp_host_config_key(void);
+
+/* Map [traffic] + [experiment] into the engine's parameters (validated). */
+gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, GError **error);
+
+/* Total procedure units of one cell (test x frame size x direction x repetition),
+ * for progress and ETA. */
+guint vexp_cell_units(const vexp_matrix *m);
+
+/* The vexp state directory (embedded libvirt root, console logs):
+ * $VEXP_STATE_DIR, else /var/lib/vexp as root, else the user state dir. */
+const char *vexp_state_dir(void);

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp doctor: what is present and what is missing, with the fix for each. */
+#include "vexp-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "domains.h"
+#include "vexp.h"
+
+typedef struct {
+    guint ok, missing;
+} tally;
+
+static void item(tally *t, gboolean ok, const char *what, const char *detail, const char *fix)
+{
+    if (ok)
+        t->ok++;
+    else
+        t->missing++;
+    printf("[%s] %-22s %s\n", ok ? " ok " : "MISS", what, detail ? detail : "");
+    if (!ok && fix)
+        printf("       fix: %s\n", fix);
+}
+
+static gboolean have_program(const char *name)
+{
+    g_autofree char *p = g_find_program_in_path(name);
+    return p != NULL;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+    g_autofree char *uri_opt = NULL, *image_dir = NULL;
+    GOptionEntry entries[] = {
+        {"uri", 0, 0, G_OPTION_ARG_STRING, &uri_opt, "libvirt URI to try (default qemu:///embed)",
+         "URI"},
+        {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir, "Guest image directory", "DIR"},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("");
+    g_autoptr(GError) error = NULL;
+    tally t = {0};
+    int rc;
+
+    g_option_context_set_summary(ctx, "Check what vexp needs on this machine.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
+        return rc;
+
+    /* accelerator */
+    {
+        const char *accel = domains_resolve_accel("auto", NULL);
+        gboolean kvm = !g_strcmp0(accel, "kvm");
+        item(&t, TRUE, "accelerator",
+             kvm ? "/dev/kvm usable: domains run with KVM"
+                 : "no usable /dev/kvm: domains run under TCG (software emulation; figures "
+                   "are labelled as such)",
+             NULL);
+    }
+    /* QEMU and its NIC models */
+    {
+        g_auto(GStrv) models = NULL;
+        g_autoptr(GError) e = NULL;
+        if (domains_nic_models(NULL, &models, &e)) {
+            g_autofree char *list = g_strjoinv(", ", models);
+            item(&t, TRUE, "QEMU NIC models", list, NULL);
+            for (const char *const *want = (const char *const[]){"virtio", "e1000", "rtl8139",
+                                                                  "vmxnet3", NULL};
+                 *want; want++) {
+                if (!g_strv_contains((const char *const *)models, *want)) {
+                    g_autofree char *d = g_strdup_printf("QEMU lacks NIC model '%s'", *want);
+                    item(&t, FALSE, "NIC model", d, "apt-get install qemu-system-x86");
+                }
+            }
+        } else {
+            item(&t, FALSE, "QEMU", e->message, "apt-get install qemu-system-x86");
+        }
+    }
+    /* tun, namespaces, tools */
+    {
+        int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        item(&t, fd >= 0, "/dev/net/tun", fd >= 0 ? "present" : g_strerror(errno),
+             "modprobe tun (the kernel needs CONFIG_TUN)");
+        if (fd >= 0)
+            close(fd);
+    }
+    item(&t, geteuid() == 0, "root", geteuid() == 0 ? "yes" : "not root",
+         "run vexp as root (namespaces, taps and the embedded QEMU driver need it)");
+    item(&t, have_program("ip"), "iproute2 (ip)", have_program("ip") ? "present" : "missing",
+         "apt-get install iproute2");
+    item(&t, g_file_test("/proc/self/ns/net", G_FILE_TEST_EXISTS), "network namespaces",
+         "/proc/self/ns/net", "a kernel with CONFIG_NET_NS");
+    item(&t, have_program("tc"), "tc (for shaping tests)", have_program("tc") ? "present" : "missing",
+         "apt-get install iproute2");
+    /* libvirt-qemu user needed by the QEMU driver */
+    {
+        gboolean ok = g_file_test("/etc/passwd", G_FILE_TEST_EXISTS);
+        g_autofree char *pw = NULL;
+        if (ok && g_file_get_contents("/etc/passwd", &pw, NULL, NULL))
+            ok = strstr(pw, "\nlibvirt-qemu:") != NULL || g_str_has_prefix(pw, "libvirt-qemu:");
+        item(&t, ok, "user libvirt-qemu",
+             ok ? "present" : "missing (libvirt looks it up before reading qemu.conf)",
+             "scripts/setup.sh creates it (useradd --system libvirt-qemu)");
+    }
+    /* the guest image */
+    {
+        g_autoptr(GError) e = NULL;
+        const char *dir = image_dir ? image_dir : domains_image_default_dir();
+        g_autoptr(domains_image) img = domains_image_load(dir, &e);
+        g_autofree char *d = img ? g_strdup_printf("%s (kernel %s, host key %s)", dir,
+                                                   img->kernel_release,
+                                                   img->host_key_fingerprint)
+                                 : g_strdup(e->message);
+        item(&t, img != NULL, "guest image", d, "vexp image build");
+    }
+    /* the libvirt URI: only a remote or system URI is opened here; the embedded
+     * driver is opened by 'vexp run' inside its namespace */
+    {
+        const char *uri = uri_opt ? uri_opt : "qemu:///embed";
+        if (g_str_has_prefix(uri, "qemu:///embed")) {
+            g_autofree char *d = g_strdup_printf(
+                "%s (in-process; state in %s)", uri, vexp_state_dir());
+            gboolean ok = have_program("qemu-system-x86_64");
+            item(&t, ok, "libvirt URI", d, "apt-get install libvirt-daemon-driver-qemu qemu-system-x86");
+        } else {
+            g_autoptr(GError) e = NULL;
+            g_autoptr(domains_conn) c = domains_connect(uri, vexp_state_dir(), &e);
+            g_autofree char *lv = NULL, *qv = NULL, *host = NULL;
+            if (c)
+                domains_conn_versions(c, &lv, &qv, &host, NULL);
+            g_autofree char *d = c ? g_strdup_printf("%s: libvirt %s, QEMU %s on %s", uri,
+                                                     lv ? lv : "?", qv ? qv : "?",
+                                                     host ? host : "?")
+                                   : g_strdup(e->message);
+            item(&t, c != NULL, "libvirt URI", d,
+                 "check the URI; for qemu:///system start libvirtd (and virtlogd)");
+        }
+    }
+    printf("\n%u ok, %u missing\n", t.ok, t.missing);
+    return t.missing ? VEXP_EXIT_ENV : VEXP_EXIT_OK;
+}
+
+const vexp_cmd vexp_cmd_doctor = {"doctor", cmd_doctor,
+                                  "check what vexp needs here, with the fix for each"};

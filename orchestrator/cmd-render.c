@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp render: each cell's config key and final domain XML; boots nothing. */
+#include "vexp-config.h"
+
+#include <stdio.h>
+
+#include "cells.h"
+#include "common.h"
+#include "vexp.h"
+
+static int cmd_render(int argc, char **argv)
+{
+    g_autofree char *image_dir = NULL;
+    gboolean keys_only = FALSE;
+    GOptionEntry entries[] = {
+        {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
+         "Guest image directory (default: the built default image)", "DIR"},
+        {"keys", 0, 0, G_OPTION_ARG_NONE, &keys_only, "Print only cell, key and label", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_matrix) m = NULL;
+    g_autoptr(domains_image) img = NULL;
+    int rc;
+
+    g_option_context_set_summary(ctx, "Print each cell's config key and domain XML; boot nothing.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
+        return rc;
+    if (argc != 2) {
+        fprintf(stderr, "vexp render: expected one MATRIX file\n");
+        return VEXP_EXIT_USAGE;
+    }
+    if (!(m = vexp_load_matrix(argv[1], &error)))
+        return vexp_report_error(error);
+
+    img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
+    if (!img) {
+        fprintf(stderr,
+                "vexp render: warning: %s\n"
+                "vexp render: keys below lack the guest kernel's identity\n",
+                error->message);
+        g_clear_error(&error);
+    }
+    for (guint i = 0; i < matrix_cell_count(m); i++) {
+        const matrix_cell *cell = matrix_get_cell(m, i);
+        if (cell->is_host) {
+            g_autofree char *key = vexp_host_config_key();
+            printf("# cell %u: %s\n# key %s\n# bare reference: the engine between two "
+                   "namespaces over veth, no domain\n%s\n\n",
+                   i, cell->label, key, VEXP_HOST_CONFIG_XML);
+            continue;
+        }
+        g_autoptr(vexp_cell_domain) d =
+            vexp_cell_domain_new(m, i, "render", NULL, img, vexp_state_dir(), &error);
+        if (!d)
+            return vexp_report_error(error);
+        if (keys_only)
+            printf("%u %s %s\n", i, d->key, cell->label);
+        else
+            printf("# cell %u: %s\n# key %s\n%s\n", i, cell->label, d->key, d->xml);
+    }
+    return VEXP_EXIT_OK;
+}
+
+const vexp_cmd vexp_cmd_render = {"render", cmd_render,
+                                  "print each cell's config key and domain XML (dry run)"};

@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp run: every cell of a matrix booted, measured with RFC 2544 and stored. */
+#include "vexp-config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "common.h"
+#include "guest.h"
+#include "vexp.h"
+
+/* raised by SIGINT/SIGTERM; everything polls it */
+static volatile sig_atomic_t cancel_flag;
+
+static void on_signal(int sig)
+{
+    cancel_flag = sig;
+}
+
+typedef enum { CELL_COMPLETE, CELL_FAILED, CELL_INTERRUPTED, CELL_FATAL } cell_outcome;
+
+typedef struct run_state {
+    const vexp_matrix *m;
+    vexp_store *store;
+    gint64 run_id;
+    traffic_params params;
+    domains_net *net;
+    domains_conn *conn;
+    domains_image *img;
+    const char *tag;
+    const char *traffic_static; /* the static engine pushed into guests */
+    const char *traffic_local;  /* the engine run for host cells */
+    char *host_netns, *host_addr;
+    gboolean tty;
+
+    /* progress */
+    guint cells_to_run, cells_done;
+    gint64 t_start_us;
+    guint units_per_cell, units_done;
+    char status[200];
+    gint64 last_draw_us;
+
+    /* current cell */
+    guint cell_index;
+    const matrix_cell *cell;
+    gint64 cell_id;
+    domains_guest *guest;
+    GHashTable *samples; /* "test\tdir\tframe\tmetric\tunit" -> GArray of double */
+    GHashTable *best;    /* "dir\tframe\trep" -> double[3]: fps, dut cpu, host cpu of the
+                          * fastest passing throughput trial */
+    guint64 cpu0_ns;
+    gint64 t0_us;
+    gboolean have_cpu0;
+    double host_cpu_pct;
+    gint64 last_alive_us;
+    gboolean guest_died;
+    GError *store_error;
+} run_state;
+
+/* ---- progress ---------------------------------------------------------- */
+
+static void format_duration(double s, char *buf, size_t len)
+{
+    if (s < 0 || !isfinite(s))
+        g_snprintf(buf, len, "--");
+    else if (s < 60)
+        g_snprintf(buf, len, "%.0fs", s);
+    else if (s < 3600)
+        g_snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else
+        g_snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+static void progress(run_state *st, gboolean force, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void progress(run_state *st, gboolean force, const char *fmt, ...)
+{
+    va_list ap;
+    char eta[32], elapsed_s[32];
+    gint64 now = g_get_monotonic_time();
+    double elapsed = (now - st->t_start_us) / 1e6;
+    double frac = st->units_per_cell ? MIN(0.99, (double)st->units_done / st->units_per_cell) : 0;
+    double done = st->cells_done + frac;
+
+    va_start(ap, fmt);
+    g_vsnprintf(st->status, sizeof(st->status), fmt, ap);
+    va_end(ap);
+    if (!force && st->tty && now - st->last_draw_us < 200000)
+        return;
+    st->last_draw_us = now;
+    format_duration(done > 0.05 ? elapsed / done * (st->cells_to_run - done) : -1, eta,
+                    sizeof(eta));
+    format_duration(elapsed, elapsed_s, sizeof(elapsed_s));
+    if (st->tty)
+        fprintf(stderr, "\r\033[K[cell %u/%u %s] %s | %s, ETA %s", st->cells_done + 1,
+                st->cells_to_run, st->cell ? st->cell->label : "", st->status, elapsed_s, eta);
+    else if (force)
+        fprintf(stderr, "[cell %u/%u %s] %s | %s, ETA %s\n", st->cells_done + 1,
+                st->cells_to_run, st->cell ? st->cell->label : "", st->status, elapsed_s, eta);
+}
+
+/* a line that stays (cell begin/end); clears the status line first */
+static void say(run_state *st, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void say(run_state *st, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (st->tty)
+        fputs("\r\033[K", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- observer: every trial and figure goes to the store as it comes ---- */
+
+static void add_sample(run_state *st, const char *test, const char *dir, unsigned frame,
+                       const char *metric, const char *unit, double v)
+{
+    g_autofree char *key = NULL;
+    GArray *a;
+
+    if (!isfinite(v))
+        return;
+    key = g_strdup_printf("%s\t%s\t%u\t%s\t%s", test, dir, frame, metric, unit);
+    a = g_hash_table_lookup(st->samples, key);
+    if (!a) {
+        a = g_array_new(FALSE, FALSE, sizeof(double));
+        g_hash_table_insert(st->samples, g_steal_pointer(&key), a);
+    }
+    g_array_append_val(a, v);
+}
+
+static int obs_cancelled(void *ud)
+{
+    run_state *st = ud;
+    gint64 now;
+
+    if (cancel_flag || st->store_error || st->guest_died)
+        return 1;
+    now = g_get_monotonic_time();
+    if (st->guest && now - st->last_alive_us > 500000) {
+        st->last_alive_us = now;
+        if (!domains_guest_is_running(st->guest)) {
+            st->guest_died = TRUE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void obs_trial_begin(void *ud, const traffic_trial *t)
+{
+    run_state *st = ud;
+
+    st->have_cpu0 = st->guest && domains_guest_cpu_time(st->guest, &st->cpu0_ns, NULL);
+    st->t0_us = g_get_monotonic_time();
+    progress(st, FALSE, "%s %s %u B, %s trial at %.0f fps", traffic_test_name(t->test),
+             traffic_direction_name(t->direction), t->frame_size, t->phase, t->offered_fps);
+}
+
+static void obs_trial_end(void *ud, const traffic_trial *t)
+{
+    run_state *st = ud;
+    store_trial row;
+    guint64 cpu1 = 0;
+    g_autoptr(GError) error = NULL;
+
+    st->host_cpu_pct = NAN;
+    if (st->have_cpu0 && domains_guest_cpu_time(st->guest, &cpu1, NULL)) {
+        gint64 dt = g_get_monotonic_time() - st->t0_us;
+        if (dt > 0 && cpu1 >= st->cpu0_ns)
+            st->host_cpu_pct = (double)(cpu1 - st->cpu0_ns) / 1e3 / (double)dt * 100.0;
+    }
+
+    store_trial_init(&row);
+    row.test = traffic_test_name(t->test);
+    row.direction = traffic_direction_name(t->direction);
+    row.frame_size = t->frame_size;
+    row.repetition = t->repetition;
+    row.step = t->index ? t->index - 1 : 0;
+    row.offered_fps = t->offered_fps;
+    row.duration_s = t->elapsed_s > 0 ? t->elapsed_s : t->duration_s;
+    row.tx = t->tx;
+    row.rx = t->rx;
+    row.lost = t->lost;
+    row.reordered = t->reordered;
+    row.duplicated = t->duplicated;
+    row.loss_pct = t->loss_pct;
+    row.dut_cpu_pct = t->dut_cpu_pct >= 0 ? t->dut_cpu_pct : NAN;
+    row.host_cpu_pct = st->host_cpu_pct;
+    row.passed = t->valid && t->loss_pct <= st->params.loss_tolerance_pct;
+    row.valid = t->valid;
+    row.reason = t->reason;
+    row.reflect = t->reflect;
+    row.burst_frames = t->burst_frames;
+    if (t->has_rtt) {
+        row.has_rtt = TRUE;
+        row.rtt_n = t->rtt.samples;
+        row.rtt_min_us = t->rtt.min_us;
+        row.rtt_mean_us = t->rtt.mean_us;
+        row.rtt_p50_us = t->rtt.p50_us;
+        row.rtt_p90_us = t->rtt.p90_us;
+        row.rtt_p99_us = t->rtt.p99_us;
+        row.rtt_p999_us = t->rtt.p999_us;
+        row.rtt_max_us = t->rtt.max_us;
+        row.rtt_jitter_us = t->rtt.jitter_us;
+    }
+    if (!store_trial_add(st->store, st->cell_id, &row, &error) && !st->store_error)
+        st->store_error = g_steal_pointer(&error);
+
+    /* the DUT's and QEMU's CPU at the throughput rate: the fastest passing trial */
+    if (t->test == TRAFFIC_TEST_THROUGHPUT && row.passed) {
+        g_autofree char *key = g_strdup_printf("%u\t%u\t%u", t->direction, t->frame_size,
+                                               t->repetition);
+        double *b = g_hash_table_lookup(st->best, key);
+        if (!b) {
+            b = g_new0(double, 3);
+            b[0] = -1;
+            g_hash_table_insert(st->best, g_steal_pointer(&key), b);
+        }
+        if (t->offered_fps > b[0]) {
+            b[0] = t->offered_fps;
+            b[1] = row.dut_cpu_pct;
+            b[2] = row.host_cpu_pct;
+        }
+    }
+    progress(st, FALSE, "%s %s %u B: %.0f fps offered, %.3f %% lost%s",
+             traffic_test_name(t->test), traffic_direction_name(t->direction), t->frame_size,
+             t->offered_fps, t->loss_pct, t->valid ? "" : " (invalid)");
+}
+
+static void obs_result(void *ud, const traffic_result *r)
+{
+    run_state *st = ud;
+    const char *test = traffic_test_name(r->test);
+    const char *dir = traffic_direction_name(r->direction);
+    unsigned fs = r->frame_size;
+
+    st->units_done++;
+    if (!r->valid) {
+        progress(st, TRUE, "%s %s %u B: no figure (%s)", test, dir, fs,
+                 r->reason ? r->reason : "invalid");
+        return;
+    }
+    switch (r->test) {
+    case TRAFFIC_TEST_THROUGHPUT: {
+        g_autofree char *key = g_strdup_printf("%u\t%u\t%u", r->direction, fs, r->repetition);
+        double *b = g_hash_table_lookup(st->best, key);
+        add_sample(st, test, dir, fs, STORE_METRIC_THROUGHPUT_FPS, "frames/s", r->fps);
+        add_sample(st, test, dir, fs, STORE_METRIC_THROUGHPUT_MBPS_L2, "Mbit/s", r->mbps_l2);
+        add_sample(st, test, dir, fs, STORE_METRIC_THROUGHPUT_MBPS_WIRE, "Mbit/s", r->mbps_wire);
+        if (b) {
+            add_sample(st, test, dir, fs, STORE_METRIC_DUT_CPU_PCT, "%", b[1]);
+            add_sample(st, test, dir, fs, STORE_METRIC_HOST_CPU_PCT, "%", b[2]);
+        }
+        progress(st, TRUE, "throughput %s %u B rep %u: %.0f fps = %.1f Mbit/s L2", dir, fs,
+                 r->repetition, r->fps, r->mbps_l2);
+        break;
+    }
+    case TRAFFIC_TEST_LATENCY:
+    case TRAFFIC_TEST_RTT:
+        if (r->has_rtt) {
+            add_sample(st, test, dir, fs, STORE_METRIC_RTT_P50_US, "us", r->rtt.p50_us);
+            add_sample(st, test, dir, fs, STORE_METRIC_RTT_P99_US, "us", r->rtt.p99_us);
+            add_sample(st, test, dir, fs, "rtt_mean_us", "us", r->rtt.mean_us);
+            add_sample(st, test, dir, fs, "rtt_jitter_us", "us", r->rtt.jitter_us);
+            progress(st, TRUE, "%s %s %u B rep %u: p50 %.1f us, p99 %.1f us", test, dir, fs,
+                     r->repetition, r->rtt.p50_us, r->rtt.p99_us);
+        }
+        break;
+    case TRAFFIC_TEST_LOSS:
+        if (r->n_curve > 0) {
+            add_sample(st, test, dir, fs, STORE_METRIC_LOSS_PCT_AT_MAX, "%", r->curve[0].loss_pct);
+            add_sample(st, test, dir, fs, "loss_max_fps", "frames/s", r->curve[0].offered_fps);
+            progress(st, TRUE, "loss %s %u B rep %u: %.2f %% at %.0f fps", dir, fs,
+                     r->repetition, r->curve[0].loss_pct, r->curve[0].offered_fps);
+        }
+        break;
+    case TRAFFIC_TEST_B2B:
+        add_sample(st, test, dir, fs, STORE_METRIC_B2B_FRAMES, "frames", r->burst_frames_mean);
+        add_sample(st, test, dir, fs, "b2b_buffer_s", "s", r->buffer_time_s);
+        add_sample(st, test, dir, fs, "b2b_corrected_buffer_s", "s", r->corrected_buffer_time_s);
+        progress(st, TRUE, "b2b %s %u B rep %u: %.0f frames", dir, fs, r->repetition,
+                 r->burst_frames_mean);
+        break;
+    case TRAFFIC_TEST_FIXED:
+        add_sample(st, test, dir, fs, "rx_fps", "frames/s", r->rx_fps);
+        add_sample(st, test, dir, fs, "loss_pct", "%", r->loss_pct);
+        break;
+    }
+}
+
+/* one store row per (test, direction, frame size, metric) over the repetitions */
+static gboolean store_samples(run_state *st, GError **error)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+
+    g_hash_table_iter_init(&it, st->samples);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_ptr_array_add(keys, k);
+    g_ptr_array_sort(keys, (GCompareFunc)g_strcmp0); /* repeatable row order */
+    for (guint i = 0; i < keys->len; i++) {
+        const char *key = g_ptr_array_index(keys, i);
+        GArray *a = g_hash_table_lookup(st->samples, key);
+        g_auto(GStrv) f = g_strsplit(key, "\t", 5);
+        guint64 frame = g_ascii_strtoull(f[2], NULL, 10);
+        if (!store_result_add(st->store, st->cell_id, f[0], f[1], (guint)frame, f[3], f[4],
+                              (const double *)(void *)a->data, a->len, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- one cell --------------------------------------------------------- */
+
+static const char *agent_error_text(int rc, traffic_conn *conn)
+{
+    const char *agent = conn ? traffic_conn_last_error(conn) : "";
+    static char buf[512];
+
+    g_snprintf(buf, sizeof(buf), "traffic engine: %s%s%s", g_strerror(-rc), *agent ? ": " : "",
+               agent);
+    return buf;
+}
+
+static cell_outcome run_suite(run_state *st, traffic_conn *conn, const char *dut_addr,
+                              char **ret_reason)
+{
+    traffic_params p = st->params;
+    traffic_observer obs = {
+        .userdata = st,
+        .trial_begin = obs_trial_begin,
+        .trial_end = obs_trial_end,
+        .result = obs_result,
+        .cancelled = obs_cancelled,
+    };
+    g_autoptr(GError) error = NULL;
+    int rc;
+
+    g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
+    g_strlcpy(p.tester_addr, domains_net_tester_addr(st->net), sizeof(p.tester_addr));
+    rc = traffic_run_suite(conn, &p, &obs);
+    if (st->store_error) {
+        *ret_reason = g_strdup(st->store_error->message);
+        return CELL_FATAL;
+    }
+    if (st->guest_died) {
+        *ret_reason = g_strdup("the guest stopped during the trials (destroyed or crashed)");
+        return CELL_FAILED;
+    }
+    if (cancel_flag) {
+        *ret_reason = g_strdup("interrupted by a signal");
+        return CELL_INTERRUPTED;
+    }
+    if (rc < 0) {
+        *ret_reason = g_strdup(agent_error_text(rc, conn));
+        return CELL_FAILED;
+    }
+    if (!store_samples(st, &error)) {
+        *ret_reason = g_strdup(error->message);
+        return CELL_FATAL;
+    }
+    return CELL_COMPLETE;
+}
+
+static cell_outcome run_host_cell(run_state *st, char **ret_reason, char **ret_kernel)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *q_ns = NULL, *q_exe = NULL;
+    traffic_conn *conn = NULL;
+    traffic_agent_info info;
+    cell_outcome out;
+    int rc;
+
+    if (!st->host_netns &&
+        !domains_net_add_host_peer(st->net, &st->host_netns, &st->host_addr, &error)) {
+        *ret_reason = g_strdup(error->message);
+        return CELL_FAILED;
+    }
+    q_ns = g_shell_quote(st->host_netns);
+    q_exe = g_shell_quote(st->traffic_local);
+    cmd = g_strdup_printf("exec ip netns exec %s %s agent", q_ns, q_exe);
+    progress(st, TRUE, "starting the agent in namespace %s", st->host_netns);
+    if ((rc = traffic_conn_open_cmd(cmd, &conn)) < 0 ||
+        (rc = traffic_conn_hello(conn, 10000, &info)) < 0) {
+        *ret_reason = g_strdup(agent_error_text(rc, conn));
+        traffic_conn_free(conn);
+        return CELL_FAILED;
+    }
+    *ret_kernel = g_strdup(info.kernel);
+    out = run_suite(st, conn, st->host_addr, ret_reason);
+    traffic_conn_free(conn);
+    return out;
+}
+
+static cell_outcome run_vm_cell(run_state *st, vexp_cell_domain *d, char **ret_reason,
+                                char **ret_driver, char **ret_kernel)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_guest_session) sess = NULL;
+    traffic_conn *conn = NULL;
+    cell_outcome out;
+    gint64 t0 = g_get_monotonic_time();
+
+    progress(st, TRUE, "booting %s (%s)", d->name, st->cell->nic);
+    st->guest = domains_guest_start(st->conn, d->xml, &error);
+    if (!st->guest)
+        goto fail;
+    if (!domains_guest_wait_ssh(st->guest, d->guest_addr, 22, 120, d->console_log, &error))
+        goto fail;
+    if (!domains_guest_check_pinning(st->guest, &d->spec, &error))
+        goto fail;
+    progress(st, TRUE, "guest up after %.1f s; pushing the engine",
+             (g_get_monotonic_time() - t0) / 1e6);
+    sess = vexp_guest_session_open(d->guest_addr, st->img, st->traffic_static, &error);
+    if (!sess)
+        goto fail;
+    *ret_driver = g_strdup(vexp_guest_session_driver(sess));
+    if (!(conn = vexp_guest_session_agent(sess, &error)))
+        goto fail;
+    *ret_kernel = g_strdup(traffic_conn_agent(conn) ? traffic_conn_agent(conn)->kernel : "");
+    say(st, "cell %u/%u %s: guest ready in %.1f s, driver %s, kernel %s", st->cells_done + 1,
+        st->cells_to_run, st->cell->label, (g_get_monotonic_time() - t0) / 1e6, *ret_driver,
+        *ret_kernel);
+    out = run_suite(st, conn, d->guest_addr, ret_reason);
+    traffic_conn_free(conn);
+    return out;
+
+fail:
+    if (cancel_flag) {
+        *ret_reason = g_strdup("interrupted by a signal");
+        return CELL_INTERRUPTED;
+    }
+    *ret_reason = g_strdup(error->message);
+    return CELL_FAILED;
+}
+
+static void cell_state_reset(run_state *st)
+{
+    g_hash_table_remove_all(st->samples);
+    g_hash_table_remove_all(st->best);
+    st->guest_died = FALSE;
+    st->units_done = 0;
+    st->last_alive_us = 0;
+}
+
+static cell_outcome run_cell(run_state *st, guint i)
+{
+    const matrix_cell *cell = matrix_get_cell(st->m, i);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_cell_domain) d = NULL;
+    g_autofree char *key = NULL, *reason = NULL, *driver = NULL, *kernel = NULL;
+    store_config_info ci = {0};
+    gint64 config_id = 0;
+    const char *accel = NULL;
+    cell_outcome out;
+    gint64 t0 = g_get_monotonic_time();
+
+    st->cell_index = i;
+    st->cell = cell;
+    cell_state_reset(st);
+    ci.nic = cell->nic;
+    if (cell->is_host) {
+        key = vexp_host_config_key();
+        ci.key = key;
+        ci.domain_xml = VEXP_HOST_CONFIG_XML;
+    } else {
+        d = vexp_cell_domain_new(st->m, i, st->tag, st->net, st->img, vexp_state_dir(), &error);
+        if (!d) {
+            say(st, "vexp: %s", error->message);
+            return CELL_FATAL;
+        }
+        accel = domains_resolve_accel(cell->accel, NULL);
+        ci.key = d->key;
+        ci.vcpus = cell->vcpus;
+        ci.vcpu_pin = cell->vcpu_pin;
+        ci.emulator_pin = cell->emulator_pin;
+        ci.memory_mib = cell->memory_mib;
+        ci.accel = accel;
+        ci.machine = cell->machine;
+        ci.domain_xml = d->canonical;
+    }
+    if (!store_config_upsert(st->store, &ci, &config_id, &error) ||
+        !store_cell_begin(st->store, st->run_id, config_id, i, cell->label, &st->cell_id,
+                          &error) ||
+        !store_cell_set_hypervisor(st->store, st->cell_id,
+                                   st->conn ? domains_conn_uri(st->conn) : NULL,
+                                   g_get_host_name(), &error)) {
+        say(st, "vexp: %s", error->message);
+        return CELL_FATAL;
+    }
+
+    if (cell->is_host)
+        out = run_host_cell(st, &reason, &kernel);
+    else
+        out = run_vm_cell(st, d, &reason, &driver, &kernel);
+    if (st->guest) {
+        progress(st, TRUE, "destroying %s", d->name);
+        domains_guest_destroy(st->guest);
+        st->guest = NULL;
+    }
+    if (out == CELL_FATAL) {
+        say(st, "vexp: %s", reason);
+        return out;
+    }
+    if (!store_cell_finish(st->store, st->cell_id,
+                           out == CELL_COMPLETE    ? "complete"
+                           : out == CELL_FAILED    ? "failed"
+                                                   : "interrupted",
+                           reason, driver, kernel, &error)) {
+        say(st, "vexp: %s", error->message);
+        return CELL_FATAL;
+    }
+    say(st, "cell %u/%u %s: %s in %.0f s%s%s", st->cells_done + 1, st->cells_to_run,
+        cell->label,
+        out == CELL_COMPLETE ? "complete" : out == CELL_FAILED ? "FAILED" : "interrupted",
+        (g_get_monotonic_time() - t0) / 1e6, reason ? ": " : "", reason ? reason : "");
+    return out;
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static char *find_engine(const char *name)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = exe ? g_path_get_dirname(exe) : NULL;
+    const char *env = g_getenv(!strcmp(name, "vexp-traffic") ? "VEXP_TRAFFIC"
+                                                              : "VEXP_TRAFFIC_STATIC");
+    char *cand;
+
+    if (env && *env)
+        return g_strdup(env);
+    if (dir) {
+        /* the build tree: orchestrator/vexp and traffic/vexp-traffic* */
+        cand = g_build_filename(dir, "..", "traffic", name, NULL);
+        if (g_file_test(cand, G_FILE_TEST_IS_EXECUTABLE))
+            return cand;
+        g_free(cand);
+        cand = g_build_filename(dir, name, NULL);
+        if (g_file_test(cand, G_FILE_TEST_IS_EXECUTABLE))
+            return cand;
+        g_free(cand);
+    }
+    cand = g_build_filename(VEXP_LIBEXECDIR, name, NULL);
+    if (g_file_test(cand, G_FILE_TEST_IS_EXECUTABLE))
+        return cand;
+    g_free(cand);
+    return NULL;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    g_autofree char *store_opt = NULL, *image_dir = NULL;
+    gboolean resume = FALSE;
+    GOptionEntry entries[] = {
+        {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
+         "Continue the latest interrupted run of this matrix; run only the missing cells", NULL},
+        {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt,
+         "SQLite results file (default: the matrix's store, else results.db)", "FILE"},
+        {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
+         "Guest image directory (default: the one 'vexp image build' writes)", "DIR"},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_matrix) m = NULL;
+    g_autoptr(vexp_store) store = NULL;
+    g_autoptr(domains_image) img = NULL;
+    g_autoptr(domains_net) net = NULL;
+    g_autoptr(domains_conn) conn = NULL;
+    g_autofree char *libvirt_v = NULL, *qemu_v = NULL, *host = NULL, *tag = NULL;
+    g_autofree char *traffic_static = NULL, *traffic_local = NULL, *console_dir = NULL;
+    run_state st = {0};
+    const char *accel = NULL;
+    gboolean any_vm = FALSE;
+    guint n, failed = 0;
+    gboolean interrupted = FALSE, fatal = FALSE;
+    int rc;
+
+    g_option_context_set_summary(ctx,
+                                 "Boot every cell of MATRIX, run the RFC 2544 suite and store "
+                                 "every trial.\nExit status: 0 all cells complete, 1 some "
+                                 "failed, 2 bad input, 3 environment failure, 130 interrupted.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
+        return rc;
+    if (argc != 2) {
+        fprintf(stderr, "vexp run: expected one MATRIX file\n");
+        return VEXP_EXIT_USAGE;
+    }
+
+    /* everything the user wrote is checked before anything boots or is written */
+    if (!(m = vexp_load_matrix(argv[1], &error)))
+        return vexp_report_error(error);
+    if (!vexp_traffic_params(m, &st.params, &error))
+        return vexp_report_error(error);
+    n = matrix_cell_count(m);
+    for (guint i = 0; i < n; i++) {
+        const matrix_cell *cell = matrix_get_cell(m, i);
+        if (cell->is_host)
+            continue;
+        any_vm = TRUE;
+        if (!(accel = domains_resolve_accel(cell->accel, &error))) {
+            g_prefix_error(&error, "%s:%u: ", matrix_path(m),
+                           matrix_line_of(m, "experiment", "accel"));
+            return vexp_report_error(error);
+        }
+        g_autoptr(vexp_cell_domain) d =
+            vexp_cell_domain_new(m, i, "check", NULL, NULL, vexp_state_dir(), &error);
+        if (!d)
+            return vexp_report_error(error);
+    }
+    traffic_local = find_engine("vexp-traffic");
+    traffic_static = find_engine("vexp-traffic-static");
+    if (!traffic_local || (any_vm && !traffic_static)) {
+        fprintf(stderr, "vexp: cannot find %s (set VEXP_TRAFFIC / VEXP_TRAFFIC_STATIC, or "
+                        "build with ninja)\n",
+                traffic_local ? "vexp-traffic-static" : "vexp-traffic");
+        return VEXP_EXIT_ENV;
+    }
+    if (any_vm) {
+        img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
+        if (!img)
+            return vexp_report_error(error);
+    }
+    if (!(store = vexp_open_store(vexp_store_path(store_opt, m), FALSE, &error)))
+        return vexp_report_error(error);
+
+    st.m = m;
+    st.store = store;
+    st.img = img;
+    st.traffic_static = traffic_static;
+    st.traffic_local = traffic_local;
+    st.tty = vexp_is_tty();
+    st.units_per_cell = vexp_cell_units(m);
+    st.samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_array_unref);
+    st.best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    if (resume) {
+        if (!store_run_find_resumable(store, matrix_hash(m), &st.run_id, &error))
+            return vexp_report_error(error);
+        if (!st.run_id) {
+            fprintf(stderr, "vexp: no interrupted run of '%s' in '%s' to resume\n", argv[1],
+                    store_path(store));
+            return VEXP_EXIT_USAGE;
+        }
+    }
+
+    install_signals();
+    domains_set_cancel_flag(&cancel_flag);
+    /* namespaces of dead runs first, then ours; enter it before any thread starts */
+    {
+        guint removed = 0;
+        if (!domains_net_sweep(&removed, &error))
+            return vexp_report_error(error);
+        if (removed)
+            fprintf(stderr, "vexp: removed %u namespace(s) left by dead runs\n", removed);
+    }
+    tag = g_strdup_printf("%d", (int)getpid());
+    st.tag = tag;
+    if (!(net = domains_net_create(tag, &error)) || !domains_net_enter(net, &error))
+        return vexp_report_error(error);
+    st.net = net;
+    console_dir = g_build_filename(vexp_state_dir(), "console", NULL);
+    g_mkdir_with_parents(console_dir, 0755);
+    if (any_vm) {
+        if (!(conn = domains_connect(matrix_get_experiment(m)->uri, vexp_state_dir(), &error)))
+            return vexp_report_error(error);
+        st.conn = conn;
+        domains_conn_versions(conn, &libvirt_v, &qemu_v, &host, NULL);
+    }
+
+    if (st.run_id) {
+        if (!store_run_resume(store, st.run_id, &error))
+            return vexp_report_error(error);
+        fprintf(stderr, "vexp: resuming run %" G_GINT64_FORMAT " in %s\n", st.run_id,
+                store_path(store));
+    } else {
+        store_run_info ri = {
+            .name = matrix_get_experiment(m)->name,
+            .matrix_text = matrix_text(m),
+            .matrix_hash = matrix_hash(m),
+            .vexp_version = VEXP_VERSION,
+            .host = g_get_host_name(),
+            .libvirt_version = libvirt_v,
+            .qemu_version = qemu_v,
+            .accel = any_vm ? accel : "none",
+        };
+        if (!store_run_begin(store, &ri, &st.run_id, &error))
+            return vexp_report_error(error);
+    }
+
+    for (guint i = 0; i < n; i++) {
+        gboolean done = FALSE;
+        if (st.run_id && resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
+            continue;
+        st.cells_to_run++;
+    }
+    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": %u cell(s) to run of %u, store %s%s\n",
+            st.run_id, st.cells_to_run, n, store_path(store),
+            any_vm && !g_strcmp0(accel, "tcg")
+                ? "; accel tcg: figures are QEMU software-emulation figures"
+                : "");
+    st.t_start_us = g_get_monotonic_time();
+    for (guint i = 0; i < n && !cancel_flag; i++) {
+        gboolean done = FALSE;
+        if (resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
+            continue;
+        cell_outcome out = run_cell(&st, i);
+        st.cells_done++;
+        if (out == CELL_FAILED)
+            failed++;
+        else if (out == CELL_INTERRUPTED)
+            interrupted = TRUE;
+        else if (out == CELL_FATAL) {
+            fatal = TRUE;
+            break;
+        }
+    }
+    if (cancel_flag)
+        interrupted = TRUE;
+
+    /* teardown: domains first (they use the namespace's taps), then the namespace */
+    g_clear_pointer(&conn, domains_conn_free);
+    g_clear_pointer(&net, domains_net_destroy);
+    g_free(st.host_netns);
+    g_free(st.host_addr);
+    g_clear_pointer(&st.samples, g_hash_table_unref);
+    g_clear_pointer(&st.best, g_hash_table_unref);
+
+    if (!store_run_finish(store, st.run_id,
+                          interrupted ? "interrupted"
+                          : fatal     ? "failed"
+                                      : "complete",
+                          &error))
+        return vexp_report_error(error);
+    if (st.store_error)
+        g_error_free(st.store_error);
+    if (interrupted) {
+        fprintf(stderr,
+                "vexp: run %" G_GINT64_FORMAT " interrupted; finished trials are kept. "
+                "Continue with: vexp run %s --resume --store %s\n",
+                st.run_id, argv[1], store_path(store));
+        return 130;
+    }
+    if (fatal)
+        return VEXP_EXIT_ENV;
+    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed\n",
+            st.run_id, st.cells_done - failed, failed);
+    return failed ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
+}
+
+const vexp_cmd vexp_cmd_run = {"run", cmd_run,
+                               "boot every cell of a matrix, run RFC 2544, store every trial"};

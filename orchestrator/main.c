@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp: the command table and dispatch. */
+#include "vexp-config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vexp.h"
+
+static const vexp_cmd *const commands[] = {
+    &vexp_cmd_run,     &vexp_cmd_render,  &vexp_cmd_results, &vexp_cmd_compare,
+    &vexp_cmd_regress, &vexp_cmd_image,   &vexp_cmd_doctor,
+};
+
+G_DEFINE_QUARK(vexp - error - quark, vexp_error)
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: vexp COMMAND [OPTIONS] [ARGS]\n\n"
+               "Measure what virtual NICs cost: RFC 2544 runs over libvirt domains.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(f, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\nRun 'vexp COMMAND --help' for a command's options; see vexp(1).\n");
+}
+
+int vexp_parse_options(GOptionContext *ctx, int *argc, char ***argv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        fprintf(stderr, "vexp: %s\n", error->message);
+        fprintf(stderr, "Run '%s --help' for usage.\n", g_get_prgname());
+        return VEXP_EXIT_USAGE;
+    }
+    return -1;
+}
+
+int vexp_report_error(const GError *error)
+{
+    fprintf(stderr, "vexp: %s\n", error->message);
+    if (error->domain == VEXP_ERROR && error->code == VEXP_ERROR_INPUT)
+        return VEXP_EXIT_USAGE;
+    if (error->domain == G_OPTION_ERROR || error->domain == G_KEY_FILE_ERROR)
+        return VEXP_EXIT_USAGE;
+    return VEXP_EXIT_ENV;
+}
+
+gboolean vexp_is_tty(void)
+{
+    return isatty(STDERR_FILENO);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VEXP_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return VEXP_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("vexp %s\n", VEXP_VERSION);
+        return VEXP_EXIT_OK;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (!strcmp(argv[1], commands[i]->name)) {
+            g_autofree char *prgname = g_strdup_printf("vexp %s", commands[i]->name);
+            g_set_prgname(prgname);
+            return commands[i]->handler(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "vexp: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return VEXP_EXIT_USAGE;
+}

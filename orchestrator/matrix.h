@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* matrix.conf: load, validate and expand an experiment matrix into cells. */
+#pragma once
+
+#include <glib.h>
+
+/*
+ * Sections: [experiment], [domain], [matrix], [traffic], [network].
+ * Every [domain] key may be an axis in [matrix] (comma separated values);
+ * cells are the cartesian product of the axes in file order (the first axis
+ * varies slowest).  Cells with nic = host (the bare veth reference) ignore
+ * every other [domain] axis and are deduplicated: the first one is kept.
+ *
+ * Every error is MATRIX_ERROR / MATRIX_ERROR_INVALID (exit 2) and reads
+ * "FILE:LINE: ... 'key' ... 'value' ...".
+ * Everything returned is owned by the vexp_matrix unless said otherwise.
+ */
+
+#define MATRIX_ERROR (matrix_error_quark())
+GQuark matrix_error_quark(void);
+typedef enum {
+    MATRIX_ERROR_INVALID, /* any bad input: syntax, key, value, missing file */
+} matrix_error_code;
+
+/* limits */
+#define MATRIX_MAX_FILE_BYTES (1024 * 1024)
+#define MATRIX_MAX_CELLS 10000
+#define MATRIX_MAX_LIST 64 /* values in one list or axis */
+
+typedef struct vexp_matrix vexp_matrix;
+
+typedef struct matrix_experiment {
+    const char *name;  /* default: the file name without .conf */
+    const char *uri;   /* default "qemu:///embed" */
+    const char *store; /* as written (relative to the cwd); NULL = not set */
+    guint repetitions; /* 1..1000, default 3 (also accepted in [traffic]) */
+} matrix_experiment;
+
+typedef struct matrix_traffic {
+    const char *const *tests;      /* throughput|latency|loss|b2b|rtt, file order, NULL-terminated */
+    guint n_tests;
+    const guint *frame_sizes;      /* 64..9018 bytes (L2 incl. FCS), file order */
+    guint n_frame_sizes;
+    const char *const *directions; /* in|out|both, NULL-terminated */
+    guint n_directions;
+    double trial_s;                /* 0.1..3600, default 60 */
+    double line_rate_mbps;         /* 1..400000, default 1000 (L2+preamble/IFG, i.e. wire) */
+    double resolution_pct;         /* 0.01..50, default 0.5 */
+    double loss_tolerance_pct;     /* 0..100, default 0 */
+    guint probes;                  /* rtt probes per repetition 1..1000000, default 100 */
+    guint latency_repetitions;     /* 1..1000, default 20 */
+    guint b2b_repetitions;         /* 1..1000, default 50 */
+    double b2b_trial_s;            /* 2..3600, default 2 (RFC 2544: >= 2 s) */
+    double wait_s;                 /* settle time between trials 0..600, default 2 */
+    gboolean reflect;              /* guest reflects frames (round trip) instead of sinking; default false */
+} matrix_traffic;
+
+typedef enum {
+    MATRIX_NETWORK_NAMESPACE, /* default: vexp makes a namespace + bridge per run */
+    MATRIX_NETWORK_BRIDGE,    /* an existing bridge named by 'bridge' */
+} matrix_network_mode;
+
+typedef struct matrix_network {
+    matrix_network_mode mode;
+    const char *bridge; /* interface name (<= 15 chars) when mode = bridge, else NULL */
+} matrix_network;
+
+typedef struct matrix_cell {
+    guint index;               /* 0-based position, stable for a matrix text (--resume) */
+    const char *label;         /* "nic=virtio vcpu_pin=1"; axes only; "nic=X" without axes */
+    const char *nic;           /* a valid model or "host" */
+    gboolean is_host;          /* nic = host: no domain, the fields below are defaults */
+    guint vcpus;               /* 1..256, default 1 */
+    const char *vcpu_pin;      /* as written, "none" = not pinned (default) */
+    const char *const *vcpu_pin_cpusets; /* per vCPU libvirt cpuset ("1", "2-3"); NULL when none */
+    const char *emulator_pin;  /* as written, "none" = not pinned (default) */
+    const char *emulator_cpuset; /* libvirt cpuset "0,2-3"; NULL when none */
+    guint memory_mib;          /* 16..1048576, default 256 */
+    const char *accel;         /* auto | kvm | tcg ([domain], else [experiment], else auto) */
+    const char *machine;       /* NULL = the template's / QEMU default */
+    const char *template_path; /* absolute, exists; NULL for host cells */
+} matrix_cell;
+
+/* valid_nics: NULL-terminated list of NIC models domains/ supports ("host"
+ * is always accepted in addition); NULL accepts any [a-z0-9_-] name. */
+vexp_matrix *matrix_load(const char *path, const char *const *valid_nics, GError **error);
+/* The same from memory: file_name is used in messages, base_dir resolves
+ * relative template paths (then the cwd).  For tests and the fuzzer. */
+vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
+                              const char *base_dir, const char *const *valid_nics,
+                              GError **error);
+/* Accepts NULL. */
+void matrix_free(vexp_matrix *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_matrix, matrix_free)
+
+const char *matrix_path(const vexp_matrix *m); /* file name as given */
+const char *matrix_text(const vexp_matrix *m); /* the raw text, NUL-terminated */
+const char *matrix_hash(const vexp_matrix *m); /* SHA-256 hex of the raw text */
+const matrix_experiment *matrix_get_experiment(const vexp_matrix *m);
+const matrix_traffic *matrix_get_traffic(const vexp_matrix *m);
+const matrix_network *matrix_get_network(const vexp_matrix *m);
+
+guint matrix_cell_count(const vexp_matrix *m);
+/* i < matrix_cell_count() */
+const matrix_cell *matrix_get_cell(const vexp_matrix *m, guint i);
+/* The resolved raw value of any [domain] key for a cell, NULL if unset. */
+const char *matrix_cell_value(const vexp_matrix *m, guint i, const char *key);
+
+/* Line (1-based) of 'key' in [group] (key NULL: the group header), 0 when
+ * absent: for the lead's own "FILE:LINE:" errors (template render, ...). */
+guint matrix_line_of(const vexp_matrix *m, const char *group, const char *key);
+/* The [domain]/[matrix] keys the parser knows, NULL-terminated (static). */
+const char *const *matrix_domain_keys(void);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* store internals for tests: the statistics and the migration list. */
+#pragma once
+
+#include "store.h"
+
+/* ---- statistics (stats.c) ---- */
+
+/* Arithmetic mean; NAN when n = 0. */
+double stats_mean(const double *x, guint n);
+/* Sample standard deviation (n - 1 denominator); NAN when n < 2. */
+double stats_stddev(const double *x, guint n);
+/* Regularized incomplete beta I_x(a, b), a, b > 0, 0 <= x <= 1; NAN otherwise. */
+double stats_betai(double a, double b, double x);
+/* Student t with df degrees of freedom (df > 0, not necessarily integer). */
+double stats_t_cdf(double t, double df);
+/* Inverse of stats_t_cdf for 0 < p < 1. */
+double stats_t_quantile(double p, double df);
+/* Half width of the two-sided 95 % Student-t interval of the mean; NAN when n < 2. */
+double stats_ci95_half(double stddev, guint n);
+
+typedef struct stats_welch {
+    double t;  /* (mean_b - mean_a) / sqrt(s_a^2/n_a + s_b^2/n_b) */
+    double df; /* Welch-Satterthwaite */
+    double p;  /* two-sided */
+} stats_welch;
+/* Welch's unequal-variance t-test from summary statistics; n_a, n_b >= 2.
+ * Both variances 0: p = 1 when the means are equal, else 0 (t = +-inf). */
+stats_welch stats_welch_test(double mean_a, double sd_a, guint n_a, double mean_b, double sd_b,
+                             guint n_b);
+
+/* ---- schema migrations (store.c) ---- */
+
+typedef struct store_migration {
+    int version;     /* user_version after this step */
+    const char *sql; /* run in one transaction with the version bump */
+} store_migration;
+
+extern const store_migration store_migrations[];
+extern const guint store_n_migrations;
+
+/* store_open() with another migration list: tests add a v2 step. */
+vexp_store *store_open_with(const char *path, const store_migration *migrations, guint n,
+                            GError **error);
+/* PRAGMA user_version of the open file. */
+int store_schema_version(vexp_store *store);

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp store: runs, configs, cells, every trial and the derived results in SQLite. */
+#pragma once
+
+#include <glib.h>
+
+/*
+ * The schema is documented in store/SCHEMA.md and versioned with
+ * PRAGMA user_version; store_open() migrates older files and refuses newer
+ * ones.  Every write is its own transaction, so an interrupted run keeps
+ * everything it finished.  Nothing here prints.
+ *
+ * Strings passed in are copied; strings and arrays returned are owned by
+ * the caller (free functions below, GPtrArrays come with their free func).
+ */
+
+typedef struct vexp_store vexp_store;
+
+#define STORE_ERROR (store_error_quark())
+GQuark store_error_quark(void);
+typedef enum {
+    STORE_ERROR_OPEN,      /* cannot open/create the file, or not a vexp store */
+    STORE_ERROR_VERSION,   /* the file's schema is newer than this vexp */
+    STORE_ERROR_SQL,       /* SQLite failed (I/O, busy, constraint, ...) */
+    STORE_ERROR_NOT_FOUND, /* no such run/cell */
+    STORE_ERROR_INVALID,   /* bad argument value (status, empty samples, ...) */
+} store_error_code;
+
+/* schema version written by this build (PRAGMA user_version) */
+#define STORE_SCHEMA_VERSION 1
+
+/* ":memory:" works too (no WAL then). */
+vexp_store *store_open(const char *path, GError **error);
+/* Accepts NULL. */
+void store_close(vexp_store *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_store, store_close)
+
+const char *store_path(const vexp_store *store);
+
+/* ---- runs ---- */
+
+typedef struct store_run_info {
+    const char *name;            /* [experiment] name */
+    const char *matrix_text;     /* the matrix file as read */
+    const char *matrix_hash;     /* SHA-256 hex of matrix_text */
+    const char *vexp_version;
+    const char *host;            /* g_get_host_name() of the orchestrator; may be NULL */
+    const char *libvirt_version; /* may be NULL */
+    const char *qemu_version;    /* may be NULL */
+    const char *accel;           /* resolved: kvm | tcg | mixed; may be NULL */
+} store_run_info;
+
+/* Inserts a run with status 'running'. */
+gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *ret_run_id,
+                         GError **error);
+/* The latest run of that matrix whose status is 'running' or 'interrupted';
+ * *ret_run_id = 0 when there is none (that is not an error). */
+gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
+                                  GError **error);
+/* --resume: status back to 'running', finished_at cleared (no second run row). */
+gboolean store_run_resume(vexp_store *store, gint64 run_id, GError **error);
+/* status: complete | interrupted | failed; sets finished_at. */
+gboolean store_run_finish(vexp_store *store, gint64 run_id, const char *status, GError **error);
+
+typedef struct store_run {
+    gint64 id;
+    char *name;
+    char *started_at;  /* ISO 8601 UTC, "2025-01-31T12:00:00.000Z" */
+    char *finished_at; /* NULL while running */
+    char *status;
+    char *matrix_hash;
+    char *vexp_version;
+    char *host, *libvirt_version, *qemu_version, *accel; /* may be NULL */
+} store_run;
+void store_run_free(store_run *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(store_run, store_run_free)
+
+/* run_id 0 = the latest run (highest id).  STORE_ERROR_NOT_FOUND if none. */
+gboolean store_run_get(vexp_store *store, gint64 run_id, store_run **ret_run, GError **error);
+/* The matrix text of a run (for 'vexp results' provenance); caller frees. */
+gboolean store_run_matrix_text(vexp_store *store, gint64 run_id, char **ret_text, GError **error);
+/* All runs, newest first; elements are store_run *. */
+gboolean store_run_list(vexp_store *store, GPtrArray **ret_runs, GError **error);
+
+/* ---- configs ---- */
+
+typedef struct store_config_info {
+    const char *key;          /* config key (SHA-256 of the canonical domain XML); required */
+    const char *nic;          /* required; "host" for the bare reference */
+    guint vcpus;              /* 0 = not applicable (nic = host) -> NULL */
+    const char *vcpu_pin;     /* "1", "0 1", "none"; NULL = n/a */
+    const char *emulator_pin; /* NULL = n/a */
+    guint memory_mib;         /* 0 = n/a -> NULL */
+    const char *accel;        /* kvm | tcg (resolved); NULL = n/a */
+    const char *machine;      /* NULL = default */
+    const char *domain_xml;   /* canonical form; NULL for nic = host */
+} store_config_info;
+
+/* Inserts the config unless its key exists; returns its id either way.
+ * An existing row is never changed (the key identifies the content). */
+gboolean store_config_upsert(vexp_store *store, const store_config_info *info,
+                             gint64 *ret_config_id, GError **error);
+
+/* ---- cells ---- */
+
+/* Starts attempt k+1 of (run, cell_index): a 'running' earlier attempt (a
+ * crash) is marked 'interrupted' first; earlier attempts and their trials
+ * stay as history, queries use the latest attempt.  label: "nic=virtio vcpu_pin=1". */
+gboolean store_cell_begin(vexp_store *store, gint64 run_id, gint64 config_id, guint cell_index,
+                          const char *label, gint64 *ret_cell_id, GError **error);
+/* Where the cell ran: libvirt URI and hypervisor host name (either may be NULL). */
+gboolean store_cell_set_hypervisor(vexp_store *store, gint64 cell_id, const char *uri,
+                                   const char *host, GError **error);
+/* For --resume: TRUE when the latest attempt of (run, cell_index) is
+ * 'complete' or 'failed' (a failed cell was recorded with its reason; re-run
+ * it only on purpose).  FALSE when never begun, running or interrupted. */
+gboolean store_cell_done(vexp_store *store, gint64 run_id, guint cell_index, gboolean *ret_done,
+                         GError **error);
+/* The latest attempt's status, or NULL when never begun; caller frees. */
+gboolean store_cell_status(vexp_store *store, gint64 run_id, guint cell_index, char **ret_status,
+                           GError **error);
+/* status: complete | failed | interrupted; reason, guest_driver (e.g. "virtio_net"),
+ * guest_kernel (uname -r) may be NULL. */
+gboolean store_cell_finish(vexp_store *store, gint64 cell_id, const char *status,
+                           const char *reason, const char *guest_driver, const char *guest_kernel,
+                           GError **error);
+
+/* ---- trials ---- */
+
+/* One trial as measured.  Doubles set to NAN and strings set to NULL are
+ * stored as NULL.  Plain struct so that the store does not depend on traffic.h. */
+typedef struct store_trial {
+    const char *test;      /* throughput | latency | loss | b2b | rtt */
+    const char *direction; /* in | out | both */
+    guint frame_size;      /* bytes on L2 incl. FCS, preamble/IFG excluded */
+    guint repetition;      /* 1-based repetition of the procedure */
+    guint step;            /* 0-based trial number inside one repetition (search step) */
+    double offered_fps;    /* offered rate, frames/s */
+    double duration_s;     /* actual sending time, s */
+    guint64 tx, rx, lost, reordered, duplicated; /* frames */
+    double loss_pct;       /* lost / tx * 100 */
+    double dut_cpu_pct;    /* guest CPU busy %, NAN = unknown */
+    double host_cpu_pct;   /* QEMU process CPU % (libvirt stats), NAN = unknown */
+    gboolean passed;       /* loss within the tolerance (search outcome of this step) */
+    gboolean valid;        /* FALSE: the trial is kept but not used; reason says why */
+    const char *reason;    /* NULL when valid */
+    gboolean reflect;      /* the DUT reflected the frames back (round trip path) */
+    guint64 burst_frames;  /* b2b: frames in the burst; 0 = n/a -> NULL */
+    gboolean has_rtt;      /* FALSE: every rtt_* column NULL */
+    guint64 rtt_n;         /* probes with a round trip time */
+    double rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, rtt_p999_us,
+        rtt_max_us, rtt_jitter_us; /* microseconds */
+} store_trial;
+
+/* Zeroed trial with every nullable double set to NAN and valid = TRUE. */
+void store_trial_init(store_trial *t);
+
+gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t,
+                         GError **error);
+
+/* ---- results ---- */
+
+/* metric names the store knows the direction of (others: lower is better
+ * unless they start with "throughput_" or "b2b_"); SCHEMA.md lists units */
+#define STORE_METRIC_THROUGHPUT_FPS "throughput_fps"         /* frames/s */
+#define STORE_METRIC_THROUGHPUT_MBPS_L2 "throughput_mbps_l2" /* Mbit/s, frame bytes */
+#define STORE_METRIC_THROUGHPUT_MBPS_WIRE "throughput_mbps_wire" /* + 20 B preamble/IFG */
+#define STORE_METRIC_RTT_P50_US "rtt_p50_us"
+#define STORE_METRIC_RTT_P99_US "rtt_p99_us"
+#define STORE_METRIC_LATENCY_US "latency_us"
+#define STORE_METRIC_LOSS_PCT_AT_MAX "loss_pct_at_max"
+#define STORE_METRIC_B2B_FRAMES "b2b_frames"
+#define STORE_METRIC_DUT_CPU_PCT "dut_cpu_pct"
+#define STORE_METRIC_HOST_CPU_PCT "host_cpu_pct"
+
+/* TRUE when a larger value is better (throughput_*, b2b_*). */
+gboolean store_metric_higher_is_better(const char *metric);
+
+/* One derived figure from the per-repetition values (non-finite samples are
+ * skipped; none left -> STORE_ERROR_INVALID).  The store computes n, mean,
+ * sample stddev and the Student-t 95 % interval (NULL stddev/ci when n = 1).
+ * Adding the same (cell, test, direction, frame_size, metric) again replaces it. */
+gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
+                          const char *direction, guint frame_size, const char *metric,
+                          const char *unit, const double *samples, guint n, GError **error);
+
+typedef struct store_result_row {
+    guint cell_index;
+    char *label;      /* cell label */
+    char *cell_status;
+    char *config_key;
+    char *nic;
+    char *accel;      /* config's accel (kvm|tcg), else the run's; may be NULL */
+    char *test, *direction;
+    guint frame_size;
+    char *metric, *unit;
+    guint n;
+    double mean;
+    double stddev;             /* NAN when n = 1 */
+    double ci95_low, ci95_high; /* NAN when n = 1 */
+} store_result_row;
+void store_result_row_free(store_result_row *row);
+
+/* Results of a run (0 = latest), latest attempt of each cell, ordered by
+ * cell index then insertion.  ret_run (optional) gets the run's info. */
+gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_run,
+                            GPtrArray **ret_rows, GError **error);
+
+typedef struct store_cell_row {
+    gint64 id;
+    guint cell_index;
+    guint attempt;
+    char *label, *config_key, *nic, *status;
+    char *reason, *guest_driver, *guest_kernel, *hypervisor, *host; /* may be NULL */
+    char *started_at, *finished_at;                                 /* finished_at may be NULL */
+} store_cell_row;
+void store_cell_row_free(store_cell_row *row);
+/* Latest attempt of every cell of a run (0 = latest), by cell index. */
+gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows, GError **error);
+
+/* ---- compare / regress ---- */
+
+typedef enum {
+    STORE_VERDICT_SAME,
+    STORE_VERDICT_BETTER,
+    STORE_VERDICT_WORSE,
+    STORE_VERDICT_ONLY_A, /* unmatched: only in run A (baseline) */
+    STORE_VERDICT_ONLY_B, /* unmatched: only in run B (candidate) */
+} store_verdict;
+
+/* "same" | "better" | "worse" | "only-a" | "only-b" */
+const char *store_verdict_name(store_verdict v);
+
+typedef struct store_compare_row {
+    char *config_key;
+    char *label; /* cell label in run A, else in run B */
+    char *nic, *test, *direction;
+    guint frame_size;
+    char *metric, *unit;
+    gboolean higher_is_better;
+    guint n_a, n_b;                   /* 0 on the missing side of an unmatched row */
+    double mean_a, stddev_a, mean_b, stddev_b; /* NAN where missing / n = 1 */
+    double delta_pct;  /* (mean_b - mean_a) / |mean_a| * 100; +-INFINITY when mean_a = 0 != mean_b */
+    double t, df, p;   /* Welch; NAN when threshold_only */
+    gboolean threshold_only; /* n = 1 on a side: the threshold alone decided */
+    store_verdict verdict;
+} store_compare_row;
+void store_compare_row_free(store_compare_row *row);
+
+/* Matches the results of run_a (baseline) and run_b (candidate; 0 = latest)
+ * by config key, test, direction, frame size and metric.  A row is "worse"
+ * when it changed for the worse by more than threshold_pct percent AND
+ * Welch's two-sided p < alpha (or threshold_only); "better" likewise.
+ * Matched rows first (run A's order), then only-a, then only-b rows. */
+gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double threshold_pct,
+                       double alpha, GPtrArray **ret_rows, GError **error);

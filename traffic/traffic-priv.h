@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp-traffic internals shared by the engine's files and its unit tests. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <netinet/in.h>
+
+#include "traffic.h"
+
+#define TRAFFIC_NS 1000000000LL
+
+static inline int64_t traffic_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * TRAFFIC_NS + ts.tv_nsec;
+}
+
+/* ---- checked number parsing ---- */
+int traffic_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+int traffic_parse_double(const char *s, double min, double max, double *ret);
+int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max,
+                                  unsigned *ret_n);
+
+/* ---- test payload: 18 bytes, the smallest frame's UDP payload ---- */
+/*   0  u64 sequence number (little endian)
+ *   8  u64 sender CLOCK_MONOTONIC ns (echoed back unchanged)
+ *  16  u16 tag: bits 0-13 stream id, bit 14 echo request        */
+#define TRAFFIC_HDR_LEN 18u
+#define TRAFFIC_TAG_STREAM 0x3fffu
+#define TRAFFIC_TAG_ECHO 0x4000u
+
+void traffic_hdr_put(uint8_t *buf, uint64_t seq, uint64_t ts_ns, uint16_t tag);
+void traffic_hdr_get(const uint8_t *buf, uint64_t *seq, uint64_t *ts_ns, uint16_t *tag);
+
+/* ---- sequence accounting ---- */
+/* Window of recently seen sequence numbers for duplicate detection. */
+#define TRAFFIC_SEQ_WINDOW 65536u
+
+typedef struct traffic_seq {
+    bool started;
+    uint64_t max_seq;     /* highest sequence seen (modular) */
+    uint64_t unique;      /* distinct frames received */
+    uint64_t reordered;   /* arrived after a higher sequence number */
+    uint64_t duplicated;  /* sequence number already seen */
+    uint64_t too_old;     /* behind the window: counted unique + reordered, dup unknown */
+    uint64_t bits[TRAFFIC_SEQ_WINDOW / 64];
+} traffic_seq;
+
+void traffic_seq_reset(traffic_seq *s);
+void traffic_seq_add(traffic_seq *s, uint64_t seq);
+
+/* ---- HDR-style histogram of RTT in ns: 2^7 linear sub-buckets per power of 2 ---- */
+#define TRAFFIC_HIST_SUB_BITS 7
+#define TRAFFIC_HIST_EXP 42 /* up to 2^42 ns, ~73 min */
+#define TRAFFIC_HIST_BUCKETS (TRAFFIC_HIST_EXP << TRAFFIC_HIST_SUB_BITS)
+
+typedef struct traffic_hist {
+    uint64_t count;
+    uint64_t min, max;
+    long double sum;
+    uint64_t last;
+    bool has_last;
+    long double jitter_sum; /* sum of |x_i - x_i-1| */
+    uint32_t buckets[TRAFFIC_HIST_BUCKETS];
+} traffic_hist;
+
+void traffic_hist_reset(traffic_hist *h);
+void traffic_hist_add(traffic_hist *h, uint64_t ns);
+/* value at quantile q (0..1), ns; 0 when empty */
+uint64_t traffic_hist_quantile(const traffic_hist *h, double q);
+void traffic_hist_summary(const traffic_hist *h, traffic_rtt_summary *ret);
+unsigned traffic_hist_index(uint64_t ns);
+uint64_t traffic_hist_value(unsigned idx);
+
+/* ---- control protocol ---- */
+#define TRAFFIC_LINE_MAX 1024u
+#define TRAFFIC_KV_MAX 40u
+
+typedef struct traffic_kv {
+    unsigned n;
+    struct {
+        char key[24];
+        char val[96];
+        bool is_str;
+    } e[TRAFFIC_KV_MAX];
+} traffic_kv;
+
+/* "verb key=value ..." -> verb + pairs; -EINVAL on anything else (bounded, no crash). */
+int traffic_cmd_parse(const char *line, char *verb, size_t verb_len, traffic_kv *ret);
+/* A flat JSON object {"k":"str","n":1.5,"b":true} -> pairs; -EINVAL on anything else. */
+int traffic_json_parse(const char *line, traffic_kv *ret);
+const char *traffic_kv_get(const traffic_kv *kv, const char *key);
+int traffic_kv_u64(const traffic_kv *kv, const char *key, uint64_t max, uint64_t *ret);
+int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max,
+                      double *ret);
+/* JSON string escaping into buf; returns bytes written (truncates safely). */
+size_t traffic_json_escape(char *buf, size_t len, const char *s);
+
+/* ---- data plane ---- */
+#define TRAFFIC_BATCH 64u
+
+typedef struct traffic_gen_spec {
+    int fd;
+    struct sockaddr_in dst;
+    unsigned payload;
+    uint16_t stream;
+    double rate_fps;      /* 0 = as fast as possible */
+    int64_t duration_ns;  /* stop sending after this */
+    uint64_t count;       /* 0 = no limit, else stop after count frames */
+    uint64_t tag_every;   /* 0 = none; every Nth frame asks for an echo */
+    uint64_t first_seq;
+    struct traffic_rx *echo_rx; /* when set, drained between batches (echoes, reflected frames) */
+} traffic_gen_spec;
+
+typedef struct traffic_gen_result {
+    uint64_t tx;
+    uint64_t missed;      /* frames the schedule wanted but the sender could not place */
+    int64_t elapsed_ns;
+} traffic_gen_result;
+
+/* Poll callback used by the generator every ~50 ms; non-zero stops it. */
+typedef int (*traffic_poll_fn)(void *ud);
+
+int traffic_udp_socket(const char *addr, uint16_t port, int *ret_fd);
+int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
+                    traffic_gen_result *ret);
+
+enum traffic_rx_mode {
+    TRAFFIC_RX_SINK,     /* count; reflect echo requests to the sender */
+    TRAFFIC_RX_REFLECT,  /* count and reflect everything */
+    TRAFFIC_RX_RETURN,   /* frames coming back to their generator: count, RTT of echo requests */
+};
+
+typedef struct traffic_rx {
+    int fd;
+    enum traffic_rx_mode mode;
+    unsigned payload;
+    uint16_t stream;
+    traffic_seq seq;
+    traffic_hist hist;
+    uint64_t foreign;    /* datagrams of wrong length or stream */
+    uint64_t reflected;
+    uint8_t *buf;        /* TRAFFIC_BATCH slots of payload + 1 bytes */
+} traffic_rx;
+
+/* Allocates the receive buffers; the caller frees them with traffic_rx_done(). */
+int traffic_rx_init(traffic_rx *rx, int fd, enum traffic_rx_mode mode, unsigned payload,
+                    uint16_t stream);
+void traffic_rx_done(traffic_rx *rx);
+/* Drain the socket without blocking; returns frames processed or -errno. */
+int traffic_rx_drain(traffic_rx *rx);
+
+/* ---- search (pure; driven by tests with a simulated DUT) ---- */
+typedef struct traffic_search {
+    double lo, hi;        /* proven loss-free / lossy rates, fps */
+    bool has_lo, has_hi;
+    double max_fps;       /* the highest rate that can be offered */
+    double min_fps;       /* below this the answer is 0 */
+    double res;           /* resolution as a fraction */
+    unsigned creep;       /* consecutive loss-free probes just above lo */
+    bool done;
+} traffic_search;
+
+void traffic_search_init(traffic_search *s, double max_fps, double min_fps, double res_pct);
+/* Feed the outcome of a trial at rate (fps): lossy or not, and the frames/s that got through.
+ * Returns the next rate to try, or 0 when done (answer in s->lo, 0 if !has_lo). */
+double traffic_search_step(traffic_search *s, double rate, bool lossy, double rx_fps);
+
+/* ---- CPU from /proc/stat ---- */
+int traffic_cpu_sample(uint64_t *ret_busy, uint64_t *ret_total);

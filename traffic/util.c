@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/* Names, frame/rate arithmetic, checked parsing and the parameter set. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "traffic-priv.h"
+
+static const struct {
+    enum traffic_test test;
+    const char *name;
+} test_names[] = {
+    {TRAFFIC_TEST_THROUGHPUT, "throughput"}, {TRAFFIC_TEST_LATENCY, "latency"},
+    {TRAFFIC_TEST_LOSS, "loss"},             {TRAFFIC_TEST_B2B, "b2b"},
+    {TRAFFIC_TEST_RTT, "rtt"},               {TRAFFIC_TEST_FIXED, "fixed"},
+};
+
+const char *traffic_test_name(enum traffic_test test)
+{
+    for (size_t i = 0; i < sizeof(test_names) / sizeof(test_names[0]); i++)
+        if (test_names[i].test == test)
+            return test_names[i].name;
+    return "?";
+}
+
+int traffic_test_from_name(const char *name)
+{
+    if (!name)
+        return -EINVAL;
+    for (size_t i = 0; i < sizeof(test_names) / sizeof(test_names[0]); i++)
+        if (strcmp(test_names[i].name, name) == 0)
+            return (int)test_names[i].test;
+    return -EINVAL;
+}
+
+const char *traffic_direction_name(enum traffic_direction dir)
+{
+    switch (dir) {
+    case TRAFFIC_DIR_IN:
+        return "in";
+    case TRAFFIC_DIR_OUT:
+        return "out";
+    }
+    return "?";
+}
+
+int traffic_direction_from_name(const char *name)
+{
+    if (!name)
+        return -EINVAL;
+    if (strcmp(name, "in") == 0)
+        return TRAFFIC_DIR_IN;
+    if (strcmp(name, "out") == 0)
+        return TRAFFIC_DIR_OUT;
+    return -EINVAL;
+}
+
+/* Split list on commas into tokens of at most 31 bytes; calls fn for each. */
+static int for_each_token(const char *list, int (*fn)(const char *tok, void *ud), void *ud)
+{
+    if (!list || !*list)
+        return -EINVAL;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char tok[32];
+        if (n == 0 || n >= sizeof(tok))
+            return -EINVAL;
+        memcpy(tok, p, n);
+        tok[n] = '\0';
+        int r = fn(tok, ud);
+        if (r < 0)
+            return r;
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+static int add_test(const char *tok, void *ud)
+{
+    int t = traffic_test_from_name(tok);
+    if (t < 0)
+        return t;
+    *(unsigned *)ud |= (unsigned)t;
+    return 0;
+}
+
+int traffic_tests_from_list(const char *list, unsigned *ret_mask)
+{
+    unsigned mask = 0;
+    int r = for_each_token(list, add_test, &mask);
+    if (r < 0)
+        return r;
+    *ret_mask = mask;
+    return 0;
+}
+
+static int add_dir(const char *tok, void *ud)
+{
+    if (strcmp(tok, "both") == 0) {
+        *(unsigned *)ud |= TRAFFIC_DIR_MASK;
+        return 0;
+    }
+    int d = traffic_direction_from_name(tok);
+    if (d < 0)
+        return d;
+    *(unsigned *)ud |= (unsigned)d;
+    return 0;
+}
+
+int traffic_directions_from_list(const char *list, unsigned *ret_mask)
+{
+    unsigned mask = 0;
+    int r = for_each_token(list, add_dir, &mask);
+    if (r < 0)
+        return r;
+    *ret_mask = mask;
+    return 0;
+}
+
+struct sizes_ctx {
+    unsigned *sizes;
+    unsigned max, n;
+};
+
+static int add_size(const char *tok, void *ud)
+{
+    struct sizes_ctx *c = ud;
+    uint64_t v;
+    int r = traffic_parse_u64(tok, TRAFFIC_FRAME_MAX, &v);
+    if (r < 0)
+        return r;
+    if (v < TRAFFIC_FRAME_MIN || c->n >= c->max)
+        return -EINVAL;
+    c->sizes[c->n++] = (unsigned)v;
+    return 0;
+}
+
+int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max,
+                                  unsigned *ret_n)
+{
+    unsigned tmp[TRAFFIC_MAX_FRAME_SIZES];
+    struct sizes_ctx c = {tmp, max < TRAFFIC_MAX_FRAME_SIZES ? max : TRAFFIC_MAX_FRAME_SIZES, 0};
+    int r = for_each_token(list, add_size, &c);
+    if (r < 0)
+        return r;
+    memcpy(sizes, tmp, c.n * sizeof(*tmp));
+    *ret_n = c.n;
+    return 0;
+}
+
+int traffic_parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+int traffic_parse_double(const char *s, double min, double max, double *ret)
+{
+    if (!s || !*s)
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < min || v > max)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+unsigned traffic_frame_payload(unsigned frame_size)
+{
+    if (frame_size < TRAFFIC_FRAME_MIN || frame_size > TRAFFIC_FRAME_MAX)
+        return 0;
+    return frame_size - TRAFFIC_FRAME_OVERHEAD;
+}
+
+double traffic_fps_to_mbps_l2(double fps, unsigned frame_size)
+{
+    return fps * frame_size * 8.0 / 1e6;
+}
+
+double traffic_fps_to_mbps_wire(double fps, unsigned frame_size)
+{
+    return fps * (frame_size + TRAFFIC_WIRE_OVERHEAD) * 8.0 / 1e6;
+}
+
+double traffic_mbps_l2_to_fps(double mbps, unsigned frame_size)
+{
+    if (frame_size == 0)
+        return 0;
+    return mbps * 1e6 / (frame_size * 8.0);
+}
+
+double traffic_line_rate_fps(double line_mbps, unsigned frame_size)
+{
+    return line_mbps * 1e6 / ((frame_size + TRAFFIC_WIRE_OVERHEAD) * 8.0);
+}
+
+static const unsigned default_sizes[] = {64, 128, 256, 512, 1024, 1280, 1518};
+
+void traffic_params_init(traffic_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->tests = TRAFFIC_TEST_THROUGHPUT;
+    p->n_frame_sizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
+    memcpy(p->frame_sizes, default_sizes, sizeof(default_sizes));
+    p->directions = TRAFFIC_DIR_IN | TRAFFIC_DIR_OUT;
+    p->trial_s = 60;
+    p->search_trial_s = 1;
+    p->repetitions = 1;
+    p->latency_repetitions = 20;
+    p->b2b_repetitions = 50;
+    p->resolution_pct = 1;
+    p->loss_tolerance_pct = 0;
+    p->loss_step_pct = 10;
+    p->b2b_burst_s = 2;
+    p->probes = 100;
+    p->rtt_interval_ms = 10;
+    p->latency_tagged = 1000;
+    p->warmup_s = 0.1;
+    p->straggler_s = 2;
+    snprintf(p->dut_addr, sizeof(p->dut_addr), "198.18.0.2");
+    snprintf(p->tester_addr, sizeof(p->tester_addr), "198.18.0.1");
+    p->dut_port = 17000;
+    p->tester_port = 17001;
+}
+
+#define CHECK(cond, msg)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            if (ret_msg)                                                                           \
+                *ret_msg = (msg);                                                                  \
+            return -EINVAL;                                                                        \
+        }                                                                                          \
+    } while (0)
+
+static bool in_range(double v, double lo, double hi)
+{
+    return isfinite(v) && v >= lo && v <= hi;
+}
+
+static bool ipv4_ok(const char *s)
+{
+    struct in_addr a;
+    return memchr(s, '\0', TRAFFIC_ADDR_LEN) && inet_pton(AF_INET, s, &a) == 1;
+}
+
+int traffic_params_validate(const traffic_params *p, const char **ret_msg)
+{
+    CHECK(p, "params: NULL");
+    CHECK(p->tests && !(p->tests & ~TRAFFIC_TEST_MASK), "tests: empty or unknown test");
+    CHECK(p->n_frame_sizes >= 1 && p->n_frame_sizes <= TRAFFIC_MAX_FRAME_SIZES,
+          "frame_sizes: 1 to 16 sizes");
+    for (unsigned i = 0; i < p->n_frame_sizes; i++)
+        CHECK(traffic_frame_payload(p->frame_sizes[i]) > 0, "frame_sizes: each 64 to 9018 bytes");
+    CHECK(p->directions && !(p->directions & ~TRAFFIC_DIR_MASK), "directions: in and/or out");
+    CHECK(in_range(p->trial_s, 0.1, 3600), "trial_s: 0.1 to 3600 s");
+    CHECK(in_range(p->search_trial_s, 0.1, 3600), "search_trial_s: 0.1 to 3600 s");
+    CHECK(p->repetitions >= 1 && p->repetitions <= 1000, "repetitions: 1 to 1000");
+    CHECK(p->latency_repetitions >= 1 && p->latency_repetitions <= 1000,
+          "latency_repetitions: 1 to 1000");
+    CHECK(p->b2b_repetitions >= 1 && p->b2b_repetitions <= 1000, "b2b_repetitions: 1 to 1000");
+    CHECK(in_range(p->rate_fps, 0, 1e8), "rate_fps: 0 to 1e8 frames/s");
+    CHECK(in_range(p->rate_mbps, 0, 4e5), "rate_mbps: 0 to 400000 Mb/s");
+    CHECK(!(p->rate_fps > 0 && p->rate_mbps > 0), "rate: give frames/s or Mb/s, not both");
+    CHECK(in_range(p->line_rate_mbps, 0, 4e5), "line_rate_mbps: 0 to 400000 Mb/s");
+    CHECK(in_range(p->resolution_pct, 0.01, 50), "resolution_pct: 0.01 to 50");
+    CHECK(in_range(p->loss_tolerance_pct, 0, 50), "loss_tolerance_pct: 0 to 50");
+    CHECK(in_range(p->loss_step_pct, 1, 50), "loss_step_pct: 1 to 50");
+    CHECK(in_range(p->b2b_burst_s, 0.01, 30), "b2b_burst_s: 0.01 to 30 s");
+    CHECK(p->probes >= 1 && p->probes <= 100000, "probes: 1 to 100000");
+    CHECK(p->rtt_interval_ms >= 1 && p->rtt_interval_ms <= 10000, "rtt_interval_ms: 1 to 10000");
+    CHECK(p->latency_tagged >= 500 && p->latency_tagged <= 1000000,
+          "latency_tagged: 500 to 1000000");
+    CHECK(in_range(p->warmup_s, 0, 10), "warmup_s: 0 to 10 s");
+    CHECK(in_range(p->straggler_s, 0, 60), "straggler_s: 0 to 60 s");
+    CHECK(!(p->reflect && (p->directions & TRAFFIC_DIR_OUT)),
+          "reflect: the forwarding setup has direction in only");
+    CHECK(ipv4_ok(p->dut_addr), "dut_addr: not an IPv4 address");
+    CHECK(ipv4_ok(p->tester_addr), "tester_addr: not an IPv4 address");
+    CHECK(p->dut_port && p->tester_port, "ports: 1 to 65535");
+    if (strcmp(p->dut_addr, p->tester_addr) == 0)
+        CHECK(p->dut_port != p->tester_port, "ports: same address needs different ports");
+    if (ret_msg)
+        *ret_msg = NULL;
+    return 0;
+}
