@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <libxml/tree.h>
 
 #include "domains.h"

@@ -164,7 +164,8 @@ gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps,
 /* Kill what still runs inside, delete both namespaces and the pid file.  Accepts NULL. */
 void domains_net_destroy(domains_net *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domains_net, domains_net_destroy)
-/* Remove namespaces "vexp-*" whose owner (/run/vexp/<name>.pid) is dead or unknown. */
+/* Remove namespaces "vexp-*" whose owner recorded in /run/vexp/<name>.pid is dead
+ * (namespaces without that file are not vexp's and stay). */
 gboolean domains_net_sweep(guint *ret_removed, GError **error);
 
 /* ---- guest image (domains/image.c): declarations below this line ---------- */

@@ -301,17 +301,19 @@ void domains_net_destroy(domains_net *net)
     g_free(net);
 }
 
-static gboolean owner_alive(const char *ns)
+/* TRUE when ns has a pid file naming a process that no longer exists. */
+static gboolean owner_dead(const char *ns)
 {
     g_autofree char *pf = pid_file(ns);
     g_autofree char *text = NULL;
     guint64 pid;
 
+    /* no pid file: not made by vexp (it writes the file first), leave it alone */
     if (!g_file_get_contents(pf, &text, NULL, NULL))
         return FALSE;
     if (!g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT32, &pid, NULL))
-        return FALSE;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+        return TRUE;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 gboolean domains_net_sweep(guint *ret_removed, GError **error)
@@ -322,22 +324,29 @@ gboolean domains_net_sweep(guint *ret_removed, GError **error)
     const char *e;
 
     dir = g_dir_open(NETNS_DIR, 0, &local);
-    if (dir == NULL) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            if (ret_removed != NULL)
-                *ret_removed = 0;
-            return TRUE;
-        }
+    if (dir == NULL && !g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to list '%s': %s",
                     NETNS_DIR, local->message);
         return FALSE;
     }
-    while ((e = g_dir_read_name(dir)) != NULL) {
-        if (g_str_has_prefix(e, NET_PREFIX) && !owner_alive(e))
+    while (dir != NULL && (e = g_dir_read_name(dir)) != NULL) {
+        if (g_str_has_prefix(e, NET_PREFIX) && owner_dead(e))
             g_ptr_array_add(dead, g_strdup(e));
     }
     for (guint i = 0; i < dead->len; i++)
         remove_ns(dead->pdata[i]);
+    /* pid files of namespaces that are gone */
+    g_clear_pointer(&dir, g_dir_close);
+    dir = g_dir_open(PID_DIR, 0, NULL);
+    while (dir != NULL && (e = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *ns = g_str_has_suffix(e, ".pid") ? g_strndup(e, strlen(e) - 4) : NULL;
+
+        if (ns != NULL && g_str_has_prefix(ns, NET_PREFIX) && !ns_exists(ns) && owner_dead(ns)) {
+            g_autofree char *pf = pid_file(ns);
+
+            unlink(pf);
+        }
+    }
     if (ret_removed != NULL)
         *ret_removed = dead->len;
     return TRUE;

@@ -700,6 +700,22 @@ static gboolean canonical_form(xmlDocPtr doc, char **ret_canonical, char **ret_k
 
 /* ---- render ------------------------------------------------------------- */
 
+typedef struct {
+    int line;
+    char *message;
+} first_error;
+
+/* libxml2 reports an error, then its consequences: keep the first. */
+static void keep_first_error(void *data, xmlErrorPtr e)
+{
+    first_error *first = data;
+
+    if (first->message == NULL && e != NULL && e->message != NULL) {
+        first->line = e->line;
+        first->message = g_strstrip(g_strdup(e->message));
+    }
+}
+
 static char *dump_doc(xmlDocPtr doc)
 {
     xmlBufferPtr buf = xmlBufferCreate();
@@ -729,6 +745,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
     g_autofree char *canonical = NULL;
+    first_error first = {0};
     xmlNodePtr root, devices, iface;
     const char *accel;
     unsigned vcpus;
@@ -750,17 +767,20 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
                     filename);
         return FALSE;
     }
+    /* the handler is per thread in libxml2 */
+    xmlSetStructuredErrorFunc(&first, keep_first_error);
     doc = xmlCtxtReadMemory(pctx, buf, (int)len, filename, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     if (doc == NULL) {
-        xmlErrorPtr e = xmlCtxtGetLastError(pctx);
-        g_autofree char *msg = g_strdup(e && e->message ? e->message : "unknown error");
-
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s:%d: not well-formed XML: %s",
-                    filename, e ? e->line : 0, g_strstrip(msg));
+                    filename, first.message ? first.line : 1,
+                    first.message ? first.message : "unknown error");
+        g_free(first.message);
         return FALSE;
     }
+    g_free(first.message);
     root = xmlDocGetRootElement(doc);
     if (doc->intSubset != NULL) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,

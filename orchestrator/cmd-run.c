@@ -35,6 +35,7 @@ typedef struct run_state {
     const char *tag;
     const char *traffic_static; /* the static engine pushed into guests */
     const char *traffic_local;  /* the engine run for host cells */
+    double limit_tap_mbps;      /* > 0: tc tbf on each guest's tap (an injected slowdown) */
     char *host_netns, *host_addr;
     gboolean tty;
 
@@ -417,6 +418,9 @@ static cell_outcome run_vm_cell(run_state *st, vexp_cell_domain *d, char **ret_r
     st->guest = domains_guest_start(st->conn, d->xml, &error);
     if (!st->guest)
         goto fail;
+    if (st->limit_tap_mbps > 0 &&
+        !domains_net_limit(st->net, d->tap, (guint64)(st->limit_tap_mbps * 1e6), &error))
+        goto fail;
     if (!domains_guest_wait_ssh(st->guest, d->guest_addr, 22, 120, d->console_log, &error))
         goto fail;
     if (!domains_guest_check_pinning(st->guest, &d->spec, &error))
@@ -576,6 +580,7 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL;
     gboolean resume = FALSE;
+    double limit_tap_mbps = 0;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
          "Continue the latest interrupted run of this matrix; run only the missing cells", NULL},
@@ -583,6 +588,10 @@ static int cmd_run(int argc, char **argv)
          "SQLite results file (default: the matrix's store, else results.db)", "FILE"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
          "Guest image directory (default: the one 'vexp image build' writes)", "DIR"},
+        {"limit-tap-mbps", 0, 0, G_OPTION_ARG_DOUBLE, &limit_tap_mbps,
+         "Shape traffic towards each guest with tc tbf at this rate (a deliberate slowdown, "
+         "e.g. to check that 'vexp regress' catches it)",
+         "MBPS"},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
@@ -610,6 +619,10 @@ static int cmd_run(int argc, char **argv)
         return rc;
     if (argc != 2) {
         fprintf(stderr, "vexp run: expected one MATRIX file\n");
+        return VEXP_EXIT_USAGE;
+    }
+    if (limit_tap_mbps < 0 || limit_tap_mbps > 400000) {
+        fprintf(stderr, "vexp run: --limit-tap-mbps %g: expected 0..400000\n", limit_tap_mbps);
         return VEXP_EXIT_USAGE;
     }
 
@@ -655,6 +668,7 @@ static int cmd_run(int argc, char **argv)
     st.img = img;
     st.traffic_static = traffic_static;
     st.traffic_local = traffic_local;
+    st.limit_tap_mbps = limit_tap_mbps;
     st.tty = vexp_is_tty();
     st.units_per_cell = vexp_cell_units(m);
     st.samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

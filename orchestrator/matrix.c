@@ -269,8 +269,27 @@ static gboolean get_value(vexp_matrix *m, const char *group, const char *key, ch
     *ret_value = NULL;
     if (!line)
         return TRUE;
+    {
+        /* check escapes first: GLib 2.74 warns on some bad ones (an error set twice) */
+        g_autofree char *raw = g_key_file_get_value(m->kf, group, key, NULL);
+
+        for (const char *p = raw; p && *p; p++) {
+            if (*p != '\\')
+                continue;
+            if (!p[1] || !strchr("sntr\\", p[1])) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: [%s] %s = '%s': invalid escape '\\%.1s' (known: \\s \\n "
+                            "\\t \\r \\\\)",
+                            m->path, line, group, key, raw, p + 1);
+                return FALSE;
+            }
+            p++;
+        }
+    }
     v = g_key_file_get_string(m->kf, group, key, &local);
-    if (!v) {
+    /* GLib 2.74 returns a value *and* sets the error for a bad escape */
+    if (!v || local) {
+        g_free(v);
         g_autofree char *raw = g_key_file_get_value(m->kf, group, key, NULL);
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [%s] %s = '%s': %s",
                     m->path, line, group, key, raw ? raw : "", local->message);
@@ -287,7 +306,8 @@ static char **split_list(vexp_matrix *m, const char *group, const char *key, con
     g_auto(GStrv) items = g_strsplit(value, ",", -1);
     guint n = g_strv_length(items);
 
-    if (*g_strstrip(items[0]) == '\0' && n == 1) {
+    /* g_strsplit("") gives no items at all */
+    if (n == 0 || (n == 1 && *g_strstrip(items[0]) == '\0')) {
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: empty %s '%s' in [%s]",
                     m->path, line, what, key, group);
         return NULL;
@@ -462,42 +482,35 @@ static gboolean cpu_entry_ok(const char *e)
 static gboolean parse_pin(vexp_matrix *m, const char *group, const char *key, const char *value,
                           guint line, char ***ret_entries, GError **error)
 {
-    g_auto(GStrv) entries = NULL;
-    guint n = 0;
+    g_auto(GStrv) words = NULL;
+    g_autoptr(GPtrArray) entries = NULL;
 
     *ret_entries = NULL;
     if (!strcmp(value, "none"))
         return TRUE;
-    entries = g_strsplit_set(value, " \t", -1);
-    for (guint i = 0; entries[i]; i++) {
-        if (entries[i][0] == '\0')
+    words = g_strsplit_set(value, " \t", -1);
+    entries = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; words[i]; i++) {
+        /* repeated blanks leave empty words */
+        if (words[i][0] == '\0')
             continue;
-        if (!cpu_entry_ok(entries[i]) || n >= 256) {
+        if (!cpu_entry_ok(words[i]) || entries->len >= 256) {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                         "%s:%u: [%s] %s = '%s': bad host CPU '%s' (expected 'none' or host CPUs "
                         "N or N-M up to %d, separated by spaces, at most 256)",
-                        m->path, line, group, key, value, entries[i], MAX_CPU);
+                        m->path, line, group, key, value, words[i], MAX_CPU);
             return FALSE;
         }
-        /* compact in place: drop empty items left by repeated spaces */
-        if (n != i) {
-            g_free(entries[n]);
-            entries[n] = entries[i];
-            entries[i] = NULL;
-        }
-        n++;
+        g_ptr_array_add(entries, g_strdup(words[i]));
     }
-    if (n == 0) {
+    if (entries->len == 0) {
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                     "%s:%u: [%s] %s = '%s': expected 'none' or host CPUs", m->path, line, group,
                     key, value);
         return FALSE;
     }
-    for (guint i = n; entries[i]; i++) {
-        g_free(entries[i]);
-        entries[i] = NULL;
-    }
-    *ret_entries = g_steal_pointer(&entries);
+    g_ptr_array_add(entries, NULL);
+    *ret_entries = (char **)g_ptr_array_free(g_steal_pointer(&entries), FALSE);
     return TRUE;
 }
 
@@ -979,14 +992,21 @@ static char *label_of(vexp_matrix *m, const char *const *values)
     return g_string_free(s, FALSE);
 }
 
-/* the line a cell's value of key came from: its axis, else [domain], else the header */
-static guint value_line(vexp_matrix *m, guint key)
+static const axis *axis_of(vexp_matrix *m, guint key)
 {
     for (guint i = 0; i < m->axes->len; i++) {
         const axis *a = m->axes->pdata[i];
         if (a->key == key)
-            return a->line;
+            return a;
     }
+    return NULL;
+}
+
+/* the line a cell's value of key came from: its axis, else [domain], else the header */
+static guint value_line(vexp_matrix *m, guint key)
+{
+    if (axis_of(m, key))
+        return axis_of(m, key)->line;
     if (m->domain_line[key])
         return m->domain_line[key];
     if (matrix_line_of(m, "domain", NULL))
@@ -1025,6 +1045,11 @@ static gboolean make_cell(vexp_matrix *m, const char *const *values, GHashTable 
         !parse_pin(m, "domain", "emulator_pin", p->emulator_pin, 0, &epins, error))
         return FALSE;
     if (!p->is_host) {
+        /* vcpus not written anywhere: one vCPU per pinned host CPU */
+        if (vpins && !m->domain_line[D_VCPUS] && !axis_of(m, D_VCPUS)) {
+            p->vcpus = g_strv_length(vpins);
+            c->values[D_VCPUS] = keep(m, g_strdup_printf("%u", p->vcpus));
+        }
         if (vpins && g_strv_length(vpins) != p->vcpus) {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                         "%s:%u: vcpu_pin = '%s' names %u host CPUs for vcpus = %u in cell '%s' "
@@ -1034,18 +1059,19 @@ static gboolean make_cell(vexp_matrix *m, const char *const *values, GHashTable 
             return FALSE;
         }
         if (!values[D_TEMPLATE]) {
+            /* point at what asked for a domain: the [domain] section, else the nic */
+            guint line = matrix_line_of(m, "domain", NULL);
+
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                         "%s:%u: [domain] template = FILE is required for cell '%s' (nic = '%s')",
-                        m->path, value_line(m, D_TEMPLATE), p->label, p->nic);
+                        m->path, line ? line : value_line(m, D_NIC), p->label, p->nic);
             return FALSE;
         }
         p->template_path = g_hash_table_lookup(templates, values[D_TEMPLATE]);
         if (!p->template_path) {
             char *path = NULL;
 
-            if (!resolve_template(m, value_line(m, D_TEMPLATE) == m->domain_line[D_TEMPLATE]
-                                         ? "domain"
-                                         : "matrix",
+            if (!resolve_template(m, axis_of(m, D_TEMPLATE) ? "matrix" : "domain",
                                   values[D_TEMPLATE], value_line(m, D_TEMPLATE), &path, error))
                 return FALSE;
             keep(m, path);

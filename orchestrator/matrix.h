@@ -70,9 +70,12 @@ typedef struct matrix_cell {
     const char *label;         /* "nic=virtio vcpu_pin=1"; axes only; "nic=X" without axes */
     const char *nic;           /* a valid model or "host" */
     gboolean is_host;          /* nic = host: no domain, the fields below are defaults */
-    guint vcpus;               /* 1..256, default 1 */
+    guint vcpus;               /* 1..256; default 1, or the number of vcpu_pin CPUs when
+                                * vcpus is written nowhere (so "vcpu_pin = 1, none, 0 1"
+                                * gives 1, 1 and 2 vCPUs); else vcpu_pin must name vcpus CPUs */
     const char *vcpu_pin;      /* as written, "none" = not pinned (default) */
-    const char *const *vcpu_pin_cpusets; /* per vCPU libvirt cpuset ("1", "2-3"); NULL when none */
+    const char *const *vcpu_pin_cpusets; /* vcpus entries, libvirt cpusets ("1", "2-3"),
+                                          * NULL-terminated; NULL when none */
     const char *emulator_pin;  /* as written, "none" = not pinned (default) */
     const char *emulator_cpuset; /* libvirt cpuset "0,2-3"; NULL when none */
     guint memory_mib;          /* 16..1048576, default 256 */

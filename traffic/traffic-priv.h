@@ -172,3 +172,42 @@ double traffic_search_step(traffic_search *s, double rate, bool lossy, double rx
 
 /* ---- CPU from /proc/stat ---- */
 int traffic_cpu_sample(uint64_t *ret_busy, uint64_t *ret_total);
+
+/* ---- procedures over an abstract trial runner (real agent, or a simulated DUT in tests) ---- */
+typedef struct traffic_runner traffic_runner;
+struct traffic_runner {
+    /* Run one trial.  On entry t holds test, direction, frame_size, repetition, index,
+     * phase, reflect, offered_fps (0 = as fast as possible), duration_s and
+     * burst_frames (0 = a timed trial); fill the counters, validity and rtt.
+     * tagged: frames per trial that ask for an echo (0 = none). */
+    int (*run)(traffic_runner *r, const traffic_params *p, traffic_trial *t, unsigned tagged);
+    void *ctx;
+    const traffic_observer *obs;
+};
+
+/* The runner over a real agent connection. */
+void traffic_runner_conn(traffic_runner *r, traffic_conn *conn, const traffic_observer *obs);
+
+int traffic_proc_calibrate(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                           unsigned frame_size, enum traffic_test test, unsigned repetition,
+                           unsigned *index, double *ret_max_fps);
+int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
+                            enum traffic_direction dir, unsigned frame_size, double max_fps,
+                            unsigned repetition, traffic_result *ret);
+int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                         unsigned frame_size, double rate_fps, unsigned repetition,
+                         traffic_result *ret);
+int traffic_proc_loss(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                      unsigned frame_size, double max_fps, unsigned repetition,
+                      traffic_result *ret);
+int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                     unsigned frame_size, double throughput_fps, double max_fps,
+                     unsigned repetition, traffic_result *ret);
+int traffic_proc_rtt(traffic_runner *r, const traffic_params *p, unsigned frame_size,
+                     unsigned repetition, traffic_result *ret);
+int traffic_proc_fixed(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                       unsigned frame_size, unsigned repetition, traffic_result *ret);
+int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
+
+/* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
+void traffic_trial_account(traffic_trial *t, uint64_t missed);

@@ -276,6 +276,8 @@ int traffic_params_validate(const traffic_params *p, const char **ret_msg)
     CHECK(in_range(p->rate_fps, 0, 1e8), "rate_fps: 0 to 1e8 frames/s");
     CHECK(in_range(p->rate_mbps, 0, 4e5), "rate_mbps: 0 to 400000 Mb/s");
     CHECK(!(p->rate_fps > 0 && p->rate_mbps > 0), "rate: give frames/s or Mb/s, not both");
+    CHECK(!(p->tests & TRAFFIC_TEST_FIXED) || p->rate_max || p->rate_fps > 0 || p->rate_mbps > 0,
+          "rate: the fixed test needs rate_fps, rate_mbps or rate_max");
     CHECK(in_range(p->line_rate_mbps, 0, 4e5), "line_rate_mbps: 0 to 400000 Mb/s");
     CHECK(in_range(p->resolution_pct, 0.01, 50), "resolution_pct: 0.01 to 50");
     CHECK(in_range(p->loss_tolerance_pct, 0, 50), "loss_tolerance_pct: 0 to 50");

@@ -1,0 +1,210 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Ground truth for vexp-traffic: the kernel, not our code, decides what happens
+# to the frames, and the engine must report it.  Two namespaces over a veth
+# pair (198.18.0.0/15, the benchmarking range); nftables drops exactly every
+# Nth or a random share in the receiving namespace; tc tbf limits the rate;
+# ping measures the same path; netem where the kernel has it.  The
+# namespaces are removed on every exit.  Exit 77 = skipped (not root, tools
+# missing).  Usage: groundtruth-traffic.sh PATH/TO/vexp-traffic
+set -u
+BIN=${1:?usage: groundtruth-traffic.sh PATH/TO/vexp-traffic}
+BIN=$(realpath "$BIN")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root for network namespaces"
+    exit 77
+fi
+for tool in ip nft tc awk timeout; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: '$tool' is not installed"
+        exit 77
+    fi
+done
+
+T=vexp-t-gt$$-tst
+D=vexp-t-gt$$-dut
+VT=vxgt$$a
+VD=vxgt$$b
+TA=198.18.0.1
+DA=198.18.0.2
+OUT=$(mktemp -d /tmp/vexp-gt.XXXXXX)
+
+cleanup() {
+    ip netns del "$T" 2>/dev/null
+    ip netns del "$D" 2>/dev/null
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+set -e
+ip netns add "$T"
+ip netns add "$D"
+ip link add "$VT" type veth peer name "$VD"
+ip link set "$VT" netns "$T"
+ip link set "$VD" netns "$D"
+ip -n "$T" addr add "$TA/24" dev "$VT"
+ip -n "$D" addr add "$DA/24" dev "$VD"
+ip -n "$T" link set lo up
+ip -n "$D" link set lo up
+ip -n "$T" link set "$VT" up
+ip -n "$D" link set "$VD" up
+set +e
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# in_range VALUE LO HI
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+
+# run NAME ARGS...: the engine with --json; output in $OUT/NAME
+run() {
+    name=$1
+    shift
+    timeout 300 ip netns exec "$T" "$BIN" run --json \
+        --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
+        --warmup-s 0.05 --straggler-s 0.5 "$@" >"$OUT/$name" 2>"$OUT/$name.err"
+    rc=$?
+    if [ $rc != 0 ]; then
+        echo "engine failed ($rc) for $name:"
+        cat "$OUT/$name.err"
+    fi
+    return $rc
+}
+
+# field FILE TYPE DIRECTION KEY: first numeric KEY of a TYPE line for DIRECTION
+field() {
+    grep "\"type\":\"$2\"" "$1" | grep "\"direction\":\"$3\"" | head -1 |
+        sed -n "s/.*\"$4\":\([-0-9.e+]*\).*/\1/p"
+}
+
+# ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
+N=50
+for dir in in out; do
+    if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
+    ip netns exec "$ns" nft -f - <<NFT
+add table ip vexpgt
+add chain ip vexpgt pre { type filter hook prerouting priority -300; }
+add rule ip vexpgt pre udp dport $port numgen inc mod $N == 0 drop
+NFT
+    run exact-$dir --test fixed --rate-fps 50000 --frame-size 64 --trial-s 2 --direction $dir
+    loss=$(field "$OUT/exact-$dir" result $dir loss_pct)
+    tx=$(field "$OUT/exact-$dir" result $dir tx)
+    want=$(calc "100 / $N")
+    if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")"; then
+        pass "every ${N}th frame dropped, $dir: measured loss $loss % of $tx frames (injected $want %)"
+    else
+        fail "every ${N}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
+    fi
+    ip netns exec "$ns" nft delete table ip vexpgt
+done
+
+# ---- 2. a random share dropped by nftables, over >= 10^6 frames ----
+K=30 # per mille
+for dir in in out; do
+    if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
+    ip netns exec "$ns" nft -f - <<NFT
+add table ip vexpgt
+add chain ip vexpgt pre { type filter hook prerouting priority -300; }
+add rule ip vexpgt pre udp dport $port numgen random mod 1000 < $K drop
+NFT
+    run random-$dir --test fixed --rate-fps 200000 --frame-size 64 --trial-s 5.5 --direction $dir
+    loss=$(field "$OUT/random-$dir" result $dir loss_pct)
+    tx=$(field "$OUT/random-$dir" result $dir tx)
+    want=$(calc "$K / 10")
+    if [ -z "$tx" ] || ! in_range "$tx" 1000000 1e12; then
+        fail "random drop, $dir: only '$tx' frames sent (need >= 10^6)"
+    elif [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.2")" "$(calc "$want + 0.2")"; then
+        pass "random drop, $dir: measured loss $loss % of $tx frames (injected $want %)"
+    else
+        fail "random drop, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.2)"
+    fi
+    ip netns exec "$ns" nft delete table ip vexpgt
+done
+
+# ---- 3. tc tbf rate R: RFC 2544 throughput within +-3 % of R ----
+R=100 # Mbit/s
+ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate ${R}mbit burst 16kb latency 10ms
+ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate ${R}mbit burst 16kb latency 10ms
+for size in 1518 512; do
+    run tbf-$size --test throughput --frame-size $size --direction in,out \
+        --trial-s 2 --search-trial-s 0.5 --resolution-pct 0.5
+    for dir in in out; do
+        mbps=$(field "$OUT/tbf-$size" result $dir mbps_l2)
+        fps=$(field "$OUT/tbf-$size" result $dir fps)
+        trials=$(grep -c "\"type\":\"trial\".*\"direction\":\"$dir\"" "$OUT/tbf-$size")
+        # tbf counts the frame without its FCS: R / (8 (F - 4)) frames/s
+        exp_fps=$(calc "$R * 1000000 / (8 * ($size - 4))")
+        if [ -n "$mbps" ] && in_range "$mbps" "$(calc "$R * 0.97")" "$(calc "$R * 1.03")"; then
+            pass "tbf $R Mbit/s, $size B, $dir: throughput $mbps Mb/s L2, $fps fps (tbf admits $exp_fps fps), $trials trials"
+        else
+            fail "tbf $R Mbit/s, $size B, $dir: throughput '$mbps' Mb/s L2 (want $R +-3 %), $fps fps"
+        fi
+    done
+done
+ip netns exec "$T" tc qdisc del dev "$VT" root
+ip netns exec "$D" tc qdisc del dev "$VD" root
+
+# ---- 4. idle rtt consistent with ping on the same veth ----
+run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5
+p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/rtt" | head -1)
+if command -v ping >/dev/null 2>&1; then
+    ping_avg=$(ip netns exec "$T" ping -n -q -c 100 -i 0.01 -s 18 "$DA" 2>/dev/null |
+        sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+    if [ -z "$ping_avg" ]; then
+        fail "ping $DA gave no figure"
+    else
+        ping_us=$(calc "$ping_avg * 1000")
+        # Same unit and order of magnitude: our reflector is a user-space
+        # process, ping's is the kernel, so ours may be somewhat slower,
+        # never faster than a fifth nor more than 1 ms slower.
+        if [ -n "$p50" ] && in_range "$p50" "$(calc "$ping_us / 5")" "$(calc "$ping_us + 1000")"; then
+            pass "rtt p50 $p50 us vs ping avg $ping_us us"
+        else
+            fail "rtt p50 '$p50' us inconsistent with ping avg $ping_us us"
+        fi
+    fi
+else
+    echo "SKIP: ping (iputils-ping) not installed; rtt p50 $p50 us not compared"
+fi
+
+# ---- 5. netem delay and duplication, where the kernel has sch_netem ----
+if ip netns exec "$D" tc qdisc add dev "$VD" root netem delay 5ms 2>/dev/null; then
+    run netem-delay --test rtt --frame-size 64 --probes 100 --rtt-interval-ms 5
+    p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/netem-delay" | head -1)
+    if [ -n "$p50" ] && in_range "$p50" 5000 8000; then
+        pass "netem delay 5 ms: rtt p50 $p50 us"
+    else
+        fail "netem delay 5 ms: rtt p50 '$p50' us (want 5000..8000)"
+    fi
+    ip netns exec "$D" tc qdisc change dev "$VD" root netem duplicate 5%
+    ip netns exec "$T" tc qdisc add dev "$VT" root netem duplicate 5%
+    run netem-dup --test fixed --rate-fps 20000 --frame-size 64 --trial-s 2 --direction in
+    dup=$(field "$OUT/netem-dup" result in duplicated)
+    tx=$(field "$OUT/netem-dup" result in tx)
+    lost=$(field "$OUT/netem-dup" result in lost)
+    share=$(calc "100 * ${dup:-0} / (${tx:-1})")
+    if in_range "$share" 4 6 && [ "${lost:-1}" = 0 ]; then
+        pass "netem duplicate 5 %: $share % duplicated, none counted lost"
+    else
+        fail "netem duplicate 5 %: '$share' % duplicated, lost '$lost'"
+    fi
+    ip netns exec "$T" tc qdisc del dev "$VT" root
+    ip netns exec "$D" tc qdisc del dev "$VD" root
+else
+    echo "SKIP: netem delay/reorder/duplicate checks: this kernel has no sch_netem"
+fi
+
+if [ $failures -gt 0 ]; then
+    echo "$failures ground-truth check(s) failed; engine output:"
+    for f in "$OUT"/*; do
+        echo "--- $f"
+        cat "$f"
+    done
+    exit 1
+fi
+echo "all ground-truth checks passed"
+exit 0

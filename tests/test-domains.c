@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of domains/: template rendering, config keys, malformed templates, and the
+ * lifecycle against libvirt's test:///default driver (no hypervisor). */
+#include "vexp-config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "domains-priv.h"
+
+static char *data_path(const char *name)
+{
+    const char *root = g_getenv("VEXP_SOURCE_ROOT");
+
+    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "tests", "data", "domains", name,
+                            NULL);
+}
+
+static char *example_path(const char *name)
+{
+    const char *root = g_getenv("VEXP_SOURCE_ROOT");
+
+    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "examples", "templates", name,
+                            NULL);
+}
+
+/* A typical cell of the orchestrator. */
+static domains_spec base_spec(const char *template_path)
+{
+    return (domains_spec){
+        .template_path = template_path,
+        .name = "vexp-1-1",
+        .nic = "virtio",
+        .bridge = "br0",
+        .tap = "vx1",
+        .vcpus = 1,
+        .vcpu_pin = "1",
+        .emulator_pin = "0",
+        .memory_mib = 256,
+        .accel = "tcg",
+        .kernel = "/var/lib/vexp/image/vmlinuz",
+        .initrd = "/var/lib/vexp/image/initramfs.img",
+        .cmdline = "console=ttyS0 " DOMAINS_GUEST_IP_ARG "=198.18.0.11/15",
+        .console_log = "/var/lib/vexp/runs/1/vexp-1-1.console",
+    };
+}
+
+/* ---- rendering: template in, expected XML out (libvirt's DO_TEST) ---------- */
+
+typedef struct {
+    const char *out;      /* tests/data/domains/out-<out>.xml */
+    const char *template; /* NULL = template.xml */
+    const char *nic;
+    unsigned vcpus;
+    const char *vcpu_pin;
+    const char *emulator_pin;
+    const char *accel; /* "kvm" runs with /dev/kvm pretended usable */
+    const char *machine;
+    const char *disk;
+    const char *image_id;
+} render_case;
+
+static const render_case render_cases[] = {
+    {"nic-virtio", NULL, "virtio", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"nic-e1000", NULL, "e1000", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"nic-rtl8139", NULL, "rtl8139", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"nic-vmxnet3", NULL, "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"pin-none", NULL, "virtio", 2, "none", NULL, "tcg", NULL, NULL, NULL},
+    {"pin-2vcpu", NULL, "virtio", 2, "0 1", "0", "tcg", NULL, NULL, NULL},
+    {"pin-sets", NULL, "e1000", 3, "0-1 1,3  2", "0-1", "tcg", NULL, NULL, NULL},
+    {"accel-kvm", NULL, "virtio", 1, "1", "0", "kvm", "q35", NULL, "sha256:feedbeef"},
+    {"tiny-guest", "tiny-guest", "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"disk", "template-disk.xml", "rtl8139", 4, NULL, NULL, "kvm", NULL, "/images/other.qcow2",
+     NULL},
+};
+
+static void check_against_file(const char *out_name, const char *actual)
+{
+    g_autofree char *file = g_strdup_printf("out-%s.xml", out_name);
+    g_autofree char *path = data_path(file);
+    g_autofree char *expected = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (g_strcmp0(g_getenv("VEXP_TEST_REGENERATE"), "1") == 0) {
+        ck_assert_msg(g_file_set_contents(path, actual, -1, &error), "%s", error->message);
+        return;
+    }
+    ck_assert_msg(g_file_get_contents(path, &expected, NULL, &error), "%s", error->message);
+    ck_assert_msg(strcmp(expected, actual) == 0, "%s differs; got:\n%s", file, actual);
+}
+
+START_TEST(test_render_case)
+{
+    const render_case *c = &render_cases[_i];
+    g_autofree char *tpath = c->template == NULL        ? data_path("template.xml")
+                             : strcmp(c->template, "tiny-guest") == 0
+                                 ? example_path("tiny-guest.xml")
+                                 : data_path(c->template);
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *key = NULL;
+    g_autofree char *canonical = NULL;
+
+    spec.nic = c->nic;
+    spec.vcpus = c->vcpus;
+    spec.vcpu_pin = c->vcpu_pin;
+    spec.emulator_pin = c->emulator_pin;
+    spec.accel = c->accel;
+    spec.machine = c->machine;
+    spec.disk = c->disk;
+    spec.image_id = c->image_id;
+    if (c->disk != NULL) {
+        spec.kernel = spec.initrd = spec.cmdline = NULL;
+    }
+    domains_set_kvm_override(1);
+    ck_assert_msg(domains_render(&spec, &xml, &key, &canonical, &error), "%s: %s", c->out,
+                  error->message);
+    check_against_file(c->out, xml);
+    ck_assert_uint_eq(strlen(key), 64);
+    ck_assert_ptr_null(strstr(canonical, "vexp-1-1"));
+    ck_assert_ptr_null(strstr(canonical, "198.18.0.11"));
+}
+END_TEST
+
+START_TEST(test_render_mac)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *derived = domains_mac_from_name("vexp-1-1");
+    g_autofree char *again = domains_mac_from_name("vexp-1-1");
+
+    /* stable (SHA-256 of the name), locally administered, unicast */
+    ck_assert_str_eq(derived, "52:54:00:25:ee:c3");
+    ck_assert_str_eq(derived, again);
+    spec.mac = "52:54:00:aa:bb:cc";
+    ck_assert(domains_render(&spec, &xml, NULL, NULL, &error));
+    ck_assert_ptr_nonnull(strstr(xml, "<mac address=\"52:54:00:aa:bb:cc\"/>"));
+}
+END_TEST
+
+/* ---- config keys ---------------------------------------------------------- */
+
+static char *key_of(const domains_spec *spec)
+{
+    g_autoptr(GError) error = NULL;
+    char *key = NULL;
+
+    domains_set_kvm_override(1);
+    ck_assert_msg(domains_render(spec, NULL, &key, NULL, &error), "%s", error->message);
+    return key;
+}
+
+START_TEST(test_key_stability)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    g_autofree char *tpath2 = data_path("template-reformatted.xml");
+    domains_spec a = base_spec(tpath);
+    domains_spec b = base_spec(tpath2);
+    g_autofree char *ka = key_of(&a);
+    g_autofree char *kb = NULL;
+
+    /* what differs between runs and machines of one configuration */
+    b.name = "vexp-77-3";
+    b.mac = "52:54:00:12:34:56";
+    b.tap = "vx42";
+    b.bridge = "br-bare";
+    b.console_log = "/tmp/other/console.log";
+    b.kernel = "/home/u/.local/share/vexp/vmlinuz";
+    b.initrd = "/home/u/.local/share/vexp/initramfs.img";
+    b.cmdline = "console=ttyS0  " DOMAINS_GUEST_IP_ARG "=198.18.0.99/15";
+    kb = key_of(&b);
+    ck_assert_str_eq(ka, kb);
+    g_clear_pointer(&kb, g_free);
+    /* same again: deterministic */
+    kb = key_of(&a);
+    ck_assert_str_eq(ka, kb);
+}
+END_TEST
+
+typedef struct {
+    const char *what;
+    void (*change)(domains_spec *s);
+} key_change;
+
+static void ch_nic(domains_spec *s) { s->nic = "e1000"; }
+static void ch_vcpus(domains_spec *s) { s->vcpus = 2; s->vcpu_pin = "1 1"; }
+static void ch_pin(domains_spec *s) { s->vcpu_pin = "0"; }
+static void ch_unpinned(domains_spec *s) { s->vcpu_pin = NULL; }
+static void ch_emu(domains_spec *s) { s->emulator_pin = "1"; }
+static void ch_memory(domains_spec *s) { s->memory_mib = 512; }
+static void ch_accel(domains_spec *s) { s->accel = "kvm"; }
+static void ch_machine(domains_spec *s) { s->machine = "q35"; }
+static void ch_image(domains_spec *s) { s->image_id = "sha256:0123"; }
+static void ch_kernel(domains_spec *s) { s->kernel = "/var/lib/vexp/image/vmlinuz-6.1"; }
+static void ch_cmdline(domains_spec *s) { s->cmdline = "console=ttyS0 mitigations=off"; }
+
+static const key_change key_changes[] = {
+    {"nic", ch_nic},       {"vcpus", ch_vcpus},   {"vcpu_pin", ch_pin},
+    {"unpinned", ch_unpinned}, {"emulator_pin", ch_emu}, {"memory", ch_memory},
+    {"accel", ch_accel},   {"machine", ch_machine}, {"image_id", ch_image},
+    {"kernel", ch_kernel}, {"cmdline", ch_cmdline},
+};
+
+START_TEST(test_key_sensitivity)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec a = base_spec(tpath);
+    domains_spec b = base_spec(tpath);
+    g_autofree char *ka = key_of(&a);
+    g_autofree char *kb = NULL;
+
+    key_changes[_i].change(&b);
+    kb = key_of(&b);
+    ck_assert_msg(strcmp(ka, kb) != 0, "changing %s kept the key", key_changes[_i].what);
+}
+END_TEST
+
+START_TEST(test_canonical_content)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *canonical = NULL;
+    g_autofree char *key = NULL;
+    g_autofree char *sum = NULL;
+
+    domains_set_kvm_override(0);
+    ck_assert(domains_render(&spec, NULL, &key, &canonical, &error));
+    sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, canonical, -1);
+    ck_assert_str_eq(key, sum);
+    check_against_file("canonical", canonical);
+}
+END_TEST
+
+/* ---- bad input -------------------------------------------------------------- */
+
+typedef struct {
+    const char *file;
+    const char *message; /* expected after "<path>" */
+} bad_template;
+
+static const bad_template bad_templates[] = {
+    {"bad-notwellformed.xml",
+     ":5: not well-formed XML: Opening and ending tag mismatch: interface line 4 and devices"},
+    {"bad-nodevices.xml", ":1: <domain> lacks <devices>"},
+    {"bad-nointerface.xml", ":3: <devices> has no <interface> to set the NIC model in"},
+    {"bad-root.xml", ":2: root element is <network>, expected <domain>"},
+    {"bad-doctype.xml", ":3: a domain template must not have a DOCTYPE"},
+    {"bad-vcpu.xml", ":2: <vcpu> 'many' is not a count between 1 and 256"},
+    {"bad-empty.xml", ":1: not well-formed XML: Document is empty"},
+    {"does-not-exist.xml", "failed to read template '"},
+};
+
+START_TEST(test_bad_template)
+{
+    const bad_template *b = &bad_templates[_i];
+    g_autofree char *tpath = data_path(b->file);
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *expected = NULL;
+
+    spec.vcpus = 0;
+    spec.vcpu_pin = NULL;
+    ck_assert(!domains_render(&spec, &xml, NULL, NULL, &error));
+    ck_assert_ptr_null(xml);
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    expected = g_str_has_prefix(b->message, ":") ? g_strconcat(tpath, b->message, NULL)
+                                                 : g_strdup(b->message);
+    ck_assert_msg(g_str_has_prefix(error->message, expected), "%s: got '%s', want '%s'",
+                  b->file, error->message, expected);
+}
+END_TEST
+
+typedef struct {
+    const char *what;
+    void (*change)(domains_spec *s);
+    const char *message;
+} bad_spec;
+
+static void bs_nic(domains_spec *s) { s->nic = "ne2000-isa"; }
+static void bs_pincount(domains_spec *s) { s->vcpus = 2; s->vcpu_pin = "1"; }
+static void bs_pinset(domains_spec *s) { s->vcpu_pin = "1-x"; }
+static void bs_emu(domains_spec *s) { s->emulator_pin = "5-2"; }
+static void bs_tap(domains_spec *s) { s->tap = "a-very-long-tap-name"; }
+static void bs_mac(domains_spec *s) { s->mac = "01:00:5e:00:00:01"; }
+static void bs_accel(domains_spec *s) { s->accel = "hvf"; }
+static void bs_mem(domains_spec *s) { s->memory_mib = 4u * 1024 * 1024; }
+static void bs_name(domains_spec *s) { s->name = NULL; }
+static void bs_ctl(domains_spec *s) { s->cmdline = "console=ttyS0\n"; }
+
+static const bad_spec bad_specs[] = {
+    {"nic", bs_nic,
+     "unknown NIC model 'ne2000-isa' (valid: e1000, e1000e, ne2k_pci, pcnet, rtl8139, virtio, "
+     "virtio-non-transitional, virtio-transitional, vmxnet3)"},
+    {"pin count", bs_pincount, "vcpu_pin '1' names 1 cpusets for 2 vCPUs (one per vCPU)"},
+    {"pin set", bs_pinset, "vcpu_pin '1-x': expected a CPU number at 'x'"},
+    {"emulator", bs_emu, "emulator_pin '5-2': range 5-2 goes backwards"},
+    {"tap", bs_tap, "tap name 'a-very-long-tap-name' is not a device name"},
+    {"mac", bs_mac, "MAC address '01:00:5e:00:00:01' is not a unicast address"},
+    {"accel", bs_accel, "unknown accel 'hvf' (valid: auto, kvm, tcg)"},
+    {"memory", bs_mem, "memory '4194304' MiB above the limit 1048576 MiB"},
+    {"name", bs_name, "domain name '' is missing"},
+    {"control", bs_ctl, "cmdline 'console=ttyS0\n' contains a control character"},
+};
+
+START_TEST(test_bad_spec)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+
+    bad_specs[_i].change(&spec);
+    ck_assert(!domains_render(&spec, NULL, NULL, NULL, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    ck_assert_msg(g_str_has_prefix(error->message, bad_specs[_i].message),
+                  "%s: got '%s'", bad_specs[_i].what, error->message);
+}
+END_TEST
+
+START_TEST(test_nic_models_given)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec spec = base_spec(tpath);
+    const char *const models[] = {"e1000", "pcnet", NULL};
+    g_autoptr(GError) error = NULL;
+
+    spec.nic_models = models;
+    spec.nic = "pcnet";
+    ck_assert(domains_render(&spec, NULL, NULL, NULL, &error));
+    spec.nic = "virtio";
+    ck_assert(!domains_render(&spec, NULL, NULL, NULL, &error));
+    ck_assert_str_eq(error->message, "unknown NIC model 'virtio' (valid: e1000, pcnet)");
+}
+END_TEST
+
+START_TEST(test_nic_models_parse)
+{
+    g_autofree char *path = data_path("qemu-nic-help.txt");
+    g_autofree char *text = NULL;
+    g_auto(GStrv) models = NULL;
+    g_autofree char *joined = NULL;
+
+    ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+    models = domains_nic_models_parse(text);
+    joined = g_strjoinv(" ", models);
+    ck_assert_str_eq(joined, "e1000 e1000-82544gc e1000e ne2k_pci rtl8139 virtio "
+                             "virtio-non-transitional virtio-transitional vmxnet3");
+    ck_assert_ptr_null(domains_nic_models_parse("nothing here\n"));
+}
+END_TEST
+
+START_TEST(test_accel)
+{
+    g_autoptr(GError) error = NULL;
+
+    domains_set_kvm_override(1);
+    ck_assert_str_eq(domains_resolve_accel("auto", NULL), "kvm");
+    ck_assert_str_eq(domains_resolve_accel(NULL, NULL), "kvm");
+    ck_assert_str_eq(domains_resolve_accel("tcg", NULL), "tcg");
+    domains_set_kvm_override(0);
+    ck_assert_str_eq(domains_resolve_accel("auto", NULL), "tcg");
+    ck_assert_ptr_null(domains_resolve_accel("kvm", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    domains_set_kvm_override(-1);
+}
+END_TEST
+
+START_TEST(test_cpuset)
+{
+    unsigned char map[DOMAINS_CPUMAP_LEN];
+    g_autoptr(GError) error = NULL;
+    g_autofree char *s1 = NULL;
+    g_autofree char *s2 = NULL;
+    g_auto(GStrv) sets = NULL;
+
+    ck_assert(domains_cpuset_parse("0-3,^2,7", "x", map, NULL));
+    s1 = domains_cpuset_format(map, 2);
+    ck_assert_str_eq(s1, "0-1,3,7");
+    ck_assert(domains_cpuset_parse("9", "x", map, NULL));
+    s2 = domains_cpuset_format(map, 2);
+    ck_assert_str_eq(s2, "9");
+    ck_assert(!domains_cpuset_parse("1024", "x", map, &error));
+    ck_assert(!domains_cpuset_parse("^1", "x", map, NULL));
+    ck_assert(!domains_cpuset_parse("", "x", map, NULL));
+    ck_assert(!domains_cpuset_parse("1,", "x", map, NULL));
+    ck_assert(domains_vcpu_pin_split(" 0  1 ", 2, &sets, NULL));
+    ck_assert_uint_eq(g_strv_length(sets), 2);
+    g_clear_pointer(&sets, g_strfreev);
+    ck_assert(domains_vcpu_pin_split("none", 2, &sets, NULL));
+    ck_assert_ptr_null(sets);
+}
+END_TEST
+
+/* ---- lifecycle against test:///default ----------------------------------------- */
+
+/* The test driver knows only domain type 'test'. */
+static char *as_test_domain(const char *xml)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "x.xml", NULL, XML_PARSE_NOBLANKS);
+    xmlChar *mem = NULL;
+    int len = 0;
+    char *out;
+
+    ck_assert_ptr_nonnull(doc);
+    xmlSetProp(xmlDocGetRootElement(doc), (const xmlChar *)"type", (const xmlChar *)"test");
+    xmlDocDumpMemory(doc, &mem, &len);
+    out = g_strndup((const char *)mem, (gsize)len);
+    xmlFree(mem);
+    xmlFreeDoc(doc);
+    return out;
+}
+
+static domains_guest *start_test_guest(domains_conn *conn, const domains_spec *spec)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *txml = NULL;
+    domains_guest *g;
+
+    ck_assert_msg(domains_render(spec, &xml, NULL, NULL, &error), "%s", error->message);
+    txml = as_test_domain(xml);
+    g = domains_guest_start(conn, txml, &error);
+    ck_assert_msg(g != NULL, "%s", error ? error->message : "");
+    return g;
+}
+
+START_TEST(test_lifecycle)
+{
+    g_autofree char *tpath = example_path("tiny-guest.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = NULL;
+    g_autofree char *lib = NULL, *qemu = NULL, *host = NULL;
+    domains_guest *g;
+    guint64 ns = 0;
+    virConnectPtr other;
+    virDomainPtr dom;
+
+    conn = domains_connect("test:///default", NULL, &error);
+    ck_assert_msg(conn != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(domains_conn_uri(conn), "test:///default");
+    ck_assert(domains_conn_versions(conn, &lib, &qemu, &host, &error));
+    ck_assert_ptr_nonnull(strchr(lib, '.'));
+
+    spec.vcpus = 2;
+    spec.vcpu_pin = "0 1-2";
+    spec.emulator_pin = "3";
+    g = start_test_guest(conn, &spec);
+    ck_assert_str_eq(domains_guest_name(g), "vexp-1-1");
+    ck_assert(domains_guest_is_running(g));
+    ck_assert_msg(domains_guest_check_pinning(g, &spec, &error), "%s", error->message);
+    ck_assert(domains_guest_cpu_time(g, &ns, &error));
+
+    /* asked otherwise than the domain runs: a cell failure naming both sets */
+    spec.vcpu_pin = "0 1";
+    ck_assert(!domains_guest_check_pinning(g, &spec, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_GUEST);
+    ck_assert_str_eq(error->message,
+                     "vCPU 1 of domain 'vexp-1-1' runs on host CPUs '1-2', asked '1'");
+    g_clear_error(&error);
+    spec.vcpu_pin = "0 1-2";
+    spec.emulator_pin = "2";
+    ck_assert(!domains_guest_check_pinning(g, &spec, &error));
+    ck_assert_str_eq(error->message, "the emulator threads of domain 'vexp-1-1' run on host "
+                                     "CPUs '3', asked '2'");
+    g_clear_error(&error);
+
+    domains_guest_destroy(g);
+    /* nothing left defined */
+    other = virConnectOpen("test:///default");
+    ck_assert_ptr_nonnull(other);
+    dom = virDomainLookupByName(other, "vexp-1-1");
+    ck_assert_ptr_null(dom);
+    virResetLastError();
+    virConnectClose(other);
+    domains_guest_destroy(NULL);
+}
+END_TEST
+
+START_TEST(test_lifecycle_leftover)
+{
+    g_autofree char *tpath = example_path("tiny-guest.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = domains_connect("test:///default", NULL, &error);
+    g_autofree char *xml = NULL;
+    g_autofree char *txml = NULL;
+    domains_guest *g1, *g2;
+
+    ck_assert_ptr_nonnull(conn);
+    g1 = start_test_guest(conn, &spec);
+    /* a running domain of the same name: refused */
+    ck_assert(domains_render(&spec, &xml, NULL, NULL, &error));
+    txml = as_test_domain(xml);
+    ck_assert_ptr_null(domains_guest_start(conn, txml, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert_ptr_nonnull(strstr(error->message, "a running domain of that name exists"));
+    g_clear_error(&error);
+    domains_guest_destroy(g1);
+    /* a define that fails leaves nothing behind and names the domain */
+    ck_assert_ptr_null(domains_guest_start(conn, "<domain type='test'><name>vexp-bad</name>"
+                                                 "<memory>x</memory></domain>",
+                                           &error));
+    ck_assert(g_str_has_prefix(error->message, "failed to define domain 'vexp-bad': "));
+    g_clear_error(&error);
+    g2 = start_test_guest(conn, &spec);
+    domains_guest_destroy(g2);
+}
+END_TEST
+
+static int listen_local(unsigned *ret_port, gboolean *ret_ok)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    ck_assert_int_eq(listen(fd, 4), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    *ret_port = ntohs(sin.sin_port);
+    *ret_ok = TRUE;
+    return fd;
+}
+
+static gpointer banner_server(gpointer data)
+{
+    int fd = GPOINTER_TO_INT(data);
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+    if (c >= 0) {
+        ck_assert_int_eq(write(c, "SSH-2.0-dropbear\r\n", 18), 18);
+        close(c);
+    }
+    return NULL;
+}
+
+START_TEST(test_wait_ssh)
+{
+    g_autofree char *tpath = example_path("tiny-guest.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = domains_connect("test:///default", NULL, &error);
+    g_autofree char *logdir = g_dir_make_tmp("vexp-t-XXXXXX", NULL);
+    g_autofree char *log = g_build_filename(logdir, "console.log", NULL);
+    g_autoptr(domains_guest) g = NULL;
+    unsigned port;
+    gboolean ok;
+    int lfd;
+    GThread *t;
+    virConnectPtr other;
+    virDomainPtr dom;
+
+    ck_assert_ptr_nonnull(conn);
+    g = start_test_guest(conn, &spec);
+
+    lfd = listen_local(&port, &ok);
+    t = g_thread_new("banner", banner_server, GINT_TO_POINTER(lfd));
+    ck_assert_msg(domains_guest_wait_ssh(g, "127.0.0.1", port, 5, NULL, &error), "%s",
+                  error->message);
+    g_thread_join(t);
+
+    /* nobody answers: timeout with the console's last lines */
+    ck_assert(g_file_set_contents(log, "[    0.0] Linux\r\nvexp init: no eth0\n", -1, NULL));
+    ck_assert(!domains_guest_wait_ssh(g, "127.0.0.1", port, 1, log, &error));
+    close(lfd);
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_TIMEOUT);
+    ck_assert_msg(g_str_has_suffix(error->message, "ends with:\n  [    0.0] Linux\n  vexp init: "
+                                                   "no eth0"),
+                  "%s", error->message);
+    g_clear_error(&error);
+
+    /* the domain stops: fail early */
+    other = virConnectOpen("test:///default");
+    dom = virDomainLookupByName(other, "vexp-1-1");
+    ck_assert_int_eq(virDomainDestroy(dom), 0);
+    virDomainFree(dom);
+    virConnectClose(other);
+    ck_assert(!domains_guest_wait_ssh(g, "127.0.0.1", port, 30, log, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_GUEST);
+    ck_assert(g_str_has_prefix(error->message, "domain 'vexp-1-1' stopped before SSH answered"));
+    g_clear_error(&error);
+    ck_assert(!domains_guest_wait_ssh(g, "not-an-address", 22, 1, NULL, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    unlink(log);
+    rmdir(logdir);
+}
+END_TEST
+
+START_TEST(test_connect_errors)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = domains_connect("nosuchdriver:///x", NULL, &error);
+
+    ck_assert_ptr_null(conn);
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert(g_str_has_prefix(error->message,
+                               "failed to open libvirt connection 'nosuchdriver:///x': "));
+}
+END_TEST
+
+static Suite *domains_suite(void)
+{
+    Suite *s = suite_create("domains");
+    TCase *tc = tcase_create("render");
+
+    tcase_add_loop_test(tc, test_render_case, 0, G_N_ELEMENTS(render_cases));
+    tcase_add_test(tc, test_render_mac);
+    tcase_add_test(tc, test_key_stability);
+    tcase_add_loop_test(tc, test_key_sensitivity, 0, G_N_ELEMENTS(key_changes));
+    tcase_add_test(tc, test_canonical_content);
+    tcase_add_loop_test(tc, test_bad_template, 0, G_N_ELEMENTS(bad_templates));
+    tcase_add_loop_test(tc, test_bad_spec, 0, G_N_ELEMENTS(bad_specs));
+    tcase_add_test(tc, test_nic_models_given);
+    tcase_add_test(tc, test_nic_models_parse);
+    tcase_add_test(tc, test_accel);
+    tcase_add_test(tc, test_cpuset);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lifecycle");
+    tcase_add_test(tc, test_lifecycle);
+    tcase_add_test(tc, test_lifecycle_leftover);
+    tcase_add_test(tc, test_wait_ssh);
+    tcase_add_test(tc, test_connect_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(domains_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of orchestrator/matrix.c: good matrices and the malformed corpus in tests/data/matrix. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+
+static const char *const nics[] = {"virtio", "e1000", "rtl8139", "vmxnet3", NULL};
+
+static char *data_path(const char *name)
+{
+    const char *dir = g_getenv("VEXP_MATRIX_DATA");
+    g_autofree char *fallback = NULL;
+
+    if (!dir) {
+        const char *root = g_getenv("VEXP_SOURCE_ROOT");
+        fallback = g_build_filename(root ? root : ".", "tests", "data", "matrix", NULL);
+        dir = fallback;
+    }
+    return g_build_filename(dir, name, NULL);
+}
+
+static vexp_matrix *load_good(const char *name)
+{
+    g_autofree char *path = data_path(name);
+    g_autoptr(GError) error = NULL;
+    vexp_matrix *m = matrix_load(path, nics, &error);
+
+    ck_assert_msg(m != NULL, "%s: %s", name, error ? error->message : "");
+    return m;
+}
+
+START_TEST(test_issue_example)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-issue.conf");
+    const char *labels[] = {"nic=virtio", "nic=e1000", "nic=rtl8139", "nic=vmxnet3", "nic=host"};
+    const matrix_experiment *e = matrix_get_experiment(m);
+    const matrix_traffic *t = matrix_get_traffic(m);
+    const matrix_cell *c;
+    g_autofree char *hash = NULL;
+
+    ck_assert_uint_eq(matrix_cell_count(m), 5);
+    for (guint i = 0; i < 5; i++) {
+        c = matrix_get_cell(m, i);
+        ck_assert_uint_eq(c->index, i);
+        ck_assert_str_eq(c->label, labels[i]);
+        ck_assert_str_eq(c->nic, labels[i] + 4);
+    }
+    c = matrix_get_cell(m, 0);
+    ck_assert(!c->is_host);
+    ck_assert_uint_eq(c->vcpus, 1);
+    ck_assert_uint_eq(c->memory_mib, 256);
+    ck_assert_str_eq(c->vcpu_pin, "1");
+    ck_assert_str_eq(c->vcpu_pin_cpusets[0], "1");
+    ck_assert_ptr_null(c->vcpu_pin_cpusets[1]);
+    ck_assert_str_eq(c->emulator_cpuset, "0");
+    ck_assert_str_eq(c->accel, "auto");
+    ck_assert_ptr_null(c->machine);
+    ck_assert(g_path_is_absolute(c->template_path));
+    ck_assert(g_str_has_suffix(c->template_path, "/tests/data/matrix/tiny-guest.xml"));
+    c = matrix_get_cell(m, 4);
+    ck_assert(c->is_host);
+    ck_assert_ptr_null(c->template_path);
+
+    ck_assert_str_eq(e->name, "nic-models");
+    ck_assert_str_eq(e->uri, "qemu:///embed");
+    ck_assert_str_eq(e->store, "results.db");
+    ck_assert_uint_eq(e->repetitions, 3);
+
+    ck_assert_uint_eq(t->n_tests, 5);
+    ck_assert_str_eq(t->tests[0], "throughput");
+    ck_assert_str_eq(t->tests[4], "rtt");
+    ck_assert_ptr_null(t->tests[5]);
+    ck_assert_uint_eq(t->n_frame_sizes, 7);
+    ck_assert_uint_eq(t->frame_sizes[0], 64);
+    ck_assert_uint_eq(t->frame_sizes[6], 1518);
+    ck_assert_uint_eq(t->n_directions, 2);
+    ck_assert_str_eq(t->directions[1], "out");
+    ck_assert(t->trial_s == 60.0 && t->line_rate_mbps == 1000.0);
+    ck_assert(t->resolution_pct == 0.5 && t->loss_tolerance_pct == 0.0);
+    ck_assert_int_eq(matrix_get_network(m)->mode, MATRIX_NETWORK_NAMESPACE);
+
+    hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, matrix_text(m), -1);
+    ck_assert_str_eq(matrix_hash(m), hash);
+    ck_assert_uint_eq(matrix_line_of(m, "matrix", "nic"), 22);
+    ck_assert_uint_eq(matrix_line_of(m, "matrix", NULL), 21);
+    ck_assert_uint_eq(matrix_line_of(m, "matrix", "vcpus"), 0);
+    ck_assert_str_eq(matrix_cell_value(m, 2, "nic"), "rtl8139");
+    ck_assert_str_eq(matrix_cell_value(m, 2, "template"), "tiny-guest.xml");
+    ck_assert_ptr_null(matrix_cell_value(m, 2, "machine"));
+}
+END_TEST
+
+START_TEST(test_pins_axis)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-pins.conf");
+    const matrix_cell *c;
+
+    ck_assert_uint_eq(matrix_cell_count(m), 3);
+    c = matrix_get_cell(m, 0);
+    ck_assert_str_eq(c->label, "vcpu_pin=1");
+    ck_assert_uint_eq(c->vcpus, 1);
+    ck_assert_str_eq(c->emulator_cpuset, "0,2-3");
+    c = matrix_get_cell(m, 1);
+    ck_assert_str_eq(c->label, "vcpu_pin=none");
+    ck_assert_ptr_null(c->vcpu_pin_cpusets);
+    ck_assert_uint_eq(c->vcpus, 1);
+    c = matrix_get_cell(m, 2);
+    ck_assert_str_eq(c->label, "vcpu_pin='0 1'");
+    ck_assert_uint_eq(c->vcpus, 2);
+    ck_assert_str_eq(c->vcpu_pin_cpusets[0], "0");
+    ck_assert_str_eq(c->vcpu_pin_cpusets[1], "1");
+    ck_assert_str_eq(matrix_cell_value(m, 2, "vcpus"), "2");
+    /* name from the file name */
+    ck_assert_str_eq(matrix_get_experiment(m)->name, "good-pins");
+}
+END_TEST
+
+START_TEST(test_product_order)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-product.conf");
+    const char *labels[] = {"nic=virtio memory_mib=256", "nic=virtio memory_mib=512",
+                            "nic=e1000 memory_mib=256", "nic=e1000 memory_mib=512"};
+    const matrix_traffic *t = matrix_get_traffic(m);
+
+    ck_assert_uint_eq(matrix_cell_count(m), 4);
+    for (guint i = 0; i < 4; i++)
+        ck_assert_str_eq(matrix_get_cell(m, i)->label, labels[i]);
+    ck_assert_uint_eq(matrix_get_cell(m, 3)->memory_mib, 512);
+    ck_assert_uint_eq(t->n_tests, 1);
+    ck_assert_uint_eq(t->frame_sizes[0], 1518); /* file order kept */
+    ck_assert(t->trial_s == 0.5 && t->reflect);
+    ck_assert_uint_eq(t->latency_repetitions, 20);
+}
+END_TEST
+
+START_TEST(test_host_dedupe)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-host.conf");
+    const matrix_network *n = matrix_get_network(m);
+
+    ck_assert_uint_eq(matrix_cell_count(m), 3);
+    ck_assert_str_eq(matrix_get_cell(m, 0)->label, "nic=host");
+    ck_assert(matrix_get_cell(m, 0)->is_host);
+    ck_assert_str_eq(matrix_get_cell(m, 1)->label, "vcpus=1 nic=virtio");
+    ck_assert_str_eq(matrix_get_cell(m, 2)->label, "vcpus=2 nic=virtio");
+    ck_assert_uint_eq(matrix_get_cell(m, 2)->vcpus, 2);
+    ck_assert_str_eq(matrix_get_cell(m, 2)->accel, "tcg"); /* from [experiment] */
+    ck_assert_int_eq(n->mode, MATRIX_NETWORK_BRIDGE);
+    ck_assert_str_eq(n->bridge, "br-vexp0");
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-minimal.conf");
+    g_autoptr(vexp_matrix) h = load_good("good-host-only.conf");
+    const matrix_traffic *t = matrix_get_traffic(m);
+    const matrix_cell *c = matrix_get_cell(m, 0);
+
+    ck_assert_uint_eq(matrix_cell_count(m), 1);
+    ck_assert_str_eq(c->label, "nic=virtio");
+    ck_assert_str_eq(c->vcpu_pin, "none");
+    ck_assert_ptr_null(c->emulator_cpuset);
+    ck_assert_uint_eq(c->memory_mib, 256);
+    ck_assert_uint_eq(t->n_tests, 4);
+    ck_assert_uint_eq(t->n_frame_sizes, 7);
+    ck_assert_uint_eq(t->n_directions, 1);
+    ck_assert_str_eq(t->directions[0], "in");
+    ck_assert_uint_eq(t->probes, 100);
+    ck_assert_uint_eq(t->b2b_repetitions, 50);
+    ck_assert(t->b2b_trial_s == 2.0 && t->wait_s == 2.0 && !t->reflect);
+    ck_assert_uint_eq(matrix_get_experiment(m)->repetitions, 3);
+    ck_assert_ptr_null(matrix_get_experiment(m)->store);
+
+    ck_assert_uint_eq(matrix_cell_count(h), 1);
+    ck_assert(matrix_get_cell(h, 0)->is_host);
+    ck_assert_uint_eq(matrix_get_experiment(h)->repetitions, 7);
+}
+END_TEST
+
+START_TEST(test_load_data)
+{
+    static const char text[] = "[matrix]\r\nnic = e1000 , virtio\r\n";
+    g_autofree char *dir = data_path("");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_matrix) m = NULL;
+
+    /* no template: an error naming the [matrix] header */
+    m = matrix_load_data(text, strlen(text), "mem.conf", dir, NULL, &error);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(g_str_has_prefix(error->message, "mem.conf:2: [domain] template"), "%s",
+                  error->message);
+    g_clear_error(&error);
+
+    /* NULL valid list: any lower-case name is a model */
+    {
+        static const char t2[] = "[domain]\ntemplate = tiny-guest.xml\n[matrix]\nnic = ne2k_pci\n";
+        m = matrix_load_data(t2, strlen(t2), "mem.conf", dir, NULL, &error);
+        ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+        ck_assert_str_eq(matrix_get_cell(m, 0)->nic, "ne2k_pci");
+        g_clear_pointer(&m, matrix_free);
+    }
+    /* NUL byte, invalid UTF-8 */
+    m = matrix_load_data("[domain]\n\0x", 11, "nul.conf", dir, nics, &error);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(error->message, "nul.conf:2: NUL byte"), "%s", error->message);
+    g_clear_error(&error);
+    m = matrix_load_data("[domain]\nnic = \xff\n", 17, "utf.conf", dir, nics, &error);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(error->message, "utf.conf:2: invalid UTF-8"), "%s", error->message);
+    g_clear_error(&error);
+
+    /* a missing matrix file */
+    m = matrix_load("/nonexistent/matrix.conf", nics, &error);
+    ck_assert_ptr_null(m);
+    ck_assert(g_error_matches(error, MATRIX_ERROR, MATRIX_ERROR_INVALID));
+    ck_assert_msg(strstr(error->message, "'/nonexistent/matrix.conf'"), "%s", error->message);
+}
+END_TEST
+
+/* ---- the malformed corpus: every bad-*.conf with its bad-*.expect ---- */
+
+START_TEST(test_bad_corpus)
+{
+    g_autofree char *dir = data_path("");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    ck_assert_msg(d != NULL, "%s", error ? error->message : "");
+    while ((name = g_dir_read_name(d)))
+        if (g_str_has_prefix(name, "bad-") && g_str_has_suffix(name, ".conf"))
+            g_ptr_array_add(names, g_strdup(name));
+    ck_assert_uint_ge(names->len, 20);
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *conf = names->pdata[i];
+        g_autofree char *path = g_build_filename(dir, conf, NULL);
+        g_autofree char *stem = g_strndup(conf, strlen(conf) - strlen(".conf"));
+        g_autofree char *expect_name = g_strconcat(stem, ".expect", NULL);
+        g_autofree char *expect_path = g_build_filename(dir, expect_name, NULL);
+        g_autofree char *expect = NULL;
+        g_autoptr(vexp_matrix) m = NULL;
+
+        ck_assert_msg(g_file_get_contents(expect_path, &expect, NULL, NULL), "%s: no %s", conf,
+                      expect_name);
+        g_strchomp(expect);
+        m = matrix_load(path, nics, &error);
+        ck_assert_msg(m == NULL, "%s: loaded, expected \"%s\"", conf, expect);
+        ck_assert_msg(g_error_matches(error, MATRIX_ERROR, MATRIX_ERROR_INVALID), "%s: %s", conf,
+                      error->message);
+        /* the message starts with the path as given, so the expectation is its tail */
+        ck_assert_msg(strstr(error->message, expect), "%s:\n  got      \"%s\"\n  expected \"%s\"",
+                      conf, error->message, expect);
+        g_clear_error(&error);
+    }
+}
+END_TEST
+
+static Suite *matrix_suite(void)
+{
+    Suite *s = suite_create("matrix");
+    TCase *tc = tcase_create("good");
+
+    tcase_add_test(tc, test_issue_example);
+    tcase_add_test(tc, test_pins_axis);
+    tcase_add_test(tc, test_product_order);
+    tcase_add_test(tc, test_host_dedupe);
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_load_data);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bad");
+    tcase_add_test(tc, test_bad_corpus);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(matrix_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of store/: statistics, schema and migrations, writes, results and compare. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-priv.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
+#define ck_assert_close(a, b, rel)                                                                 \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        ck_assert_msg(fabs(a_ - b_) <= (rel) * fmax(fabs(b_), 1e-300), "%s = %.15g, expected %.15g", \
+                      #a, a_, b_);                                                                 \
+    } while (0)
+
+static char *tmpdir;
+
+static void setup_tmp(void)
+{
+    tmpdir = g_dir_make_tmp("vexp-test-store-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(tmpdir);
+}
+
+static void teardown_tmp(void)
+{
+    g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(tmpdir, name, NULL);
+        g_unlink(p);
+    }
+    g_rmdir(tmpdir);
+    g_clear_pointer(&tmpdir, g_free);
+}
+
+static char *tmp_path(const char *name)
+{
+    return g_build_filename(tmpdir, name, NULL);
+}
+
+/* ---- statistics against reference values ---- */
+
+START_TEST(test_stats_mean_stddev)
+{
+    const double x[] = {2, 4, 4, 4, 5, 5, 7, 9};
+
+    ck_assert_close(stats_mean(x, 8), 5.0, 1e-15);
+    /* sample sd of this classic set: sqrt(32/7) */
+    ck_assert_close(stats_stddev(x, 8), sqrt(32.0 / 7.0), 1e-14);
+    ck_assert(isnan(stats_stddev(x, 1)));
+    ck_assert(isnan(stats_mean(x, 0)));
+}
+END_TEST
+
+/* two-sided 95 % quantiles t(0.975, df) from the published tables */
+static const struct {
+    double df, q;
+} t975[] = {
+    {1, 12.706204736174698}, {2, 4.302652729749464}, {3, 3.182446305284263},
+    {4, 2.776445105197793},  {9, 2.262157162798205}, {29, 2.045229642132703},
+    {100, 1.983971518523552},
+};
+
+START_TEST(test_stats_t_quantile)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(t975); i++) {
+        ck_assert_close(stats_t_quantile(0.975, t975[i].df), t975[i].q, 1e-9);
+        ck_assert_close(stats_t_quantile(0.025, t975[i].df), -t975[i].q, 1e-9);
+    }
+    ck_assert(stats_t_quantile(0.5, 3) == 0.0);
+    ck_assert(isnan(stats_t_quantile(1.0, 3)));
+    ck_assert(isnan(stats_t_quantile(0.9, 0)));
+}
+END_TEST
+
+START_TEST(test_stats_t_cdf)
+{
+    /* references: Simpson integration of the t density (python3, 2e5 steps),
+     * independent of the incomplete beta; df = 1 is the Cauchy: 1/2 + atan(t)/pi */
+    ck_assert_close(stats_t_cdf(2, 5), 0.9490302605850673, 1e-10);
+    ck_assert_close(stats_t_cdf(1.5, 3.7), 0.8932009153989899, 1e-10);
+    ck_assert_close(stats_t_cdf(-2.5, 10), 0.01572342211830452, 1e-9);
+    ck_assert_close(stats_t_cdf(0.7, 1), 0.5 + atan(0.7) / G_PI, 1e-12);
+    ck_assert_close(stats_t_cdf(3, 2.5), 0.9637119522254849, 1e-10);
+    ck_assert(stats_t_cdf(0, 7) == 0.5);
+    ck_assert(stats_t_cdf(INFINITY, 7) == 1.0);
+    /* I_x(a, 1) = x^a, I_x(1, b) = 1 - (1-x)^b */
+    ck_assert_close(stats_betai(2.5, 1, 0.3), pow(0.3, 2.5), 1e-12);
+    ck_assert_close(stats_betai(1, 3.5, 0.8), 1 - pow(0.2, 3.5), 1e-12);
+    ck_assert(isnan(stats_betai(0, 1, 0.5)));
+}
+END_TEST
+
+START_TEST(test_stats_welch)
+{
+    /* R: t.test(c(1,2,3,4), c(2,4,6,8,10,12)) -> t = -2.7136, df = 6.5947,
+     * p = 0.03182 (sign: we report b - a) */
+    const double a[] = {1, 2, 3, 4}, b[] = {2, 4, 6, 8, 10, 12};
+    const double c[] = {10.1, 9.8, 10.3, 9.9, 10.4, 10.0}, d[] = {10.6, 10.2, 11.0, 10.4, 10.9};
+    stats_welch w = stats_welch_test(stats_mean(a, 4), stats_stddev(a, 4), 4, stats_mean(b, 6),
+                                     stats_stddev(b, 6), 6);
+
+    ck_assert_close(w.t, 2.7136021011998728, 1e-12);
+    ck_assert_close(w.df, 6.59467097295115, 1e-12);
+    ck_assert_close(w.p, 0.03182444378086435, 1e-8);
+
+    w = stats_welch_test(stats_mean(c, 6), stats_stddev(c, 6), 6, stats_mean(d, 5),
+                         stats_stddev(d, 5), 5);
+    ck_assert_close(w.t, 3.0312679868234, 1e-12);
+    ck_assert_close(w.df, 6.94619562892947, 1e-12);
+    ck_assert_close(w.p, 0.019259446282248405, 1e-8);
+
+    /* t = -20 on 8 df */
+    w = stats_welch_test(100, 0.7905694150420949, 5, 90, 0.7905694150420949, 5);
+    ck_assert_close(w.t, -20.0, 1e-12);
+    ck_assert_close(w.df, 8.0, 1e-12);
+    ck_assert_close(w.p, 4.073919468439158e-08, 1e-5);
+
+    /* no spread */
+    w = stats_welch_test(5, 0, 3, 5, 0, 3);
+    ck_assert(w.p == 1.0);
+    w = stats_welch_test(5, 0, 3, 6, 0, 3);
+    ck_assert(w.p == 0.0 && isinf(w.t) && w.t > 0);
+    /* n < 2 */
+    w = stats_welch_test(5, NAN, 1, 6, 1, 3);
+    ck_assert(isnan(w.p));
+}
+END_TEST
+
+START_TEST(test_stats_ci95)
+{
+    /* 1..5: sd = sqrt(2.5), half = t(0.975, 4) * sd / sqrt(5) */
+    ck_assert_close(stats_ci95_half(sqrt(2.5), 5), 2.776445105197793 * sqrt(2.5) / sqrt(5.0),
+                    1e-9);
+    ck_assert(isnan(stats_ci95_half(NAN, 1)));
+}
+END_TEST
+
+/* ---- schema and migrations ---- */
+
+static int raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int v = -1;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    {
+        g_autoptr(sqlite3_stmt) st = NULL;
+        ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+START_TEST(test_schema_new)
+{
+    g_autofree char *path = tmp_path("new.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = store_open(path, &error);
+
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+    g_clear_pointer(&s, store_close);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                                   "name IN ('run', 'config', 'cell', 'trial', 'result')"),
+                     5);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_journal_mode WHERE "
+                                   "journal_mode = 'wal'"),
+                     1);
+    /* reopening an up-to-date file changes nothing */
+    s = store_open(path, &error);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(store_schema_version(s), 1);
+}
+END_TEST
+
+START_TEST(test_schema_v0_empty)
+{
+    g_autofree char *path = tmp_path("v0.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+
+    /* a valid SQLite file at user_version 0 with no tables */
+    raw_exec(path, "PRAGMA user_version = 0; CREATE TABLE t (x); DROP TABLE t;");
+    s = store_open(path, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), 1);
+}
+END_TEST
+
+START_TEST(test_schema_future)
+{
+    g_autofree char *path = tmp_path("future.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+
+    raw_exec(path, "CREATE TABLE run (id INTEGER); PRAGMA user_version = 99;");
+    s = store_open(path, &error);
+    ck_assert_ptr_null(s);
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_VERSION));
+    ck_assert_msg(strstr(error->message, "99") && strstr(error->message, path), "%s",
+                  error->message);
+}
+END_TEST
+
+START_TEST(test_schema_foreign)
+{
+    g_autofree char *path = tmp_path("other.db");
+    g_autofree char *junk = tmp_path("junk.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+
+    raw_exec(path, "CREATE TABLE notes (x TEXT);");
+    s = store_open(path, &error);
+    ck_assert_ptr_null(s);
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_OPEN));
+    g_clear_error(&error);
+
+    ck_assert(g_file_set_contents(junk, "this is not a database, not even close; padding padding "
+                                        "padding padding padding padding padding padding",
+                                  -1, NULL));
+    s = store_open(junk, &error);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(error->message, junk), "%s", error->message);
+}
+END_TEST
+
+START_TEST(test_schema_migration_step)
+{
+    g_autofree char *path = tmp_path("step.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = store_open(path, &error);
+    store_migration steps[] = {
+        store_migrations[0],
+        {2, "ALTER TABLE run ADD COLUMN note TEXT; CREATE TABLE extra (x INTEGER);"},
+    };
+    store_migration broken[] = {
+        store_migrations[0],
+        {2, "ALTER TABLE no_such_table ADD COLUMN y TEXT;"},
+    };
+    gint64 run_id;
+    store_run_info ri = {.name = "m", .matrix_text = "[matrix]\n", .matrix_hash = "h",
+                         .vexp_version = "0"};
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert(store_run_begin(s, &ri, &run_id, &error));
+    g_clear_pointer(&s, store_close);
+
+    /* a failing step leaves the file at v1, data intact */
+    s = store_open_with(path, broken, G_N_ELEMENTS(broken), &error);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(error->message, "version 2"), "%s", error->message);
+    g_clear_error(&error);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 1);
+
+    s = store_open_with(path, steps, G_N_ELEMENTS(steps), &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), 2);
+    g_clear_pointer(&s, store_close);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM run WHERE note IS NULL"), 1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM extra"), 0);
+
+    /* this build (v1) refuses the v2 file */
+    s = store_open(path, &error);
+    ck_assert_ptr_null(s);
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_VERSION));
+}
+END_TEST
+
+/* ---- writes ---- */
+
+static vexp_store *open_fixture(char **ret_path)
+{
+    g_autofree char *path = tmp_path("fixture.db");
+    g_autoptr(GError) error = NULL;
+    vexp_store *s = store_open(path, &error);
+
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    if (ret_path)
+        *ret_path = g_steal_pointer(&path);
+    return s;
+}
+
+static gint64 add_run(vexp_store *s, const char *hash)
+{
+    g_autoptr(GError) error = NULL;
+    store_run_info ri = {
+        .name = "nic-models", .matrix_text = "[matrix]\nnic = virtio\n", .matrix_hash = hash,
+        .vexp_version = "0.1.0", .host = "tester", .accel = "tcg",
+    };
+    gint64 id = 0;
+
+    ck_assert_msg(store_run_begin(s, &ri, &id, &error), "%s", error ? error->message : "");
+    return id;
+}
+
+static gint64 add_config(vexp_store *s, const char *key, const char *nic)
+{
+    g_autoptr(GError) error = NULL;
+    store_config_info ci = {
+        .key = key, .nic = nic, .vcpus = 1, .vcpu_pin = "1", .emulator_pin = "0",
+        .memory_mib = 256, .accel = "tcg", .domain_xml = "<domain/>",
+    };
+    gint64 id = 0;
+
+    ck_assert_msg(store_config_upsert(s, &ci, &id, &error), "%s", error ? error->message : "");
+    return id;
+}
+
+static gint64 add_cell(vexp_store *s, gint64 run, gint64 config, guint index, const char *label)
+{
+    g_autoptr(GError) error = NULL;
+    gint64 id = 0;
+
+    ck_assert_msg(store_cell_begin(s, run, config, index, label, &id, &error), "%s",
+                  error ? error->message : "");
+    return id;
+}
+
+START_TEST(test_trial_roundtrip)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(vexp_store) s = open_fixture(&path);
+    g_autoptr(GError) error = NULL;
+    gint64 run = add_run(s, "h1"), cfg = add_config(s, "k-virtio", "virtio"), cell;
+    store_trial t;
+
+    ck_assert_int_eq(add_config(s, "k-virtio", "virtio"), cfg); /* upsert */
+    cell = add_cell(s, run, cfg, 0, "nic=virtio");
+    store_trial_init(&t);
+    t.test = "throughput";
+    t.direction = "in";
+    t.frame_size = 64;
+    t.repetition = 2;
+    t.step = 3;
+    t.offered_fps = 148809.5;
+    t.duration_s = 1.0;
+    t.tx = 148810;
+    t.rx = 148800;
+    t.lost = 10;
+    t.reordered = 4;
+    t.duplicated = 1;
+    t.loss_pct = 10.0 / 148810 * 100;
+    t.host_cpu_pct = 97.5;
+    t.passed = FALSE;
+    t.has_rtt = TRUE;
+    t.rtt_n = 100;
+    t.rtt_p50_us = 61.5;
+    t.rtt_p99_us = 180.25;
+    ck_assert_msg(store_trial_add(s, cell, &t, &error), "%s", error ? error->message : "");
+
+    store_trial_init(&t);
+    t.test = "b2b";
+    t.direction = "out";
+    t.frame_size = 1518;
+    t.burst_frames = 4096;
+    t.valid = FALSE;
+    t.reason = "guest CPU sample missing";
+    ck_assert(store_trial_add(s, cell, &t, &error));
+
+    /* missing test name */
+    store_trial_init(&t);
+    ck_assert(!store_trial_add(s, cell, &t, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    g_clear_error(&error);
+    /* unknown cell: foreign key */
+    t.test = "loss";
+    t.direction = "in";
+    ck_assert(!store_trial_add(s, 9999, &t, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_SQL));
+    ck_assert_msg(strstr(error->message, "9999") && strstr(error->message, "FOREIGN KEY"), "%s",
+                  error->message);
+    g_clear_pointer(&s, store_close);
+
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM trial"), 2);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM trial WHERE test = 'throughput' AND "
+                                   "direction = 'in' AND frame_size = 64 AND repetition = 2 AND "
+                                   "step = 3 AND offered_fps = 148809.5 AND tx = 148810 AND "
+                                   "rx = 148800 AND lost = 10 AND reordered = 4 AND "
+                                   "duplicated = 1 AND dut_cpu_pct IS NULL AND "
+                                   "host_cpu_pct = 97.5 AND passed = 0 AND valid = 1 AND "
+                                   "rtt_n = 100 AND rtt_p50_us = 61.5 AND rtt_p99_us = 180.25 "
+                                   "AND rtt_min_us IS NULL AND burst_frames IS NULL"),
+                     1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM trial WHERE test = 'b2b' AND "
+                                   "burst_frames = 4096 AND valid = 0 AND reason = 'guest CPU "
+                                   "sample missing' AND rtt_n IS NULL AND offered_fps IS NULL"),
+                     1);
+}
+END_TEST
+
+START_TEST(test_run_cell_lifecycle)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(store_run) run = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    g_autofree char *status = NULL;
+    gint64 r1 = add_run(s, "hash-a"), r2, found = -1, cfg = add_config(s, "k", "e1000");
+    gint64 c0, c0b, c1;
+    gboolean done = TRUE;
+
+    ck_assert(store_run_find_resumable(s, "hash-a", &found, &error));
+    ck_assert_int_eq(found, r1);
+    ck_assert(store_run_find_resumable(s, "other", &found, &error));
+    ck_assert_int_eq(found, 0);
+
+    c0 = add_cell(s, r1, cfg, 0, "nic=e1000");
+    ck_assert(store_cell_set_hypervisor(s, c0, "qemu:///embed", "tester", &error));
+    ck_assert(store_cell_done(s, r1, 0, &done, &error));
+    ck_assert(!done);
+    ck_assert(store_cell_status(s, r1, 5, &status, &error));
+    ck_assert_ptr_null(status);
+    ck_assert(store_run_finish(s, r1, "interrupted", &error));
+    ck_assert(!store_run_finish(s, r1, "bogus", &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    ck_assert_msg(strstr(error->message, "'bogus'"), "%s", error->message);
+    g_clear_error(&error);
+
+    /* a second run of another matrix does not hide the interrupted one */
+    r2 = add_run(s, "hash-b");
+    ck_assert(store_run_find_resumable(s, "hash-a", &found, &error));
+    ck_assert_int_eq(found, r1);
+    ck_assert(store_run_resume(s, r1, &error));
+    ck_assert(store_run_get(s, r1, &run, &error));
+    ck_assert_str_eq(run->status, "running");
+    ck_assert_ptr_null(run->finished_at);
+    g_clear_pointer(&run, store_run_free);
+
+    /* resume: cell 0 again -> attempt 2, attempt 1 becomes interrupted */
+    c0b = add_cell(s, r1, cfg, 0, "nic=e1000");
+    ck_assert_int_ne(c0, c0b);
+    ck_assert(store_cell_finish(s, c0b, "complete", NULL, "e1000", "6.1.0-18-amd64", &error));
+    c1 = add_cell(s, r1, cfg, 1, "nic=e1000 vcpus=2");
+    ck_assert(store_cell_finish(s, c1, "failed", "guest died: domain 'vexp-1' is not running",
+                                NULL, NULL, &error));
+    ck_assert(!store_cell_finish(s, c1, "running", NULL, NULL, NULL, &error));
+    g_clear_error(&error);
+    ck_assert(!store_cell_finish(s, 12345, "complete", NULL, NULL, NULL, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_NOT_FOUND));
+    g_clear_error(&error);
+    ck_assert(store_cell_done(s, r1, 0, &done, &error) && done);
+    ck_assert(store_cell_done(s, r1, 1, &done, &error) && done);
+    ck_assert(store_cell_done(s, r1, 2, &done, &error) && !done);
+
+    ck_assert(store_cells_rows(s, r1, &cells, &error));
+    ck_assert_int_eq(cells->len, 2);
+    {
+        store_cell_row *a = cells->pdata[0], *b = cells->pdata[1];
+        ck_assert_int_eq(a->attempt, 2);
+        ck_assert_str_eq(a->status, "complete");
+        ck_assert_str_eq(a->guest_driver, "e1000");
+        ck_assert_str_eq(b->status, "failed");
+        ck_assert_str_eq(b->reason, "guest died: domain 'vexp-1' is not running");
+    }
+    ck_assert(store_cell_status(s, r1, 0, &status, &error));
+    ck_assert_str_eq(status, "complete");
+
+    ck_assert(store_run_finish(s, r1, "complete", &error));
+    ck_assert(store_run_find_resumable(s, "hash-a", &found, &error));
+    ck_assert_int_eq(found, 0);
+
+    /* latest run = r2 */
+    ck_assert(store_run_get(s, 0, &run, &error));
+    ck_assert_int_eq(run->id, r2);
+    g_clear_pointer(&run, store_run_free);
+    ck_assert(!store_run_get(s, 777, &run, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_NOT_FOUND));
+}
+END_TEST
+
+/* ---- results ---- */
+
+START_TEST(test_results_aggregation)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    g_autoptr(store_run) run = NULL;
+    gint64 r = add_run(s, "h"), cfg = add_config(s, "k1", "virtio");
+    gint64 cell = add_cell(s, r, cfg, 0, "nic=virtio");
+    const double five[] = {1, 2, NAN, 3, 4, 5};
+    const double one[] = {42};
+    const double none[] = {NAN, INFINITY};
+    store_result_row *row;
+
+    ck_assert(store_result_add(s, cell, "throughput", "in", 64, STORE_METRIC_THROUGHPUT_FPS,
+                               "frames/s", five, G_N_ELEMENTS(five), &error));
+    ck_assert(store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1,
+                               &error));
+    ck_assert(!store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P99_US, "us", none, 2,
+                                &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    g_clear_error(&error);
+    /* replace: same key again */
+    ck_assert(store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1,
+                               &error));
+
+    ck_assert(store_results_rows(s, 0, &run, &rows, &error));
+    ck_assert_int_eq(run->id, r);
+    ck_assert_str_eq(run->accel, "tcg");
+    ck_assert_int_eq(rows->len, 2);
+    row = rows->pdata[0];
+    ck_assert_str_eq(row->label, "nic=virtio");
+    ck_assert_str_eq(row->config_key, "k1");
+    ck_assert_str_eq(row->metric, "throughput_fps");
+    ck_assert_str_eq(row->accel, "tcg");
+    ck_assert_int_eq(row->n, 5);
+    ck_assert_close(row->mean, 3.0, 1e-15);
+    ck_assert_close(row->stddev, sqrt(2.5), 1e-14);
+    ck_assert_close(row->ci95_high - row->mean, 2.776445105197793 * sqrt(2.5) / sqrt(5.0), 1e-9);
+    ck_assert_close(row->mean - row->ci95_low, 2.776445105197793 * sqrt(2.5) / sqrt(5.0), 1e-9);
+    row = rows->pdata[1];
+    ck_assert_int_eq(row->n, 1);
+    ck_assert_close(row->mean, 42.0, 1e-15);
+    ck_assert(isnan(row->stddev) && isnan(row->ci95_low) && isnan(row->ci95_high));
+}
+END_TEST
+
+/* ---- compare / regress ---- */
+
+static void add_metric(vexp_store *s, gint64 cell, const char *metric, const double *x, guint n)
+{
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_msg(store_result_add(s, cell, "throughput", "in", 64, metric, "u", x, n, &error),
+                  "%s", error ? error->message : "");
+}
+
+static const store_compare_row *find_row(GPtrArray *rows, const char *key, const char *metric)
+{
+    for (guint i = 0; i < rows->len; i++) {
+        const store_compare_row *r = rows->pdata[i];
+        if (!strcmp(r->config_key, key) && !strcmp(r->metric, metric))
+            return r;
+    }
+    ck_abort_msg("no compare row for %s %s", key, metric);
+    return NULL;
+}
+
+START_TEST(test_compare)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    gint64 ra = add_run(s, "h"), rb = add_run(s, "h");
+    gint64 kv = add_config(s, "kv", "virtio"), ke = add_config(s, "ke", "e1000");
+    gint64 kr = add_config(s, "kr", "rtl8139"), kx = add_config(s, "kx", "vmxnet3");
+    gint64 a0 = add_cell(s, ra, kv, 0, "nic=virtio"), b0 = add_cell(s, rb, kv, 0, "nic=virtio");
+    gint64 a1 = add_cell(s, ra, ke, 1, "nic=e1000"), b1 = add_cell(s, rb, ke, 1, "nic=e1000");
+    gint64 a2 = add_cell(s, ra, kr, 2, "nic=rtl8139");
+    gint64 b3 = add_cell(s, rb, kx, 3, "nic=vmxnet3");
+    /* a clear 10 % drop, n = 5, low variance */
+    const double base[] = {100000, 100500, 99800, 100200, 99900};
+    const double drop[] = {90000, 90400, 89700, 90300, 89800};
+    /* noisy, means 4 % apart: beyond a 3 % threshold but not significant */
+    const double noisy_a[] = {100, 140, 70, 120, 90}, noisy_b[] = {96, 135, 65, 118, 85};
+    /* rtt up 20 %: worse for a lower-is-better metric */
+    const double rtt_a[] = {60, 61, 59, 60, 60}, rtt_b[] = {72, 73, 71, 72, 72};
+    /* n = 1 on one side: threshold alone */
+    const double one_a[] = {1000}, one_b[] = {900, 905, 910};
+    const double small_a[] = {1000}, small_b[] = {990};
+    const store_compare_row *r;
+
+    add_metric(s, a0, "throughput_fps", base, 5);
+    add_metric(s, b0, "throughput_fps", drop, 5);
+    add_metric(s, a0, "dut_cpu_pct", noisy_a, 5);
+    add_metric(s, b0, "dut_cpu_pct", noisy_b, 5);
+    add_metric(s, a0, "rtt_p50_us", rtt_a, 5);
+    add_metric(s, b0, "rtt_p50_us", rtt_b, 5);
+    add_metric(s, a1, "throughput_fps", one_a, 1);
+    add_metric(s, b1, "throughput_fps", one_b, 3);
+    add_metric(s, a1, "b2b_frames", small_a, 1);
+    add_metric(s, b1, "b2b_frames", small_b, 1);
+    add_metric(s, a0, "throughput_mbps_l2", drop, 5); /* improvement: B = base */
+    add_metric(s, b0, "throughput_mbps_l2", base, 5);
+    add_metric(s, a2, "throughput_fps", base, 5);
+    add_metric(s, b3, "throughput_fps", base, 5);
+
+    ck_assert(!store_compare(s, ra, rb, -1, 0.05, &rows, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    g_clear_error(&error);
+    ck_assert(!store_compare(s, ra, 99, 5, 0.05, &rows, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_NOT_FOUND));
+    g_clear_error(&error);
+
+    ck_assert_msg(store_compare(s, ra, 0, 3.0, 0.05, &rows, &error), "%s",
+                  error ? error->message : "");
+    ck_assert_int_eq(rows->len, 8);
+
+    r = find_row(rows, "kv", "throughput_fps");
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_WORSE);
+    ck_assert(r->higher_is_better && !r->threshold_only);
+    ck_assert_close(r->delta_pct, (90040.0 - 100080.0) / 100080.0 * 100, 1e-12);
+    ck_assert(r->p < 1e-6 && r->t < 0);
+
+    r = find_row(rows, "kv", "dut_cpu_pct");
+    ck_assert_msg(r->verdict == STORE_VERDICT_SAME, "noise: p = %g", r->p);
+    ck_assert(fabs(r->delta_pct) > 3.0 && r->p > 0.05);
+
+    r = find_row(rows, "kv", "rtt_p50_us");
+    ck_assert(!r->higher_is_better);
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_WORSE);
+
+    r = find_row(rows, "kv", "throughput_mbps_l2");
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_BETTER);
+
+    r = find_row(rows, "ke", "throughput_fps");
+    ck_assert(r->threshold_only && isnan(r->p));
+    ck_assert_int_eq(r->n_a, 1);
+    ck_assert_int_eq(r->n_b, 3);
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_WORSE);
+
+    r = find_row(rows, "ke", "b2b_frames");
+    ck_assert(r->threshold_only);
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_SAME); /* -1 % within 3 % */
+
+    r = find_row(rows, "kr", "throughput_fps");
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_ONLY_A);
+    ck_assert_int_eq(r->n_b, 0);
+    r = find_row(rows, "kx", "throughput_fps");
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_ONLY_B);
+    ck_assert_str_eq(r->label, "nic=vmxnet3");
+    /* matched rows first, then only-a, then only-b */
+    ck_assert_int_eq(((store_compare_row *)rows->pdata[6])->verdict, STORE_VERDICT_ONLY_A);
+    ck_assert_int_eq(((store_compare_row *)rows->pdata[7])->verdict, STORE_VERDICT_ONLY_B);
+    ck_assert_str_eq(store_verdict_name(STORE_VERDICT_WORSE), "worse");
+
+    /* a run against itself: all same */
+    g_clear_pointer(&rows, g_ptr_array_unref);
+    ck_assert(store_compare(s, ra, ra, 5.0, 0.05, &rows, &error));
+    for (guint i = 0; i < rows->len; i++)
+        ck_assert_int_eq(((store_compare_row *)rows->pdata[i])->verdict, STORE_VERDICT_SAME);
+}
+END_TEST
+
+START_TEST(test_compare_zero_baseline)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    gint64 ra = add_run(s, "h"), rb = add_run(s, "h"), k = add_config(s, "k", "virtio");
+    gint64 a = add_cell(s, ra, k, 0, "nic=virtio"), b = add_cell(s, rb, k, 0, "nic=virtio");
+    const double zero[] = {0, 0, 0}, some[] = {1.0, 1.2, 0.9};
+    const store_compare_row *r;
+
+    add_metric(s, a, "loss_pct_at_max", zero, 3);
+    add_metric(s, b, "loss_pct_at_max", some, 3);
+    ck_assert(store_compare(s, ra, rb, 5, 0.05, &rows, &error));
+    r = find_row(rows, "k", "loss_pct_at_max");
+    ck_assert(isinf(r->delta_pct) && r->delta_pct > 0);
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_WORSE);
+}
+END_TEST
+
+START_TEST(test_busy_second_writer)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(vexp_store) s1 = open_fixture(&path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s2 = store_open(path, &error);
+    g_autoptr(GPtrArray) runs = NULL;
+
+    /* two handles (vexp run + vexp results): both see each other's rows */
+    ck_assert_ptr_nonnull(s2);
+    add_run(s1, "x");
+    add_run(s2, "y");
+    ck_assert(store_run_list(s1, &runs, &error));
+    ck_assert_int_eq(runs->len, 2);
+    ck_assert_str_eq(((store_run *)runs->pdata[0])->matrix_hash, "y");
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("stats");
+
+    tcase_add_test(tc, test_stats_mean_stddev);
+    tcase_add_test(tc, test_stats_t_quantile);
+    tcase_add_test(tc, test_stats_t_cdf);
+    tcase_add_test(tc, test_stats_welch);
+    tcase_add_test(tc, test_stats_ci95);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("schema");
+    tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
+    tcase_add_test(tc, test_schema_new);
+    tcase_add_test(tc, test_schema_v0_empty);
+    tcase_add_test(tc, test_schema_future);
+    tcase_add_test(tc, test_schema_foreign);
+    tcase_add_test(tc, test_schema_migration_step);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("data");
+    tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
+    tcase_add_test(tc, test_trial_roundtrip);
+    tcase_add_test(tc, test_run_cell_lifecycle);
+    tcase_add_test(tc, test_results_aggregation);
+    tcase_add_test(tc, test_compare);
+    tcase_add_test(tc, test_compare_zero_baseline);
+    tcase_add_test(tc, test_busy_second_writer);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

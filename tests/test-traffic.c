@@ -1,0 +1,890 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the traffic engine: arithmetic, accounting, histogram, search, protocol. */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "traffic-conn.h"
+#include "traffic-priv.h"
+
+/* ---- arithmetic and names ---- */
+
+START_TEST(test_frame_arith)
+{
+    ck_assert_uint_eq(traffic_frame_payload(64), 18);
+    ck_assert_uint_eq(traffic_frame_payload(1518), 1472);
+    ck_assert_uint_eq(traffic_frame_payload(9018), 8972);
+    ck_assert_uint_eq(traffic_frame_payload(63), 0);
+    ck_assert_uint_eq(traffic_frame_payload(9019), 0);
+    /* 1 Mfps of 64 B: 512 Mb/s L2, 672 Mb/s wire */
+    ck_assert_double_eq_tol(traffic_fps_to_mbps_l2(1e6, 64), 512.0, 1e-9);
+    ck_assert_double_eq_tol(traffic_fps_to_mbps_wire(1e6, 64), 672.0, 1e-9);
+    ck_assert_double_eq_tol(traffic_mbps_l2_to_fps(512.0, 64), 1e6, 1e-6);
+    /* 10GbE line rate: 14 880 952 fps at 64 B, 812 743 fps at 1518 B */
+    ck_assert_double_eq_tol(traffic_line_rate_fps(10000, 64), 14880952.38, 0.01);
+    ck_assert_double_eq_tol(traffic_line_rate_fps(10000, 1518), 812743.82, 0.01);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    static const enum traffic_test all[] = {TRAFFIC_TEST_THROUGHPUT, TRAFFIC_TEST_LATENCY,
+                                            TRAFFIC_TEST_LOSS,       TRAFFIC_TEST_B2B,
+                                            TRAFFIC_TEST_RTT,        TRAFFIC_TEST_FIXED};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(traffic_test_from_name(traffic_test_name(all[i])), (int)all[i]);
+    ck_assert_int_eq(traffic_test_from_name("Throughput"), -EINVAL);
+    ck_assert_int_eq(traffic_test_from_name(NULL), -EINVAL);
+    ck_assert_str_eq(traffic_test_name((enum traffic_test)999), "?");
+    ck_assert_str_eq(traffic_direction_name(TRAFFIC_DIR_OUT), "out");
+    ck_assert_int_eq(traffic_direction_from_name("in"), TRAFFIC_DIR_IN);
+    unsigned m;
+    ck_assert_int_eq(traffic_tests_from_list("throughput,b2b,rtt", &m), 0);
+    ck_assert_uint_eq(m, TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_B2B | TRAFFIC_TEST_RTT);
+    ck_assert_int_eq(traffic_tests_from_list("throughput,,b2b", &m), -EINVAL);
+    ck_assert_int_eq(traffic_tests_from_list("", &m), -EINVAL);
+    ck_assert_int_eq(traffic_directions_from_list("both", &m), 0);
+    ck_assert_uint_eq(m, TRAFFIC_DIR_IN | TRAFFIC_DIR_OUT);
+    ck_assert_int_eq(traffic_directions_from_list("in,sideways", &m), -EINVAL);
+    unsigned sizes[16], n;
+    ck_assert_int_eq(traffic_frame_sizes_from_list("64,1518", sizes, 16, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(sizes[1], 1518);
+    ck_assert_int_eq(traffic_frame_sizes_from_list("63", sizes, 16, &n), -EINVAL);
+    ck_assert_int_eq(traffic_frame_sizes_from_list("64,-1", sizes, 16, &n), -EINVAL);
+    ck_assert_int_eq(traffic_frame_sizes_from_list("64x", sizes, 16, &n), -EINVAL);
+    ck_assert_int_eq(traffic_frame_sizes_from_list("64,64,64", sizes, 2, &n), -EINVAL);
+}
+END_TEST
+
+/* ---- parameter limits (table) ---- */
+
+typedef struct {
+    const char *field; /* must appear in the message */
+    void (*spoil)(traffic_params *p);
+} bad_param;
+
+#define SPOIL(name, stmt)                                                                          \
+    static void spoil_##name(traffic_params *p)                                                    \
+    {                                                                                              \
+        stmt;                                                                                      \
+    }
+SPOIL(tests, p->tests = 0)
+SPOIL(tests2, p->tests = 1u << 20)
+SPOIL(nsizes, p->n_frame_sizes = 0)
+SPOIL(size, p->frame_sizes[0] = 40)
+SPOIL(size2, p->frame_sizes[0] = 100000)
+SPOIL(dirs, p->directions = 0)
+SPOIL(trial, p->trial_s = 0)
+SPOIL(trial2, p->trial_s = NAN)
+SPOIL(trial3, p->trial_s = 1e9)
+SPOIL(reps, p->repetitions = 0)
+SPOIL(reps2, p->repetitions = 1001)
+SPOIL(lreps, p->latency_repetitions = 5000)
+SPOIL(breps, p->b2b_repetitions = 0)
+SPOIL(rate, p->rate_fps = 2e8)
+SPOIL(rate2, { p->rate_fps = 10; p->rate_mbps = 10; })
+SPOIL(mbps, p->rate_mbps = -1)
+SPOIL(line, p->line_rate_mbps = INFINITY)
+SPOIL(res, p->resolution_pct = 0)
+SPOIL(tol, p->loss_tolerance_pct = 99)
+SPOIL(step, p->loss_step_pct = 0.1)
+SPOIL(burst, p->b2b_burst_s = 31)
+SPOIL(probes, p->probes = 0)
+SPOIL(probes2, p->probes = 1000000)
+SPOIL(straggler, p->straggler_s = 61)
+SPOIL(warm, p->warmup_s = -1)
+SPOIL(fixed, p->tests = TRAFFIC_TEST_FIXED)
+SPOIL(reflect, p->reflect = true)
+SPOIL(dut, strcpy(p->dut_addr, "dut.example"))
+SPOIL(tester, strcpy(p->tester_addr, "::1"))
+SPOIL(port, p->dut_port = 0)
+SPOIL(port2, { strcpy(p->dut_addr, p->tester_addr); p->dut_port = p->tester_port; })
+
+static const bad_param bad_params[] = {
+    {"tests", spoil_tests},         {"tests", spoil_tests2},
+    {"frame_sizes", spoil_nsizes},  {"frame_sizes", spoil_size},
+    {"frame_sizes", spoil_size2},   {"directions", spoil_dirs},
+    {"trial_s", spoil_trial},       {"trial_s", spoil_trial2},
+    {"trial_s", spoil_trial3},      {"repetitions", spoil_reps},
+    {"repetitions", spoil_reps2},   {"latency_repetitions", spoil_lreps},
+    {"b2b_repetitions", spoil_breps}, {"rate_fps", spoil_rate},
+    {"rate", spoil_rate2},          {"rate_mbps", spoil_mbps},
+    {"line_rate_mbps", spoil_line}, {"resolution_pct", spoil_res},
+    {"loss_tolerance_pct", spoil_tol}, {"loss_step_pct", spoil_step},
+    {"b2b_burst_s", spoil_burst},   {"probes", spoil_probes},
+    {"probes", spoil_probes2},      {"straggler_s", spoil_straggler},
+    {"warmup_s", spoil_warm},       {"fixed", spoil_fixed},
+    {"reflect", spoil_reflect},     {"dut_addr", spoil_dut},
+    {"tester_addr", spoil_tester},  {"ports", spoil_port},
+    {"ports", spoil_port2},
+};
+
+START_TEST(test_params)
+{
+    traffic_params p;
+    const char *msg = "x";
+    traffic_params_init(&p);
+    ck_assert_int_eq(traffic_params_validate(&p, &msg), 0);
+    ck_assert_ptr_null(msg);
+    ck_assert_double_eq(p.trial_s, 60);
+    ck_assert_uint_eq(p.latency_repetitions, 20);
+    ck_assert_uint_eq(p.b2b_repetitions, 50);
+    ck_assert_uint_eq(p.n_frame_sizes, 7);
+    ck_assert_double_eq(p.straggler_s, 2);
+    const bad_param *b = &bad_params[_i];
+    traffic_params_init(&p);
+    b->spoil(&p);
+    ck_assert_int_eq(traffic_params_validate(&p, &msg), -EINVAL);
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(strstr(msg, b->field), "message '%s' should name '%s'", msg, b->field);
+}
+END_TEST
+
+/* ---- sequence accounting ---- */
+
+static traffic_seq seq;
+
+static void feed(uint64_t base, const int64_t *offs, size_t n)
+{
+    traffic_seq_reset(&seq);
+    for (size_t i = 0; i < n; i++)
+        traffic_seq_add(&seq, base + (uint64_t)offs[i]);
+}
+
+START_TEST(test_seq_basic)
+{
+    static const int64_t inorder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    feed(1000, inorder, 10);
+    ck_assert_uint_eq(seq.unique, 10);
+    ck_assert_uint_eq(seq.reordered, 0);
+    ck_assert_uint_eq(seq.duplicated, 0);
+
+    /* gaps: 3 and 6,7 never arrive -> 7 unique; lost = tx(10) - 7 */
+    static const int64_t gaps[] = {0, 1, 2, 4, 5, 8, 9};
+    feed(0, gaps, 7);
+    ck_assert_uint_eq(seq.unique, 7);
+    ck_assert_uint_eq(10 - seq.unique, 3);
+    ck_assert_uint_eq(seq.reordered, 0);
+
+    /* reordering is not loss */
+    static const int64_t reord[] = {0, 2, 1, 3, 5, 4, 9, 6, 7, 8};
+    feed(50, reord, 10);
+    ck_assert_uint_eq(seq.unique, 10);
+    ck_assert_uint_eq(seq.reordered, 5);
+    ck_assert_uint_eq(seq.duplicated, 0);
+
+    /* duplicates neither count as received nor as loss */
+    static const int64_t dup[] = {0, 1, 1, 2, 0, 3, 3, 3};
+    feed(7, dup, 8);
+    ck_assert_uint_eq(seq.unique, 4);
+    ck_assert_uint_eq(seq.duplicated, 4);
+    ck_assert_uint_eq(seq.reordered, 0);
+}
+END_TEST
+
+START_TEST(test_seq_wrap)
+{
+    /* the 64-bit counter wraps in the middle of the stream */
+    static const int64_t offs[] = {0, 1, 2, 3, 5, 4, 6, 7, 7, 9};
+    feed(UINT64_MAX - 3, offs, 10);
+    ck_assert_uint_eq(seq.unique, 9);
+    ck_assert_uint_eq(seq.reordered, 1);
+    ck_assert_uint_eq(seq.duplicated, 1);
+    ck_assert_uint_eq(seq.max_seq, UINT64_MAX - 3 + 9);
+}
+END_TEST
+
+START_TEST(test_seq_window)
+{
+    traffic_seq_reset(&seq);
+    for (uint64_t i = 0; i < 3 * TRAFFIC_SEQ_WINDOW; i += 2)
+        traffic_seq_add(&seq, i);
+    ck_assert_uint_eq(seq.unique, 3 * TRAFFIC_SEQ_WINDOW / 2);
+    /* a late frame inside the window fills its gap */
+    traffic_seq_add(&seq, 3 * TRAFFIC_SEQ_WINDOW - 11);
+    ck_assert_uint_eq(seq.reordered, 1);
+    /* its duplicate is recognised */
+    traffic_seq_add(&seq, 3 * TRAFFIC_SEQ_WINDOW - 11);
+    ck_assert_uint_eq(seq.duplicated, 1);
+    /* a frame far behind the window: counted once, as reordered */
+    traffic_seq_add(&seq, 1);
+    ck_assert_uint_eq(seq.too_old, 1);
+    ck_assert_uint_eq(seq.reordered, 2);
+    /* a huge jump forward clears the window */
+    traffic_seq_add(&seq, 1ull << 40);
+    ck_assert_uint_eq(seq.max_seq, 1ull << 40);
+    traffic_seq_add(&seq, (1ull << 40) - 1);
+    ck_assert_uint_eq(seq.duplicated, 1);
+}
+END_TEST
+
+START_TEST(test_hdr)
+{
+    uint8_t b[TRAFFIC_HDR_LEN];
+    traffic_hdr_put(b, 0x0102030405060708ull, 0x1112131415161718ull, 0x4abc);
+    ck_assert_uint_eq(b[0], 0x08); /* little endian on the wire */
+    uint64_t s, t;
+    uint16_t tag;
+    traffic_hdr_get(b, &s, &t, &tag);
+    ck_assert_uint_eq(s, 0x0102030405060708ull);
+    ck_assert_uint_eq(t, 0x1112131415161718ull);
+    ck_assert_uint_eq(tag, 0x4abc);
+}
+END_TEST
+
+/* ---- histogram ---- */
+
+static traffic_hist hist;
+
+START_TEST(test_hist_uniform)
+{
+    traffic_hist_reset(&hist);
+    for (uint64_t v = 1; v <= 100000; v++)
+        traffic_hist_add(&hist, v * 1000); /* 1 µs .. 100 ms */
+    traffic_rtt_summary s;
+    traffic_hist_summary(&hist, &s);
+    ck_assert_uint_eq(s.samples, 100000);
+    ck_assert_double_eq_tol(s.min_us, 1, 1e-9);
+    ck_assert_double_eq_tol(s.max_us, 100000, 1e-9);
+    ck_assert_double_eq_tol(s.mean_us, 50000.5, 0.01);
+    /* log-linear buckets: < 1 % relative error */
+    ck_assert_double_eq_tol(s.p50_us, 50000, 500);
+    ck_assert_double_eq_tol(s.p90_us, 90000, 900);
+    ck_assert_double_eq_tol(s.p99_us, 99000, 990);
+    ck_assert_double_eq_tol(s.p999_us, 99900, 999);
+    ck_assert_double_eq_tol(s.jitter_us, 1, 1e-6);
+}
+END_TEST
+
+START_TEST(test_hist_edges)
+{
+    traffic_hist_reset(&hist);
+    traffic_rtt_summary s;
+    traffic_hist_summary(&hist, &s);
+    ck_assert_uint_eq(s.samples, 0);
+    ck_assert_uint_eq(traffic_hist_quantile(&hist, 0.5), 0);
+    /* small values are exact */
+    for (unsigned v = 0; v < 256; v++)
+        ck_assert_uint_eq(traffic_hist_value(traffic_hist_index(v)), v);
+    /* bucket midpoints are within 1/256 of the value everywhere */
+    for (uint64_t v = 256; v < (1ull << 40); v = v * 3 + 7) {
+        uint64_t m = traffic_hist_value(traffic_hist_index(v));
+        ck_assert_msg(fabs((double)m - (double)v) <= (double)v / 128, "v=%llu m=%llu",
+                      (unsigned long long)v, (unsigned long long)m);
+        ck_assert_uint_lt(traffic_hist_index(v), TRAFFIC_HIST_BUCKETS);
+    }
+    ck_assert_uint_lt(traffic_hist_index(UINT64_MAX), TRAFFIC_HIST_BUCKETS);
+    /* jitter: alternating 10 and 20 µs -> 10 µs */
+    for (int i = 0; i < 100; i++)
+        traffic_hist_add(&hist, i % 2 ? 20000 : 10000);
+    traffic_hist_summary(&hist, &s);
+    ck_assert_double_eq_tol(s.jitter_us, 10, 1e-9);
+    ck_assert_double_eq_tol(s.p50_us, 10, 0.1);
+    ck_assert_double_eq_tol(s.p90_us, 20, 0.2);
+    ck_assert_double_eq_tol(s.min_us, 10, 1e-9);
+    /* one huge sample does not overflow */
+    traffic_hist_add(&hist, UINT64_MAX / 2);
+    ck_assert_uint_eq(traffic_hist_quantile(&hist, 1.0), UINT64_MAX / 2);
+}
+END_TEST
+
+/* ---- search against a simulated DUT ---- */
+
+/* Trials a plain binary search needs: first the maximum, then halve [lo, hi]. */
+static unsigned binary_trials(double cap, double max, double res)
+{
+    unsigned n = 1;
+    if (max <= cap)
+        return n;
+    double lo = 0, hi = max;
+    while (hi - lo > res * hi) {
+        double mid = (lo + hi) / 2;
+        n++;
+        if (mid <= cap)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return n;
+}
+
+static const struct {
+    double cap, max, res_pct;
+} search_cases[] = {
+    {100000, 1000000, 1},  {8256, 700000, 1},   {512345, 600000, 0.5}, {10, 1e6, 1},
+    {999000, 1000000, 1},  {250000, 1e6, 0.1},  {1e6, 1e6, 1},         {33333, 1e7, 2},
+    {5e6, 6e6, 0.05},      {123, 1e8, 10},
+};
+
+START_TEST(test_search_sim)
+{
+    const double cap = search_cases[_i].cap, max = search_cases[_i].max;
+    const double res = search_cases[_i].res_pct / 100;
+    traffic_search s;
+    traffic_search_init(&s, max, 1, search_cases[_i].res_pct);
+    double rate = max;
+    unsigned n = 0;
+    while (rate > 0 && n < 100) {
+        n++;
+        bool lossy = rate > cap;
+        rate = traffic_search_step(&s, rate, lossy, lossy ? cap : rate);
+    }
+    ck_assert(s.done);
+    double answer = s.has_lo ? s.lo : 0;
+    ck_assert_msg(answer <= cap && answer >= cap * (1 - res) - 1e-6,
+                  "cap %.0f answer %.2f res %.4f", cap, answer, res);
+    unsigned bin = binary_trials(cap, max, res);
+    ck_assert_msg(n <= bin, "cap %.0f: %u trials, binary search %u", cap, n, bin);
+}
+END_TEST
+
+/* A simulated DUT behind the procedures: capacity, buffer, generator speed. */
+typedef struct sim {
+    double cap_fps;    /* forwards at most this */
+    double buffer;     /* frames it can queue */
+    double gen_fps;    /* the generator's maximum */
+    double noise_rx;   /* rx reported as cap * (1 - noise_rx) when overloaded */
+    unsigned trials, begins, ends, results;
+    unsigned cancel_after;
+    traffic_result last;
+} sim;
+
+static int sim_run(traffic_runner *r, const traffic_params *p, traffic_trial *t, unsigned tagged)
+{
+    sim *s = r->ctx;
+    s->trials++;
+    double rate = t->offered_fps > 0 ? t->offered_fps : s->gen_fps;
+    if (rate > s->gen_fps)
+        rate = s->gen_fps;
+    double sent = t->burst_frames ? (double)t->burst_frames : floor(rate * t->duration_s);
+    double elapsed = t->burst_frames ? sent / rate : t->duration_s;
+    double can = floor(s->cap_fps * elapsed + s->buffer);
+    double rx = sent <= can ? sent : floor(can * (1 - s->noise_rx));
+    t->tx = (uint64_t)sent;
+    t->rx = (uint64_t)rx;
+    t->elapsed_s = elapsed;
+    if (tagged) {
+        t->has_rtt = true;
+        t->rtt.samples = tagged;
+        t->rtt.min_us = 10 + s->trials;
+        t->rtt.mean_us = 20;
+        t->rtt.p50_us = 19;
+        t->rtt.p90_us = 25;
+        t->rtt.p99_us = 30;
+        t->rtt.p999_us = 40;
+        t->rtt.max_us = 50 + s->trials;
+    }
+    traffic_trial_account(t, 0);
+    (void)p;
+    return 0;
+}
+
+static void sim_begin(void *ud, const traffic_trial *t)
+{
+    sim *s = ud;
+    s->begins++;
+    ck_assert_uint_gt(t->index, 0);
+    ck_assert_uint_gt(t->frame_size, 0);
+}
+
+static void sim_end(void *ud, const traffic_trial *t)
+{
+    sim *s = ud;
+    s->ends++;
+    char buf[2048];
+    int n = traffic_trial_to_json(t, buf, sizeof(buf));
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_lt(n, (int)sizeof(buf));
+    ck_assert_ptr_nonnull(strstr(buf, "\"type\":\"trial\""));
+}
+
+static void sim_result(void *ud, const traffic_result *res)
+{
+    sim *s = ud;
+    s->results++;
+    s->last = *res;
+    char buf[8192];
+    ck_assert_int_gt(traffic_result_to_json(res, buf, sizeof(buf)), 0);
+}
+
+static int sim_cancelled(void *ud)
+{
+    sim *s = ud;
+    return s->cancel_after && s->trials >= s->cancel_after;
+}
+
+static void sim_setup(sim *s, traffic_runner *r, traffic_observer *obs, traffic_params *p)
+{
+    *obs = (traffic_observer){.userdata = s, .trial_begin = sim_begin, .trial_end = sim_end,
+                              .result = sim_result, .cancelled = sim_cancelled};
+    r->run = sim_run;
+    r->ctx = s;
+    r->obs = obs;
+    traffic_params_init(p);
+    p->trial_s = 60;
+    p->search_trial_s = 1;
+}
+
+START_TEST(test_proc_throughput)
+{
+    static const double caps[] = {8256, 100000, 299000, 1e6};
+    sim s = {.cap_fps = caps[_i], .buffer = 0, .gen_fps = 1.1e6};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    traffic_result res;
+    ck_assert_int_eq(traffic_proc_throughput(&r, &p, TRAFFIC_DIR_IN, 64, 0, 1, &res), 0);
+    double cap = caps[_i] < 1.1e6 * 0.98 ? caps[_i] : 1.1e6 * 0.98;
+    ck_assert_msg(res.fps <= cap && res.fps >= cap * 0.99, "cap %.0f got %.1f", cap, res.fps);
+    ck_assert_uint_eq(res.trials, s.trials);
+    ck_assert_uint_eq(s.begins, s.trials);
+    ck_assert_uint_eq(s.ends, s.trials);
+    ck_assert_uint_eq(s.results, 1);
+    ck_assert_double_eq_tol(res.mbps_l2, res.fps * 64 * 8 / 1e6, 1e-6);
+    /* calibration + search + confirmation still beats a plain binary search */
+    unsigned bin = binary_trials(cap, 1.1e6 * 0.98, 0.01);
+    ck_assert_msg(s.trials <= bin, "%u trials, binary search %u", s.trials, bin);
+}
+END_TEST
+
+START_TEST(test_proc_throughput_tolerance)
+{
+    /* a DUT that drops 0.05 % always: with tolerance 0.1 % it passes at max */
+    sim s = {.cap_fps = 1e9, .gen_fps = 500000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.line_rate_mbps = 100; /* 148 809 fps at 64 B: the generator can offer it */
+    traffic_result res;
+    ck_assert_int_eq(traffic_proc_throughput(&r, &p, TRAFFIC_DIR_OUT, 64, 0, 2, &res), 0);
+    ck_assert_double_eq_tol(res.fps, traffic_line_rate_fps(100, 64), 1e-6);
+    ck_assert_uint_eq(res.repetition, 2);
+    ck_assert_int_eq(res.direction, TRAFFIC_DIR_OUT);
+    ck_assert_uint_eq(s.trials, 2); /* one short trial at line rate, one confirmation */
+}
+END_TEST
+
+START_TEST(test_proc_generator_limited)
+{
+    /* the line rate is above what the generator can offer: trials there are
+     * invalid, never DUT results, and the search comes down to the generator */
+    sim s = {.cap_fps = 1e9, .gen_fps = 100000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.line_rate_mbps = 1000;
+    traffic_result res;
+    ck_assert_int_eq(traffic_proc_throughput(&r, &p, TRAFFIC_DIR_IN, 64, 0, 1, &res), 0);
+    ck_assert_double_le(res.fps, 100000);
+    ck_assert_double_ge(res.fps, 100000 * 0.95);
+}
+END_TEST
+
+START_TEST(test_proc_other)
+{
+    sim s = {.cap_fps = 50000, .buffer = 2000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 1;
+    traffic_result res;
+
+    ck_assert_int_eq(traffic_proc_latency(&r, &p, TRAFFIC_DIR_IN, 128, 50000, 1, &res), 0);
+    ck_assert_uint_eq(res.trials, 20);
+    ck_assert(res.has_rtt);
+    ck_assert_double_eq_tol(res.rtt.min_us, 11, 1e-9);  /* min of mins */
+    ck_assert_double_eq_tol(res.rtt.max_us, 70, 1e-9);  /* max of maxes */
+    ck_assert_double_eq_tol(res.rtt.p50_us, 19, 1e-9);  /* mean of the trials */
+
+    s.trials = 0;
+    ck_assert_int_eq(traffic_proc_loss(&r, &p, TRAFFIC_DIR_IN, 64, 200000, 1, &res), 0);
+    /* 100 90 ... 30 % lose, 20 and 10 % do not: stop after two zero-loss trials */
+    ck_assert_uint_eq(res.n_curve, 10);
+    ck_assert_double_eq(res.curve[0].pct_of_max, 100);
+    ck_assert_double_gt(res.curve[0].loss_pct, 70);
+    ck_assert_double_eq(res.curve[8].loss_pct, 0);
+    ck_assert_double_eq(res.curve[9].loss_pct, 0);
+    ck_assert_double_eq_tol(res.curve[9].pct_of_max, 10, 1e-9);
+
+    /* b2b: a burst of n at 200 kfps needs n * (1 - 50/200) <= 2000 -> n <= 2666 */
+    s.trials = 0;
+    p.b2b_repetitions = 5;
+    ck_assert_int_eq(traffic_proc_b2b(&r, &p, TRAFFIC_DIR_IN, 64, 50000, 200000, 1, &res), 0);
+    ck_assert(res.valid);
+    ck_assert_double_le(res.burst_frames_mean, 2667);
+    ck_assert_double_ge(res.burst_frames_mean, 2666 * 0.98);
+    ck_assert_double_eq_tol(res.buffer_time_s, res.burst_frames_mean / 200000, 1e-12);
+    ck_assert_double_eq_tol(res.corrected_buffer_time_s, res.buffer_time_s * 0.75, 1e-12);
+    ck_assert_uint_eq(res.b2b_repetitions, 5);
+    unsigned first = s.trials;
+    ck_assert_uint_lt(first, 5 * 12);
+    /* throughput at the maximum: nothing to measure */
+    ck_assert_int_eq(traffic_proc_b2b(&r, &p, TRAFFIC_DIR_IN, 64, 200000, 200000, 1, &res), 0);
+    ck_assert(!res.valid);
+    ck_assert_str_eq(res.reason, "not-applicable");
+
+    p.tests = TRAFFIC_TEST_FIXED;
+    p.rate_mbps = 10;
+    ck_assert_int_eq(traffic_proc_fixed(&r, &p, TRAFFIC_DIR_OUT, 1250, 3, &res), 0);
+    ck_assert_double_eq_tol(res.offered_fps, 1000, 1e-9);
+    ck_assert_uint_eq(res.tx, 1000);
+    ck_assert_uint_eq(res.lost, 0);
+    ck_assert_double_eq_tol(res.mbps_l2, 10, 1e-9);
+
+    ck_assert_int_eq(traffic_proc_rtt(&r, &p, 64, 1, &res), 0);
+    ck_assert(res.has_rtt);
+    ck_assert_uint_eq(res.tx, p.probes);
+}
+END_TEST
+
+START_TEST(test_proc_suite_cancel)
+{
+    sim s = {.cap_fps = 50000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 2;
+    p.tests = TRAFFIC_TEST_RFC2544 | TRAFFIC_TEST_RTT;
+    p.n_frame_sizes = 2;
+    p.b2b_repetitions = 2;
+    p.latency_repetitions = 2;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    /* per size x direction: throughput, latency, loss, b2b; per size: rtt */
+    ck_assert_uint_eq(s.results, 2 * 2 * 4 + 2);
+    ck_assert_uint_eq(s.begins, s.ends);
+
+    sim c = {.cap_fps = 50000, .gen_fps = 200000, .cancel_after = 3};
+    sim_setup(&c, &r, &obs, &p);
+    p.tests = TRAFFIC_TEST_RFC2544;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), -ECANCELED);
+    ck_assert_uint_eq(c.trials, 3);
+}
+END_TEST
+
+/* ---- control protocol ---- */
+
+START_TEST(test_cmd_parse)
+{
+    char verb[16];
+    traffic_kv kv;
+    ck_assert_int_eq(traffic_cmd_parse("tx stream=5 size=18 rate=1000.5 dur_ms=10\n", verb,
+                                       sizeof(verb), &kv), 0);
+    ck_assert_str_eq(verb, "tx");
+    ck_assert_uint_eq(kv.n, 4);
+    ck_assert_str_eq(traffic_kv_get(&kv, "rate"), "1000.5");
+    double d;
+    ck_assert_int_eq(traffic_kv_double(&kv, "rate", 0, 1e8, &d), 0);
+    ck_assert_double_eq(d, 1000.5);
+    uint64_t u;
+    ck_assert_int_eq(traffic_kv_u64(&kv, "stream", 100, &u), 0);
+    ck_assert_int_eq(traffic_kv_u64(&kv, "size", 10, &u), -EINVAL);
+    ck_assert_int_eq(traffic_kv_u64(&kv, "nope", 10, &u), -ENOENT);
+    ck_assert_int_eq(traffic_cmd_parse("  stop  ", verb, sizeof(verb), &kv), 0);
+    ck_assert_str_eq(verb, "stop");
+    ck_assert_int_eq(traffic_cmd_parse("setup dut=198.18.0.2 port=17000", verb, sizeof(verb),
+                                       &kv), 0);
+    ck_assert_str_eq(traffic_kv_get(&kv, "dut"), "198.18.0.2");
+    ck_assert_int_eq(traffic_cmd_parse("listen mode=", verb, sizeof(verb), &kv), 0);
+    ck_assert_str_eq(traffic_kv_get(&kv, "mode"), "");
+}
+END_TEST
+
+static const char *bad_cmds[] = {
+    "",
+    "   ",
+    "Hello proto=1",
+    "hello proto",
+    "hello =1",
+    "hello proto=1 =2",
+    "hello proto=\"1\"",
+    "hello proto=1;rm",
+    "hello proto=1\tx=2",
+    "hello pro-to=1",
+    "averyveryverylongverb x=1",
+    "hello keykeykeykeykeykeykeykey=1",
+    "hello proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
+    "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
+    "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
+    "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1",
+    "hello v=0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789",
+    "h\xc3\xa9llo",
+    "hello x=\xff",
+};
+
+START_TEST(test_cmd_malformed)
+{
+    char verb[16];
+    traffic_kv kv;
+    ck_assert_msg(traffic_cmd_parse(bad_cmds[_i], verb, sizeof(verb), &kv) == -EINVAL,
+                  "accepted '%s'", bad_cmds[_i]);
+}
+END_TEST
+
+START_TEST(test_cmd_too_long)
+{
+    char *line = malloc(TRAFFIC_LINE_MAX + 10);
+    memset(line, 'a', TRAFFIC_LINE_MAX + 9);
+    line[TRAFFIC_LINE_MAX + 9] = '\0';
+    char verb[16];
+    traffic_kv kv;
+    ck_assert_int_eq(traffic_cmd_parse(line, verb, sizeof(verb), &kv), -EINVAL);
+    ck_assert_int_eq(traffic_json_parse(line, &kv), -EINVAL);
+    free(line);
+}
+END_TEST
+
+START_TEST(test_json_parse)
+{
+    traffic_kv kv;
+    ck_assert_int_eq(traffic_json_parse("{\"type\":\"stop\",\"ok\":true,\"rx\":123,\"cpu_pct\":-1.5e0,"
+                                        "\"e\":\"a\\\"b\\\\c\\n\\u0041\",\"n\":null} ",
+                                        &kv), 0);
+    ck_assert_uint_eq(kv.n, 6);
+    ck_assert_str_eq(traffic_kv_get(&kv, "ok"), "true");
+    ck_assert_str_eq(traffic_kv_get(&kv, "e"), "a\"b\\c\nA");
+    uint64_t rx;
+    ck_assert_int_eq(traffic_kv_u64(&kv, "rx", UINT64_MAX, &rx), 0);
+    ck_assert_uint_eq(rx, 123);
+    double d;
+    ck_assert_int_eq(traffic_kv_double(&kv, "cpu_pct", -10, 10, &d), 0);
+    ck_assert_double_eq(d, -1.5);
+    ck_assert_int_eq(traffic_json_parse("{}", &kv), 0);
+    ck_assert_uint_eq(kv.n, 0);
+    static const char *bad[] = {
+        "", "{", "}", "[]", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "{\"a\":1} x",
+        "{\"a\":{\"b\":1}}", "{\"a\":[1]}", "{\"a\":\"unterminated}", "{\"a\":\"bad\\q\"}",
+        "{\"a\":\"\\u12\"}", "{\"a\":tru}", "{a:1}", "{\"a\":\"ctl\x01\"}",
+        "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":1}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(traffic_json_parse(bad[i], &kv) == -EINVAL, "accepted '%s'", bad[i]);
+    char esc[64];
+    traffic_json_escape(esc, sizeof(esc), "q\"\\\n");
+    ck_assert_str_eq(esc, "q\\\"\\\\\\u000a");
+}
+END_TEST
+
+/* ---- the agent in a thread, reached through traffic_conn_open_ops ---- */
+
+typedef struct sock_ctx {
+    int fd;
+    bool *closed;
+} sock_ctx;
+
+static ssize_t sock_read(void *ctx, void *buf, size_t len, int timeout_ms)
+{
+    sock_ctx *c = ctx;
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = recv(c->fd, buf, len, 0);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -errno;
+    return n;
+}
+
+static ssize_t sock_write(void *ctx, const void *buf, size_t len)
+{
+    sock_ctx *c = ctx;
+    ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
+static void sock_close(void *ctx)
+{
+    sock_ctx *c = ctx;
+    close(c->fd);
+    *c->closed = true;
+    free(c);
+}
+
+static const traffic_transport_ops sock_ops = {sock_read, sock_write, sock_close};
+
+static int agent_fd;
+
+static void *agent_thread(void *ud)
+{
+    (void)ud;
+    intptr_t r = traffic_agent_main(agent_fd, agent_fd);
+    close(agent_fd);
+    return (void *)r;
+}
+
+START_TEST(test_agent_protocol)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    agent_fd = sv[1];
+    pthread_t tid;
+    ck_assert_int_eq(pthread_create(&tid, NULL, agent_thread, NULL), 0);
+    bool closed = false;
+    sock_ctx *ctx = calloc(1, sizeof(*ctx));
+    ctx->fd = sv[0];
+    ctx->closed = &closed;
+    traffic_conn *conn;
+    ck_assert_int_eq(traffic_conn_open_ops(&sock_ops, ctx, &conn), 0);
+    ck_assert_ptr_null(traffic_conn_agent(conn));
+
+    traffic_agent_info info;
+    ck_assert_int_eq(traffic_conn_hello(conn, 5000, &info), 0);
+    ck_assert_int_eq(info.proto, TRAFFIC_PROTO_VERSION);
+    ck_assert_uint_gt(strlen(info.kernel), 0);
+    ck_assert_uint_gt(strlen(info.version), 0);
+    ck_assert_int_ge(info.ncpu, 1);
+    ck_assert_ptr_nonnull(traffic_conn_agent(conn));
+
+    traffic_kv kv;
+    static const char *bad[] = {
+        "BOGUS", "tx stream=1", "listen stream=1 size=18", "stop", "hello proto=99",
+        "setup dut=1.2.3.4", "setup dut=nonsense port=1 tester=1.2.3.4 tport=2",
+        "tx stream=1 size=18 rate=1 dur_ms=1", "listen stream=99999 size=1",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(traffic_conn_send(conn, "%s", bad[i]), 0);
+        ck_assert_int_eq(traffic_conn_reply(conn, 5000, NULL, NULL, NULL, &kv), -EREMOTEIO);
+        ck_assert_uint_gt(strlen(traffic_conn_last_error(conn)), 0);
+    }
+    /* a line far too long, sent in pieces, then a NUL byte: errors, no crash */
+    char big[6000];
+    memset(big, 'x', sizeof(big));
+    ck_assert_int_eq(sock_write(ctx, big, sizeof(big)), (ssize_t)sizeof(big));
+    ck_assert_int_eq(sock_write(ctx, "\n", 1), 1);
+    ck_assert_int_eq(traffic_conn_reply(conn, 5000, NULL, NULL, NULL, &kv), -EREMOTEIO);
+    ck_assert_ptr_nonnull(strstr(traffic_conn_last_error(conn), "too long"));
+    ck_assert_int_eq(sock_write(ctx, "ping\0x\n", 7), 7);
+    ck_assert_int_eq(traffic_conn_reply(conn, 5000, NULL, NULL, NULL, &kv), -EREMOTEIO);
+    /* still serving */
+    ck_assert_int_eq(traffic_conn_send(conn, "ping"), 0);
+    ck_assert_int_eq(traffic_conn_reply(conn, 5000, NULL, NULL, "ping", &kv), 0);
+    ck_assert_int_eq(traffic_conn_send(conn, "quit"), 0);
+    ck_assert_int_eq(traffic_conn_reply(conn, 5000, NULL, NULL, "quit", &kv), 0);
+    void *ret;
+    pthread_join(tid, &ret);
+    ck_assert_ptr_null(ret);
+    traffic_conn_free(conn);
+    ck_assert(closed);
+    traffic_conn_free(NULL);
+}
+END_TEST
+
+/* A transport that plays back canned agent lines. */
+typedef struct canned {
+    const char *text;
+    size_t off;
+} canned;
+
+static ssize_t canned_read(void *ctx, void *buf, size_t len, int timeout_ms)
+{
+    canned *c = ctx;
+    (void)timeout_ms;
+    size_t left = strlen(c->text) - c->off;
+    if (left == 0)
+        return 0;
+    if (len > left)
+        len = left;
+    memcpy(buf, c->text + c->off, len);
+    c->off += len;
+    return (ssize_t)len;
+}
+
+static ssize_t canned_write(void *ctx, const void *buf, size_t len)
+{
+    (void)ctx;
+    (void)buf;
+    return (ssize_t)len;
+}
+
+START_TEST(test_hello_mismatch)
+{
+    static const traffic_transport_ops ops = {canned_read, canned_write, NULL};
+    static const char *answers[] = {
+        "{\"type\":\"hello\",\"ok\":true,\"proto\":2,\"kernel\":\"x\"}\n",
+        "{\"type\":\"error\",\"ok\":false,\"proto\":1,\"error\":\"nope\"}\n",
+        "garbage\n",
+        "",
+    };
+    static const int expect[] = {-EPROTO, -EPROTO, -EPROTO, -ECONNRESET};
+    canned c = {answers[_i], 0};
+    traffic_conn *conn;
+    ck_assert_int_eq(traffic_conn_open_ops(&ops, &c, &conn), 0);
+    ck_assert_int_eq(traffic_conn_hello(conn, 1000, NULL), expect[_i]);
+    ck_assert_ptr_null(traffic_conn_agent(conn));
+    if (_i == 0)
+        ck_assert_ptr_nonnull(strstr(traffic_conn_last_error(conn), "mismatch"));
+    traffic_conn_free(conn);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+    traffic_conn *conn = NULL;
+    ck_assert_int_eq(traffic_conn_open_cmd("", &conn), -EINVAL);
+    ck_assert_int_eq(traffic_conn_open_cmd(NULL, &conn), -EINVAL);
+    ck_assert_int_eq(traffic_conn_open_ops(NULL, NULL, &conn), -EINVAL);
+    ck_assert_ptr_null(conn);
+    /* a command that exits at once: the hello sees EOF, not a hang */
+    ck_assert_int_eq(traffic_conn_open_cmd("exit 0", &conn), 0);
+    int r = traffic_conn_hello(conn, 5000, NULL);
+    ck_assert_msg(r == -ECONNRESET || r == -EPIPE, "r=%d", r);
+    traffic_conn_free(conn);
+    /* a silent command: the hello times out */
+    ck_assert_int_eq(traffic_conn_open_cmd("sleep 5", &conn), 0);
+    ck_assert_int_eq(traffic_conn_hello(conn, 300, NULL), -ETIMEDOUT);
+    traffic_conn_free(conn);
+    traffic_params p;
+    traffic_params_init(&p);
+    p.trial_s = -1;
+    ck_assert_int_eq(traffic_run_suite(NULL, &p, NULL), -EINVAL);
+}
+END_TEST
+
+static Suite *traffic_suite(void)
+{
+    Suite *s = suite_create("traffic");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_frame_arith);
+    tcase_add_test(tc, test_names);
+    tcase_add_loop_test(tc, test_params, 0, sizeof(bad_params) / sizeof(bad_params[0]));
+    tcase_add_test(tc, test_seq_basic);
+    tcase_add_test(tc, test_seq_wrap);
+    tcase_add_test(tc, test_seq_window);
+    tcase_add_test(tc, test_hdr);
+    tcase_add_test(tc, test_hist_uniform);
+    tcase_add_test(tc, test_hist_edges);
+    tcase_add_loop_test(tc, test_search_sim, 0, sizeof(search_cases) / sizeof(search_cases[0]));
+    tcase_add_loop_test(tc, test_proc_throughput, 0, 4);
+    tcase_add_test(tc, test_proc_throughput_tolerance);
+    tcase_add_test(tc, test_proc_generator_limited);
+    tcase_add_test(tc, test_proc_other);
+    tcase_add_test(tc, test_proc_suite_cancel);
+    tcase_add_test(tc, test_cmd_parse);
+    tcase_add_loop_test(tc, test_cmd_malformed, 0, sizeof(bad_cmds) / sizeof(bad_cmds[0]));
+    tcase_add_test(tc, test_cmd_too_long);
+    tcase_add_test(tc, test_json_parse);
+    tcase_add_test(tc, test_agent_protocol);
+    tcase_add_loop_test(tc, test_hello_mismatch, 0, 4);
+    tcase_add_test(tc, test_open_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(traffic_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp-traffic: "agent" (DUT side) and "run" (tester side) of the RFC 2544 engine. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "traffic-priv.h"
+#include "vexp-config.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: vexp-traffic agent\n"
+          "       vexp-traffic run --agent-cmd CMD --dut ADDR [--tester ADDR]\n"
+          "            [--test throughput,latency,loss,b2b,rtt,fixed]\n"
+          "            [--frame-size 64,128,256,512,1024,1280,1518] [--direction in,out]\n"
+          "            [--trial-s S] [--repetitions N]\n"
+          "            [--rate-fps N | --rate-mbps M | --rate-fps max] [--line-rate-mbps M]\n"
+          "            [--resolution-pct P] [--loss-tolerance-pct T] [--probes N] [--json]\n"
+          "            [--reflect] [--search-trial-s S] [--latency-repetitions N]\n"
+          "            [--b2b-repetitions N] [--b2b-burst-s S] [--loss-step-pct P]\n"
+          "            [--warmup-s S] [--straggler-s S] [--rtt-interval-ms MS]\n"
+          "            [--dut-port P] [--tester-port P]\n"
+          "       vexp-traffic --version\n",
+          f);
+}
+
+static bool json_out;
+
+static void on_trial(void *ud, const traffic_trial *t)
+{
+    (void)ud;
+    if (json_out) {
+        char buf[2048];
+        if (traffic_trial_to_json(t, buf, sizeof(buf)) > 0)
+            printf("%s\n", buf);
+    } else {
+        printf("  trial %-10s %-3s %5u B rep %u #%-3u %-9s offered %12.0f fps  tx %10llu  "
+               "rx %10llu  loss %8.4f %%  cpu %5.1f %%%s%s",
+               traffic_test_name(t->test), traffic_direction_name(t->direction), t->frame_size,
+               t->repetition, t->index, t->phase, t->offered_fps, (unsigned long long)t->tx,
+               (unsigned long long)t->rx, t->loss_pct, t->dut_cpu_pct, t->valid ? "" : "  INVALID: ",
+               t->valid ? "" : t->reason);
+        if (t->has_rtt && t->rtt.samples)
+            printf("  rtt p50 %.1f us", t->rtt.p50_us);
+        printf("\n");
+    }
+    fflush(stdout);
+}
+
+static void on_result(void *ud, const traffic_result *r)
+{
+    (void)ud;
+    if (json_out) {
+        char buf[8192];
+        if (traffic_result_to_json(r, buf, sizeof(buf)) > 0)
+            printf("%s\n", buf);
+        fflush(stdout);
+        return;
+    }
+    printf("%-10s %-3s %5u B rep %u (%s, %u trials)%s%s: ", traffic_test_name(r->test),
+           traffic_direction_name(r->direction), r->frame_size, r->repetition,
+           r->reflect ? "forwarding" : "end host", r->trials, r->valid ? "" : " INVALID ",
+           r->valid ? "" : r->reason);
+    switch (r->test) {
+    case TRAFFIC_TEST_THROUGHPUT:
+        printf("%.0f fps  %.2f Mb/s L2  %.2f Mb/s wire\n", r->fps, r->mbps_l2, r->mbps_wire);
+        break;
+    case TRAFFIC_TEST_LATENCY:
+    case TRAFFIC_TEST_RTT:
+        printf("rtt min %.1f mean %.1f p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f "
+               "jitter %.1f us\n",
+               r->rtt.min_us, r->rtt.mean_us, r->rtt.p50_us, r->rtt.p90_us, r->rtt.p99_us,
+               r->rtt.p999_us, r->rtt.max_us, r->rtt.jitter_us);
+        break;
+    case TRAFFIC_TEST_LOSS:
+        for (unsigned i = 0; i < r->n_curve; i++)
+            printf("%s%.0f%%: %.3f%%", i ? ", " : "", r->curve[i].pct_of_max, r->curve[i].loss_pct);
+        printf("\n");
+        break;
+    case TRAFFIC_TEST_B2B:
+        printf("burst %.0f frames (min %.0f max %.0f sd %.1f) = %.6f s; buffer %.6f s, "
+               "corrected %.6f s\n",
+               r->burst_frames_mean, r->burst_frames_min, r->burst_frames_max,
+               r->burst_frames_stddev, r->burst_s, r->buffer_time_s, r->corrected_buffer_time_s);
+        break;
+    case TRAFFIC_TEST_FIXED:
+        printf("offered %.0f fps, received %.0f fps (%.2f Mb/s L2, %.2f wire), loss %.4f %%, "
+               "tx %llu rx %llu lost %llu reordered %llu duplicated %llu\n",
+               r->offered_fps, r->rx_fps, r->mbps_l2, r->mbps_wire, r->loss_pct,
+               (unsigned long long)r->tx, (unsigned long long)r->rx, (unsigned long long)r->lost,
+               (unsigned long long)r->reordered, (unsigned long long)r->duplicated);
+        break;
+    }
+    fflush(stdout);
+}
+
+static int is_stopped(void *ud)
+{
+    (void)ud;
+    return stop_requested;
+}
+
+enum {
+    OPT_AGENT_CMD = 256, OPT_DUT, OPT_TESTER, OPT_TEST, OPT_FRAME, OPT_DIR, OPT_TRIAL,
+    OPT_REPS, OPT_RATE_FPS, OPT_RATE_MBPS, OPT_LINE, OPT_RES, OPT_TOL, OPT_PROBES, OPT_JSON,
+    OPT_REFLECT, OPT_SEARCH_S, OPT_LAT_REPS, OPT_B2B_REPS, OPT_B2B_S, OPT_STEP, OPT_WARM,
+    OPT_STRAG, OPT_RTT_INT, OPT_DUT_PORT, OPT_TESTER_PORT, OPT_HELP,
+};
+
+static const struct option run_opts[] = {
+    {"agent-cmd", required_argument, NULL, OPT_AGENT_CMD},
+    {"dut", required_argument, NULL, OPT_DUT},
+    {"tester", required_argument, NULL, OPT_TESTER},
+    {"test", required_argument, NULL, OPT_TEST},
+    {"frame-size", required_argument, NULL, OPT_FRAME},
+    {"direction", required_argument, NULL, OPT_DIR},
+    {"trial-s", required_argument, NULL, OPT_TRIAL},
+    {"repetitions", required_argument, NULL, OPT_REPS},
+    {"rate-fps", required_argument, NULL, OPT_RATE_FPS},
+    {"rate-mbps", required_argument, NULL, OPT_RATE_MBPS},
+    {"line-rate-mbps", required_argument, NULL, OPT_LINE},
+    {"resolution-pct", required_argument, NULL, OPT_RES},
+    {"loss-tolerance-pct", required_argument, NULL, OPT_TOL},
+    {"probes", required_argument, NULL, OPT_PROBES},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"reflect", no_argument, NULL, OPT_REFLECT},
+    {"search-trial-s", required_argument, NULL, OPT_SEARCH_S},
+    {"latency-repetitions", required_argument, NULL, OPT_LAT_REPS},
+    {"b2b-repetitions", required_argument, NULL, OPT_B2B_REPS},
+    {"b2b-burst-s", required_argument, NULL, OPT_B2B_S},
+    {"loss-step-pct", required_argument, NULL, OPT_STEP},
+    {"warmup-s", required_argument, NULL, OPT_WARM},
+    {"straggler-s", required_argument, NULL, OPT_STRAG},
+    {"rtt-interval-ms", required_argument, NULL, OPT_RTT_INT},
+    {"dut-port", required_argument, NULL, OPT_DUT_PORT},
+    {"tester-port", required_argument, NULL, OPT_TESTER_PORT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad(const char *opt, const char *val)
+{
+    fprintf(stderr, "vexp-traffic run: invalid value for --%s: '%s'\n", opt, val);
+    return 2;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+    uint64_t v;
+    if (traffic_parse_u64(s, max, &v) < 0)
+        return -EINVAL;
+    *ret = (unsigned)v;
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    traffic_params p;
+    traffic_params_init(&p);
+    const char *agent_cmd = NULL;
+    bool have_dut = false;
+    int c;
+    unsigned u;
+    uint64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
+        const char *name = NULL;
+        for (const struct option *o = run_opts; o->name; o++)
+            if (o->val == c)
+                name = o->name;
+        switch (c) {
+        case OPT_AGENT_CMD:
+            agent_cmd = optarg;
+            break;
+        case OPT_DUT:
+        case OPT_TESTER: {
+            char *dst = c == OPT_DUT ? p.dut_addr : p.tester_addr;
+            if (strlen(optarg) >= TRAFFIC_ADDR_LEN)
+                return bad(name, optarg);
+            strcpy(dst, optarg);
+            have_dut |= c == OPT_DUT;
+            break;
+        }
+        case OPT_TEST:
+            if (traffic_tests_from_list(optarg, &p.tests) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_FRAME:
+            if (traffic_frame_sizes_from_list(optarg, p.frame_sizes, TRAFFIC_MAX_FRAME_SIZES,
+                                              &p.n_frame_sizes) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_DIR:
+            if (traffic_directions_from_list(optarg, &p.directions) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_TRIAL:
+            if (traffic_parse_double(optarg, 0.1, 3600, &p.trial_s) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_SEARCH_S:
+            if (traffic_parse_double(optarg, 0.1, 3600, &p.search_trial_s) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_REPS:
+            if (parse_uint(optarg, 1000, &p.repetitions) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_LAT_REPS:
+            if (parse_uint(optarg, 1000, &p.latency_repetitions) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_B2B_REPS:
+            if (parse_uint(optarg, 1000, &p.b2b_repetitions) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_RATE_FPS:
+            if (strcmp(optarg, "max") == 0)
+                p.rate_max = true;
+            else if (traffic_parse_double(optarg, 1, 1e8, &p.rate_fps) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_RATE_MBPS:
+            if (traffic_parse_double(optarg, 0.001, 4e5, &p.rate_mbps) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_LINE:
+            if (traffic_parse_double(optarg, 0.001, 4e5, &p.line_rate_mbps) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_RES:
+            if (traffic_parse_double(optarg, 0.01, 50, &p.resolution_pct) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_TOL:
+            if (traffic_parse_double(optarg, 0, 50, &p.loss_tolerance_pct) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_STEP:
+            if (traffic_parse_double(optarg, 1, 50, &p.loss_step_pct) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_B2B_S:
+            if (traffic_parse_double(optarg, 0.01, 30, &p.b2b_burst_s) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_WARM:
+            if (traffic_parse_double(optarg, 0, 10, &p.warmup_s) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_STRAG:
+            if (traffic_parse_double(optarg, 0, 60, &p.straggler_s) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_PROBES:
+            if (parse_uint(optarg, 100000, &p.probes) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_RTT_INT:
+            if (parse_uint(optarg, 10000, &p.rtt_interval_ms) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_DUT_PORT:
+        case OPT_TESTER_PORT:
+            if (traffic_parse_u64(optarg, 65535, &v) < 0 || v == 0)
+                return bad(name, optarg);
+            if (c == OPT_DUT_PORT)
+                p.dut_port = (uint16_t)v;
+            else
+                p.tester_port = (uint16_t)v;
+            break;
+        case OPT_JSON:
+            json_out = true;
+            break;
+        case OPT_REFLECT:
+            p.reflect = true;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    (void)u;
+    if (optind < argc) {
+        fprintf(stderr, "vexp-traffic run: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!agent_cmd || !have_dut) {
+        fprintf(stderr, "vexp-traffic run: --agent-cmd and --dut are required\n");
+        usage(stderr);
+        return 2;
+    }
+    if (p.reflect && p.directions == (TRAFFIC_DIR_IN | TRAFFIC_DIR_OUT))
+        p.directions = TRAFFIC_DIR_IN;
+    const char *msg;
+    if (traffic_params_validate(&p, &msg) < 0) {
+        fprintf(stderr, "vexp-traffic run: %s\n", msg);
+        return 2;
+    }
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    traffic_conn *conn;
+    int r = traffic_conn_open_cmd(agent_cmd, &conn);
+    if (r < 0) {
+        fprintf(stderr, "vexp-traffic run: cannot start agent command '%s': %s\n", agent_cmd,
+                strerror(-r));
+        return 3;
+    }
+    traffic_agent_info info;
+    r = traffic_conn_hello(conn, 10000, &info);
+    if (r < 0) {
+        fprintf(stderr, "vexp-traffic run: no hello from agent '%s': %s%s%s\n", agent_cmd,
+                strerror(-r), *traffic_conn_last_error(conn) ? ": " : "",
+                traffic_conn_last_error(conn));
+        traffic_conn_free(conn);
+        return 3;
+    }
+    if (json_out)
+        printf("{\"type\":\"hello\",\"proto\":%d,\"agent_version\":\"%s\",\"kernel\":\"%s\","
+               "\"machine\":\"%s\",\"ncpu\":%d}\n",
+               info.proto, info.version, info.kernel, info.machine, info.ncpu);
+    else
+        printf("agent: vexp %s, kernel %s (%s, %d CPUs); dut %s:%u tester %s:%u\n", info.version,
+               info.kernel, info.machine, info.ncpu, p.dut_addr, p.dut_port, p.tester_addr,
+               p.tester_port);
+    fflush(stdout);
+
+    traffic_observer obs = {
+        .trial_end = on_trial,
+        .result = on_result,
+        .cancelled = is_stopped,
+    };
+    r = traffic_run_suite(conn, &p, &obs);
+    int status = 0;
+    if (r == -ECANCELED) {
+        fprintf(stderr, "vexp-traffic run: interrupted\n");
+        status = 130;
+    } else if (r < 0) {
+        const char *e = traffic_conn_last_error(conn);
+        fprintf(stderr, "vexp-traffic run: %s%s%s\n", strerror(-r), *e ? ": " : "", e);
+        status = 3;
+    }
+    traffic_conn_free(conn);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "agent") == 0) {
+        if (argc != 2) {
+            usage(stderr);
+            return 2;
+        }
+        signal(SIGPIPE, SIG_DFL);
+        int r = traffic_agent_main(STDIN_FILENO, STDOUT_FILENO);
+        if (r < 0) {
+            fprintf(stderr, "vexp-traffic agent: %s\n", strerror(-r));
+            return 3;
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("vexp-traffic %s (control protocol %d)\n", VEXP_VERSION, TRAFFIC_PROTO_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "vexp-traffic: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* One trial against a real agent: set up, learning frames, traffic, stragglers, counters. */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "cleanup.h"
+#include "traffic-conn.h"
+
+#define LEARN_FRAMES 16u
+#define CTRL_TIMEOUT_MS 10000
+
+void traffic_trial_account(traffic_trial *t, uint64_t missed)
+{
+    (void)missed;
+    t->lost = t->tx > t->rx ? t->tx - t->rx : 0;
+    t->loss_pct = t->tx ? 100.0 * (double)t->lost / (double)t->tx : 0;
+    t->rx_fps = t->elapsed_s > 0 ? (double)t->rx / t->elapsed_s : 0;
+    t->valid = true;
+    t->reason = NULL;
+    if (t->offered_fps <= 0) {
+        /* as fast as possible: the offered rate is what was sent */
+        t->offered_fps = t->elapsed_s > 0 ? (double)t->tx / t->elapsed_s : 0;
+        if (t->burst_frames && t->tx < t->burst_frames) {
+            t->valid = false;
+            t->reason = "generator-limited";
+        }
+        return;
+    }
+    double target = t->burst_frames ? (double)t->burst_frames : t->offered_fps * t->duration_s;
+    if ((double)t->tx < 0.995 * target) {
+        t->valid = false;
+        t->reason = "generator-limited";
+    } else if (!t->burst_frames && t->elapsed_s > 1.01 * t->duration_s) {
+        t->valid = false;
+        t->reason = "overrun";
+    }
+    if (t->tx == 0) {
+        t->valid = false;
+        t->reason = "nothing-sent";
+    }
+}
+
+typedef struct run_ctx {
+    traffic_conn *conn;
+    const traffic_observer *obs;
+} run_ctx;
+
+static int is_cancelled(void *ud)
+{
+    const traffic_observer *obs = ud;
+    return obs && obs->cancelled && obs->cancelled(obs->userdata);
+}
+
+static int ensure_agent(traffic_conn *conn, const traffic_params *p)
+{
+    int r;
+    traffic_kv kv;
+    if (!conn->hello_done && (r = traffic_conn_hello(conn, CTRL_TIMEOUT_MS, NULL)) < 0)
+        return r;
+    char key[sizeof(conn->setup_key)];
+    snprintf(key, sizeof(key), "dut=%s port=%u tester=%s tport=%u", p->dut_addr, p->dut_port,
+             p->tester_addr, p->tester_port);
+    if (strcmp(key, conn->setup_key) == 0)
+        return 0;
+    if ((r = traffic_conn_send(conn, "setup %s", key)) < 0)
+        return r;
+    if ((r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "setup", &kv)) < 0)
+        return r;
+    snprintf(conn->setup_key, sizeof(conn->setup_key), "%s", key);
+    return 0;
+}
+
+/* Sleep ms while draining rx (if any) and polling the observer. */
+static int wait_ms(const traffic_observer *obs, traffic_rx *rx, int64_t ms)
+{
+    int64_t until = traffic_now_ns() + ms * 1000000;
+    for (;;) {
+        int64_t left = (until - traffic_now_ns()) / 1000000;
+        if (left <= 0)
+            return 0;
+        if (is_cancelled((void *)obs))
+            return -ECANCELED;
+        int slice = left > 50 ? 50 : (int)left;
+        if (rx) {
+            struct pollfd pfd = {.fd = rx->fd, .events = POLLIN};
+            (void)poll(&pfd, 1, slice);
+            (void)traffic_rx_drain(rx);
+        } else {
+            usleep((useconds_t)slice * 1000);
+        }
+    }
+}
+
+typedef struct rx_thread {
+    traffic_rx *rx;
+    atomic_bool stop;
+    pthread_t tid;
+} rx_thread;
+
+static void *rx_thread_main(void *ud)
+{
+    rx_thread *t = ud;
+    while (!atomic_load(&t->stop)) {
+        struct pollfd pfd = {.fd = t->rx->fd, .events = POLLIN};
+        if (poll(&pfd, 1, 20) > 0)
+            (void)traffic_rx_drain(t->rx);
+    }
+    (void)traffic_rx_drain(t->rx);
+    return NULL;
+}
+
+static int learn(int fd, const struct sockaddr_in *dst, unsigned payload,
+                 const traffic_params *p, const traffic_observer *obs)
+{
+    if (p->warmup_s <= 0)
+        return 0;
+    traffic_gen_spec g = {.fd = fd, .dst = *dst, .payload = payload, .stream = 0,
+                          .duration_ns = TRAFFIC_NS, .count = LEARN_FRAMES};
+    traffic_gen_result gr;
+    int r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
+    if (r < 0)
+        return r;
+    return wait_ms(obs, NULL, (int64_t)(p->warmup_s * 1000));
+}
+
+static int stop_agent(traffic_conn *conn, traffic_kv *kv)
+{
+    int r = traffic_conn_send(conn, "stop");
+    if (r < 0)
+        return r;
+    return traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "stop", kv);
+}
+
+static void kv_rtt(const traffic_kv *kv, traffic_rtt_summary *s)
+{
+    uint64_t n = 0;
+    (void)traffic_kv_u64(kv, "rtt_n", UINT64_MAX, &n);
+    s->samples = n;
+    (void)traffic_kv_double(kv, "rtt_min", 0, 1e12, &s->min_us);
+    (void)traffic_kv_double(kv, "rtt_mean", 0, 1e12, &s->mean_us);
+    (void)traffic_kv_double(kv, "rtt_p50", 0, 1e12, &s->p50_us);
+    (void)traffic_kv_double(kv, "rtt_p90", 0, 1e12, &s->p90_us);
+    (void)traffic_kv_double(kv, "rtt_p99", 0, 1e12, &s->p99_us);
+    (void)traffic_kv_double(kv, "rtt_p999", 0, 1e12, &s->p999_us);
+    (void)traffic_kv_double(kv, "rtt_max", 0, 1e12, &s->max_us);
+    (void)traffic_kv_double(kv, "rtt_jitter", 0, 1e12, &s->jitter_us);
+}
+
+static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial *t, unsigned tagged)
+{
+    traffic_conn *conn = rn->ctx;
+    const traffic_observer *obs = rn->obs;
+    traffic_kv kv;
+    int r = ensure_agent(conn, p);
+    if (r < 0)
+        return r;
+
+    const unsigned payload = traffic_frame_payload(t->frame_size);
+    if (!payload)
+        return -EINVAL;
+    conn->stream = (uint16_t)((conn->stream + 1) & TRAFFIC_TAG_STREAM);
+    if (conn->stream == 0)
+        conn->stream = 1;
+    const uint16_t stream = conn->stream;
+    const double rate = t->offered_fps;
+    double dur_s = t->duration_s;
+    if (t->burst_frames) {
+        /* a burst ends when its frames are out; the schedule only bounds it */
+        dur_s = (rate > 0 ? (double)t->burst_frames / rate : 0) * 1.5 + 1.0;
+    }
+    const int64_t dur_ns = (int64_t)(dur_s * 1e9);
+    uint64_t tag_every = 0;
+    if (tagged) {
+        double expect = t->burst_frames ? (double)t->burst_frames
+                                        : (rate > 0 ? rate * dur_s : 1e6 * dur_s);
+        tag_every = (uint64_t)(expect / tagged);
+        if (tag_every < 1)
+            tag_every = 1;
+    }
+
+    _cleanup_close_ int fd = -1;
+    if ((r = traffic_udp_socket(p->tester_addr, p->tester_port, &fd)) < 0)
+        return r;
+    struct sockaddr_in dut = {.sin_family = AF_INET, .sin_port = htons(p->dut_port)};
+    if (inet_pton(AF_INET, p->dut_addr, &dut.sin_addr) != 1)
+        return -EINVAL;
+    _cleanup_free_ traffic_rx *rx = calloc(1, sizeof(*rx));
+    if (!rx)
+        return -ENOMEM;
+
+    traffic_gen_result gr = {0};
+    uint64_t rx_unique = 0, reord = 0, dup = 0;
+    double cpu = -1;
+    const int64_t straggle_ms = (int64_t)(p->straggler_s * 1000);
+
+    if (t->direction == TRAFFIC_DIR_IN || t->reflect) {
+        bool local_rx = tagged || t->reflect;
+        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream)) < 0)
+            goto out_rx;
+        if ((r = traffic_conn_send(conn, "listen stream=%u size=%u mode=%s", stream, payload,
+                                   t->reflect ? "reflect" : "sink")) < 0 ||
+            (r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv)) < 0)
+            goto out_rx;
+        r = learn(fd, &dut, payload, p, obs);
+        if (r == 0) {
+            traffic_gen_spec g = {.fd = fd, .dst = dut, .payload = payload, .stream = stream,
+                                  .rate_fps = rate, .duration_ns = dur_ns,
+                                  .count = t->burst_frames, .tag_every = tag_every,
+                                  .echo_rx = local_rx ? rx : NULL,
+                                  .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
+            r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
+        }
+        if (r == 0)
+            r = wait_ms(obs, local_rx ? rx : NULL, straggle_ms);
+        int rs = stop_agent(conn, &kv);
+        if (r == 0)
+            r = rs;
+        if (r < 0)
+            goto out_rx;
+        (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
+        if (t->reflect) {
+            rx_unique = rx->seq.unique;
+            reord = rx->seq.reordered;
+            dup = rx->seq.duplicated;
+        } else {
+            (void)traffic_kv_u64(&kv, "rx", UINT64_MAX, &rx_unique);
+            (void)traffic_kv_u64(&kv, "reordered", UINT64_MAX, &reord);
+            (void)traffic_kv_u64(&kv, "duplicated", UINT64_MAX, &dup);
+        }
+        if (tagged) {
+            t->has_rtt = true;
+            traffic_hist_summary(&rx->hist, &t->rtt);
+        }
+    } else {
+        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream)) < 0)
+            goto out_rx;
+        rx_thread th = {.rx = rx};
+        atomic_init(&th.stop, false);
+        if ((r = -pthread_create(&th.tid, NULL, rx_thread_main, &th)) < 0)
+            goto out_rx;
+        uint64_t linger = tagged ? (uint64_t)straggle_ms : 0;
+        r = traffic_conn_send(conn,
+                              "tx stream=%u size=%u rate=%.3f dur_ms=%llu count=%llu tag=%llu "
+                              "warm_ms=%llu linger_ms=%llu",
+                              stream, payload, rate, (unsigned long long)(dur_ns / 1000000 + 1),
+                              (unsigned long long)t->burst_frames, (unsigned long long)tag_every,
+                              (unsigned long long)(p->warmup_s * 1000),
+                              (unsigned long long)linger);
+        if (r == 0) {
+            int timeout = (int)(dur_s * 1000 + p->warmup_s * 1000 + (double)linger) + 15000;
+            r = traffic_conn_reply(conn, timeout, is_cancelled, (void *)obs, "tx", &kv);
+            if (r == -ECANCELED) {
+                (void)traffic_conn_send(conn, "abort");
+                (void)traffic_conn_recv(conn, CTRL_TIMEOUT_MS, NULL, NULL, &kv);
+            }
+        }
+        if (r == 0 && !tagged)
+            r = wait_ms(obs, NULL, straggle_ms);
+        atomic_store(&th.stop, true);
+        pthread_join(th.tid, NULL);
+        if (r < 0)
+            goto out_rx;
+        int64_t ens = 0;
+        (void)traffic_kv_u64(&kv, "tx", UINT64_MAX, &gr.tx);
+        (void)traffic_kv_u64(&kv, "missed", UINT64_MAX, &gr.missed);
+        const char *e = traffic_kv_get(&kv, "elapsed_ns");
+        if (e)
+            ens = strtoll(e, NULL, 10);
+        gr.elapsed_ns = ens > 0 ? ens : 1;
+        (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
+        rx_unique = rx->seq.unique;
+        reord = rx->seq.reordered;
+        dup = rx->seq.duplicated;
+        if (tagged) {
+            t->has_rtt = true;
+            kv_rtt(&kv, &t->rtt);
+        }
+    }
+    t->tx = gr.tx;
+    t->rx = rx_unique;
+    t->reordered = reord;
+    t->duplicated = dup;
+    t->elapsed_s = (double)gr.elapsed_ns / 1e9;
+    t->dut_cpu_pct = cpu;
+    traffic_trial_account(t, gr.missed);
+out_rx:
+    traffic_rx_done(rx);
+    return r;
+}
+
+void traffic_runner_conn(traffic_runner *r, traffic_conn *conn, const traffic_observer *obs)
+{
+    r->run = run_trial;
+    r->ctx = conn;
+    r->obs = obs;
+}
