@@ -87,7 +87,8 @@ typedef struct domains_conn domains_conn;
  * for any embed URI the root's etc/qemu.conf is written if absent (root user,
  * no dynamic ownership, no security driver, stdio_handler file) and the root
  * is locked: a second process gets DOMAINS_ERROR_BUSY naming the root.
- * state_dir NULL = $VEXP_STATE_DIR, else g_get_user_state_dir()/vexp.
+ * state_dir NULL = $VEXP_STATE_DIR, else g_get_user_state_dir()/vexp.  libvirt's own
+ * log goes to <state_dir>/libvirt.log unless LIBVIRT_LOG_OUTPUTS is set (first call decides).
  * With a local network namespace, call domains_net_enter() before this:
  * it starts a thread.  Remote URIs must be opened outside the namespace.
  */

@@ -210,19 +210,39 @@ static int embed_prepare(const char *root, GError **error)
     return fd;
 }
 
+/* libvirt logs warnings and errors to stderr (in-process drivers log much); libraries do
+ * not print, so send its log to <state dir>/libvirt.log unless the user set
+ * LIBVIRT_LOG_OUTPUTS.  libvirt reads it once, in virInitialize(). */
+static void log_to_file(const char *state_dir)
+{
+    static gsize done;
+    g_autofree char *dir = NULL;
+    g_autofree char *outputs = NULL;
+
+    if (!g_once_init_enter(&done))
+        return;
+    dir = default_state_dir(state_dir);
+    if (g_getenv("LIBVIRT_LOG_OUTPUTS") == NULL && g_mkdir_with_parents(dir, 0700) == 0) {
+        outputs = g_strdup_printf("3:file:%s/libvirt.log", dir);
+        g_setenv("LIBVIRT_LOG_OUTPUTS", outputs, TRUE);
+    }
+    g_once_init_leave(&done, 1);
+}
+
 domains_conn *domains_connect(const char *uri, const char *state_dir, GError **error)
 {
     g_autofree char *root = NULL;
     g_autofree char *full = NULL;
     domains_conn *c;
 
-    domains_virt_init();
     if (uri == NULL || *uri == '\0') {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "no libvirt URI given");
         return NULL;
     }
     if (!embed_root(uri, state_dir, &root, &full, error))
         return NULL;
+    log_to_file(state_dir);
+    domains_virt_init();
 
     c = g_new0(domains_conn, 1);
     c->lock_fd = -1;

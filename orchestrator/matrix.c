@@ -10,7 +10,7 @@
 
 #include "matrix.h"
 
-G_DEFINE_QUARK(vexp-matrix-error-quark, matrix_error)
+G_DEFINE_QUARK(vexp_matrix_error, matrix_error)
 
 /* [domain] keys, also the possible [matrix] axes */
 enum {
@@ -32,14 +32,26 @@ static const char *const experiment_keys[] = {
     "name", "description", "uri", "accel", "store", "repetitions", NULL,
 };
 static const char *const traffic_keys[] = {
-    "tests", "frame_sizes", "directions", "trial_s", "line_rate_mbps", "resolution_pct",
-    "loss_tolerance_pct", "probes", "latency_repetitions", "b2b_repetitions", "b2b_trial_s",
-    "wait_s", "reflect", "repetitions", NULL,
+    "tests",
+    "frame_sizes",
+    "directions",
+    "trial_s",
+    "line_rate_mbps",
+    "resolution_pct",
+    "loss_tolerance_pct",
+    "probes",
+    "latency_repetitions",
+    "b2b_repetitions",
+    "b2b_trial_s",
+    "wait_s",
+    "reflect",
+    "repetitions",
+    NULL,
 };
 static const char *const network_keys[] = {"mode", "bridge", NULL};
 
-static const char *const sections[] = {"experiment", "domain", "matrix", "traffic", "network",
-                                       NULL};
+static const char *const sections[] = {"experiment", "domain",  "matrix",
+                                       "traffic",    "network", NULL};
 
 static const char *const known_tests[] = {"throughput", "latency", "loss", "b2b", "rtt", NULL};
 static const char *const known_directions[] = {"in", "out", "both", NULL};
@@ -154,13 +166,13 @@ static gboolean index_lines(vexp_matrix *m, GError **error)
 
         lineno++;
         if (memchr(p, '\0', eol - p)) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: NUL byte in the line", m->path, lineno);
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: NUL byte in the line",
+                        m->path, lineno);
             return FALSE;
         }
         if (!g_utf8_validate(p, eol - p, NULL)) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: invalid UTF-8",
-                        m->path, lineno);
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: invalid UTF-8", m->path,
+                        lineno);
             return FALSE;
         }
         line = g_strndup(p, eol - p);
@@ -190,8 +202,8 @@ static gboolean index_lines(vexp_matrix *m, GError **error)
             first = GPOINTER_TO_UINT(g_hash_table_lookup(m->lines, k));
             if (first) {
                 g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                            "%s:%u: duplicate section '[%s]' (first at line %u)", m->path,
-                            lineno, s + 1, first);
+                            "%s:%u: duplicate section '[%s]' (first at line %u)", m->path, lineno,
+                            s + 1, first);
                 return FALSE;
             }
             g_hash_table_insert(m->lines, g_steal_pointer(&k), GUINT_TO_POINTER(lineno));
@@ -216,22 +228,21 @@ static gboolean index_lines(vexp_matrix *m, GError **error)
             g_strstrip(s);
             if (!group) {
                 g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                            "%s:%u: key '%s' (value '%s') before any [section]", m->path, lineno,
-                            s, value);
+                            "%s:%u: key '%s' (value '%s') before any [section]", m->path, lineno, s,
+                            value);
                 return FALSE;
             }
             for (const char *c = s; *c; c++) {
                 if (!is_key_char(*c)) {
                     g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                                "%s:%u: invalid key '%s' in [%s] (value '%s')", m->path, lineno,
-                                s, group, value);
+                                "%s:%u: invalid key '%s' in [%s] (value '%s')", m->path, lineno, s,
+                                group, value);
                     return FALSE;
                 }
             }
             if (*s == '\0') {
                 g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                            "%s:%u: empty key in [%s] (value '%s')", m->path, lineno, group,
-                            value);
+                            "%s:%u: empty key in [%s] (value '%s')", m->path, lineno, group, value);
                 return FALSE;
             }
             k = line_key(group, s);
@@ -291,8 +302,8 @@ static gboolean get_value(vexp_matrix *m, const char *group, const char *key, ch
     if (!v || local) {
         g_free(v);
         g_autofree char *raw = g_key_file_get_value(m->kf, group, key, NULL);
-        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [%s] %s = '%s': %s",
-                    m->path, line, group, key, raw ? raw : "", local->message);
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [%s] %s = '%s': %s", m->path,
+                    line, group, key, raw ? raw : "", local->message);
         return FALSE;
     }
     *ret_value = g_strstrip(v);
@@ -322,8 +333,8 @@ static char **split_list(vexp_matrix *m, const char *group, const char *key, con
         g_strstrip(items[i]);
         if (items[i][0] == '\0') {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [%s] %s = '%s': empty value in the list", m->path, line, group,
-                        key, value);
+                        "%s:%u: [%s] %s = '%s': empty value in the list", m->path, line, group, key,
+                        value);
             return NULL;
         }
         for (guint j = 0; j < i; j++) {
@@ -357,8 +368,7 @@ static gboolean parse_uint(vexp_matrix *m, const char *group, const char *key, c
         if (all_digits(value))
             goto range;
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                    "%s:%u: [%s] %s = '%s': not a whole number", m->path, line, group, key,
-                    value);
+                    "%s:%u: [%s] %s = '%s': not a whole number", m->path, line, group, key, value);
         return FALSE;
     }
     if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &v, NULL))
@@ -375,9 +385,8 @@ range:
 }
 
 /* decimal only: digits, optionally '.' digits (no sign, exponent, inf, nan, hex) */
-static gboolean parse_double(vexp_matrix *m, const char *group, const char *key,
-                             const char *value, guint line, double min, double max, double *ret,
-                             GError **error)
+static gboolean parse_double(vexp_matrix *m, const char *group, const char *key, const char *value,
+                             guint line, double min, double max, double *ret, GError **error)
 {
     const char *s = value;
     double v;
@@ -399,8 +408,8 @@ static gboolean parse_double(vexp_matrix *m, const char *group, const char *key,
     v = g_ascii_strtod(value, NULL);
     if (!(v >= min && v <= max)) {
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                    "%s:%u: [%s] %s = '%s': out of range %g..%g", m->path, line, group, key,
-                    value, min, max);
+                    "%s:%u: [%s] %s = '%s': out of range %g..%g", m->path, line, group, key, value,
+                    min, max);
         return FALSE;
     }
     *ret = v;
@@ -426,9 +435,8 @@ static gboolean parse_bool(vexp_matrix *m, const char *group, const char *key, c
     return FALSE;
 }
 
-static gboolean parse_choice(vexp_matrix *m, const char *group, const char *key,
-                             const char *value, guint line, const char *const *choices,
-                             GError **error)
+static gboolean parse_choice(vexp_matrix *m, const char *group, const char *key, const char *value,
+                             guint line, const char *const *choices, GError **error)
 {
     g_autofree char *list = NULL;
 
@@ -553,8 +561,8 @@ static gboolean nic_known(vexp_matrix *m, const char *nic)
 }
 
 /* Syntax and range of one [domain] value (template existence checked per cell). */
-static gboolean check_domain_value(vexp_matrix *m, guint key, const char *group,
-                                   const char *value, guint line, GError **error)
+static gboolean check_domain_value(vexp_matrix *m, guint key, const char *group, const char *value,
+                                   guint line, GError **error)
 {
     const char *k = domain_keys[key];
     g_auto(GStrv) pins = NULL;
@@ -690,8 +698,7 @@ static gboolean load_experiment(vexp_matrix *m, GError **error)
     if (v) {
         if (!*v || strlen(v) > 4096) {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [experiment] store = '%s': expected a file name", m->path, line,
-                        v);
+                        "%s:%u: [experiment] store = '%s': expected a file name", m->path, line, v);
             return FALSE;
         }
         m->exp.store = keep_str(m, v);
@@ -809,9 +816,8 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
     if (!get_value(m, g, "tests", &v, &line, error))
         return FALSE;
     {
-        g_auto(GStrv) items =
-            v ? split_list(m, g, "tests", v, line, "list", error)
-              : g_strsplit("throughput,latency,loss,b2b", ",", -1);
+        g_auto(GStrv) items = v ? split_list(m, g, "tests", v, line, "list", error)
+                                : g_strsplit("throughput,latency,loss,b2b", ",", -1);
         if (!items)
             return FALSE;
         for (guint i = 0; items[i]; i++)
@@ -868,8 +874,8 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
     if (!get_value(m, g, "directions", &v, &line, error))
         return FALSE;
     {
-        g_auto(GStrv) items = v ? split_list(m, g, "directions", v, line, "list", error)
-                                : g_strsplit("in", ",", -1);
+        g_auto(GStrv) items =
+            v ? split_list(m, g, "directions", v, line, "list", error) : g_strsplit("in", ",", -1);
         if (!items)
             return FALSE;
         for (guint i = 0; items[i]; i++)
@@ -896,8 +902,8 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
         *uints[i].dst = uints[i].def;
         if (!get_value(m, g, uints[i].key, &v, &line, error))
             return FALSE;
-        if (v && !parse_uint(m, g, uints[i].key, v, line, uints[i].min, uints[i].max,
-                             uints[i].dst, error))
+        if (v && !parse_uint(m, g, uints[i].key, v, line, uints[i].min, uints[i].max, uints[i].dst,
+                             error))
             return FALSE;
         g_clear_pointer(&v, g_free);
     }
@@ -939,8 +945,8 @@ static gboolean load_network(vexp_matrix *m, GError **error)
         return FALSE;
     if (mode && !parse_choice(m, g, "mode", mode, mode_line, modes, error))
         return FALSE;
-    m->net.mode = mode && !strcmp(mode, "bridge") ? MATRIX_NETWORK_BRIDGE
-                                                  : MATRIX_NETWORK_NAMESPACE;
+    m->net.mode =
+        mode && !strcmp(mode, "bridge") ? MATRIX_NETWORK_BRIDGE : MATRIX_NETWORK_NAMESPACE;
     if (bridge) {
         gboolean ok = *bridge && strlen(bridge) <= 15;
 
@@ -956,8 +962,8 @@ static gboolean load_network(vexp_matrix *m, GError **error)
         }
         if (m->net.mode != MATRIX_NETWORK_BRIDGE) {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [network] bridge = '%s' needs mode = bridge", m->path,
-                        bridge_line, bridge);
+                        "%s:%u: [network] bridge = '%s' needs mode = bridge", m->path, bridge_line,
+                        bridge);
             return FALSE;
         }
         m->net.bridge = keep_str(m, bridge);
@@ -1142,14 +1148,17 @@ static gboolean expand(vexp_matrix *m, GError **error)
 }
 
 vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
-                              const char *base_dir, const char *const *valid_nics,
-                              GError **error)
+                              const char *base_dir, const char *const *valid_nics, GError **error)
 {
     g_autoptr(vexp_matrix) m = g_new0(vexp_matrix, 1);
     g_autoptr(GError) local = NULL;
 
     m->path = g_strdup(file_name);
-    m->base_dir = g_strdup(base_dir ? base_dir : ".");
+    {
+        /* g_canonicalize_filename() wants an absolute base */
+        g_autofree char *cwd = g_get_current_dir();
+        m->base_dir = g_canonicalize_filename(base_dir ? base_dir : ".", cwd);
+    }
     m->valid_nics = valid_nics;
     m->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->owned = g_ptr_array_new_with_free_func(g_free);
@@ -1170,8 +1179,7 @@ vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name
     g_key_file_set_list_separator(m->kf, ',');
     if (!g_key_file_load_from_data(m->kf, m->text, m->len, G_KEY_FILE_NONE, &local)) {
         /* index_lines accepts a subset of GKeyFile's grammar; kept as a safety net */
-        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:1: %s", m->path,
-                    local->message);
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:1: %s", m->path, local->message);
         return NULL;
     }
     if (!check_keys(m, "experiment", experiment_keys, error) ||

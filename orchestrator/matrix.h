@@ -37,22 +37,22 @@ typedef struct matrix_experiment {
 } matrix_experiment;
 
 typedef struct matrix_traffic {
-    const char *const *tests;      /* throughput|latency|loss|b2b|rtt, file order, NULL-terminated */
+    const char *const *tests; /* throughput|latency|loss|b2b|rtt, file order, NULL-terminated */
     guint n_tests;
-    const guint *frame_sizes;      /* 64..9018 bytes (L2 incl. FCS), file order */
+    const guint *frame_sizes; /* 64..9018 bytes (L2 incl. FCS), file order */
     guint n_frame_sizes;
     const char *const *directions; /* in|out|both, NULL-terminated */
     guint n_directions;
-    double trial_s;                /* 0.1..3600, default 60 */
-    double line_rate_mbps;         /* 1..400000, default 1000 (L2+preamble/IFG, i.e. wire) */
-    double resolution_pct;         /* 0.01..50, default 0.5 */
-    double loss_tolerance_pct;     /* 0..100, default 0 */
-    guint probes;                  /* rtt probes per repetition 1..1000000, default 100 */
-    guint latency_repetitions;     /* 1..1000, default 20 */
-    guint b2b_repetitions;         /* 1..1000, default 50 */
-    double b2b_trial_s;            /* 2..3600, default 2 (RFC 2544: >= 2 s) */
-    double wait_s;                 /* settle time between trials 0..600, default 2 */
-    gboolean reflect;              /* guest reflects frames (round trip) instead of sinking; default false */
+    double trial_s;            /* 0.1..3600, default 60 */
+    double line_rate_mbps;     /* 1..400000, default 1000 (L2+preamble/IFG, i.e. wire) */
+    double resolution_pct;     /* 0.01..50, default 0.5 */
+    double loss_tolerance_pct; /* 0..100, default 0 */
+    guint probes;              /* rtt probes per repetition 1..1000000, default 100 */
+    guint latency_repetitions; /* 1..1000, default 20 */
+    guint b2b_repetitions;     /* 1..1000, default 50 */
+    double b2b_trial_s;        /* 2..3600, default 2 (RFC 2544: >= 2 s) */
+    double wait_s;             /* settle time between trials 0..600, default 2 */
+    gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
 
 typedef enum {
@@ -66,19 +66,19 @@ typedef struct matrix_network {
 } matrix_network;
 
 typedef struct matrix_cell {
-    guint index;               /* 0-based position, stable for a matrix text (--resume) */
-    const char *label;         /* "nic=virtio vcpu_pin=1"; axes only; "nic=X" without axes */
-    const char *nic;           /* a valid model or "host" */
-    gboolean is_host;          /* nic = host: no domain, the fields below are defaults */
-    guint vcpus;               /* 1..256; default 1, or the number of vcpu_pin CPUs when
-                                * vcpus is written nowhere (so "vcpu_pin = 1, none, 0 1"
-                                * gives 1, 1 and 2 vCPUs); else vcpu_pin must name vcpus CPUs */
-    const char *vcpu_pin;      /* as written, "none" = not pinned (default) */
+    guint index;          /* 0-based position, stable for a matrix text (--resume) */
+    const char *label;    /* "nic=virtio vcpu_pin=1"; axes only; "nic=X" without axes */
+    const char *nic;      /* a valid model or "host" */
+    gboolean is_host;     /* nic = host: no domain, the fields below are defaults */
+    guint vcpus;          /* 1..256; default 1, or the number of vcpu_pin CPUs when
+                           * vcpus is written nowhere (so "vcpu_pin = 1, none, 0 1"
+                           * gives 1, 1 and 2 vCPUs); else vcpu_pin must name vcpus CPUs */
+    const char *vcpu_pin; /* as written, "none" = not pinned (default) */
     const char *const *vcpu_pin_cpusets; /* vcpus entries, libvirt cpusets ("1", "2-3"),
                                           * NULL-terminated; NULL when none */
-    const char *emulator_pin;  /* as written, "none" = not pinned (default) */
-    const char *emulator_cpuset; /* libvirt cpuset "0,2-3"; NULL when none */
-    guint memory_mib;          /* 16..1048576, default 256 */
+    const char *emulator_pin;            /* as written, "none" = not pinned (default) */
+    const char *emulator_cpuset;         /* libvirt cpuset "0,2-3"; NULL when none */
+    guint memory_mib;                    /* 16..1048576, default 256 */
     const char *accel;         /* auto | kvm | tcg ([domain], else [experiment], else auto) */
     const char *machine;       /* NULL = the template's / QEMU default */
     const char *template_path; /* absolute, exists; NULL for host cells */
@@ -90,8 +90,7 @@ vexp_matrix *matrix_load(const char *path, const char *const *valid_nics, GError
 /* The same from memory: file_name is used in messages, base_dir resolves
  * relative template paths (then the cwd).  For tests and the fuzzer. */
 vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
-                              const char *base_dir, const char *const *valid_nics,
-                              GError **error);
+                              const char *base_dir, const char *const *valid_nics, GError **error);
 /* Accepts NULL. */
 void matrix_free(vexp_matrix *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_matrix, matrix_free)

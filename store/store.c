@@ -10,7 +10,7 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
-G_DEFINE_QUARK(vexp-store-error-quark, store_error)
+G_DEFINE_QUARK(vexp_store_error, store_error)
 
 struct vexp_store {
     sqlite3 *db;
@@ -310,16 +310,15 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
             if (rc == SQLITE_NOTADB)
-                g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
-                            "'%s' is not a vexp store: %s", path, sqlite3_errmsg(s->db));
+                g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "'%s' is not a vexp store: %s",
+                            path, sqlite3_errmsg(s->db));
             else
                 set_sql_error(s, error, "failed to switch to WAL");
             return NULL;
         }
     }
     /* FULL: a finished trial survives a power cut too; one fsync per trial is cheap */
-    if (!exec(s, "PRAGMA foreign_keys = ON", error) ||
-        !exec(s, "PRAGMA synchronous = FULL", error))
+    if (!exec(s, "PRAGMA foreign_keys = ON", error) || !exec(s, "PRAGMA synchronous = FULL", error))
         return NULL;
     if (!migrate(s, migrations, n, error))
         return NULL;
@@ -356,8 +355,10 @@ static gboolean step_done(vexp_store *s, sqlite3_stmt *st, gboolean need_change,
         return FALSE;
     }
     if (need_change && sqlite3_changes(s->db) == 0) {
-        g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "failed to %s in store '%s': no "
-                    "such row", what, s->path);
+        g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+                    "failed to %s in store '%s': no "
+                    "such row",
+                    what, s->path);
         return FALSE;
     }
     return TRUE;
@@ -438,8 +439,8 @@ gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gi
 
 gboolean store_run_resume(vexp_store *store, gint64 run_id, GError **error)
 {
-    g_autoptr(sqlite3_stmt) st = prepare(
-        store, "UPDATE run SET status = 'running', finished_at = NULL WHERE id = ?", error);
+    g_autoptr(sqlite3_stmt) st =
+        prepare(store, "UPDATE run SET status = 'running', finished_at = NULL WHERE id = ?", error);
     g_autofree char *what = NULL;
 
     if (!st)
@@ -457,8 +458,7 @@ gboolean store_run_finish(vexp_store *store, gint64 run_id, const char *status, 
 
     if (!check_status(status, allowed, "run", error))
         return FALSE;
-    st = prepare(store, "UPDATE run SET status = ?, finished_at = " NOW_SQL " WHERE id = ?",
-                 error);
+    st = prepare(store, "UPDATE run SET status = ?, finished_at = " NOW_SQL " WHERE id = ?", error);
     if (!st)
         return FALSE;
     bind_text(st, 1, status);
@@ -485,7 +485,7 @@ void store_run_free(store_run *run)
 }
 
 #define RUN_COLUMNS                                                                                \
-    "id, name, started_at, finished_at, status, matrix_hash, vexp_version, host, "                \
+    "id, name, started_at, finished_at, status, matrix_hash, vexp_version, host, "                 \
     "libvirt_version, qemu_version, accel"
 
 static store_run *run_from_row(sqlite3_stmt *st)
@@ -667,8 +667,9 @@ gboolean store_cell_begin(vexp_store *store, gint64 run_id, gint64 config_id, gu
     sqlite3_bind_int64(upd, 1, run_id);
     sqlite3_bind_int64(upd, 2, cell_index);
     if (sqlite3_step(upd) != SQLITE_DONE) {
-        set_sql_error(store, error, "failed to close earlier attempts of cell %u of run %"
-                      G_GINT64_FORMAT, cell_index, run_id);
+        set_sql_error(store, error,
+                      "failed to close earlier attempts of cell %u of run %" G_GINT64_FORMAT,
+                      cell_index, run_id);
         rollback(store);
         return FALSE;
     }
@@ -702,8 +703,8 @@ gboolean store_cell_set_hypervisor(vexp_store *store, gint64 cell_id, const char
     bind_text(st, 1, uri);
     bind_text(st, 2, host);
     sqlite3_bind_int64(st, 3, cell_id);
-    what = g_strdup_printf("record the hypervisor '%s' of cell %" G_GINT64_FORMAT,
-                           uri ? uri : "", cell_id);
+    what = g_strdup_printf("record the hypervisor '%s' of cell %" G_GINT64_FORMAT, uri ? uri : "",
+                           cell_id);
     return step_done(store, st, TRUE, error, what);
 }
 
@@ -790,19 +791,18 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
 
     if (!t->test || !t->direction) {
         g_set_error(error, STORE_ERROR, STORE_ERROR_INVALID,
-                    "trial of cell %" G_GINT64_FORMAT ": test and direction are required",
-                    cell_id);
+                    "trial of cell %" G_GINT64_FORMAT ": test and direction are required", cell_id);
         return FALSE;
     }
-    st = prepare(store,
-                 "INSERT INTO trial (cell_id, test, direction, frame_size, repetition, step, "
-                 "offered_fps, duration_s, tx, rx, lost, reordered, duplicated, loss_pct, "
-                 "dut_cpu_pct, host_cpu_pct, passed, valid, reason, reflect, burst_frames, "
-                 "rtt_n, rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, "
-                 "rtt_p999_us, rtt_max_us, rtt_jitter_us, recorded_at) VALUES (?, ?, ?, ?, ?, "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                 NOW_SQL ")",
-                 error);
+    st = prepare(
+        store,
+        "INSERT INTO trial (cell_id, test, direction, frame_size, repetition, step, "
+        "offered_fps, duration_s, tx, rx, lost, reordered, duplicated, loss_pct, "
+        "dut_cpu_pct, host_cpu_pct, passed, valid, reason, reflect, burst_frames, "
+        "rtt_n, rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, "
+        "rtt_p999_us, rtt_max_us, rtt_jitter_us, recorded_at) VALUES (?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL ")",
+        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, i++, cell_id);
@@ -854,7 +854,9 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
 
 gboolean store_metric_higher_is_better(const char *metric)
 {
-    return g_str_has_prefix(metric, "throughput_") || g_str_has_prefix(metric, "b2b_");
+    /* rates and bursts; times, loss and CPU are lower-is-better */
+    return g_str_has_prefix(metric, "throughput_") || g_str_has_prefix(metric, "b2b_") ||
+           g_str_has_suffix(metric, "_fps") || strstr(metric, "_mbps") != NULL;
 }
 
 gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
@@ -877,10 +879,11 @@ gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
         if (isfinite(samples[i]))
             x[m++] = samples[i];
     if (m == 0) {
-        g_set_error(error, STORE_ERROR, STORE_ERROR_INVALID,
-                    "result '%s' (test '%s', direction '%s', frame size %u) of cell %"
-                    G_GINT64_FORMAT ": no finite samples among %u",
-                    metric, test, direction, frame_size, cell_id, n);
+        g_set_error(
+            error, STORE_ERROR, STORE_ERROR_INVALID,
+            "result '%s' (test '%s', direction '%s', frame size %u) of cell %" G_GINT64_FORMAT
+            ": no finite samples among %u",
+            metric, test, direction, frame_size, cell_id, n);
         return FALSE;
     }
     mean = stats_mean(x, m);
@@ -934,7 +937,7 @@ void store_result_row_free(store_result_row *row)
 
 /* the latest attempt of each cell of a run */
 #define LATEST_ATTEMPT                                                                             \
-    "ce.attempt = (SELECT max(x.attempt) FROM cell x WHERE x.run_id = ce.run_id AND "             \
+    "ce.attempt = (SELECT max(x.attempt) FROM cell x WHERE x.run_id = ce.run_id AND "              \
     "x.cell_index = ce.cell_index)"
 
 gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_run,
@@ -981,8 +984,7 @@ gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_ru
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {
-        set_sql_error(store, error, "failed to read the results of run %" G_GINT64_FORMAT,
-                      run->id);
+        set_sql_error(store, error, "failed to read the results of run %" G_GINT64_FORMAT, run->id);
         return FALSE;
     }
     if (ret_run)
@@ -1151,8 +1153,7 @@ static gboolean cmp_load(vexp_store *store, gint64 run_id, GPtrArray **ret, GErr
         g_ptr_array_add(sides, c);
     }
     if (rc != SQLITE_DONE) {
-        set_sql_error(store, error, "failed to read the results of run %" G_GINT64_FORMAT,
-                      run_id);
+        set_sql_error(store, error, "failed to read the results of run %" G_GINT64_FORMAT, run_id);
         return FALSE;
     }
     *ret = g_steal_pointer(&sides);
@@ -1193,8 +1194,8 @@ static void cmp_decide(store_compare_row *r, double threshold_pct, double alpha)
     if (r->threshold_only) {
         significant = TRUE;
     } else {
-        stats_welch w = stats_welch_test(r->mean_a, r->stddev_a, r->n_a, r->mean_b, r->stddev_b,
-                                         r->n_b);
+        stats_welch w =
+            stats_welch_test(r->mean_a, r->stddev_a, r->n_a, r->mean_b, r->stddev_b, r->n_b);
         r->t = w.t;
         r->df = w.df;
         r->p = w.p;

@@ -40,9 +40,9 @@ const char *store_path(const vexp_store *store);
 /* ---- runs ---- */
 
 typedef struct store_run_info {
-    const char *name;            /* [experiment] name */
-    const char *matrix_text;     /* the matrix file as read */
-    const char *matrix_hash;     /* SHA-256 hex of matrix_text */
+    const char *name;        /* [experiment] name */
+    const char *matrix_text; /* the matrix file as read */
+    const char *matrix_hash; /* SHA-256 hex of matrix_text */
     const char *vexp_version;
     const char *host;            /* g_get_host_name() of the orchestrator; may be NULL */
     const char *libvirt_version; /* may be NULL */
@@ -138,32 +138,33 @@ typedef struct store_trial {
     double offered_fps;    /* offered rate, frames/s */
     double duration_s;     /* actual sending time, s */
     guint64 tx, rx, lost, reordered, duplicated; /* frames */
-    double loss_pct;       /* lost / tx * 100 */
-    double dut_cpu_pct;    /* guest CPU busy %, NAN = unknown */
-    double host_cpu_pct;   /* QEMU process CPU % (libvirt stats), NAN = unknown */
-    gboolean passed;       /* loss within the tolerance (search outcome of this step) */
-    gboolean valid;        /* FALSE: the trial is kept but not used; reason says why */
-    const char *reason;    /* NULL when valid */
-    gboolean reflect;      /* the DUT reflected the frames back (round trip path) */
-    guint64 burst_frames;  /* b2b: frames in the burst; 0 = n/a -> NULL */
-    gboolean has_rtt;      /* FALSE: every rtt_* column NULL */
-    guint64 rtt_n;         /* probes with a round trip time */
-    double rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, rtt_p999_us,
-        rtt_max_us, rtt_jitter_us; /* microseconds */
+    double loss_pct;                             /* lost / tx * 100 */
+    double dut_cpu_pct;                          /* guest CPU busy %, NAN = unknown */
+    double host_cpu_pct;  /* QEMU process CPU % (libvirt stats), NAN = unknown */
+    gboolean passed;      /* loss within the tolerance (search outcome of this step) */
+    gboolean valid;       /* FALSE: the trial is kept but not used; reason says why */
+    const char *reason;   /* NULL when valid */
+    gboolean reflect;     /* the DUT reflected the frames back (round trip path) */
+    guint64 burst_frames; /* b2b: frames in the burst; 0 = n/a -> NULL */
+    gboolean has_rtt;     /* FALSE: every rtt_* column NULL */
+    guint64 rtt_n;        /* probes with a round trip time */
+    double rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, rtt_p999_us, rtt_max_us,
+        rtt_jitter_us; /* microseconds */
 } store_trial;
 
 /* Zeroed trial with every nullable double set to NAN and valid = TRUE. */
 void store_trial_init(store_trial *t);
 
-gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t,
-                         GError **error);
+gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t, GError **error);
 
 /* ---- results ---- */
 
-/* metric names the store knows the direction of (others: lower is better
- * unless they start with "throughput_" or "b2b_"); SCHEMA.md lists units */
-#define STORE_METRIC_THROUGHPUT_FPS "throughput_fps"         /* frames/s */
-#define STORE_METRIC_THROUGHPUT_MBPS_L2 "throughput_mbps_l2" /* Mbit/s, frame bytes */
+/* Metric names used by vexp; SCHEMA.md lists units.  Any name may be stored:
+ * compare treats names starting with "throughput_" or "b2b_", ending in
+ * "_fps" or containing "_mbps" as higher-is-better, all others (times, loss,
+ * CPU) as lower-is-better. */
+#define STORE_METRIC_THROUGHPUT_FPS "throughput_fps"             /* frames/s */
+#define STORE_METRIC_THROUGHPUT_MBPS_L2 "throughput_mbps_l2"     /* Mbit/s, frame bytes */
 #define STORE_METRIC_THROUGHPUT_MBPS_WIRE "throughput_mbps_wire" /* + 20 B preamble/IFG */
 #define STORE_METRIC_RTT_P50_US "rtt_p50_us"
 #define STORE_METRIC_RTT_P99_US "rtt_p99_us"
@@ -173,7 +174,7 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
 #define STORE_METRIC_DUT_CPU_PCT "dut_cpu_pct"
 #define STORE_METRIC_HOST_CPU_PCT "host_cpu_pct"
 
-/* TRUE when a larger value is better (throughput_*, b2b_*). */
+/* TRUE when a larger value is better (see above). */
 gboolean store_metric_higher_is_better(const char *metric);
 
 /* One derived figure from the per-repetition values (non-finite samples are
@@ -186,17 +187,17 @@ gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
 
 typedef struct store_result_row {
     guint cell_index;
-    char *label;      /* cell label */
+    char *label; /* cell label */
     char *cell_status;
     char *config_key;
     char *nic;
-    char *accel;      /* config's accel (kvm|tcg), else the run's; may be NULL */
+    char *accel; /* config's accel (kvm|tcg), else the run's; may be NULL */
     char *test, *direction;
     guint frame_size;
     char *metric, *unit;
     guint n;
     double mean;
-    double stddev;             /* NAN when n = 1 */
+    double stddev;              /* NAN when n = 1 */
     double ci95_low, ci95_high; /* NAN when n = 1 */
 } store_result_row;
 void store_result_row_free(store_result_row *row);
@@ -238,10 +239,10 @@ typedef struct store_compare_row {
     guint frame_size;
     char *metric, *unit;
     gboolean higher_is_better;
-    guint n_a, n_b;                   /* 0 on the missing side of an unmatched row */
+    guint n_a, n_b;                            /* 0 on the missing side of an unmatched row */
     double mean_a, stddev_a, mean_b, stddev_b; /* NAN where missing / n = 1 */
-    double delta_pct;  /* (mean_b - mean_a) / |mean_a| * 100; +-INFINITY when mean_a = 0 != mean_b */
-    double t, df, p;   /* Welch; NAN when threshold_only */
+    double delta_pct; /* (mean_b - mean_a) / |mean_a| * 100; +-INFINITY when mean_a = 0 != mean_b */
+    double t, df, p;  /* Welch; NAN when threshold_only */
     gboolean threshold_only; /* n = 1 on a side: the threshold alone decided */
     store_verdict verdict;
 } store_compare_row;

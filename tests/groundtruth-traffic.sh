@@ -33,7 +33,7 @@ OUT=$(mktemp -d /tmp/vexp-gt.XXXXXX)
 cleanup() {
     ip netns del "$T" 2>/dev/null
     ip netns del "$D" 2>/dev/null
-    rm -rf "$OUT"
+    [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP

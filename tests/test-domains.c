@@ -640,11 +640,17 @@ static Suite *domains_suite(void)
 
 int main(void)
 {
+    g_autofree char *state = g_dir_make_tmp("vexp-t-XXXXXX", NULL);
+    g_autofree char *log = g_build_filename(state, "libvirt.log", NULL);
     SRunner *sr = srunner_create(domains_suite());
     int failed;
 
+    /* libvirt's log goes under the state dir: keep it out of $HOME */
+    g_setenv("VEXP_STATE_DIR", state, TRUE);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    unlink(log);
+    rmdir(state);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

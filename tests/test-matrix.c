@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of orchestrator/matrix.c: good matrices and the malformed corpus in tests/data/matrix. */
+/* Unit tests of orchestrator/matrix.c: good matrices and the malformed corpus in tests/data/matrix.
+ */
 #include <check.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +222,24 @@ START_TEST(test_load_data)
 }
 END_TEST
 
+START_TEST(test_relative_path)
+{
+    g_autofree char *dir = data_path("");
+    g_autofree char *parent = g_path_get_dirname(dir);
+    g_autofree char *cwd = g_get_current_dir();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_matrix) m = NULL;
+
+    /* "matrix/good-product.conf" from tests/data: the template is found next to it */
+    ck_assert_int_eq(g_chdir(parent), 0);
+    m = matrix_load("matrix/good-product.conf", nics, &error);
+    ck_assert_int_eq(g_chdir(cwd), 0);
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    ck_assert(g_path_is_absolute(matrix_get_cell(m, 0)->template_path));
+    ck_assert_str_eq(matrix_path(m), "matrix/good-product.conf");
+}
+END_TEST
+
 /* ---- the malformed corpus: every bad-*.conf with its bad-*.expect ---- */
 
 START_TEST(test_bad_corpus)
@@ -271,6 +291,7 @@ static Suite *matrix_suite(void)
     tcase_add_test(tc, test_host_dedupe);
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_load_data);
+    tcase_add_test(tc, test_relative_path);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad");
     tcase_add_test(tc, test_bad_corpus);

@@ -14,7 +14,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 #define ck_assert_close(a, b, rel)                                                                 \
     do {                                                                                           \
         double a_ = (a), b_ = (b);                                                                 \
-        ck_assert_msg(fabs(a_ - b_) <= (rel) * fmax(fabs(b_), 1e-300), "%s = %.15g, expected %.15g", \
+        ck_assert_msg(fabs(a_ - b_) <= (rel)*fmax(fabs(b_), 1e-300), "%s = %.15g, expected %.15g", \
                       #a, a_, b_);                                                                 \
     } while (0)
 
@@ -62,8 +62,8 @@ END_TEST
 static const struct {
     double df, q;
 } t975[] = {
-    {1, 12.706204736174698}, {2, 4.302652729749464}, {3, 3.182446305284263},
-    {4, 2.776445105197793},  {9, 2.262157162798205}, {29, 2.045229642132703},
+    {1, 12.706204736174698},  {2, 4.302652729749464}, {3, 3.182446305284263},
+    {4, 2.776445105197793},   {9, 2.262157162798205}, {29, 2.045229642132703},
     {100, 1.983971518523552},
 };
 
@@ -136,8 +136,7 @@ END_TEST
 START_TEST(test_stats_ci95)
 {
     /* 1..5: sd = sqrt(2.5), half = t(0.975, 4) * sd / sqrt(5) */
-    ck_assert_close(stats_ci95_half(sqrt(2.5), 5), 2.776445105197793 * sqrt(2.5) / sqrt(5.0),
-                    1e-9);
+    ck_assert_close(stats_ci95_half(sqrt(2.5), 5), 2.776445105197793 * sqrt(2.5) / sqrt(5.0), 1e-9);
     ck_assert(isnan(stats_ci95_half(NAN, 1)));
 }
 END_TEST
@@ -234,8 +233,9 @@ START_TEST(test_schema_foreign)
     ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_OPEN));
     g_clear_error(&error);
 
-    ck_assert(g_file_set_contents(junk, "this is not a database, not even close; padding padding "
-                                        "padding padding padding padding padding padding",
+    ck_assert(g_file_set_contents(junk,
+                                  "this is not a database, not even close; padding padding "
+                                  "padding padding padding padding padding padding",
                                   -1, NULL));
     s = store_open(junk, &error);
     ck_assert_ptr_null(s);
@@ -257,8 +257,8 @@ START_TEST(test_schema_migration_step)
         {2, "ALTER TABLE no_such_table ADD COLUMN y TEXT;"},
     };
     gint64 run_id;
-    store_run_info ri = {.name = "m", .matrix_text = "[matrix]\n", .matrix_hash = "h",
-                         .vexp_version = "0"};
+    store_run_info ri = {
+        .name = "m", .matrix_text = "[matrix]\n", .matrix_hash = "h", .vexp_version = "0"};
 
     ck_assert_ptr_nonnull(s);
     ck_assert(store_run_begin(s, &ri, &run_id, &error));
@@ -303,8 +303,12 @@ static gint64 add_run(vexp_store *s, const char *hash)
 {
     g_autoptr(GError) error = NULL;
     store_run_info ri = {
-        .name = "nic-models", .matrix_text = "[matrix]\nnic = virtio\n", .matrix_hash = hash,
-        .vexp_version = "0.1.0", .host = "tester", .accel = "tcg",
+        .name = "nic-models",
+        .matrix_text = "[matrix]\nnic = virtio\n",
+        .matrix_hash = hash,
+        .vexp_version = "0.1.0",
+        .host = "tester",
+        .accel = "tcg",
     };
     gint64 id = 0;
 
@@ -316,8 +320,14 @@ static gint64 add_config(vexp_store *s, const char *key, const char *nic)
 {
     g_autoptr(GError) error = NULL;
     store_config_info ci = {
-        .key = key, .nic = nic, .vcpus = 1, .vcpu_pin = "1", .emulator_pin = "0",
-        .memory_mib = 256, .accel = "tcg", .domain_xml = "<domain/>",
+        .key = key,
+        .nic = nic,
+        .vcpus = 1,
+        .vcpu_pin = "1",
+        .emulator_pin = "0",
+        .memory_mib = 256,
+        .accel = "tcg",
+        .domain_xml = "<domain/>",
     };
     gint64 id = 0;
 
@@ -450,8 +460,8 @@ START_TEST(test_run_cell_lifecycle)
     ck_assert_int_ne(c0, c0b);
     ck_assert(store_cell_finish(s, c0b, "complete", NULL, "e1000", "6.1.0-18-amd64", &error));
     c1 = add_cell(s, r1, cfg, 1, "nic=e1000 vcpus=2");
-    ck_assert(store_cell_finish(s, c1, "failed", "guest died: domain 'vexp-1' is not running",
-                                NULL, NULL, &error));
+    ck_assert(store_cell_finish(s, c1, "failed", "guest died: domain 'vexp-1' is not running", NULL,
+                                NULL, &error));
     ck_assert(!store_cell_finish(s, c1, "running", NULL, NULL, NULL, &error));
     g_clear_error(&error);
     ck_assert(!store_cell_finish(s, 12345, "complete", NULL, NULL, NULL, &error));
@@ -504,15 +514,15 @@ START_TEST(test_results_aggregation)
 
     ck_assert(store_result_add(s, cell, "throughput", "in", 64, STORE_METRIC_THROUGHPUT_FPS,
                                "frames/s", five, G_N_ELEMENTS(five), &error));
-    ck_assert(store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1,
-                               &error));
+    ck_assert(
+        store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1, &error));
     ck_assert(!store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P99_US, "us", none, 2,
                                 &error));
     ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
     g_clear_error(&error);
     /* replace: same key again */
-    ck_assert(store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1,
-                               &error));
+    ck_assert(
+        store_result_add(s, cell, "rtt", "in", 64, STORE_METRIC_RTT_P50_US, "us", one, 1, &error));
 
     ck_assert(store_results_rows(s, 0, &run, &rows, &error));
     ck_assert_int_eq(run->id, r);
@@ -643,6 +653,11 @@ START_TEST(test_compare)
     ck_assert_int_eq(((store_compare_row *)rows->pdata[6])->verdict, STORE_VERDICT_ONLY_A);
     ck_assert_int_eq(((store_compare_row *)rows->pdata[7])->verdict, STORE_VERDICT_ONLY_B);
     ck_assert_str_eq(store_verdict_name(STORE_VERDICT_WORSE), "worse");
+    ck_assert(store_metric_higher_is_better("rx_fps"));
+    ck_assert(store_metric_higher_is_better("throughput_mbps_wire"));
+    ck_assert(!store_metric_higher_is_better("rtt_jitter_us"));
+    ck_assert(!store_metric_higher_is_better("host_cpu_pct"));
+    ck_assert(!store_metric_higher_is_better("loss_pct_at_max"));
 
     /* a run against itself: all same */
     g_clear_pointer(&rows, g_ptr_array_unref);

@@ -42,7 +42,7 @@ int traffic_udp_socket(const char *addr, uint16_t port, int *ret_fd)
 #define POLL_EVERY_NS (50 * 1000 * 1000LL)
 /* A sender that falls behind its schedule catches up by at most this much;
  * frames beyond it are counted as missed, never sent in a long burst. */
-#define MAX_BACKLOG_NS (10 * 1000 * 1000LL)
+#define MAX_BACKLOG_NS (3 * 1000 * 1000LL)
 /* Frames go out in small groups spaced by this: one syscall per frame would
  * cost more than the frame at high rates; 50 µs is far below any trial. */
 #define QUANTUM_NS (50 * 1000LL)

@@ -120,7 +120,7 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
                        enum traffic_direction dir, unsigned frame_size, unsigned rep,
                        unsigned *index, const char *phase, double dur_s, double rate)
 {
-    unsigned invalid = 0;
+    unsigned invalid = 0, consecutive = 0;
     if (s->done)
         return 0;
     for (unsigned n = 0; n < MAX_SEARCH_TRIALS && rate > 0; n++) {
@@ -131,11 +131,14 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
         if (rc < 0)
             return rc;
         if (!t.valid) {
-            /* Not a DUT result.  A generator that cannot offer this rate lowers the
-             * ceiling to what it did send; anything else is retried. */
+            /* Not a DUT result: retry the rate once (a busy machine can starve the
+             * generator for a moment); a generator that twice in a row cannot
+             * offer it lowers the ceiling to what it did send. */
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EIO;
-            if (t.reason && strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0) {
+            if (++consecutive >= 2 && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
+                t.elapsed_s > 0) {
+                consecutive = 0;
                 double can = (double)t.tx / t.elapsed_s * 0.98;
                 if (can < s->max_fps)
                     s->max_fps = can;
@@ -149,6 +152,7 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
             }
             continue;
         }
+        consecutive = 0;
         bool lossy = t.loss_pct > p->loss_tolerance_pct;
         rate = traffic_search_step(s, rate, lossy, t.rx_fps);
     }
@@ -196,15 +200,20 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
     if (two_phase && answer > 0) {
         /* Full-length trials only near the answer: confirm it, search down if it fails. */
         traffic_trial t;
-        trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index, "confirm",
-                   p->reflect, answer, p->trial_s);
-        if ((rc = do_trial(r, p, &t, 0)) < 0)
-            return rc;
-        bool lossy = !t.valid || t.loss_pct > p->loss_tolerance_pct;
-        if (lossy) {
+        for (unsigned k = 0;; k++) {
+            trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index,
+                       "confirm", p->reflect, answer, p->trial_s);
+            if ((rc = do_trial(r, p, &t, 0)) < 0)
+                return rc;
+            if (t.valid)
+                break;
+            if (k + 1 >= MAX_INVALID_RETRIES)
+                return -EIO;
+        }
+        if (t.loss_pct > p->loss_tolerance_pct) {
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
-            double next = traffic_search_step(&s2, answer, true, t.valid ? t.rx_fps : answer / 2);
+            double next = traffic_search_step(&s2, answer, true, t.rx_fps);
             rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm",
                              p->trial_s, next);
             if (rc < 0)

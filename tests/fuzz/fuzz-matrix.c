@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* a GLib critical is a bug the fuzzer must see as a crash */
     g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-    g_log_set_handler("GLib", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE,
-                      quiet_log, NULL);
+    g_log_set_handler("GLib", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE, quiet_log,
+                      NULL);
     /* templates resolve against the test data, where tiny-guest.xml exists */
     m = matrix_load_data((const char *)data, size, "fuzz.conf", FUZZ_DATA_DIR, nics, &error);
     if (!m) {
