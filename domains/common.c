@@ -14,7 +14,7 @@
 
 #include "domains-priv.h"
 
-G_DEFINE_QUARK(domains-error-quark, domains_error)
+G_DEFINE_QUARK(domains - error - quark, domains_error)
 
 static volatile sig_atomic_t *cancel_flag;
 
@@ -47,8 +47,8 @@ void domains_virt_init(void)
 char *domains_virt_last_error(void)
 {
     virErrorPtr err = virGetLastError();
-    char *msg = g_strdup(err != NULL && err->message != NULL ? err->message
-                                                             : "unknown libvirt error");
+    char *msg =
+        g_strdup(err != NULL && err->message != NULL ? err->message : "unknown libvirt error");
 
     virResetLastError();
     return msg;
@@ -94,8 +94,7 @@ static gboolean parse_cpu(const char **p, const char *s, const char *what, unsig
         v = v * 10 + (guint64)(*q - '0');
         if (v >= DOMAINS_CPU_MAX) {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                        "%s '%s': CPU number out of range (max %d)", what, s,
-                        DOMAINS_CPU_MAX - 1);
+                        "%s '%s': CPU number out of range (max %d)", what, s, DOMAINS_CPU_MAX - 1);
             return FALSE;
         }
         q++;
@@ -105,8 +104,7 @@ static gboolean parse_cpu(const char **p, const char *s, const char *what, unsig
     return TRUE;
 }
 
-gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map,
-                              GError **error)
+gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map, GError **error)
 {
     const char *p = s;
     gboolean any = FALSE;
@@ -144,15 +142,14 @@ gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *ma
             break;
         if (*p != ',') {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                        "%s '%s': unexpected '%c' (a cpuset is like '0', '0-3' or '1,3')",
-                        what, s, *p);
+                        "%s '%s': unexpected '%c' (a cpuset is like '0', '0-3' or '1,3')", what, s,
+                        *p);
             return FALSE;
         }
         p++;
     }
     if (!any) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s '%s' selects no CPU",
-                    what, s);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s '%s' selects no CPU", what, s);
         return FALSE;
     }
     return TRUE;

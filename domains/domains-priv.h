@@ -37,8 +37,7 @@ char *domains_mac_from_name(const char *name);
 
 /* Parse a libvirt cpuset ("0", "0-3,^2", "1,3") into map (DOMAINS_CPUMAP_LEN bytes,
  * bit n%8 of byte n/8 as libvirt's cpumaps).  what names the setting in messages. */
-gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map,
-                              GError **error);
+gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map, GError **error);
 /* Format a map as "0-1,3" ("" when empty); g_free(). */
 char *domains_cpuset_format(const unsigned char *map, size_t maplen);
 /* Split spec->vcpu_pin into one cpuset per vCPU; NULL/"none" -> *ret = NULL, ok.

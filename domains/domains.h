@@ -31,23 +31,23 @@ typedef struct domains_spec {
     const char *name;          /* domain name, e.g. "vexp-12-3" (required) */
     const char *nic;           /* libvirt model: virtio, e1000, rtl8139, vmxnet3, ... (required) */
     const char *const *nic_models; /* valid models (domains_nic_models()); NULL = built-in list */
-    const char *mac;           /* NULL = stable locally administered MAC derived from name */
-    const char *bridge;        /* bridge the tap is enslaved to; NULL = template's source */
-    const char *tap;           /* tap device name (<= 15 chars); NULL = libvirt picks */
-    unsigned vcpus;            /* 0 = template's */
-    const char *vcpu_pin;      /* host cpuset per vCPU, separated by spaces: "1", "0 1",
-                                * "0-1 2,3"; NULL or "none" = not pinned */
-    const char *emulator_pin;  /* cpuset ("0", "0-1"); NULL or "none" = not pinned */
-    unsigned memory_mib;       /* 0 = template's */
-    const char *accel;         /* "auto" | "kvm" | "tcg"; NULL = "auto" */
-    const char *machine;       /* e.g. "pc", "q35"; NULL = template's */
-    const char *kernel;        /* direct kernel boot; NULL = template's */
+    const char *mac;               /* NULL = stable locally administered MAC derived from name */
+    const char *bridge;            /* bridge the tap is enslaved to; NULL = template's source */
+    const char *tap;               /* tap device name (<= 15 chars); NULL = libvirt picks */
+    unsigned vcpus;                /* 0 = template's */
+    const char *vcpu_pin;          /* host cpuset per vCPU, separated by spaces: "1", "0 1",
+                                    * "0-1 2,3"; NULL or "none" = not pinned */
+    const char *emulator_pin;      /* cpuset ("0", "0-1"); NULL or "none" = not pinned */
+    unsigned memory_mib;           /* 0 = template's */
+    const char *accel;             /* "auto" | "kvm" | "tcg"; NULL = "auto" */
+    const char *machine;           /* e.g. "pc", "q35"; NULL = template's */
+    const char *kernel;            /* direct kernel boot; NULL = template's */
     const char *initrd;
-    const char *cmdline;       /* e.g. "console=ttyS0 vexp.ip=198.18.0.10/15" */
-    const char *disk;          /* source file of the first <disk device='disk'>; NULL = template's */
-    const char *image_id;      /* content hash of kernel+initrd or disk: part of the config
-                                * key (paths are not), NULL = none */
-    const char *console_log;   /* serial console file; NULL = template's serial */
+    const char *cmdline;     /* e.g. "console=ttyS0 vexp.ip=198.18.0.10/15" */
+    const char *disk;        /* source file of the first <disk device='disk'>; NULL = template's */
+    const char *image_id;    /* content hash of kernel+initrd or disk: part of the config
+                              * key (paths are not), NULL = none */
+    const char *console_log; /* serial console file; NULL = template's serial */
 } domains_spec;
 
 /* The guest reads its address from this kernel argument ("vexp.ip=198.18.0.10/15"). */
@@ -68,6 +68,16 @@ gboolean domains_render(const domains_spec *spec, char **ret_xml, char **ret_key
 /* "auto" (or NULL) -> "kvm" when /dev/kvm is usable, else "tcg"; "kvm" fails when
  * it is not usable; "tcg" -> "tcg".  Returns a static string. */
 const char *domains_resolve_accel(const char *accel, GError **error);
+
+/*
+ * Check that "auto" may really mean kvm: /dev/kvm can exist and answer while
+ * guests hang (broken nested virtualisation).  When /dev/kvm is usable, boot
+ * kernel under KVM with QEMU directly until it prints its banner (20 s at
+ * most); when it does not, "auto" resolves to "tcg" from then on.  The
+ * answer is cached in state_dir until the host reboots.  ret_detail (may be
+ * NULL): one line for the user; g_free().  Returns TRUE when KVM runs guests.
+ */
+gboolean domains_accel_probe(const char *kernel, const char *state_dir, char **ret_detail);
 
 /* The NIC models qemu_binary offers, in libvirt's names (virtio-net-pci -> virtio),
  * sorted.  qemu_binary NULL = "qemu-system-x86_64".  Cached per binary.
@@ -160,8 +170,7 @@ gboolean domains_net_add_host_peer(domains_net *net, char **ret_netns, char **re
                                    GError **error);
 /* Shape traffic leaving the bridge towards dev (e.g. a guest's tap) with tc tbf;
  * rate_bps 0 = remove the shaping. */
-gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps,
-                           GError **error);
+gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps, GError **error);
 /* Kill what still runs inside, delete both namespaces and the pid file.  Accepts NULL. */
 void domains_net_destroy(domains_net *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domains_net, domains_net_destroy)

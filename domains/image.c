@@ -39,7 +39,7 @@
 /* Roots of the module dependency walk.  virtio_pci is not a depends= of
  * virtio_net but is what binds the PCI device, so it is listed too. */
 static const char *const image_nic_modules[] = {
-    "virtio_pci", "virtio_net", "e1000", "8139cp", "8139too", "vmxnet3", NULL,
+    "virtio_pci", "virtio_net", "e1000", "8139cp", "8139too", "vmxnet3", "virtio_rng", NULL,
 };
 
 static const char image_init_script[] =

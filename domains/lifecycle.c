@@ -68,40 +68,43 @@ static void event_wakeup(int timer, void *opaque)
 static gboolean event_loop_ref(GError **error)
 {
     static gsize registered;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&event_lock);
     g_autoptr(GError) local = NULL;
+    gboolean ok = TRUE;
 
     if (g_once_init_enter(&registered)) {
         /* must precede the first virConnectOpen */
         virEventRegisterDefaultImpl();
         g_once_init_leave(&registered, 1);
     }
-    if (event_users++ > 0)
-        return TRUE;
-    g_atomic_int_set(&event_quit, 0);
-    event_thread = g_thread_try_new("vexp-virt-events", event_loop, NULL, &local);
-    if (event_thread == NULL) {
-        event_users--;
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
-                    "failed to start libvirt's event loop thread: %s", local->message);
-        return FALSE;
+    g_mutex_lock(&event_lock);
+    if (event_users++ == 0) {
+        g_atomic_int_set(&event_quit, 0);
+        event_thread = g_thread_try_new("vexp-virt-events", event_loop, NULL, &local);
+        if (event_thread == NULL) {
+            event_users--;
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                        "failed to start libvirt's event loop thread: %s", local->message);
+            ok = FALSE;
+        }
     }
-    return TRUE;
+    g_mutex_unlock(&event_lock);
+    return ok;
 }
 
 static void event_loop_unref(void)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&event_lock);
     int timer;
 
-    if (event_users == 0 || --event_users > 0)
-        return;
-    g_atomic_int_set(&event_quit, 1);
-    timer = virEventAddTimeout(0, event_wakeup, NULL, NULL);
-    g_thread_join(g_steal_pointer(&event_thread));
-    if (timer >= 0)
-        virEventRemoveTimeout(timer);
-    virResetLastError();
+    g_mutex_lock(&event_lock);
+    if (event_users > 0 && --event_users == 0) {
+        g_atomic_int_set(&event_quit, 1);
+        timer = virEventAddTimeout(0, event_wakeup, NULL, NULL);
+        g_thread_join(g_steal_pointer(&event_thread));
+        if (timer >= 0)
+            virEventRemoveTimeout(timer);
+        virResetLastError();
+    }
+    g_mutex_unlock(&event_lock);
 }
 
 /* ---- connection --------------------------------------------------------- */
@@ -118,8 +121,8 @@ static char *default_state_dir(const char *state_dir)
 }
 
 /* For embed URIs: the root directory and the full URI; NULL root for others. */
-static gboolean embed_root(const char *uri, const char *state_dir, char **ret_root,
-                           char **ret_uri, GError **error)
+static gboolean embed_root(const char *uri, const char *state_dir, char **ret_root, char **ret_uri,
+                           GError **error)
 {
     const char *q;
     g_autofree char *root = NULL;
@@ -198,8 +201,8 @@ static int embed_prepare(const char *root, GError **error)
                         "one run per root at a time",
                         root, *g_strstrip(pid) ? pid : "unknown");
         } else {
-            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to lock '%s': %s",
-                        lock, g_strerror(e));
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to lock '%s': %s", lock,
+                        g_strerror(e));
         }
         return -1;
     }
@@ -338,9 +341,9 @@ gboolean domains_conn_versions(domains_conn *c, char **ret_libvirt, char **ret_q
 /* The <name> of a domain XML, for messages before libvirt knows the domain. */
 static char *xml_domain_name(const char *xml)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                              XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc =
+        xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 
     for (xmlNodePtr c = root ? root->children : NULL; c != NULL; c = c->next) {
@@ -524,8 +527,8 @@ static gboolean try_banner(const struct sockaddr *sa, socklen_t salen, int timeo
         if (r <= 0) {
             if (r < 0 && (errno == EAGAIN || errno == EINTR))
                 continue;
-            *ret_why = g_strdup(r == 0 ? "connection closed before the SSH banner"
-                                       : g_strerror(errno));
+            *ret_why =
+                g_strdup(r == 0 ? "connection closed before the SSH banner" : g_strerror(errno));
             goto out;
         }
         got += (size_t)r;
@@ -564,8 +567,7 @@ gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned por
         return FALSE;
     }
     if (port == 0 || port > 65535) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "SSH port '%u' out of range",
-                    port);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "SSH port '%u' out of range", port);
         return FALSE;
     }
     timeout_s = MIN(timeout_s, WAIT_TIMEOUT_MAX_S);
@@ -583,8 +585,8 @@ gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned por
             g_autofree char *tail = console_tail(console_log);
 
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
-                        "domain '%s' stopped before SSH answered on %s:%u; %s", g->name, addr,
-                        port, tail);
+                        "domain '%s' stopped before SSH answered on %s:%u; %s", g->name, addr, port,
+                        tail);
             return FALSE;
         }
         left = (deadline - g_get_monotonic_time()) / 1000;
@@ -605,8 +607,7 @@ gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned por
     }
 }
 
-gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec,
-                                     GError **error)
+gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec, GError **error)
 {
     virConnectPtr conn = virDomainGetConnect(g->dom);
     g_auto(GStrv) sets = NULL;
@@ -655,8 +656,8 @@ gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec,
                 g_autofree char *have = domains_cpuset_format(got, (size_t)maplen);
 
                 g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
-                            "vCPU %d of domain '%s' runs on host CPUs '%s', asked '%s'", v,
-                            g->name, have, sets[v]);
+                            "vCPU %d of domain '%s' runs on host CPUs '%s', asked '%s'", v, g->name,
+                            have, sets[v]);
                 return FALSE;
             }
         }

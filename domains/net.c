@@ -43,8 +43,8 @@ static gboolean write_pid_file(const char *ns, GError **error)
     g_autoptr(GError) local = NULL;
 
     if (g_mkdir_with_parents(PID_DIR, 0755) < 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to create '%s': %s",
-                    PID_DIR, g_strerror(errno));
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to create '%s': %s", PID_DIR,
+                    g_strerror(errno));
         return FALSE;
     }
     if (!g_file_set_contents(path, pid, -1, &local)) {
@@ -241,10 +241,9 @@ gboolean domains_net_add_host_peer(domains_net *net, char **ret_netns, char **re
         }
         net->peer = g_strdup(peer);
         if (!ip(error, "-n", peer, "link", "set", "lo", "up", NULL) ||
-            !ip(error, "-n", net->name, "link", "add", PEER_BR_END, "type", "veth", "peer",
-                "name", PEER_NS_END, "netns", peer, NULL) ||
-            !ip(error, "-n", net->name, "link", "set", PEER_BR_END, "master", BRIDGE, "up",
-                NULL) ||
+            !ip(error, "-n", net->name, "link", "add", PEER_BR_END, "type", "veth", "peer", "name",
+                PEER_NS_END, "netns", peer, NULL) ||
+            !ip(error, "-n", net->name, "link", "set", PEER_BR_END, "master", BRIDGE, "up", NULL) ||
             !ip(error, "-n", peer, "addr", "add", addr, "dev", PEER_NS_END, NULL) ||
             !ip(error, "-n", peer, "link", "set", PEER_NS_END, "up", NULL)) {
             remove_ns(net->peer);
@@ -259,8 +258,7 @@ gboolean domains_net_add_host_peer(domains_net *net, char **ret_netns, char **re
     return TRUE;
 }
 
-gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps,
-                           GError **error)
+gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps, GError **error)
 {
     g_autofree char *rate = NULL;
     g_autofree char *burst = NULL;
@@ -280,9 +278,9 @@ gboolean domains_net_limit(domains_net *net, const char *dev, guint64 rate_bps,
     /* 10 ms worth of bytes, at least 16 KiB so that full frames pass */
     burst = g_strdup_printf("%" G_GUINT64_FORMAT, MAX(rate_bps / 8 / 100, (guint64)16384));
     {
-        const char *argv[] = {"tc",    "-n",  net->name, "qdisc", "replace", "dev",
-                              dev,     "root", "tbf",    "rate",  rate,      "burst",
-                              burst,   "latency", "50ms", NULL};
+        const char *argv[] = {"tc",  "-n",      net->name, "qdisc", "replace", "dev",
+                              dev,   "root",    "tbf",     "rate",  rate,      "burst",
+                              burst, "latency", "50ms",    NULL};
 
         return domains_run(argv, NULL, error);
     }
@@ -325,8 +323,8 @@ gboolean domains_net_sweep(guint *ret_removed, GError **error)
 
     dir = g_dir_open(NETNS_DIR, 0, &local);
     if (dir == NULL && !g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to list '%s': %s",
-                    NETNS_DIR, local->message);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to list '%s': %s", NETNS_DIR,
+                    local->message);
         return FALSE;
     }
     while (dir != NULL && (e = g_dir_read_name(dir)) != NULL) {

@@ -24,9 +24,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 #define TAP_MAX_LEN 15                 /* IFNAMSIZ - 1 */
 
 static const char *const default_nic_models[] = {
-    "e1000",   "e1000e",  "ne2k_pci",
-    "pcnet",   "rtl8139", "virtio",
-    "virtio-non-transitional", "virtio-transitional", "vmxnet3",
+    "e1000",
+    "e1000e",
+    "ne2k_pci",
+    "pcnet",
+    "rtl8139",
+    "virtio",
+    "virtio-non-transitional",
+    "virtio-transitional",
+    "vmxnet3",
     NULL,
 };
 
@@ -111,25 +117,27 @@ gboolean domains_nic_models(const char *qemu_binary, GStrv *ret_models, GError *
     const char *argv[] = {bin, "-display", "none", "-nic", "model=help", NULL};
     g_autofree char *out = NULL;
     GStrv models;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+    gboolean ok = TRUE;
 
+    g_mutex_lock(&lock);
     if (cache == NULL)
-        cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify)g_strfreev);
+        cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
     models = g_hash_table_lookup(cache, bin);
     if (models == NULL) {
-        if (!domains_run(argv, &out, error))
-            return FALSE;
-        models = domains_nic_models_parse(out);
-        if (models == NULL) {
+        if (!domains_run(argv, &out, error)) {
+            ok = FALSE;
+        } else if ((models = domains_nic_models_parse(out)) == NULL) {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
                         "'%s -nic model=help' listed no NIC models", bin);
-            return FALSE;
+            ok = FALSE;
+        } else {
+            g_hash_table_insert(cache, g_strdup(bin), models);
         }
-        g_hash_table_insert(cache, g_strdup(bin), models);
     }
-    *ret_models = g_strdupv(models);
-    return TRUE;
+    if (ok)
+        *ret_models = g_strdupv(models);
+    g_mutex_unlock(&lock);
+    return ok;
 }
 
 /* ---- spec checks -------------------------------------------------------- */
@@ -185,13 +193,20 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
     const struct {
         const char *what, *value;
     } strings[] = {
-        {"name", spec->name},         {"nic", spec->nic},
-        {"mac", spec->mac},           {"bridge", spec->bridge},
-        {"tap", spec->tap},           {"vcpu_pin", spec->vcpu_pin},
-        {"emulator_pin", spec->emulator_pin}, {"accel", spec->accel},
-        {"machine", spec->machine},   {"kernel", spec->kernel},
-        {"initrd", spec->initrd},     {"cmdline", spec->cmdline},
-        {"disk", spec->disk},         {"image_id", spec->image_id},
+        {"name", spec->name},
+        {"nic", spec->nic},
+        {"mac", spec->mac},
+        {"bridge", spec->bridge},
+        {"tap", spec->tap},
+        {"vcpu_pin", spec->vcpu_pin},
+        {"emulator_pin", spec->emulator_pin},
+        {"accel", spec->accel},
+        {"machine", spec->machine},
+        {"kernel", spec->kernel},
+        {"initrd", spec->initrd},
+        {"cmdline", spec->cmdline},
+        {"disk", spec->disk},
+        {"image_id", spec->image_id},
         {"console_log", spec->console_log},
     };
 
@@ -209,8 +224,8 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
     if (spec->nic == NULL || !g_strv_contains(models, spec->nic)) {
         g_autofree char *valid = g_strjoinv(", ", (char **)models);
 
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "unknown NIC model '%s' (valid: %s)", spec->nic ? spec->nic : "", valid);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "unknown NIC model '%s' (valid: %s)",
+                    spec->nic ? spec->nic : "", valid);
         return FALSE;
     }
     if (spec->mac != NULL && !mac_valid(spec->mac)) {
@@ -483,8 +498,7 @@ static void edit_os(xmlNodePtr root, const domains_spec *spec)
         xmlNodePtr type = child_element(os, "type");
 
         if (type == NULL) {
-            type = xmlNewDocNode(root->doc, NULL, (const xmlChar *)"type",
-                                 (const xmlChar *)"hvm");
+            type = xmlNewDocNode(root->doc, NULL, (const xmlChar *)"type", (const xmlChar *)"hvm");
             if (os->children != NULL)
                 xmlAddPrevSibling(os->children, type);
             else
@@ -644,8 +658,7 @@ static void canonical_cmdline(xmlNodePtr n)
     set_text(n, out->str);
 }
 
-static gboolean canonical_form(xmlDocPtr doc, char **ret_canonical, char **ret_key,
-                               GError **error)
+static gboolean canonical_form(xmlDocPtr doc, char **ret_canonical, char **ret_key, GError **error)
 {
     static const char *const drop[] = {
         "/domain/name",
@@ -756,8 +769,8 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     if (accel == NULL)
         return FALSE;
     if (len > DOMAINS_TEMPLATE_MAX) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "%s: template larger than %d bytes", filename, DOMAINS_TEMPLATE_MAX);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s: template larger than %d bytes",
+                    filename, DOMAINS_TEMPLATE_MAX);
         return FALSE;
     }
 
@@ -784,14 +797,13 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     root = xmlDocGetRootElement(doc);
     if (doc->intSubset != NULL) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "%s:%ld: a domain template must not have a DOCTYPE", filename,
-                    node_line(root));
+                    "%s:%ld: a domain template must not have a DOCTYPE", filename, node_line(root));
         return FALSE;
     }
     if (root == NULL || !xmlStrEqual(root->name, (const xmlChar *)"domain") || root->ns != NULL) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "%s:%ld: root element is <%s>, expected <domain>", filename,
-                    node_line(root), root ? (const char *)root->name : "");
+                    "%s:%ld: root element is <%s>, expected <domain>", filename, node_line(root),
+                    root ? (const char *)root->name : "");
         return FALSE;
     }
     ctx = xmlXPathNewContext(doc);
@@ -802,8 +814,8 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     }
     devices = xp_first(ctx, "/domain/devices");
     if (devices == NULL) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "%s:%ld: <domain> lacks <devices>", filename, node_line(root));
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s:%ld: <domain> lacks <devices>",
+                    filename, node_line(root));
         return FALSE;
     }
     iface = xp_first(ctx, "/domain/devices/interface[1]");
@@ -859,8 +871,8 @@ gboolean domains_render(const domains_spec *spec, char **ret_xml, char **ret_key
     gsize len = 0;
 
     if (spec->template_path == NULL) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "no template given for domain '%s'", spec->name ? spec->name : "");
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "no template given for domain '%s'",
+                    spec->name ? spec->name : "");
         return FALSE;
     }
     if (!g_file_get_contents(spec->template_path, &buf, &len, &local)) {

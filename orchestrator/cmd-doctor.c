@@ -57,11 +57,22 @@ static int cmd_doctor(int argc, char **argv)
     {
         const char *accel = domains_resolve_accel("auto", NULL);
         gboolean kvm = !g_strcmp0(accel, "kvm");
-        item(&t, TRUE, "accelerator",
-             kvm ? "/dev/kvm usable: domains run with KVM"
-                 : "no usable /dev/kvm: domains run under TCG (software emulation; figures "
-                   "are labelled as such)",
-             NULL);
+        g_autoptr(domains_image) img =
+            domains_image_load(image_dir ? image_dir : domains_image_default_dir(), NULL);
+        g_autofree char *detail = NULL;
+        if (kvm && img && !domains_accel_probe(img->kernel, vexp_state_dir(), &detail)) {
+            g_autofree char *d = g_strdup_printf(
+                "/dev/kvm is present but %s: accel = auto uses TCG (software emulation)",
+                detail);
+            item(&t, TRUE, "accelerator", d, NULL);
+        } else {
+            item(&t, TRUE, "accelerator",
+                 kvm ? (img ? "KVM runs guests: domains run with KVM"
+                            : "/dev/kvm usable (not yet checked with a guest: build the image)")
+                     : "no usable /dev/kvm: domains run under TCG (software emulation; "
+                       "figures are labelled as such)",
+                 NULL);
+        }
     }
     /* QEMU and its NIC models */
     {

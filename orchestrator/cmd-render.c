@@ -42,6 +42,8 @@ static int cmd_render(int argc, char **argv)
                 "vexp render: keys below lack the guest kernel's identity\n",
                 error->message);
         g_clear_error(&error);
+    } else {
+        vexp_probe_accel(img);
     }
     for (guint i = 0; i < matrix_cell_count(m); i++) {
         const matrix_cell *cell = matrix_get_cell(m, i);

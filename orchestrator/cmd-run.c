@@ -632,18 +632,25 @@ static int cmd_run(int argc, char **argv)
     if (!vexp_traffic_params(m, &st.params, &error))
         return vexp_report_error(error);
     n = matrix_cell_count(m);
+    for (guint i = 0; i < n; i++)
+        any_vm |= !matrix_get_cell(m, i)->is_host;
+    if (any_vm) {
+        img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
+        if (!img)
+            return vexp_report_error(error);
+        vexp_probe_accel(img);
+    }
     for (guint i = 0; i < n; i++) {
         const matrix_cell *cell = matrix_get_cell(m, i);
         if (cell->is_host)
             continue;
-        any_vm = TRUE;
         if (!(accel = domains_resolve_accel(cell->accel, &error))) {
             g_prefix_error(&error, "%s:%u: ", matrix_path(m),
                            matrix_line_of(m, "experiment", "accel"));
             return vexp_report_error(error);
         }
         g_autoptr(vexp_cell_domain) d =
-            vexp_cell_domain_new(m, i, "check", NULL, NULL, vexp_state_dir(), &error);
+            vexp_cell_domain_new(m, i, "check", NULL, img, vexp_state_dir(), &error);
         if (!d)
             return vexp_report_error(error);
     }
@@ -654,11 +661,6 @@ static int cmd_run(int argc, char **argv)
                         "build with ninja)\n",
                 traffic_local ? "vexp-traffic-static" : "vexp-traffic");
         return VEXP_EXIT_ENV;
-    }
-    if (any_vm) {
-        img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
-        if (!img)
-            return vexp_report_error(error);
     }
     if (!(store = vexp_open_store(vexp_store_path(store_opt, m), FALSE, &error)))
         return vexp_report_error(error);

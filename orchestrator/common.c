@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cells.h"
 #include "common.h"
 #include "vexp.h"
 
@@ -72,4 +73,16 @@ gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)
     }
     *ret_id = (gint64)v;
     return TRUE;
+}
+
+void vexp_probe_accel(const domains_image *img)
+{
+    g_autofree char *detail = NULL;
+    const char *before = domains_resolve_accel("auto", NULL);
+
+    if (g_strcmp0(before, "kvm"))
+        return;
+    if (!domains_accel_probe(img->kernel, vexp_state_dir(), &detail))
+        fprintf(stderr, "vexp: warning: /dev/kvm is present but %s; accel = auto uses tcg\n",
+                detail);
 }

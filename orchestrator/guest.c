@@ -1,31 +1,76 @@
 /* SPDX-License-Identifier: MIT */
-/* TEMPORARY: replaced once traffic/ssh lands. */
+/* A booted guest as the run loop sees it: SSH session, pushed engine, agent. */
 #include "vexp-config.h"
+
+#include <string.h>
+
 #include "guest.h"
+#include "traffic-ssh.h"
 #include "vexp.h"
 
+/* where the engine goes in the guest (the default image keeps /tmp writable) */
+#define GUEST_ENGINE_PATH "/tmp/vexp-traffic"
+
 struct vexp_guest_session {
-    int unused;
+    traffic_ssh *ssh;
+    char *driver;
 };
 
 vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
                                             const char *engine_path, GError **error)
 {
-    g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV, "SSH push not available yet");
-    return NULL;
+    g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);
+    g_autofree char *out = NULL;
+    traffic_ssh_options o = {
+        .host = addr,
+        .port = 22,
+        .user = "root",
+        .identity = img->client_key,
+        .host_key = img->host_key_pub,
+        .timeout_ms = 15000,
+    };
+
+    if (!(s->ssh = traffic_ssh_connect(&o, error)))
+        return NULL;
+    if (!traffic_ssh_push(s->ssh, engine_path, GUEST_ENGINE_PATH, 0755, error))
+        return NULL;
+    /* the driver the guest actually bound to its NIC */
+    if (!traffic_ssh_run(s->ssh,
+                         "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 10000,
+                         &out, error))
+        return NULL;
+    s->driver = g_strstrip(g_steal_pointer(&out));
+    return g_steal_pointer(&s);
 }
 
 const char *vexp_guest_session_driver(vexp_guest_session *s)
 {
-    return "";
+    return s->driver;
 }
 
 traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
 {
-    return NULL;
+    traffic_conn *conn = traffic_ssh_start_agent(s->ssh, GUEST_ENGINE_PATH " agent", error);
+    int rc;
+
+    if (!conn)
+        return NULL;
+    if ((rc = traffic_conn_hello(conn, 15000, NULL)) < 0) {
+        const char *err = traffic_ssh_agent_stderr(s->ssh);
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV,
+                    "the guest's agent did not answer: %s%s%s", g_strerror(-rc),
+                    *err ? "; its stderr: " : "", err);
+        traffic_conn_free(conn);
+        return NULL;
+    }
+    return conn;
 }
 
 void vexp_guest_session_free(vexp_guest_session *s)
 {
+    if (!s)
+        return;
+    traffic_ssh_free(s->ssh);
+    g_free(s->driver);
     g_free(s);
 }

@@ -20,16 +20,14 @@ static char *data_path(const char *name)
 {
     const char *root = g_getenv("VEXP_SOURCE_ROOT");
 
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "tests", "data", "domains", name,
-                            NULL);
+    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "tests", "data", "domains", name, NULL);
 }
 
 static char *example_path(const char *name)
 {
     const char *root = g_getenv("VEXP_SOURCE_ROOT");
 
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "examples", "templates", name,
-                            NULL);
+    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "examples", "templates", name, NULL);
 }
 
 /* A typical cell of the orchestrator. */
@@ -100,7 +98,7 @@ static void check_against_file(const char *out_name, const char *actual)
 START_TEST(test_render_case)
 {
     const render_case *c = &render_cases[_i];
-    g_autofree char *tpath = c->template == NULL        ? data_path("template.xml")
+    g_autofree char *tpath = c->template == NULL ? data_path("template.xml")
                              : strcmp(c->template, "tiny-guest") == 0
                                  ? example_path("tiny-guest.xml")
                                  : data_path(c->template);
@@ -193,23 +191,57 @@ typedef struct {
     void (*change)(domains_spec *s);
 } key_change;
 
-static void ch_nic(domains_spec *s) { s->nic = "e1000"; }
-static void ch_vcpus(domains_spec *s) { s->vcpus = 2; s->vcpu_pin = "1 1"; }
-static void ch_pin(domains_spec *s) { s->vcpu_pin = "0"; }
-static void ch_unpinned(domains_spec *s) { s->vcpu_pin = NULL; }
-static void ch_emu(domains_spec *s) { s->emulator_pin = "1"; }
-static void ch_memory(domains_spec *s) { s->memory_mib = 512; }
-static void ch_accel(domains_spec *s) { s->accel = "kvm"; }
-static void ch_machine(domains_spec *s) { s->machine = "q35"; }
-static void ch_image(domains_spec *s) { s->image_id = "sha256:0123"; }
-static void ch_kernel(domains_spec *s) { s->kernel = "/var/lib/vexp/image/vmlinuz-6.1"; }
-static void ch_cmdline(domains_spec *s) { s->cmdline = "console=ttyS0 mitigations=off"; }
+static void ch_nic(domains_spec *s)
+{
+    s->nic = "e1000";
+}
+static void ch_vcpus(domains_spec *s)
+{
+    s->vcpus = 2;
+    s->vcpu_pin = "1 1";
+}
+static void ch_pin(domains_spec *s)
+{
+    s->vcpu_pin = "0";
+}
+static void ch_unpinned(domains_spec *s)
+{
+    s->vcpu_pin = NULL;
+}
+static void ch_emu(domains_spec *s)
+{
+    s->emulator_pin = "1";
+}
+static void ch_memory(domains_spec *s)
+{
+    s->memory_mib = 512;
+}
+static void ch_accel(domains_spec *s)
+{
+    s->accel = "kvm";
+}
+static void ch_machine(domains_spec *s)
+{
+    s->machine = "q35";
+}
+static void ch_image(domains_spec *s)
+{
+    s->image_id = "sha256:0123";
+}
+static void ch_kernel(domains_spec *s)
+{
+    s->kernel = "/var/lib/vexp/image/vmlinuz-6.1";
+}
+static void ch_cmdline(domains_spec *s)
+{
+    s->cmdline = "console=ttyS0 mitigations=off";
+}
 
 static const key_change key_changes[] = {
-    {"nic", ch_nic},       {"vcpus", ch_vcpus},   {"vcpu_pin", ch_pin},
+    {"nic", ch_nic},           {"vcpus", ch_vcpus},      {"vcpu_pin", ch_pin},
     {"unpinned", ch_unpinned}, {"emulator_pin", ch_emu}, {"memory", ch_memory},
-    {"accel", ch_accel},   {"machine", ch_machine}, {"image_id", ch_image},
-    {"kernel", ch_kernel}, {"cmdline", ch_cmdline},
+    {"accel", ch_accel},       {"machine", ch_machine},  {"image_id", ch_image},
+    {"kernel", ch_kernel},     {"cmdline", ch_cmdline},
 };
 
 START_TEST(test_key_sensitivity)
@@ -278,8 +310,8 @@ START_TEST(test_bad_template)
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
     expected = g_str_has_prefix(b->message, ":") ? g_strconcat(tpath, b->message, NULL)
                                                  : g_strdup(b->message);
-    ck_assert_msg(g_str_has_prefix(error->message, expected), "%s: got '%s', want '%s'",
-                  b->file, error->message, expected);
+    ck_assert_msg(g_str_has_prefix(error->message, expected), "%s: got '%s', want '%s'", b->file,
+                  error->message, expected);
 }
 END_TEST
 
@@ -289,16 +321,47 @@ typedef struct {
     const char *message;
 } bad_spec;
 
-static void bs_nic(domains_spec *s) { s->nic = "ne2000-isa"; }
-static void bs_pincount(domains_spec *s) { s->vcpus = 2; s->vcpu_pin = "1"; }
-static void bs_pinset(domains_spec *s) { s->vcpu_pin = "1-x"; }
-static void bs_emu(domains_spec *s) { s->emulator_pin = "5-2"; }
-static void bs_tap(domains_spec *s) { s->tap = "a-very-long-tap-name"; }
-static void bs_mac(domains_spec *s) { s->mac = "01:00:5e:00:00:01"; }
-static void bs_accel(domains_spec *s) { s->accel = "hvf"; }
-static void bs_mem(domains_spec *s) { s->memory_mib = 4u * 1024 * 1024; }
-static void bs_name(domains_spec *s) { s->name = NULL; }
-static void bs_ctl(domains_spec *s) { s->cmdline = "console=ttyS0\n"; }
+static void bs_nic(domains_spec *s)
+{
+    s->nic = "ne2000-isa";
+}
+static void bs_pincount(domains_spec *s)
+{
+    s->vcpus = 2;
+    s->vcpu_pin = "1";
+}
+static void bs_pinset(domains_spec *s)
+{
+    s->vcpu_pin = "1-x";
+}
+static void bs_emu(domains_spec *s)
+{
+    s->emulator_pin = "5-2";
+}
+static void bs_tap(domains_spec *s)
+{
+    s->tap = "a-very-long-tap-name";
+}
+static void bs_mac(domains_spec *s)
+{
+    s->mac = "01:00:5e:00:00:01";
+}
+static void bs_accel(domains_spec *s)
+{
+    s->accel = "hvf";
+}
+static void bs_mem(domains_spec *s)
+{
+    s->memory_mib = 4u * 1024 * 1024;
+}
+static void bs_name(domains_spec *s)
+{
+    s->name = NULL;
+}
+static void bs_ctl(domains_spec *s)
+{
+    s->cmdline = "console=ttyS0\n";
+}
 
 static const bad_spec bad_specs[] = {
     {"nic", bs_nic,
@@ -324,8 +387,8 @@ START_TEST(test_bad_spec)
     bad_specs[_i].change(&spec);
     ck_assert(!domains_render(&spec, NULL, NULL, NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
-    ck_assert_msg(g_str_has_prefix(error->message, bad_specs[_i].message),
-                  "%s: got '%s'", bad_specs[_i].what, error->message);
+    ck_assert_msg(g_str_has_prefix(error->message, bad_specs[_i].message), "%s: got '%s'",
+                  bad_specs[_i].what, error->message);
 }
 END_TEST
 
@@ -510,8 +573,9 @@ START_TEST(test_lifecycle_leftover)
     g_clear_error(&error);
     domains_guest_destroy(g1);
     /* a define that fails leaves nothing behind and names the domain */
-    ck_assert_ptr_null(domains_guest_start(conn, "<domain type='test'><name>vexp-bad</name>"
-                                                 "<memory>x</memory></domain>",
+    ck_assert_ptr_null(domains_guest_start(conn,
+                                           "<domain type='test'><name>vexp-bad</name>"
+                                           "<memory>x</memory></domain>",
                                            &error));
     ck_assert(g_str_has_prefix(error->message, "failed to define domain 'vexp-bad': "));
     g_clear_error(&error);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* End to end for domains/: the default guest under the embedded QEMU driver inside a
  * network namespace, one boot per NIC model; root, real QEMU, the image from
- * $VEXP_IMAGE_DIR (vmlinuz + initramfs.img).  Exit 77 (skip) without them. */
+ * $VEXP_IMAGE_DIR or domains_image_default_dir() (vmlinuz + initramfs.img).
+ * Exit 77 (skip) without them. */
 #include "vexp-config.h"
 
 #include <check.h>
@@ -66,8 +67,8 @@ START_TEST(test_boot_nic)
     g_autofree char *name = g_strdup_printf("vexp-t-%s", nic);
     g_autofree char *addr = domains_net_guest_addr(net, (unsigned)_i);
     g_autofree char *tap = domains_net_tap_name(net, (unsigned)_i);
-    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " DOMAINS_GUEST_IP_ARG "=%s/%u",
-                                               addr, domains_net_prefix(net));
+    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " DOMAINS_GUEST_IP_ARG "=%s/%u", addr,
+                                               domains_net_prefix(net));
     g_autofree char *log = g_strdup_printf("%s/%s.console", state_dir, name);
     g_autofree char *xml = NULL;
     g_autofree char *link = NULL;
@@ -118,8 +119,7 @@ START_TEST(test_boot_nic)
 
     /* libvirt made the tap inside the namespace and enslaved it to the bridge */
     {
-        const char *argv[] = {"ip", "-n", domains_net_name(net), "-o", "link", "show", tap,
-                              NULL};
+        const char *argv[] = {"ip", "-n", domains_net_name(net), "-o", "link", "show", tap, NULL};
 
         link = run_out(argv);
         ck_assert_msg(strstr(link, "master br0") != NULL, "%s", link);
@@ -171,8 +171,8 @@ START_TEST(test_host_peer_and_limit)
     }
     ck_assert_msg(domains_net_limit(net, "vxh0", 100000000, &error), "%s", error->message);
     {
-        const char *argv[] = {"tc", "-n", domains_net_name(net), "qdisc", "show", "dev", "vxh0",
-                              NULL};
+        const char *argv[] = {"tc",   "-n", domains_net_name(net), "qdisc", "show", "dev",
+                              "vxh0", NULL};
 
         qdisc = run_out(argv);
         ck_assert_msg(strstr(qdisc, "tbf") != NULL && strstr(qdisc, "100Mbit") != NULL, "%s",
@@ -217,7 +217,9 @@ END_TEST
 
 int main(void)
 {
-    const char *dir = g_getenv("VEXP_IMAGE_DIR");
+    /* the image of `vexp image build`, or another one */
+    const char *dir =
+        g_getenv("VEXP_IMAGE_DIR") ? g_getenv("VEXP_IMAGE_DIR") : domains_image_default_dir();
     g_autofree char *kernel = NULL;
     Suite *s;
     TCase *tc;
@@ -226,8 +228,10 @@ int main(void)
 
     kernel = dir ? g_build_filename(dir, "vmlinuz", NULL) : NULL;
     if (geteuid() != 0 || kernel == NULL || !g_file_test(kernel, G_FILE_TEST_EXISTS)) {
-        fprintf(stderr, "skip: needs root and VEXP_IMAGE_DIR with vmlinuz + initramfs.img "
-                        "(vexp image build)\n");
+        fprintf(stderr,
+                "skip: needs root and vmlinuz + initramfs.img in '%s' "
+                "(vexp image build, or set VEXP_IMAGE_DIR)\n",
+                dir ? dir : "");
         return 77;
     }
     image_dir = g_strdup(dir);

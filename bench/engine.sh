@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Engine speed and memory (DESIGN.md §6): on a veth pair between two
+# namespaces, 64-byte frames at the maximum rate for SECONDS (default 10),
+# frames sent/s and received/s by vexp-traffic, `iperf3 -u -b 0 -l 18` and
+# `nuttcp -u -l18 -R10g`, measured in the same run, and the ratios; target:
+# vexp-traffic >= 2x the better of the two in received frames/s.  Then the
+# agent's peak RSS at 1518-byte max rate (/usr/bin/time -v), target < 16 MiB.
+# Needs root.  Usage: bench/engine.sh [PATH/TO/vexp-traffic] [SECONDS]
+set -eu
+BIN=$(realpath "${1:-build/traffic/vexp-traffic}")
+S=${2:-10}
+[ "$(id -u)" = 0 ] || { echo "bench/engine.sh: needs root (namespaces)" >&2; exit 2; }
+for tool in iperf3 nuttcp awk; do
+    command -v $tool >/dev/null 2>&1 || { echo "bench/engine.sh: '$tool' missing" >&2; exit 2; }
+done
+
+T=vexp-t-bench$$-tst
+D=vexp-t-bench$$-dut
+VT=vxbn$$a
+VD=vxbn$$b
+TA=198.18.0.1
+DA=198.18.0.2
+OUT=$(mktemp -d /tmp/vexp-bench.XXXXXX)
+
+cleanup() {
+    # only what runs inside our own namespaces (servers left by a failure)
+    for ns in "$T" "$D"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+ip netns add "$T"
+ip netns add "$D"
+ip link add "$VT" type veth peer name "$VD"
+ip link set "$VT" netns "$T"
+ip link set "$VD" netns "$D"
+ip -n "$T" addr add "$TA/24" dev "$VT"
+ip -n "$D" addr add "$DA/24" dev "$VD"
+for ns in "$T" "$D"; do ip -n "$ns" link set lo up; done
+ip -n "$T" link set "$VT" up
+ip -n "$D" link set "$VD" up
+ip netns exec "$T" ping -c 1 -W 1 "$DA" >/dev/null 2>&1 || true
+
+calc() { awk "BEGIN { printf \"%.0f\", $* }"; }
+
+# --- vexp-traffic: one fixed trial as fast as the generator goes ---
+timeout $((S + 60)) ip netns exec "$T" "$BIN" run --json --agent-cmd "ip netns exec $D $BIN agent" \
+    --dut "$DA" --tester "$TA" --test fixed --rate-fps max --frame-size 64 --direction in \
+    --trial-s "$S" --straggler-s 1 >"$OUT/vexp"
+line=$(grep '"type":"trial"' "$OUT/vexp")
+v_tx=$(echo "$line" | sed 's/.*"tx":\([0-9]*\).*/\1/')
+v_rx=$(echo "$line" | sed 's/.*"rx":\([0-9]*\).*/\1/')
+v_el=$(echo "$line" | sed 's/.*"elapsed_s":\([0-9.]*\).*/\1/')
+v_s=$(calc "$v_tx / $v_el")
+v_r=$(calc "$v_rx / $v_el")
+
+# --- iperf3 -u -b 0 -l 18 ---
+ip netns exec "$D" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+sleep 0.5
+ip netns exec "$T" iperf3 -c "$DA" -p 5299 -u -b 0 -l 18 -t "$S" -J >"$OUT/iperf3" || true
+wait || true
+# the top-level "end" object (one tab deep); intervals have "end" keys too
+endsec=$(awk '/^\t"end":/ { on = 1 } on' "$OUT/iperf3")
+i_pk=$(echo "$endsec" | grep -m1 '"packets"' | tr -dc 0-9)
+i_lost=$(echo "$endsec" | grep -m1 '"lost_packets"' | tr -dc 0-9)
+i_sec=$(echo "$endsec" | grep -m1 '"seconds"' | sed 's/[^0-9.]//g')
+i_s=$(calc "${i_pk:-0} / ${i_sec:-1}")
+i_r=$(calc "(${i_pk:-0} - ${i_lost:-0}) / ${i_sec:-1}")
+
+# --- nuttcp -u -l18 -R10g (one-shot server) ---
+ip netns exec "$D" nuttcp -1 -P 5300 >/dev/null 2>&1
+sleep 0.5
+ip netns exec "$T" nuttcp -u -l18 -R10g -T"$S" -P 5300 "$DA" >"$OUT/nuttcp" 2>&1 || true
+n_drop=$(sed -n 's|.* \([0-9][0-9]*\) / \([0-9][0-9]*\) drop/pkt.*|\1|p' "$OUT/nuttcp")
+n_pk=$(sed -n 's|.* \([0-9][0-9]*\) / \([0-9][0-9]*\) drop/pkt.*|\2|p' "$OUT/nuttcp")
+n_sec=$(sed -n 's|.*MB / *\([0-9.]*\) sec.*|\1|p' "$OUT/nuttcp")
+n_s=$(calc "${n_pk:-0} / ${n_sec:-1}")
+n_r=$(calc "(${n_pk:-0} - ${n_drop:-0}) / ${n_sec:-1}")
+
+[ "$i_r" -ge 0 ] 2>/dev/null || i_r=0
+[ "$n_r" -ge 0 ] 2>/dev/null || n_r=0
+best=$((i_r > n_r ? i_r : n_r))
+printf '%-14s %14s %14s\n' "64 B, ${S} s" "sent frames/s" "recv frames/s"
+printf '%-14s %14s %14s\n' vexp-traffic "$v_s" "$v_r"
+printf '%-14s %14s %14s\n' "iperf3 -u" "$i_s" "$i_r"
+printf '%-14s %14s %14s\n' "nuttcp -u" "$n_s" "$n_r"
+cp "$OUT/nuttcp" "$OUT/vexp" /tmp/ 2>/dev/null || true
+ratio=$(awk -v a="$v_r" -v b="$best" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+echo "received ratio vexp/iperf3 = $(awk -v a="$v_r" -v b="$i_r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')," \
+    "vexp/nuttcp = $(awk -v a="$v_r" -v b="$n_r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')," \
+    "vexp/best = $ratio (target >= 2.00:" \
+    "$(awk -v r="$ratio" 'BEGIN { print (r >= 2 ? "met" : "NOT met") }'))"
+
+# --- agent peak RSS at 1518 B, max rate, both directions ---
+if [ -x /usr/bin/time ]; then
+    timeout 120 ip netns exec "$T" "$BIN" run --json \
+        --agent-cmd "ip netns exec $D /usr/bin/time -v -o $OUT/rss $BIN agent" \
+        --dut "$DA" --tester "$TA" --test fixed --rate-fps max --frame-size 1518 \
+        --direction in,out --trial-s 3 --straggler-s 0.5 >/dev/null
+    kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$OUT/rss")
+    echo "agent peak RSS at 1518 B max rate: ${kb} KiB (target < 16384 KiB:" \
+        "$(awk -v k="${kb:-999999}" 'BEGIN { print (k < 16384 ? "met" : "NOT met") }'))"
+fi
