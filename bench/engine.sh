@@ -6,7 +6,7 @@
 # `nuttcp -u -l18 -R10g`, measured in the same run, and the ratios; target:
 # vexp-traffic >= 2x the better of the two in received frames/s.  Then the
 # agent's peak RSS at 1518-byte max rate (/usr/bin/time -v), target < 16 MiB.
-# Needs root.  Usage: bench/engine.sh [PATH/TO/vexp-traffic] [SECONDS]
+# Needs root.  Usage: [BENCH_PIN=1] bench/engine.sh [PATH/TO/vexp-traffic] [SECONDS]
 set -eu
 BIN=$(realpath "${1:-build/traffic/vexp-traffic}")
 S=${2:-10}
@@ -46,10 +46,20 @@ ip -n "$T" link set "$VT" up
 ip -n "$D" link set "$VD" up
 ip netns exec "$T" ping -c 1 -W 1 "$DA" >/dev/null 2>&1 || true
 
+# BENCH_PIN=1: sender on CPU 0, receiver on CPU 1, the same for every tool
+# (the study pinned too).  Default: not pinned, the tools' plain invocations.
+PT=""
+PD=""
+if [ "${BENCH_PIN:-0}" = 1 ] && command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ]; then
+    PT="taskset -c 0"
+    PD="taskset -c 1"
+fi
+
 calc() { awk "BEGIN { printf \"%.0f\", $* }"; }
 
 # --- vexp-traffic: one fixed trial as fast as the generator goes ---
-timeout $((S + 60)) ip netns exec "$T" "$BIN" run --json --agent-cmd "ip netns exec $D $BIN agent" \
+timeout $((S + 60)) $PT ip netns exec "$T" "$BIN" run --json \
+    --agent-cmd "$PD ip netns exec $D $BIN agent" \
     --dut "$DA" --tester "$TA" --test fixed --rate-fps max --frame-size 64 --direction in \
     --trial-s "$S" --straggler-s 1 >"$OUT/vexp"
 line=$(grep '"type":"trial"' "$OUT/vexp")
@@ -60,9 +70,9 @@ v_s=$(calc "$v_tx / $v_el")
 v_r=$(calc "$v_rx / $v_el")
 
 # --- iperf3 -u -b 0 -l 18 ---
-ip netns exec "$D" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+$PD ip netns exec "$D" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
 sleep 0.5
-ip netns exec "$T" iperf3 -c "$DA" -p 5299 -u -b 0 -l 18 -t "$S" -J >"$OUT/iperf3" || true
+$PT ip netns exec "$T" iperf3 -c "$DA" -p 5299 -u -b 0 -l 18 -t "$S" -J >"$OUT/iperf3" || true
 wait || true
 # the top-level "end" object (one tab deep); intervals have "end" keys too
 endsec=$(awk '/^\t"end":/ { on = 1 } on' "$OUT/iperf3")
@@ -73,9 +83,9 @@ i_s=$(calc "${i_pk:-0} / ${i_sec:-1}")
 i_r=$(calc "(${i_pk:-0} - ${i_lost:-0}) / ${i_sec:-1}")
 
 # --- nuttcp -u -l18 -R10g (one-shot server) ---
-ip netns exec "$D" nuttcp -1 -P 5300 >/dev/null 2>&1
+$PD ip netns exec "$D" nuttcp -1 -P 5300 >/dev/null 2>&1
 sleep 0.5
-ip netns exec "$T" nuttcp -u -l18 -R10g -T"$S" -P 5300 "$DA" >"$OUT/nuttcp" 2>&1 || true
+$PT ip netns exec "$T" nuttcp -u -l18 -R10g -T"$S" -P 5300 "$DA" >"$OUT/nuttcp" 2>&1 || true
 n_drop=$(sed -n 's|.* \([0-9][0-9]*\) / \([0-9][0-9]*\) drop/pkt.*|\1|p' "$OUT/nuttcp")
 n_pk=$(sed -n 's|.* \([0-9][0-9]*\) / \([0-9][0-9]*\) drop/pkt.*|\2|p' "$OUT/nuttcp")
 n_sec=$(sed -n 's|.*MB / *\([0-9.]*\) sec.*|\1|p' "$OUT/nuttcp")
@@ -85,11 +95,11 @@ n_r=$(calc "(${n_pk:-0} - ${n_drop:-0}) / ${n_sec:-1}")
 [ "$i_r" -ge 0 ] 2>/dev/null || i_r=0
 [ "$n_r" -ge 0 ] 2>/dev/null || n_r=0
 best=$((i_r > n_r ? i_r : n_r))
-printf '%-14s %14s %14s\n' "64 B, ${S} s" "sent frames/s" "recv frames/s"
+echo "veth pair between two namespaces, 64-byte frames, maximum rate, ${S} s each${PT:+, senders on CPU 0, receivers on CPU 1}"
+printf '%-14s %14s %14s\n' "" "sent frames/s" "recv frames/s"
 printf '%-14s %14s %14s\n' vexp-traffic "$v_s" "$v_r"
 printf '%-14s %14s %14s\n' "iperf3 -u" "$i_s" "$i_r"
 printf '%-14s %14s %14s\n' "nuttcp -u" "$n_s" "$n_r"
-cp "$OUT/nuttcp" "$OUT/vexp" /tmp/ 2>/dev/null || true
 ratio=$(awk -v a="$v_r" -v b="$best" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 echo "received ratio vexp/iperf3 = $(awk -v a="$v_r" -v b="$i_r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')," \
     "vexp/nuttcp = $(awk -v a="$v_r" -v b="$n_r" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')," \

@@ -198,6 +198,20 @@ else
     echo "SKIP: netem delay/reorder/duplicate checks: this kernel has no sch_netem"
 fi
 
+# ---- 6. the agent's peak RSS at 1518-byte max rate stays under 16 MiB ----
+if [ -x /usr/bin/time ]; then
+    run rss --test fixed --rate-fps max --frame-size 1518 --direction in,out --trial-s 2 \
+        --agent-cmd "ip netns exec $D /usr/bin/time -v -o $OUT/rss.txt $BIN agent"
+    kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$OUT/rss.txt" 2>/dev/null)
+    if [ -n "$kb" ] && in_range "$kb" 1 16383; then
+        pass "agent peak RSS at 1518 B max rate: $kb KiB (< 16384)"
+    else
+        fail "agent peak RSS at 1518 B max rate: '$kb' KiB (want < 16384)"
+    fi
+else
+    echo "SKIP: /usr/bin/time (package time) not installed; agent RSS not measured"
+fi
+
 if [ $failures -gt 0 ]; then
     echo "$failures ground-truth check(s) failed; engine output:"
     for f in "$OUT"/*; do

@@ -30,19 +30,19 @@ static char *data_path(const char *rel)
 static const struct {
     const char *in, *out;
 } quote_cases[] = {
-    { "abc", "abc" },
-    { "/tmp/vexp-traffic", "/tmp/vexp-traffic" },
-    { "a=b,c:d@e%f+g", "a=b,c:d@e%f+g" },
-    { "", "''" },
-    { "a b", "'a b'" },
-    { "it's", "'it'\\''s'" },
-    { "'", "''\\'''" },
-    { "$(reboot)", "'$(reboot)'" },
-    { "`id`;rm -rf /", "'`id`;rm -rf /'" },
-    { "a\nb", "'a\nb'" },
-    { "*", "'*'" },
-    { "~root", "'~root'" },
-    { "\\", "'\\'" },
+    {"abc", "abc"},
+    {"/tmp/vexp-traffic", "/tmp/vexp-traffic"},
+    {"a=b,c:d@e%f+g", "a=b,c:d@e%f+g"},
+    {"", "''"},
+    {"a b", "'a b'"},
+    {"it's", "'it'\\''s'"},
+    {"'", "''\\'''"},
+    {"$(reboot)", "'$(reboot)'"},
+    {"`id`;rm -rf /", "'`id`;rm -rf /'"},
+    {"a\nb", "'a\nb'"},
+    {"*", "'*'"},
+    {"~root", "'~root'"},
+    {"\\", "'\\'"},
 };
 
 START_TEST(test_quote)
@@ -59,14 +59,14 @@ START_TEST(test_quote_shell)
     const char *in = quote_cases[_i].in;
     g_autofree char *q = traffic_ssh_quote(in);
     g_autofree char *script = g_strdup_printf("printf %%s %s", q);
-    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
     g_autofree char *out = NULL;
     int status = -1;
     g_autoptr(GError) error = NULL;
 
-    ck_assert_msg(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, NULL, &status,
-                               &error),
-                  "%s", error ? error->message : "");
+    ck_assert_msg(
+        g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, NULL, &status, &error), "%s",
+        error ? error->message : "");
     ck_assert_int_eq(status, 0);
     ck_assert_str_eq(out, in);
 }
@@ -99,8 +99,8 @@ END_TEST
 
 START_TEST(test_fingerprint_format)
 {
-    guint8 zero[32] = { 0 };
-    guint8 ff[3] = { 0xff, 0xff, 0xff };
+    guint8 zero[32] = {0};
+    guint8 ff[3] = {0xff, 0xff, 0xff};
     g_autofree char *a = traffic_ssh_format_fingerprint(zero, sizeof(zero));
     g_autofree char *b = traffic_ssh_format_fingerprint(ff, sizeof(ff));
 
@@ -127,10 +127,10 @@ END_TEST
 START_TEST(test_connect_input)
 {
     g_autofree char *fixture = data_path("fingerprints.tsv");
-    traffic_ssh_options none = { .host = "127.0.0.1", .port = 1 };
-    traffic_ssh_options nohost = { .host = NULL, .host_key = fixture };
-    traffic_ssh_options missing = { .host = "127.0.0.1", .host_key = "/nonexistent/vexp" };
-    const traffic_ssh_options *cases[] = { &none, &nohost, &missing };
+    traffic_ssh_options none = {.host = "127.0.0.1", .port = 1};
+    traffic_ssh_options nohost = {.host = NULL, .host_key = fixture};
+    traffic_ssh_options missing = {.host = "127.0.0.1", .host_key = "/nonexistent/vexp"};
+    const traffic_ssh_options *cases[] = {&none, &nohost, &missing};
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
@@ -150,8 +150,8 @@ END_TEST
  * and the host's /root is never touched.  It listens on loopback only.
  */
 static char *tmpdir;
-static char *host_pub;    /* TMP/host_key.pub */
-static char *client_key;  /* TMP/client_key (OpenSSH) */
+static char *host_pub;   /* TMP/host_key.pub */
+static char *client_key; /* TMP/client_key (OpenSSH) */
 static unsigned port;
 static GPid dropbear_pid;
 
@@ -172,7 +172,7 @@ static void run_ok(const char *const *argv)
 
 static char *public_line(const char *dropbear_key)
 {
-    const char *argv[] = { "dropbearkey", "-y", "-f", dropbear_key, NULL };
+    const char *argv[] = {"dropbearkey", "-y", "-f", dropbear_key, NULL};
     g_autofree char *out = NULL;
 
     if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, NULL,
@@ -188,7 +188,7 @@ static char *public_line(const char *dropbear_key)
 
 static unsigned free_port(void)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(sa);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -203,8 +203,9 @@ static unsigned free_port(void)
 
 static gboolean port_open(void)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     gboolean ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 
@@ -232,10 +233,10 @@ static void dropbear_setup(void)
     g_mkdir_with_parents(dotssh, 0700);
     g_chmod(home, 0700);
 
-    const char *gen_host[] = { "dropbearkey", "-t", "ed25519", "-f", host_key, NULL };
-    const char *gen_client[] = { "dropbearkey", "-t", "ed25519", "-f", client_db, NULL };
-    const char *conv[] = { "/usr/lib/dropbear/dropbearconvert", "dropbear", "openssh", client_db,
-                           client_key, NULL };
+    const char *gen_host[] = {"dropbearkey", "-t", "ed25519", "-f", host_key, NULL};
+    const char *gen_client[] = {"dropbearkey", "-t", "ed25519", "-f", client_db, NULL};
+    const char *conv[] = {
+        "/usr/lib/dropbear/dropbearconvert", "dropbear", "openssh", client_db, client_key, NULL};
     run_ok(gen_host);
     run_ok(gen_client);
     run_ok(conv);
@@ -249,10 +250,19 @@ static void dropbear_setup(void)
 
     port = free_port();
     g_autofree char *listen = g_strdup_printf("127.0.0.1:%u", port);
-    const char *argv[] = { "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                           "mount --bind \"$0\" /root && exec dropbear -F -E -s -j -k -p \"$1\" "
-                           "-r \"$2\" 2>/dev/null",
-                           home, listen, host_key, NULL };
+    const char *argv[] = {"unshare",
+                          "--mount",
+                          "--propagation",
+                          "private",
+                          "--",
+                          "/bin/sh",
+                          "-c",
+                          "mount --bind \"$0\" /root && exec dropbear -F -E -s -j -k -p \"$1\" "
+                          "-r \"$2\" 2>/dev/null",
+                          home,
+                          listen,
+                          host_key,
+                          NULL};
     if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                        NULL, NULL, &dropbear_pid, &error)) {
         fprintf(stderr, "setup: dropbear: %s\n", error->message);
@@ -273,7 +283,7 @@ static void dropbear_teardown(void)
         waitpid(dropbear_pid, NULL, 0);
         dropbear_pid = 0;
     }
-    const char *argv[] = { "rm", "-rf", "--", tmpdir, NULL };
+    const char *argv[] = {"rm", "-rf", "--", tmpdir, NULL};
     g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
                  NULL);
     g_clear_pointer(&tmpdir, g_free);
@@ -362,9 +372,9 @@ START_TEST(test_e2e_wrong_identity)
     g_autoptr(GError) error = NULL;
     g_autofree char *other_db = g_build_filename(tmpdir, "other.dropbear", NULL);
     g_autofree char *other = g_build_filename(tmpdir, "other", NULL);
-    const char *gen[] = { "dropbearkey", "-t", "ed25519", "-f", other_db, NULL };
-    const char *conv[] = { "/usr/lib/dropbear/dropbearconvert", "dropbear", "openssh", other_db,
-                           other, NULL };
+    const char *gen[] = {"dropbearkey", "-t", "ed25519", "-f", other_db, NULL};
+    const char *conv[] = {
+        "/usr/lib/dropbear/dropbearconvert", "dropbear", "openssh", other_db, other, NULL};
 
     run_ok(gen);
     run_ok(conv);
@@ -384,9 +394,9 @@ START_TEST(test_e2e_exec)
     int status = -1;
 
     ck_assert_msg(ssh, "%s", error ? error->message : "");
-    ck_assert_msg(traffic_ssh_exec(ssh, "echo hello; echo oops >&2; exit 3", 0, &out, &err,
-                                   &status, &error),
-                  "%s", error ? error->message : "");
+    ck_assert_msg(
+        traffic_ssh_exec(ssh, "echo hello; echo oops >&2; exit 3", 0, &out, &err, &status, &error),
+        "%s", error ? error->message : "");
     ck_assert_str_eq(out, "hello\n");
     ck_assert_str_eq(err, "oops\n");
     ck_assert_int_eq(status, 3);
@@ -425,8 +435,7 @@ START_TEST(test_e2e_push)
     gint64 t0 = g_get_monotonic_time();
     ck_assert_msg(traffic_ssh_push(ssh, local, remote, 0755, &error), "%s",
                   error ? error->message : "");
-    fprintf(stderr, "push of 2 MiB over loopback: %.3f s\n",
-            (g_get_monotonic_time() - t0) / 1e6);
+    fprintf(stderr, "push of 2 MiB over loopback: %.3f s\n", (g_get_monotonic_time() - t0) / 1e6);
     ck_assert(g_file_get_contents(remote, &back, &len, NULL));
     ck_assert_uint_eq(len, 2u << 20);
     ck_assert_int_eq(memcmp(back, data, len), 0);
@@ -487,16 +496,14 @@ START_TEST(test_e2e_agent)
     p.tester_port = (uint16_t)free_port();
     for (unsigned dir = TRAFFIC_DIR_IN; dir <= TRAFFIC_DIR_OUT; dir <<= 1) {
         r = traffic_fixed(conn, &p, dir, 64, 1, NULL, &res);
-        ck_assert_msg(r == 0, "fixed %s: %s (%s); agent stderr: %s",
-                      traffic_direction_name(dir), g_strerror(-r),
-                      traffic_conn_last_error(conn), traffic_ssh_agent_stderr(ssh));
+        ck_assert_msg(r == 0, "fixed %s: %s (%s); agent stderr: %s", traffic_direction_name(dir),
+                      g_strerror(-r), traffic_conn_last_error(conn), traffic_ssh_agent_stderr(ssh));
         ck_assert_msg(res.rx > 0, "fixed %s: tx %" G_GUINT64_FORMAT " rx 0",
                       traffic_direction_name(dir), res.tx);
     }
     traffic_conn_free(conn);
     /* the session outlives the conn and still works */
-    ck_assert_msg(traffic_ssh_run(ssh, "true", 0, NULL, &error), "%s",
-                  error ? error->message : "");
+    ck_assert_msg(traffic_ssh_run(ssh, "true", 0, NULL, &error), "%s", error ? error->message : "");
 }
 END_TEST
 

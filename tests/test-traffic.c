@@ -104,6 +104,7 @@ SPOIL(fixed, p->tests = TRAFFIC_TEST_FIXED)
 SPOIL(reflect, p->reflect = true)
 SPOIL(dut, strcpy(p->dut_addr, "dut.example"))
 SPOIL(tester, strcpy(p->tester_addr, "::1"))
+SPOIL(senders, p->senders = 5)
 SPOIL(port, p->dut_port = 0)
 SPOIL(port2, { strcpy(p->dut_addr, p->tester_addr); p->dut_port = p->tester_port; })
 
@@ -122,7 +123,7 @@ static const bad_param bad_params[] = {
     {"probes", spoil_probes2},      {"straggler_s", spoil_straggler},
     {"warmup_s", spoil_warm},       {"fixed", spoil_fixed},
     {"reflect", spoil_reflect},     {"dut_addr", spoil_dut},
-    {"tester_addr", spoil_tester},  {"ports", spoil_port},
+    {"tester_addr", spoil_tester},  {"ports", spoil_port}, {"senders", spoil_senders},
     {"ports", spoil_port2},
 };
 

@@ -134,6 +134,9 @@ static int cmd_setup(agent *a, const traffic_kv *kv)
     int r = traffic_udp_socket(dut, (uint16_t)port, &a->sock);
     if (r < 0)
         return reply_error(a, "setup: cannot bind the dut address", strerror(-r));
+    /* connected to the tester: one route lookup, and nobody else's datagrams */
+    if (connect(a->sock, (struct sockaddr *)&t, sizeof(t)) < 0)
+        return reply_error(a, "setup: cannot connect to the tester address", strerror(errno));
     a->tester = t;
     return reply(a, "{\"type\":\"setup\",\"ok\":true}");
 }
@@ -170,14 +173,21 @@ static int cmd_listen(agent *a, const traffic_kv *kv)
     stop_rx(a);
     /* Frames of an earlier trial still queued are not this trial's. */
     traffic_rx *old = calloc(1, sizeof(*old));
-    if (old && traffic_rx_init(old, a->sock, TRAFFIC_RX_SINK, (unsigned)size, 0x3fff) == 0)
+    if (old && traffic_rx_init(old, a->sock, TRAFFIC_RX_SINK, (unsigned)size, 0x3fff, 1) == 0)
         (void)traffic_rx_drain(old);
     if (old) {
         traffic_rx_done(old);
         free(old);
     }
+    uint64_t nstreams = 1;
+    if (traffic_kv_get(kv, "streams") &&
+        (traffic_kv_u64(kv, "streams", TRAFFIC_MAX_STREAMS, &nstreams) < 0 || nstreams == 0))
+        return reply_error(a, "listen", "streams=1..4");
+    if (stream + nstreams - 1 > TRAFFIC_TAG_STREAM)
+        return reply_error(a, "listen", "stream ids out of range");
     a->rx = calloc(1, sizeof(*a->rx));
-    if (!a->rx || traffic_rx_init(a->rx, a->sock, m, (unsigned)size, (uint16_t)stream) < 0) {
+    if (!a->rx || traffic_rx_init(a->rx, a->sock, m, (unsigned)size, (uint16_t)stream,
+                                  (unsigned)nstreams) < 0) {
         stop_rx(a);
         return reply_error(a, "listen", "out of memory");
     }
@@ -191,11 +201,13 @@ static int cmd_stop(agent *a)
         return reply_error(a, "stop", "not listening");
     (void)traffic_rx_drain(a->rx);
     const traffic_rx *rx = a->rx;
+    uint64_t unique, reordered, duplicated;
+    traffic_rx_counts(rx, &unique, &reordered, &duplicated);
     int r = reply(a,
                   "{\"type\":\"stop\",\"ok\":true,\"rx\":%llu,\"reordered\":%llu,"
                   "\"duplicated\":%llu,\"foreign\":%llu,\"reflected\":%llu,\"cpu_pct\":%.2f}",
-                  (unsigned long long)rx->seq.unique, (unsigned long long)rx->seq.reordered,
-                  (unsigned long long)rx->seq.duplicated, (unsigned long long)rx->foreign,
+                  (unsigned long long)unique, (unsigned long long)reordered,
+                  (unsigned long long)duplicated, (unsigned long long)rx->foreign,
                   (unsigned long long)rx->reflected, cpu_pct(a));
     stop_rx(a);
     return r;
@@ -239,7 +251,7 @@ static int tx_poll(void *ud)
 
 static int cmd_tx(agent *a, const traffic_kv *kv)
 {
-    uint64_t stream, size, dur_ms = 0, count = 0, tag = 0, warm_ms = 0, linger_ms = 0;
+    uint64_t stream, size, dur_ms = 0, count = 0, tag = 0, warm_ms = 0, linger_ms = 0, threads = 1;
     double rate = 0;
     if (get_stream_size(a, kv, &stream, &size, "tx") < 0)
         return 0;
@@ -249,8 +261,18 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
     if ((traffic_kv_get(kv, "count") && traffic_kv_u64(kv, "count", 10000000000ull, &count) < 0) ||
         (traffic_kv_get(kv, "tag") && traffic_kv_u64(kv, "tag", 1000000000ull, &tag) < 0) ||
         (traffic_kv_get(kv, "warm_ms") && traffic_kv_u64(kv, "warm_ms", 10000, &warm_ms) < 0) ||
-        (traffic_kv_get(kv, "linger_ms") && traffic_kv_u64(kv, "linger_ms", 60000, &linger_ms) < 0))
-        return reply_error(a, "tx", "count<=1e10 tag<=1e9 warm_ms<=10000 linger_ms<=60000");
+        (traffic_kv_get(kv, "linger_ms") && traffic_kv_u64(kv, "linger_ms", 60000, &linger_ms) < 0) ||
+        (traffic_kv_get(kv, "threads") &&
+         traffic_kv_u64(kv, "threads", TRAFFIC_MAX_STREAMS, &threads) < 0))
+        return reply_error(a, "tx", "count<=1e10 tag<=1e9 warm_ms<=10000 linger_ms<=60000 threads<=4");
+    if (stream + TRAFFIC_MAX_STREAMS - 1 > TRAFFIC_TAG_STREAM)
+        return reply_error(a, "tx", "stream ids out of range");
+    /* parallel senders only for timed max-rate trials, one per CPU of the DUT */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (rate > 0 || tag || count || threads < 1)
+        threads = 1;
+    else if (ncpu > 0 && threads > (uint64_t)ncpu)
+        threads = (uint64_t)ncpu;
     stop_rx(a);
 
     traffic_gen_spec g = {
@@ -279,7 +301,7 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
     if (tag > 0) {
         echo = calloc(1, sizeof(*echo));
         if (!echo || traffic_rx_init(echo, a->sock, TRAFFIC_RX_RETURN, (unsigned)size,
-                                     (uint16_t)stream) < 0) {
+                                     (uint16_t)stream, 1) < 0) {
             if (echo)
                 traffic_rx_done(echo);
             return reply_error(a, "tx", "out of memory");
@@ -294,6 +316,7 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
         g.count = count;
         g.tag_every = tag;
         g.echo_rx = echo;
+        g.threads = (unsigned)threads;
         g.first_seq = ((uint64_t)stream << 48) ^ 0x5eed;
         r = traffic_gen_run(&g, tx_poll, a, &gr);
     }

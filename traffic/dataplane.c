@@ -2,10 +2,14 @@
 /* Data plane: UDP sockets, the paced sendmmsg generator, the recvmmsg receiver/reflector. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "cleanup.h"
@@ -26,6 +30,8 @@ int traffic_udp_socket(const char *addr, uint16_t port, int *ret_fd)
         return -errno;
     int one = 1, sz = SOCK_BUF_BYTES;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* parallel senders bind the same address and port (one flow, several streams) */
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     /* FORCE needs CAP_NET_ADMIN; without it the kernel caps at [rw]mem_max. */
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
@@ -74,8 +80,8 @@ static void gen_wait(const traffic_gen_spec *g, int64_t t_ns)
         sleep_until(t_ns - 50 * 1000);
 }
 
-int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
-                    traffic_gen_result *ret)
+static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
+                       traffic_gen_result *ret)
 {
     if (g->payload < TRAFFIC_HDR_LEN || g->payload > TRAFFIC_FRAME_MAX - TRAFFIC_FRAME_OVERHEAD)
         return -EINVAL;
@@ -85,14 +91,23 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
     struct mmsghdr msgs[TRAFFIC_BATCH];
     struct iovec iov[TRAFFIC_BATCH];
     memset(msgs, 0, sizeof(msgs));
+    /* A socket connected to the destination keeps its route: no lookup per frame. */
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof(peer);
+    bool connected = getpeername(g->fd, (struct sockaddr *)&peer, &plen) == 0 &&
+                     peer.sin_addr.s_addr == g->dst.sin_addr.s_addr &&
+                     peer.sin_port == g->dst.sin_port;
     for (unsigned i = 0; i < TRAFFIC_BATCH; i++) {
         iov[i].iov_base = buf + (size_t)i * g->payload;
         iov[i].iov_len = g->payload;
-        msgs[i].msg_hdr.msg_name = (void *)&g->dst;
-        msgs[i].msg_hdr.msg_namelen = sizeof(g->dst);
+        msgs[i].msg_hdr.msg_name = connected ? NULL : (void *)&g->dst;
+        msgs[i].msg_hdr.msg_namelen = connected ? 0 : sizeof(g->dst);
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    traffic_pkt *pk = NULL;
+    if (traffic_pkt_open(g->fd, &g->dst, g->payload, &pk) < 0)
+        pk = NULL;
     /* Timer slack of 1 µs so sleeps end when asked. */
     (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
@@ -148,16 +163,32 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
         } else if (g->count && g->count - sent < want) {
             want = g->count - sent;
         }
-        for (uint64_t i = 0; i < want; i++) {
+        for (uint64_t i = 0; !pk && i < want; i++) {
             uint64_t k = sent + i;
             uint16_t tag = g->stream & TRAFFIC_TAG_STREAM;
             if (g->tag_every && k % g->tag_every == 0)
                 tag |= TRAFFIC_TAG_ECHO;
             traffic_hdr_put(buf + i * g->payload, g->first_seq + k, (uint64_t)now, tag);
         }
-        int n = sendmmsg(g->fd, msgs, (unsigned)want, 0);
+        int n;
+        if (pk) {
+            n = traffic_pkt_send(pk, g->first_seq, sent, (unsigned)want, (uint64_t)now,
+                                 g->stream, g->tag_every);
+            if (n < 0) {
+                r = n;
+                break;
+            }
+            sent += (uint64_t)n;
+            last = traffic_now_ns();
+            if (g->echo_rx)
+                (void)traffic_rx_drain(g->echo_rx);
+            continue;
+        }
+        n = sendmmsg(g->fd, msgs, (unsigned)want, 0);
         if (n < 0) {
-            if (errno == EINTR)
+            /* EINTR; ECONNREFUSED: an ICMP error from an earlier frame (a connected
+             * socket reports it on the next send), not this frame's fate */
+            if (errno == EINTR || errno == ECONNREFUSED)
                 continue;
             if (errno == EAGAIN || errno == ENOBUFS) {
                 struct pollfd pfd = {.fd = g->fd, .events = POLLOUT};
@@ -172,6 +203,7 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
         if (g->echo_rx)
             (void)traffic_rx_drain(g->echo_rx);
     }
+    traffic_pkt_close(pk);
     ret->tx = sent;
     ret->missed = missed;
     /* Elapsed: until the schedule's end, or the last frame of a counted burst. */
@@ -181,17 +213,142 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
     return r;
 }
 
+/* ---- parallel senders: several cores feed one flow at the maximum rate ---- */
+
+typedef struct gen_thread {
+    traffic_gen_spec spec;
+    traffic_gen_result res;
+    int rc;
+    atomic_bool *stop;
+    pthread_t tid;
+    bool started;
+} gen_thread;
+
+static int stop_flag(void *ud)
+{
+    return atomic_load((atomic_bool *)ud);
+}
+
+static void *gen_thread_main(void *ud)
+{
+    gen_thread *t = ud;
+    t->rc = gen_run_one(&t->spec, stop_flag, t->stop, &t->res);
+    return NULL;
+}
+
+typedef struct main_poll {
+    traffic_poll_fn fn;
+    void *ud;
+    atomic_bool *stop;
+} main_poll;
+
+static int main_poll_fn(void *ud)
+{
+    main_poll *m = ud;
+    if (m->fn && m->fn(m->ud)) {
+        atomic_store(m->stop, true);
+        return 1;
+    }
+    return 0;
+}
+
+static int sibling_socket(int fd, const struct sockaddr_in *dst, int *ret_fd)
+{
+    struct sockaddr_in src;
+    socklen_t slen = sizeof(src);
+    char addr[INET_ADDRSTRLEN];
+    if (getsockname(fd, (struct sockaddr *)&src, &slen) < 0)
+        return -errno;
+    inet_ntop(AF_INET, &src.sin_addr, addr, sizeof(addr));
+    int r = traffic_udp_socket(addr, ntohs(src.sin_port), ret_fd);
+    if (r < 0)
+        return r;
+    if (connect(*ret_fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+        r = -errno;
+        close(*ret_fd);
+        return r;
+    }
+    return 0;
+}
+
+int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
+                    traffic_gen_result *ret)
+{
+    unsigned n = g->threads;
+    if (n > TRAFFIC_MAX_STREAMS)
+        n = TRAFFIC_MAX_STREAMS;
+    if (n <= 1 || g->tag_every || g->echo_rx)
+        return gen_run_one(g, poll_fn, ud, ret);
+
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    gen_thread th[TRAFFIC_MAX_STREAMS];
+    int fds[TRAFFIC_MAX_STREAMS];
+    memset(th, 0, sizeof(th));
+    int r = 0;
+    for (unsigned k = 0; k < n; k++) {
+        fds[k] = -1;
+        th[k].spec = *g;
+        th[k].spec.threads = 1;
+        th[k].spec.stream = (uint16_t)(g->stream + k);
+        th[k].spec.rate_fps = g->rate_fps / n;
+        th[k].spec.count = g->count ? g->count / n + (k < g->count % n) : 0;
+        th[k].stop = &stop;
+    }
+    for (unsigned k = 1; k < n && r == 0; k++) {
+        if ((r = sibling_socket(g->fd, &g->dst, &fds[k])) < 0)
+            break;
+        th[k].spec.fd = fds[k];
+        r = -pthread_create(&th[k].tid, NULL, gen_thread_main, &th[k]);
+        th[k].started = r == 0;
+    }
+    if (r == 0) {
+        main_poll mp = {poll_fn, ud, &stop};
+        th[0].rc = gen_run_one(&th[0].spec, main_poll_fn, &mp, &th[0].res);
+    }
+    atomic_store(&stop, true);
+    memset(ret, 0, sizeof(*ret));
+    for (unsigned k = 0; k < n; k++) {
+        if (k > 0 && th[k].started)
+            pthread_join(th[k].tid, NULL);
+        if (k > 0 && fds[k] >= 0)
+            close(fds[k]);
+        if (r == 0 && th[k].rc < 0)
+            r = th[k].rc;
+        ret->tx += th[k].res.tx;
+        ret->missed += th[k].res.missed;
+        if (th[k].res.elapsed_ns > ret->elapsed_ns)
+            ret->elapsed_ns = th[k].res.elapsed_ns;
+    }
+    if (ret->elapsed_ns <= 0)
+        ret->elapsed_ns = 1;
+    return r;
+}
+
 /* ---- receiver ---- */
 
+void traffic_rx_counts(const traffic_rx *rx, uint64_t *unique, uint64_t *reordered,
+                       uint64_t *duplicated)
+{
+    *unique = *reordered = *duplicated = 0;
+    for (unsigned i = 0; i < rx->nstreams; i++) {
+        *unique += rx->seq[i].unique;
+        *reordered += rx->seq[i].reordered;
+        *duplicated += rx->seq[i].duplicated;
+    }
+}
+
 int traffic_rx_init(traffic_rx *rx, int fd, enum traffic_rx_mode mode, unsigned payload,
-                    uint16_t stream)
+                    uint16_t stream, unsigned nstreams)
 {
     memset(rx, 0, sizeof(*rx));
     rx->fd = fd;
     rx->mode = mode;
     rx->payload = payload;
     rx->stream = stream & TRAFFIC_TAG_STREAM;
-    traffic_seq_reset(&rx->seq);
+    rx->nstreams = nstreams < 1 ? 1 : nstreams > TRAFFIC_MAX_STREAMS ? TRAFFIC_MAX_STREAMS : nstreams;
+    for (unsigned i = 0; i < TRAFFIC_MAX_STREAMS; i++)
+        traffic_seq_reset(&rx->seq[i]);
     traffic_hist_reset(&rx->hist);
     rx->buf = malloc((size_t)TRAFFIC_BATCH * (payload + 1));
     return rx->buf ? 0 : -ENOMEM;
@@ -246,11 +403,12 @@ int traffic_rx_drain(traffic_rx *rx)
             uint64_t seq, ts;
             uint16_t tag;
             traffic_hdr_get(p, &seq, &ts, &tag);
-            if ((tag & TRAFFIC_TAG_STREAM) != rx->stream) {
+            unsigned si = (unsigned)((tag & TRAFFIC_TAG_STREAM) - rx->stream);
+            if (si >= rx->nstreams) {
                 rx->foreign++;
                 continue;
             }
-            traffic_seq_add(&rx->seq, seq);
+            traffic_seq_add(&rx->seq[si], seq);
             bool echo = tag & TRAFFIC_TAG_ECHO;
             if (rx->mode == TRAFFIC_RX_RETURN) {
                 if (echo && (int64_t)ts <= now)

@@ -31,7 +31,7 @@ static void usage(FILE *f)
           "            [--reflect] [--search-trial-s S] [--latency-repetitions N]\n"
           "            [--b2b-repetitions N] [--b2b-burst-s S] [--loss-step-pct P]\n"
           "            [--warmup-s S] [--straggler-s S] [--rtt-interval-ms MS]\n"
-          "            [--dut-port P] [--tester-port P]\n"
+          "            [--dut-port P] [--tester-port P] [--senders N]\n"
           "       vexp-traffic --version\n",
           f);
 }
@@ -116,7 +116,7 @@ enum {
     OPT_AGENT_CMD = 256, OPT_DUT, OPT_TESTER, OPT_TEST, OPT_FRAME, OPT_DIR, OPT_TRIAL,
     OPT_REPS, OPT_RATE_FPS, OPT_RATE_MBPS, OPT_LINE, OPT_RES, OPT_TOL, OPT_PROBES, OPT_JSON,
     OPT_REFLECT, OPT_SEARCH_S, OPT_LAT_REPS, OPT_B2B_REPS, OPT_B2B_S, OPT_STEP, OPT_WARM,
-    OPT_STRAG, OPT_RTT_INT, OPT_DUT_PORT, OPT_TESTER_PORT, OPT_HELP,
+    OPT_STRAG, OPT_RTT_INT, OPT_DUT_PORT, OPT_TESTER_PORT, OPT_SENDERS, OPT_HELP,
 };
 
 static const struct option run_opts[] = {
@@ -146,6 +146,7 @@ static const struct option run_opts[] = {
     {"rtt-interval-ms", required_argument, NULL, OPT_RTT_INT},
     {"dut-port", required_argument, NULL, OPT_DUT_PORT},
     {"tester-port", required_argument, NULL, OPT_TESTER_PORT},
+    {"senders", required_argument, NULL, OPT_SENDERS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -266,6 +267,10 @@ static int cmd_run(int argc, char **argv)
             break;
         case OPT_PROBES:
             if (parse_uint(optarg, 100000, &p.probes) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_SENDERS:
+            if (parse_uint(optarg, 4, &p.senders) < 0 || p.senders == 0)
                 return bad(name, optarg);
             break;
         case OPT_RTT_INT:

@@ -113,6 +113,8 @@ typedef struct traffic_gen_spec {
     uint64_t count;       /* 0 = no limit, else stop after count frames */
     uint64_t tag_every;   /* 0 = none; every Nth frame asks for an echo */
     uint64_t first_seq;
+    unsigned threads;     /* > 1: that many senders on their own sockets (source port + k)
+                           * and streams (stream + k), sharing the rate; no tags, no echo_rx */
     struct traffic_rx *echo_rx; /* when set, drained between batches (echoes, reflected frames) */
 } traffic_gen_spec;
 
@@ -126,6 +128,15 @@ typedef struct traffic_gen_result {
 typedef int (*traffic_poll_fn)(void *ud);
 
 int traffic_udp_socket(const char *addr, uint16_t port, int *ret_fd);
+
+/* AF_PACKET TX ring sending the frames udp_fd would send to dst (packet.c). */
+typedef struct traffic_pkt traffic_pkt;
+int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload,
+                     traffic_pkt **ret);
+/* Queue up to n frames (sequence first_seq + k0 ...) and kick; returns frames queued. */
+int traffic_pkt_send(traffic_pkt *pk, uint64_t first_seq, uint64_t k0, unsigned n,
+                     uint64_t ts_ns, uint16_t stream, uint64_t tag_every);
+void traffic_pkt_close(traffic_pkt *pk);
 int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
                     traffic_gen_result *ret);
 
@@ -135,12 +146,15 @@ enum traffic_rx_mode {
     TRAFFIC_RX_RETURN,   /* frames coming back to their generator: count, RTT of echo requests */
 };
 
+#define TRAFFIC_MAX_STREAMS 4u
+
 typedef struct traffic_rx {
     int fd;
     enum traffic_rx_mode mode;
     unsigned payload;
-    uint16_t stream;
-    traffic_seq seq;
+    uint16_t stream;     /* first stream id; nstreams consecutive ids count */
+    unsigned nstreams;
+    traffic_seq seq[TRAFFIC_MAX_STREAMS];
     traffic_hist hist;
     uint64_t foreign;    /* datagrams of wrong length or stream */
     uint64_t reflected;
@@ -149,7 +163,10 @@ typedef struct traffic_rx {
 
 /* Allocates the receive buffers; the caller frees them with traffic_rx_done(). */
 int traffic_rx_init(traffic_rx *rx, int fd, enum traffic_rx_mode mode, unsigned payload,
-                    uint16_t stream);
+                    uint16_t stream, unsigned nstreams);
+/* Sums over the streams. */
+void traffic_rx_counts(const traffic_rx *rx, uint64_t *unique, uint64_t *reordered,
+                       uint64_t *duplicated);
 void traffic_rx_done(traffic_rx *rx);
 /* Drain the socket without blocking; returns frames processed or -errno. */
 int traffic_rx_drain(traffic_rx *rx);

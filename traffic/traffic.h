@@ -139,6 +139,8 @@ typedef struct traffic_params {
     double warmup_s;          /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
     double straggler_s;       /* wait for late frames before reading counters; default 2, 0..60 */
     bool reflect;             /* forwarding setup: the DUT sends frames back (direction in only) */
+    unsigned senders;         /* parallel senders (own cores, own stream ids, one UDP flow) for
+                               * trials as fast as possible; default 1, 1..4 */
     char dut_addr[TRAFFIC_ADDR_LEN];    /* IPv4, dotted quad; default 198.18.0.2 */
     char tester_addr[TRAFFIC_ADDR_LEN]; /* IPv4; default 198.18.0.1 */
     uint16_t dut_port;        /* UDP port the agent binds; default 17000 */

@@ -165,8 +165,9 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     const unsigned payload = traffic_frame_payload(t->frame_size);
     if (!payload)
         return -EINVAL;
-    conn->stream = (uint16_t)((conn->stream + 1) & TRAFFIC_TAG_STREAM);
-    if (conn->stream == 0)
+    /* each trial takes TRAFFIC_MAX_STREAMS consecutive ids (parallel senders) */
+    conn->stream = (uint16_t)(conn->stream + TRAFFIC_MAX_STREAMS);
+    if (conn->stream == 0 || conn->stream + TRAFFIC_MAX_STREAMS - 1 > TRAFFIC_TAG_STREAM)
         conn->stream = 1;
     const uint16_t stream = conn->stream;
     const double rate = t->offered_fps;
@@ -176,6 +177,14 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         dur_s = (rate > 0 ? (double)t->burst_frames / rate : 0) * 1.5 + 1.0;
     }
     const int64_t dur_ns = (int64_t)(dur_s * 1e9);
+    /* As fast as possible: one sender per core (the frames stay one flow). */
+    unsigned threads = 1;
+    if (rate <= 0 && !tagged && !t->reflect && !t->burst_frames && p->senders > 1) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = p->senders < TRAFFIC_MAX_STREAMS ? p->senders : TRAFFIC_MAX_STREAMS;
+        if (n > 0 && threads > (unsigned)n)
+            threads = (unsigned)n;
+    }
     uint64_t tag_every = 0;
     if (tagged) {
         double expect = t->burst_frames ? (double)t->burst_frames
@@ -191,6 +200,9 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     struct sockaddr_in dut = {.sin_family = AF_INET, .sin_port = htons(p->dut_port)};
     if (inet_pton(AF_INET, p->dut_addr, &dut.sin_addr) != 1)
         return -EINVAL;
+    /* connected: the route is looked up once, and only the DUT's frames arrive */
+    if (connect(fd, (struct sockaddr *)&dut, sizeof(dut)) < 0)
+        return -errno;
     _cleanup_free_ traffic_rx *rx = calloc(1, sizeof(*rx));
     if (!rx)
         return -ENOMEM;
@@ -202,10 +214,10 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
 
     if (t->direction == TRAFFIC_DIR_IN || t->reflect) {
         bool local_rx = tagged || t->reflect;
-        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream)) < 0)
+        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream, 1)) < 0)
             goto out_rx;
-        if ((r = traffic_conn_send(conn, "listen stream=%u size=%u mode=%s", stream, payload,
-                                   t->reflect ? "reflect" : "sink")) < 0 ||
+        if ((r = traffic_conn_send(conn, "listen stream=%u size=%u mode=%s streams=%u", stream,
+                                   payload, t->reflect ? "reflect" : "sink", threads)) < 0 ||
             (r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv)) < 0)
             goto out_rx;
         r = learn(fd, &dut, payload, p, obs);
@@ -213,7 +225,7 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             traffic_gen_spec g = {.fd = fd, .dst = dut, .payload = payload, .stream = stream,
                                   .rate_fps = rate, .duration_ns = dur_ns,
                                   .count = t->burst_frames, .tag_every = tag_every,
-                                  .echo_rx = local_rx ? rx : NULL,
+                                  .echo_rx = local_rx ? rx : NULL, .threads = threads,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
             r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
         }
@@ -226,9 +238,7 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             goto out_rx;
         (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
         if (t->reflect) {
-            rx_unique = rx->seq.unique;
-            reord = rx->seq.reordered;
-            dup = rx->seq.duplicated;
+            traffic_rx_counts(rx, &rx_unique, &reord, &dup);
         } else {
             (void)traffic_kv_u64(&kv, "rx", UINT64_MAX, &rx_unique);
             (void)traffic_kv_u64(&kv, "reordered", UINT64_MAX, &reord);
@@ -239,7 +249,8 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             traffic_hist_summary(&rx->hist, &t->rtt);
         }
     } else {
-        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream)) < 0)
+        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream,
+                                 TRAFFIC_MAX_STREAMS)) < 0)
             goto out_rx;
         rx_thread th = {.rx = rx};
         atomic_init(&th.stop, false);
@@ -248,11 +259,11 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         uint64_t linger = tagged ? (uint64_t)straggle_ms : 0;
         r = traffic_conn_send(conn,
                               "tx stream=%u size=%u rate=%.3f dur_ms=%llu count=%llu tag=%llu "
-                              "warm_ms=%llu linger_ms=%llu",
+                              "warm_ms=%llu linger_ms=%llu threads=%u",
                               stream, payload, rate, (unsigned long long)(dur_ns / 1000000 + 1),
                               (unsigned long long)t->burst_frames, (unsigned long long)tag_every,
                               (unsigned long long)(p->warmup_s * 1000),
-                              (unsigned long long)linger);
+                              (unsigned long long)linger, p->senders);
         if (r == 0) {
             int timeout = (int)(dur_s * 1000 + p->warmup_s * 1000 + (double)linger) + 15000;
             r = traffic_conn_reply(conn, timeout, is_cancelled, (void *)obs, "tx", &kv);
@@ -275,9 +286,7 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             ens = strtoll(e, NULL, 10);
         gr.elapsed_ns = ens > 0 ? ens : 1;
         (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
-        rx_unique = rx->seq.unique;
-        reord = rx->seq.reordered;
-        dup = rx->seq.duplicated;
+        traffic_rx_counts(rx, &rx_unique, &reord, &dup);
         if (tagged) {
             t->has_rtt = true;
             kv_rtt(&kv, &t->rtt);

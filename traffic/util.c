@@ -232,6 +232,7 @@ void traffic_params_init(traffic_params *p)
     p->latency_tagged = 1000;
     p->warmup_s = 0.1;
     p->straggler_s = 2;
+    p->senders = 1;
     snprintf(p->dut_addr, sizeof(p->dut_addr), "198.18.0.2");
     snprintf(p->tester_addr, sizeof(p->tester_addr), "198.18.0.1");
     p->dut_port = 17000;
@@ -289,6 +290,7 @@ int traffic_params_validate(const traffic_params *p, const char **ret_msg)
           "latency_tagged: 500 to 1000000");
     CHECK(in_range(p->warmup_s, 0, 10), "warmup_s: 0 to 10 s");
     CHECK(in_range(p->straggler_s, 0, 60), "straggler_s: 0 to 60 s");
+    CHECK(p->senders >= 1 && p->senders <= 4, "senders: 1 to 4");
     CHECK(!(p->reflect && (p->directions & TRAFFIC_DIR_OUT)),
           "reflect: the forwarding setup has direction in only");
     CHECK(ipv4_ok(p->dut_addr), "dut_addr: not an IPv4 address");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* End to end: boot the default guest per NIC model, check the driver, push the engine, run trials. */
+/* End to end: boot the default guest per NIC model, check the driver, push the engine, run trials.
+ */
 /*
  * Root, real QEMU under the embedded libvirt driver, inside a network
  * namespace this test creates and removes.  The image comes from
@@ -34,10 +35,10 @@ static const struct {
     const char *nic;
     const char *drivers; /* accepted /sys/class/net/eth0/device/driver names, ' '-separated */
 } models[] = {
-    { "virtio", "virtio_net" },
-    { "e1000", "e1000" },
-    { "rtl8139", "8139cp 8139too" },
-    { "vmxnet3", "vmxnet3" },
+    {"virtio", "virtio_net"},
+    {"e1000", "e1000"},
+    {"rtl8139", "8139cp 8139too"},
+    {"vmxnet3", "vmxnet3"},
 };
 
 static char *source_path(const char *rel)
@@ -144,8 +145,8 @@ START_TEST(test_boot)
     g_autofree char *name = g_strdup_printf("vexp-b%ld-%s", (long)getppid(), nic);
     g_autofree char *addr = domains_net_guest_addr(net, (unsigned)_i);
     g_autofree char *tap = domains_net_tap_name(net, (unsigned)_i);
-    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " DOMAINS_GUEST_IP_ARG "=%s/%u",
-                                               addr, domains_net_prefix(net));
+    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " DOMAINS_GUEST_IP_ARG "=%s/%u", addr,
+                                               domains_net_prefix(net));
     g_autofree char *log = g_strdup_printf("%s/%s.console", state_dir, name);
     g_autofree char *xml = NULL;
     g_autofree char *driver = NULL;
@@ -215,14 +216,14 @@ START_TEST(test_boot)
     p.straggler_s = 0.5;
     g_strlcpy(p.dut_addr, addr, sizeof(p.dut_addr));
     g_strlcpy(p.tester_addr, domains_net_tester_addr(net), sizeof(p.tester_addr));
-    uint64_t rx[2] = { 0, 0 };
+    uint64_t rx[2] = {0, 0};
     for (unsigned d = 0; d < 2; d++) {
         enum traffic_direction dir = d == 0 ? TRAFFIC_DIR_IN : TRAFFIC_DIR_OUT;
         traffic_result res;
         r = traffic_fixed(agent, &p, dir, 64, 1, NULL, &res);
         ck_assert_msg(r == 0, "%s fixed %s: %s (%s); agent stderr: %s", nic,
-                      traffic_direction_name(dir), g_strerror(-r),
-                      traffic_conn_last_error(agent), traffic_ssh_agent_stderr(ssh));
+                      traffic_direction_name(dir), g_strerror(-r), traffic_conn_last_error(agent),
+                      traffic_ssh_agent_stderr(ssh));
         ck_assert_msg(res.rx > 0, "%s fixed %s: tx %" G_GUINT64_FORMAT ", nothing received", nic,
                       traffic_direction_name(dir), res.tx);
         rx[d] = res.rx;
@@ -263,8 +264,8 @@ int main(void)
         fprintf(stderr, "skip: needs root\n");
         return 77;
     }
-    engine = g_build_filename(build ? build : VEXP_BUILD_ROOT, "traffic", "vexp-traffic-static",
-                              NULL);
+    engine =
+        g_build_filename(build ? build : VEXP_BUILD_ROOT, "traffic", "vexp-traffic-static", NULL);
     if (!g_file_test(engine, G_FILE_TEST_IS_EXECUTABLE)) {
         fprintf(stderr, "skip: '%s' is not built\n", engine);
         return 77;
@@ -289,7 +290,7 @@ int main(void)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
 
-    const char *argv[] = { "rm", "-rf", "--", state_dir, NULL };
+    const char *argv[] = {"rm", "-rf", "--", state_dir, NULL};
     g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
                  NULL);
     g_free(state_dir);

@@ -9,13 +9,16 @@
 #include <libssh/libssh.h>
 
 #define SSH_DEFAULT_TIMEOUT_MS 10000u
-#define SSH_MAX_OUTPUT (16u << 20)      /* bytes per stream of traffic_ssh_exec */
-#define SSH_MAX_PUSH (512u << 20)       /* bytes; the engine is ~1 MB */
-#define SSH_MAX_KEYFILE (1u << 20)      /* bytes of a pinned key / known_hosts file */
-#define SSH_AGENT_STDERR_KEEP 4096u     /* bytes of agent stderr kept for messages */
-#define SSH_POLL_MS 50                  /* read slice while waiting for a command */
+#define SSH_MAX_OUTPUT (16u << 20)  /* bytes per stream of traffic_ssh_exec */
+#define SSH_MAX_PUSH (512u << 20)   /* bytes; the engine is ~1 MB */
+#define SSH_MAX_KEYFILE (1u << 20)  /* bytes of a pinned key / known_hosts file */
+#define SSH_AGENT_STDERR_KEEP 4096u /* bytes of agent stderr kept for messages */
+#define SSH_POLL_MS 50              /* read slice while waiting for a command */
 
-G_DEFINE_QUARK(traffic-ssh-error-quark, traffic_ssh_error)
+GQuark traffic_ssh_error_quark(void)
+{
+    return g_quark_from_static_string("vexp-traffic-ssh-error");
+}
 
 /* g_autoptr names for libssh's pointer typedefs */
 typedef struct ssh_key_struct ssh_key_obj;
@@ -210,8 +213,8 @@ static char *hostkey_algorithms(GPtrArray *keys)
 
     for (guint i = 0; i < keys->len; i++) {
         enum ssh_keytypes_e t = ssh_key_type(g_ptr_array_index(keys, i));
-        const char *alg = t == SSH_KEYTYPE_RSA ? "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
-                                               : ssh_key_type_to_char(t);
+        const char *alg =
+            t == SSH_KEYTYPE_RSA ? "rsa-sha2-512,rsa-sha2-256,ssh-rsa" : ssh_key_type_to_char(t);
         if (!alg || strstr(s->str, alg))
             continue;
         if (s->len)
@@ -239,9 +242,8 @@ static gboolean verify_host_key(traffic_ssh *ssh, const traffic_ssh_options *opt
         }
         g_autofree char *want = key_fingerprint(g_ptr_array_index(pinned, 0));
         g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_HOST_KEY,
-                    "host key of '%s' is %s, but '%s' pins %s%s", ssh->target,
-                    ssh->fingerprint, opts->host_key, want,
-                    pinned->len > 1 ? " (and others)" : "");
+                    "host key of '%s' is %s, but '%s' pins %s%s", ssh->target, ssh->fingerprint,
+                    opts->host_key, want, pinned->len > 1 ? " (and others)" : "");
         return FALSE;
     }
     switch (ssh_session_is_known_server(ssh->session)) {
@@ -279,9 +281,8 @@ static gboolean authenticate(traffic_ssh *ssh, const traffic_ssh_options *opts, 
         rc = ssh_userauth_publickey_auto(ssh->session, NULL, NULL);
     }
     if (rc != SSH_AUTH_SUCCESS) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_AUTH,
-                    "'%s' refused key '%s': %s", ssh->target,
-                    opts->identity ? opts->identity : "(ssh-agent/default keys)",
+        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_AUTH, "'%s' refused key '%s': %s",
+                    ssh->target, opts->identity ? opts->identity : "(ssh-agent/default keys)",
                     rc == SSH_AUTH_ERROR ? ssh_get_error(ssh->session) : "not accepted");
         return FALSE;
     }
@@ -335,8 +336,7 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
                         pinned ? "/dev/null" : opts->host_key) < 0 ||
         ssh_options_set(ssh->session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0) {
         g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
-                    "invalid SSH options for '%s': %s", ssh->target,
-                    ssh_get_error(ssh->session));
+                    "invalid SSH options for '%s': %s", ssh->target, ssh_get_error(ssh->session));
         return NULL;
     }
     if (pinned) {
@@ -391,9 +391,8 @@ static gboolean drain(ssh_channel ch, int is_stderr, int timeout_ms, GString *ou
 }
 
 /* Read stdout and stderr until EOF, then the exit status. */
-static gboolean collect(traffic_ssh *ssh, ssh_channel ch, const char *command,
-                        unsigned timeout_ms, GString *out, GString *err, int *ret_status,
-                        GError **error)
+static gboolean collect(traffic_ssh *ssh, ssh_channel ch, const char *command, unsigned timeout_ms,
+                        GString *out, GString *err, int *ret_status, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
@@ -508,10 +507,9 @@ gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *
     g_autofree char *qpath = traffic_ssh_quote(remote_path);
     g_autofree char *qtmp = traffic_ssh_quote(tmp);
     /* sha256sum where the guest has one (busybox does), else the size */
-    g_autofree char *command = g_strdup_printf(
-        "cat > %s && chmod %o %s && mv -f %s %s && "
-        "{ sha256sum %s 2>/dev/null || wc -c < %s; }",
-        qtmp, mode, qtmp, qtmp, qpath, qpath, qpath);
+    g_autofree char *command = g_strdup_printf("cat > %s && chmod %o %s && mv -f %s %s && "
+                                               "{ sha256sum %s 2>/dev/null || wc -c < %s; }",
+                                               qtmp, mode, qtmp, qtmp, qpath, qpath, qpath);
 
     g_autoptr(ssh_channel_obj) ch = open_exec(ssh, command, error);
     if (!ch)
@@ -638,8 +636,8 @@ traffic_conn *traffic_ssh_start_agent(traffic_ssh *ssh, const char *command, GEr
     if (rc < 0) {
         agent_close(a);
         g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
-                    "cannot use '%s' on '%s' as the control connection: %s", command,
-                    ssh->target, g_strerror(-rc));
+                    "cannot use '%s' on '%s' as the control connection: %s", command, ssh->target,
+                    g_strerror(-rc));
         return NULL;
     }
     return conn;

@@ -60,8 +60,7 @@ const char *traffic_ssh_host_fingerprint(traffic_ssh *ssh);
  * 16 MiB per stream fails the call.
  */
 gboolean traffic_ssh_exec(traffic_ssh *ssh, const char *command, unsigned timeout_ms,
-                          char **ret_stdout, char **ret_stderr, int *ret_status,
-                          GError **error);
+                          char **ret_stdout, char **ret_stderr, int *ret_status, GError **error);
 /* traffic_ssh_exec, and a non-zero exit status is TRAFFIC_SSH_ERROR_REMOTE
  * quoting the command and its stderr.  ret_stdout may be NULL. */
 gboolean traffic_ssh_run(traffic_ssh *ssh, const char *command, unsigned timeout_ms,
