@@ -35,8 +35,8 @@ static int cmd_report(int argc, char **argv)
          "Directory for index.html, the SVGs, results.csv and results.json (required)", "DIR"},
         {"threshold-pct", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
          "--compare: smallest change that counts, in percent (default 5)", "P"},
-        {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha,
-         "--compare: significance level (default 0.05)", "A"},
+        {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "--compare: significance level (default 0.05)",
+         "A"},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };

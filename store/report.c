@@ -190,14 +190,15 @@ static gboolean load_trials(const char *path, report_run *r, GError **error)
         return FALSE;
     }
     sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT ce.cell_index, t.direction, t.frame_size, t.repetition, t.step,"
-                           " t.offered_fps, t.loss_pct FROM trial t JOIN cell ce ON ce.id = "
-                           "t.cell_id WHERE ce.run_id = ?1 AND t.test = 'loss' AND t.valid = 1"
-                           " AND t.offered_fps IS NOT NULL AND t.loss_pct IS NOT NULL AND " LATEST_ATTEMPT
-                           " ORDER BY ce.cell_index, t.direction, t.frame_size, t.repetition,"
-                           " t.step",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT ce.cell_index, t.direction, t.frame_size, t.repetition, t.step,"
+            " t.offered_fps, t.loss_pct FROM trial t JOIN cell ce ON ce.id = "
+            "t.cell_id WHERE ce.run_id = ?1 AND t.test = 'loss' AND t.valid = 1"
+            " AND t.offered_fps IS NOT NULL AND t.loss_pct IS NOT NULL AND " LATEST_ATTEMPT
+            " ORDER BY ce.cell_index, t.direction, t.frame_size, t.repetition,"
+            " t.step",
+            -1, &st, NULL) != SQLITE_OK)
         goto sql_error;
     sqlite3_bind_int64(st, 1, r->run->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -214,10 +215,11 @@ static gboolean load_trials(const char *path, report_run *r, GError **error)
     if (rc != SQLITE_DONE)
         goto sql_error;
     g_clear_pointer(&st, sqlite3_finalize);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT ce.cell_index, c.vcpus FROM cell ce JOIN config c ON c.id = "
-                           "ce.config_id WHERE ce.run_id = ?1 AND c.vcpus IS NOT NULL AND " LATEST_ATTEMPT,
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT ce.cell_index, c.vcpus FROM cell ce JOIN config c ON c.id = "
+            "ce.config_id WHERE ce.run_id = ?1 AND c.vcpus IS NOT NULL AND " LATEST_ATTEMPT,
+            -1, &st, NULL) != SQLITE_OK)
         goto sql_error;
     sqlite3_bind_int64(st, 1, r->run->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -228,8 +230,9 @@ static gboolean load_trials(const char *path, report_run *r, GError **error)
     return TRUE;
 
 sql_error:
-    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "reading the trials of run %" G_GINT64_FORMAT
-                " from '%s': %s", r->run->id, path, sqlite3_errmsg(db));
+    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL,
+                "reading the trials of run %" G_GINT64_FORMAT " from '%s': %s", r->run->id, path,
+                sqlite3_errmsg(db));
     return FALSE;
 }
 
@@ -313,10 +316,9 @@ static GArray *run_series_keys(const report_run *r)
     for (guint i = 0; i < keys->len; i++) {
         series_key *k = &g_array_index(keys, series_key, i);
         if (k->nic)
-            g_hash_table_insert(nic_count, (gpointer)k->nic,
-                                GUINT_TO_POINTER(GPOINTER_TO_UINT(
-                                                     g_hash_table_lookup(nic_count, k->nic)) +
-                                                 1));
+            g_hash_table_insert(
+                nic_count, (gpointer)k->nic,
+                GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(nic_count, k->nic)) + 1));
     }
     /* the NIC model names a series unless two cells share it */
     for (guint i = 0; i < keys->len; i++) {
@@ -457,8 +459,7 @@ static gint cmp_direction(gconstpointer a, gconstpointer b)
     return d ? d : strcmp(x, y);
 }
 
-static char *row_key(guint cell, const char *test, const char *dir, guint frame,
-                     const char *metric)
+static char *row_key(guint cell, const char *test, const char *dir, guint frame, const char *metric)
 {
     return g_strdup_printf("%u\t%s\t%s\t%u\t%s", cell, test, dir, frame, metric);
 }
@@ -470,10 +471,9 @@ static GHashTable *index_rows(const report_run *r)
 
     for (guint i = 0; i < r->results->len; i++) {
         store_result_row *row = g_ptr_array_index(r->results, i);
-        g_hash_table_insert(h,
-                            row_key(row->cell_index, row->test, row->direction, row->frame_size,
-                                    row->metric),
-                            row);
+        g_hash_table_insert(
+            h, row_key(row->cell_index, row->test, row->direction, row->frame_size, row->metric),
+            row);
     }
     return h;
 }
@@ -531,21 +531,21 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
             g_autoptr(GArray) keys = run_series_keys(r);
             for (guint k = 0; k < keys->len; k++) {
                 const series_key *sk = &g_array_index(keys, series_key, k);
-                report_series *s = series_new(series_name(sk->name, r, n_runs),
-                                              nic_color(sk->nic, k),
-                                              ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
+                report_series *s =
+                    series_new(series_name(sk->name, r, n_runs), nic_color(sk->nic, k),
+                               ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
                 for (guint fi = 0; fi < frames->len; fi++) {
                     guint f = g_array_index(frames, guint, fi);
-                    g_autofree char *key = row_key(sk->cell_index, spec->test, dir, f,
-                                                   spec->metric);
+                    g_autofree char *key =
+                        row_key(sk->cell_index, spec->test, dir, f, spec->metric);
                     const store_result_row *row = g_hash_table_lookup(idx, key);
                     report_point pt = {fi, NAN, NAN, NAN, 0};
                     if (row && isfinite(row->mean)) {
                         pt.y = row->mean * factor;
                         pt.n = row->n;
                         if (spec->whisker) {
-                            g_autofree char *wk = row_key(sk->cell_index, spec->test, dir, f,
-                                                          spec->whisker);
+                            g_autofree char *wk =
+                                row_key(sk->cell_index, spec->test, dir, f, spec->whisker);
                             const store_result_row *w = g_hash_table_lookup(idx, wk);
                             if (w && isfinite(w->mean))
                                 pt.lo = pt.y, pt.hi = w->mean * factor;
@@ -565,8 +565,8 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
         if (spec->theory != REPORT_THEORY_NONE && isfinite(line)) {
             g_autofree char *lr = report_tick_label(line, 1);
             report_series *s =
-                series_new(g_strdup_printf("theoretical maximum, %s Mbit/s line", lr),
-                           THEORY_COLOR, REPORT_STYLE_DASHED);
+                series_new(g_strdup_printf("theoretical maximum, %s Mbit/s line", lr), THEORY_COLOR,
+                           REPORT_STYLE_DASHED);
             for (guint fi = 0; fi < frames->len; fi++) {
                 guint f = g_array_index(frames, guint, fi);
                 report_point pt = {fi, NAN, NAN, NAN, 0};
@@ -611,8 +611,8 @@ report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, gui
 
     g_autofree char *id = g_strdup_printf("loss-curve-%u", frame_size);
     g_autofree char *title = g_strdup_printf("Frame loss rate, %u-byte frames", frame_size);
-    report_chart *c = chart_new(id, title, "offered load, % of the maximum rate",
-                                "frames lost, %", runs, n_runs);
+    report_chart *c =
+        chart_new(id, title, "offered load, % of the maximum rate", "frames lost, %", runs, n_runs);
     c->x_categories = FALSE;
     c->x_min = 0;
     c->x_max = 100;
@@ -656,9 +656,9 @@ report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, gui
                     g_array_append_val(a->pct, pct);
                     g_array_append_val(a->loss, t->loss_pct);
                 }
-                report_series *s = series_new(series_name(sk->name, r, n_runs),
-                                              nic_color(sk->nic, k),
-                                              ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
+                report_series *s =
+                    series_new(series_name(sk->name, r, n_runs), nic_color(sk->nic, k),
+                               ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
                 /* steps go down in load: append in reverse for x ascending */
                 for (guint j = steps->len; j-- > 0;) {
                     loss_acc *a = g_ptr_array_index(steps, j);
@@ -695,19 +695,18 @@ static const report_chart_spec chart_specs[] = {
      REPORT_THEORY_MBPS_L2},
     {"throughput-fps", "Throughput (RFC 2544), frame rate", "throughput",
      STORE_METRIC_THROUGHPUT_FPS, NULL, "throughput, frames/s", 0, REPORT_THEORY_FPS},
-    {"cpu-guest", "Guest (DUT) CPU at the throughput rate", "throughput",
-     STORE_METRIC_DUT_CPU_PCT, NULL, "guest CPU busy, % of all vCPUs", 0, REPORT_THEORY_NONE},
+    {"cpu-guest", "Guest (DUT) CPU at the throughput rate", "throughput", STORE_METRIC_DUT_CPU_PCT,
+     NULL, "guest CPU busy, % of all vCPUs", 0, REPORT_THEORY_NONE},
     {"cpu-qemu", "QEMU process CPU on the host at the throughput rate", "throughput",
      STORE_METRIC_HOST_CPU_PCT, NULL, "QEMU CPU, % of one host CPU", 0, REPORT_THEORY_NONE},
-    {"loss-at-max", "Frame loss at 100 % of the maximum rate", "loss",
-     STORE_METRIC_LOSS_PCT_AT_MAX, NULL, "frames lost, %", 0, REPORT_THEORY_NONE},
-    {"latency", "Latency at the throughput rate (round trip)", "latency",
-     STORE_METRIC_RTT_P50_US, STORE_METRIC_RTT_P99_US, "round-trip time, \u00b5s", 0,
-     REPORT_THEORY_NONE},
-    {"rtt-idle", "Idle round-trip time", "rtt", STORE_METRIC_RTT_P50_US,
+    {"loss-at-max", "Frame loss at 100 % of the maximum rate", "loss", STORE_METRIC_LOSS_PCT_AT_MAX,
+     NULL, "frames lost, %", 0, REPORT_THEORY_NONE},
+    {"latency", "Latency at the throughput rate (round trip)", "latency", STORE_METRIC_RTT_P50_US,
      STORE_METRIC_RTT_P99_US, "round-trip time, \u00b5s", 0, REPORT_THEORY_NONE},
-    {"b2b-frames", "Back-to-back: longest loss-free burst", "b2b", STORE_METRIC_B2B_FRAMES,
-     NULL, "burst, frames", 0, REPORT_THEORY_NONE},
+    {"rtt-idle", "Idle round-trip time", "rtt", STORE_METRIC_RTT_P50_US, STORE_METRIC_RTT_P99_US,
+     "round-trip time, \u00b5s", 0, REPORT_THEORY_NONE},
+    {"b2b-frames", "Back-to-back: longest loss-free burst", "b2b", STORE_METRIC_B2B_FRAMES, NULL,
+     "burst, frames", 0, REPORT_THEORY_NONE},
     {"b2b-buffer", "Back-to-back: buffer time (RFC 9004, corrected)", "b2b",
      "b2b_corrected_buffer_s", NULL, "buffer time, ms", 1000, REPORT_THEORY_NONE},
 };
@@ -742,16 +741,16 @@ GPtrArray *report_charts(report_run *const *runs, guint n_runs)
 /* ---- SVG ----------------------------------------------------------- */
 
 /* layout, px */
-#define SVG_PAD 16         /* outer margin */
-#define SVG_YLABEL 22      /* the rotated y axis label */
-#define SVG_TICKS 52       /* y tick labels left of each plot */
+#define SVG_PAD 16    /* outer margin */
+#define SVG_YLABEL 22 /* the rotated y axis label */
+#define SVG_TICKS 52  /* y tick labels left of each plot */
 #define SVG_PLOT_W 440
 #define SVG_PLOT_H 260
-#define SVG_GAP 28         /* between panels */
-#define SVG_TOP 74         /* title, subtitle, panel title */
-#define SVG_XAXIS 48       /* x tick labels and the x label */
+#define SVG_GAP 28   /* between panels */
+#define SVG_TOP 74   /* title, subtitle, panel title */
+#define SVG_XAXIS 48 /* x tick labels and the x label */
 #define SVG_LEGEND_ROW 20
-#define SVG_CHAR_W 6.6     /* average glyph width at 12 px, for the legend layout */
+#define SVG_CHAR_W 7.0 /* average glyph width at 12 px, for the legend layout */
 
 static void set_attr(xmlNodePtr n, const char *name, const char *value)
 {
@@ -792,8 +791,8 @@ static xmlNodePtr svg_line(xmlNodePtr parent, double x1, double y1, double x2, d
     return l;
 }
 
-static xmlNodePtr svg_text(xmlNodePtr parent, double x, double y, const char *anchor,
-                           double size, const char *text)
+static xmlNodePtr svg_text(xmlNodePtr parent, double x, double y, const char *anchor, double size,
+                           const char *text)
 {
     xmlNodePtr t = xmlNewTextChild(parent, NULL, BAD_CAST "text", BAD_CAST text);
     set_num(t, "x", x);
@@ -811,7 +810,7 @@ static const char *style_dash(report_style s)
 
 report_scale report_chart_y_scale(const report_chart *chart)
 {
-    double data_hi = -INFINITY, data_lo = INFINITY, theory_hi = -INFINITY;
+    double data_hi = -INFINITY, data_lo = INFINITY, theory_hi = -INFINITY, y_lo = INFINITY;
 
     for (guint p = 0; p < chart->panels->len; p++) {
         const report_panel *panel = g_ptr_array_index(chart->panels, p);
@@ -827,9 +826,14 @@ report_scale report_chart_y_scale(const report_chart *chart)
                 }
                 data_hi = MAX(data_hi, isfinite(pt->hi) ? MAX(pt->hi, pt->y) : pt->y);
                 data_lo = MIN(data_lo, isfinite(pt->lo) ? MIN(pt->lo, pt->y) : pt->y);
+                y_lo = MIN(y_lo, pt->y);
             }
         }
     }
+    /* figures that cannot be negative (rates, %, times) keep the axis at 0 even
+     * when a wide confidence interval reaches below it; the bar is clipped */
+    if (y_lo >= 0 && data_lo < 0)
+        data_lo = 0;
     if (isfinite(theory_hi) && (!isfinite(data_hi) || theory_hi <= 4 * data_hi))
         data_hi = MAX(data_hi, theory_hi);
     return report_scale_nice(data_lo, data_hi, 7, TRUE);
@@ -889,8 +893,7 @@ static void draw_axes(xmlNodePtr g, const plot_area *a)
         for (guint i = 0; i < c->categories->len; i++) {
             double x = map_x(a, i);
             svg_line(g, x, a->y0 + a->h, x, a->y0 + a->h + 4, "#000000", 1);
-            svg_text(g, x, a->y0 + a->h + 17, "middle", 11,
-                     g_ptr_array_index(c->categories, i));
+            svg_text(g, x, a->y0 + a->h + 17, "middle", 11, g_ptr_array_index(c->categories, i));
         }
     } else {
         report_scale xs = report_scale_nice(c->x_min, c->x_max, 11, TRUE);
@@ -996,10 +999,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
     guint row = 0;
     for (guint i = 0; i < legend->len; i++) {
         const legend_entry *e = &g_array_index(legend, legend_entry, i);
-        g_autofree char *text = g_strdup_printf("%s%s", e->name,
-                                                e->style == REPORT_STYLE_DASHED && clipped
-                                                    ? " (above the axis)"
-                                                    : "");
+        g_autofree char *text = g_strdup_printf(
+            "%s%s", e->name, e->style == REPORT_STYLE_DASHED && clipped ? " (above the axis)" : "");
         double w = 34 + g_utf8_strlen(text, -1) * SVG_CHAR_W + 18;
         if (x + w > width - SVG_PAD && x > SVG_PAD + SVG_YLABEL + SVG_TICKS)
             x = SVG_PAD + SVG_YLABEL + SVG_TICKS, row++;
@@ -1041,8 +1042,12 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
 
     for (guint p = 0; p < chart->panels->len; p++) {
         const report_panel *panel = g_ptr_array_index(chart->panels, p);
-        plot_area a = {SVG_PAD + SVG_YLABEL + SVG_TICKS + p * (panel_w + SVG_GAP), SVG_TOP,
-                       SVG_PLOT_W, SVG_PLOT_H, ys, chart};
+        plot_area a = {SVG_PAD + SVG_YLABEL + SVG_TICKS + p * (panel_w + SVG_GAP),
+                       SVG_TOP,
+                       SVG_PLOT_W,
+                       SVG_PLOT_H,
+                       ys,
+                       chart};
         xmlNodePtr g = svg_el(root, "g");
         g_autofree char *clip_id = g_strdup_printf("clip-%s-%u", chart->id, p);
         g_autofree char *clip_ref = g_strdup_printf("url(#%s)", clip_id);
@@ -1084,8 +1089,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
             draw_series(sg, &a, se, dodge);
         }
         if (n_measured == 0) {
-            xmlNodePtr t = svg_text(g, a.x0 + a.w / 2, a.y0 + a.h / 2, "middle", 13,
-                                    "not measured");
+            xmlNodePtr t =
+                svg_text(g, a.x0 + a.w / 2, a.y0 + a.h / 2, "middle", 13, "not measured");
             set_attr(t, "fill", "#7f7f7f");
         }
     }
@@ -1095,8 +1100,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
     for (guint i = 0; i < legend->len; i++) {
         const legend_entry *e = &g_array_index(legend, legend_entry, i);
         double lxv = g_array_index(lx, double, i);
-        double ly = SVG_TOP + SVG_PLOT_H + SVG_XAXIS + g_array_index(lrow, guint, i) *
-                                                            SVG_LEGEND_ROW + 6;
+        double ly =
+            SVG_TOP + SVG_PLOT_H + SVG_XAXIS + g_array_index(lrow, guint, i) * SVG_LEGEND_ROW + 6;
         xmlNodePtr l = svg_line(lg, lxv, ly, lxv + 28, ly, e->color,
                                 e->style == REPORT_STYLE_DASHED ? 1.5 : 2);
         if (style_dash(e->style))
@@ -1109,10 +1114,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
             set_attr(m, "fill", e->style == REPORT_STYLE_DOTTED ? "#ffffff" : e->color);
             set_attr(m, "stroke", e->color);
         }
-        g_autofree char *text = g_strdup_printf("%s%s", e->name,
-                                                e->style == REPORT_STYLE_DASHED && clipped
-                                                    ? " (above the axis)"
-                                                    : "");
+        g_autofree char *text = g_strdup_printf(
+            "%s%s", e->name, e->style == REPORT_STYLE_DASHED && clipped ? " (above the axis)" : "");
         svg_text(lg, lxv + 34, ly + 4, NULL, 12, text);
     }
 
@@ -1260,8 +1263,8 @@ static report_finding *finding_virtio_vs_host(const report_run *r, GHashTable *i
     gboolean all = TRUE;
 
     if (v == G_MAXUINT || h == G_MAXUINT) {
-        f->evidence = g_strdup(v == G_MAXUINT ? "no virtio cell in this run"
-                                              : "no host cell in this run");
+        f->evidence =
+            g_strdup(v == G_MAXUINT ? "no virtio cell in this run" : "no host cell in this run");
         return f;
     }
     g_string_append(ev, "virtio / host: ");
@@ -1296,8 +1299,8 @@ static report_finding *finding_e1000_out(const report_run *r, GHashTable *idx)
     double mn, mx;
 
     if (e == G_MAXUINT || v == G_MAXUINT) {
-        f->evidence = g_strdup(e == G_MAXUINT ? "no e1000 cell in this run"
-                                              : "no virtio cell in this run");
+        f->evidence =
+            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no virtio cell in this run");
         return f;
     }
     g_autoptr(GString) ratios = g_string_new(NULL);
@@ -1314,16 +1317,16 @@ static report_finding *finding_e1000_out(const report_run *r, GHashTable *idx)
 static report_finding *finding_e1000_in_large(const report_run *r, GHashTable *idx)
 {
     static const guint sizes[] = {1280, 1518};
-    report_finding *f = finding_new(
-        3, "e1000 'in' throughput is close to virtio at 1280 and 1518 bytes",
-        "e1000 in reaches >= 90 % of virtio in (frames/s) at both 1280 and 1518 bytes");
+    report_finding *f =
+        finding_new(3, "e1000 'in' throughput is close to virtio at 1280 and 1518 bytes",
+                    "e1000 in reaches >= 90 % of virtio in (frames/s) at both 1280 and 1518 bytes");
     guint e = first_cell(r, "e1000"), v = first_cell(r, "virtio");
     g_autoptr(GString) ev = g_string_new("e1000 / virtio, in:");
     gboolean all = TRUE, close = TRUE;
 
     if (e == G_MAXUINT || v == G_MAXUINT) {
-        f->evidence = g_strdup(e == G_MAXUINT ? "no e1000 cell in this run"
-                                              : "no virtio cell in this run");
+        f->evidence =
+            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no virtio cell in this run");
         return f;
     }
     for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
@@ -1362,8 +1365,8 @@ static report_finding *finding_e1000_latency(const report_run *r, GHashTable *id
     const char *at_dir = NULL, *used = NULL;
 
     if (e == G_MAXUINT || h == G_MAXUINT) {
-        f->evidence = g_strdup(e == G_MAXUINT ? "no e1000 cell in this run"
-                                              : "no host cell in this run");
+        f->evidence =
+            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no host cell in this run");
         return f;
     }
     for (guint t = 0; t < G_N_ELEMENTS(tests) && n == 0; t++) {
@@ -1392,8 +1395,8 @@ static report_finding *finding_e1000_latency(const report_run *r, GHashTable *id
                            "test '%s': largest e1000 / host p50 ratio %.2f\u00d7 (%s, %u B: "
                            "%.1f vs %.1f \u00b5s) over %u frame size/direction pairs",
                            used, mx, at_dir, at_frame, a, b, n);
-    f->verdict = mx >= REPORT_TWICE_LOW && mx <= REPORT_TWICE_HIGH ? REPORT_HOLDS
-                                                                    : REPORT_DOES_NOT_HOLD;
+    f->verdict =
+        mx >= REPORT_TWICE_LOW && mx <= REPORT_TWICE_HIGH ? REPORT_HOLDS : REPORT_DOES_NOT_HOLD;
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
     return f;
 }
@@ -1485,8 +1488,8 @@ char *report_csv(report_run *const *runs, guint n_runs)
         const report_run *r = runs[ri];
         for (guint i = 0; i < r->results->len; i++) {
             const store_result_row *row = g_ptr_array_index(r->results, i);
-            const char *text[] = {row->label, row->config_key, row->nic, row->accel,
-                                  row->test,  row->direction};
+            const char *text[] = {row->label, row->config_key, row->nic,
+                                  row->accel, row->test,       row->direction};
             g_string_append_printf(out, "%" G_GINT64_FORMAT ",%u", r->run ? r->run->id : 0,
                                    row->cell_index);
             for (guint k = 0; k < G_N_ELEMENTS(text); k++) {
@@ -1740,8 +1743,8 @@ static void html_provenance(xmlNodePtr body, const report_run *r)
 
     h_el(body, "h3", "Cells");
     xmlNodePtr ct = h_el(body, "table", NULL);
-    const char *head[] = {"cell", "label", "NIC", "config key", "status", "reason",
-                          "guest driver", "guest kernel", "hypervisor"};
+    const char *head[] = {"cell",   "label",        "NIC",          "config key", "status",
+                          "reason", "guest driver", "guest kernel", "hypervisor"};
     h_row(ct, head, G_N_ELEMENTS(head), TRUE);
     guint failed = 0;
     for (guint i = 0; i < r->cells->len; i++) {
@@ -1809,14 +1812,27 @@ static void html_findings(xmlNodePtr body, const report_run *r)
     }
 }
 
+/* plain digits for large figures: "1413690 \u00b1 14137 (3)", not "1.4137e+06" */
+static void fmt_value(char *buf, size_t len, double v)
+{
+    if (fabs(v) >= 1000)
+        g_snprintf(buf, len, "%.0f", v);
+    else
+        g_snprintf(buf, len, "%.4g", v);
+}
+
 static void fmt_side(char *buf, size_t len, guint n, double mean, double sd)
 {
+    char m[48], d[48];
+
+    fmt_value(m, sizeof(m), mean);
+    fmt_value(d, sizeof(d), sd);
     if (n == 0)
         g_snprintf(buf, len, "\u2013");
     else if (n > 1 && isfinite(sd))
-        g_snprintf(buf, len, "%.5g \u00b1 %.2g (%u)", mean, sd, n);
+        g_snprintf(buf, len, "%s \u00b1 %s (%u)", m, d, n);
     else
-        g_snprintf(buf, len, "%.5g (%u)", mean, n);
+        g_snprintf(buf, len, "%s (%u)", m, n);
 }
 
 static void html_differences(xmlNodePtr body, report_run *const *runs, GPtrArray *rows,
@@ -1850,8 +1866,8 @@ static void html_differences(xmlNodePtr body, report_run *const *runs, GPtrArray
         return;
     }
     xmlNodePtr t = h_el(body, "table", NULL);
-    const char *head[] = {"cell", "test", "dir", "frame", "metric", "baseline", "candidate",
-                          "change", "p", "verdict"};
+    const char *head[] = {"cell",     "test",      "dir",    "frame", "metric",
+                          "baseline", "candidate", "change", "p",     "verdict"};
     h_row(t, head, G_N_ELEMENTS(head), TRUE);
     for (guint i = 0; i < rows->len; i++) {
         const store_compare_row *c = g_ptr_array_index(rows, i);
@@ -1869,14 +1885,15 @@ static void html_differences(xmlNodePtr body, report_run *const *runs, GPtrArray
             g_snprintf(p, sizeof(p), "%.3g", c->p);
         else
             g_snprintf(p, sizeof(p), c->threshold_only ? "n = 1" : "\u2013");
-        const char *cells[] = {c->label, c->test, c->direction, frame, c->metric, sa, sb,
-                               delta, p, store_verdict_name(c->verdict)};
+        const char *cells[] = {
+            c->label, c->test, c->direction, frame, c->metric,
+            sa,       sb,      delta,        p,     store_verdict_name(c->verdict)};
         h_class(h_row(t, cells, G_N_ELEMENTS(cells), FALSE), store_verdict_name(c->verdict));
     }
 }
 
-char *report_html(report_run *const *runs, guint n_runs, GPtrArray *charts,
-                  GPtrArray *compare_rows, double threshold_pct, double alpha)
+char *report_html(report_run *const *runs, guint n_runs, GPtrArray *charts, GPtrArray *compare_rows,
+                  double threshold_pct, double alpha)
 {
     g_autoptr(xmlDoc) doc = htmlNewDocNoDtD(NULL, NULL);
     xmlNodePtr html = xmlNewNode(NULL, BAD_CAST "html");
@@ -1969,8 +1986,7 @@ static gboolean write_file(const char *dir, const char *name, const char *text, 
 }
 
 gboolean report_write(vexp_store *store, const gint64 *run_ids, guint n_runs, const char *dir,
-                      double threshold_pct, double alpha, GPtrArray **ret_files,
-                      GError **error)
+                      double threshold_pct, double alpha, GPtrArray **ret_files, GError **error)
 {
     g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)report_run_free);
     g_autoptr(GPtrArray) compare = NULL;
@@ -1988,13 +2004,13 @@ gboolean report_write(vexp_store *store, const gint64 *run_ids, guint n_runs, co
         g_ptr_array_add(runs, r);
     }
     report_run *const *rv = (report_run *const *)runs->pdata;
-    if (n_runs == 2 && !store_compare(store, rv[0]->run->id, rv[1]->run->id, threshold_pct,
-                                      alpha, &compare, error))
+    if (n_runs == 2 && !store_compare(store, rv[0]->run->id, rv[1]->run->id, threshold_pct, alpha,
+                                      &compare, error))
         return FALSE;
     if (g_mkdir_with_parents(dir, 0755) < 0) {
         int e = errno;
-        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot create directory '%s': %s",
-                    dir, g_strerror(e));
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot create directory '%s': %s", dir,
+                    g_strerror(e));
         return FALSE;
     }
 

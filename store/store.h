@@ -355,15 +355,15 @@ typedef struct report_panel {
 } report_panel;
 
 typedef struct report_chart {
-    char *id;    /* file stem, "throughput-mbps" */
+    char *id; /* file stem, "throughput-mbps" */
     char *title;
-    char *subtitle;         /* "TCG: emulation figures", may be NULL */
+    char *subtitle;          /* "TCG: emulation figures", may be NULL */
     char *x_label, *y_label; /* with units */
-    char *note;             /* what the error bars are; may be NULL */
-    gboolean x_categories;  /* TRUE: x is an index into categories */
-    GPtrArray *categories;  /* char *: "64", "128", ... */
-    double x_min, x_max;    /* linear x only */
-    GPtrArray *panels;      /* report_panel *: one per direction */
+    char *note;              /* what the error bars are; may be NULL */
+    gboolean x_categories;   /* TRUE: x is an index into categories */
+    GPtrArray *categories;   /* char *: "64", "128", ... */
+    double x_min, x_max;     /* linear x only */
+    GPtrArray *panels;       /* report_panel *: one per direction */
 } report_chart;
 void report_chart_free(report_chart *chart);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(report_chart, report_chart_free)
@@ -386,7 +386,7 @@ typedef struct report_chart_spec {
     const char *test, *metric; /* the result rows plotted (mean, 95 % CI) */
     const char *whisker;       /* metric drawn as a whisker from the mean up (p99), or NULL */
     const char *y_label;
-    double factor;             /* y = mean * factor (s -> ms); 0 means 1 */
+    double factor; /* y = mean * factor (s -> ms); 0 means 1 */
     report_theory theory;
 } report_chart_spec;
 
@@ -448,13 +448,12 @@ char *report_json(report_run *const *runs, guint n_runs, GPtrArray *compare_rows
 /* The HTML page (UTF-8): provenance, cells, findings, the charts as
  * <img src="ID.svg">, the significant differences when n_runs = 2
  * (compare_rows: store_compare_row *), links to results.csv/.json. */
-char *report_html(report_run *const *runs, guint n_runs, GPtrArray *charts,
-                  GPtrArray *compare_rows, double threshold_pct, double alpha);
+char *report_html(report_run *const *runs, guint n_runs, GPtrArray *charts, GPtrArray *compare_rows,
+                  double threshold_pct, double alpha);
 
 /* Loads run_ids (1 or 2; the second is compared with the first through
  * store_compare()), writes DIR/index.html, DIR/<chart>.svg, DIR/results.csv
  * and DIR/results.json (DIR is created).  ret_files (optional) gets the
  * paths written (char *). */
 gboolean report_write(vexp_store *store, const gint64 *run_ids, guint n_runs, const char *dir,
-                      double threshold_pct, double alpha, GPtrArray **ret_files,
-                      GError **error);
+                      double threshold_pct, double alpha, GPtrArray **ret_files, GError **error);

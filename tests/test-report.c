@@ -80,10 +80,10 @@ START_TEST(test_scale_nice)
     for (guint i = 0; i < G_N_ELEMENTS(scale_cases); i++) {
         report_scale s = report_scale_nice(scale_cases[i].lo, scale_cases[i].hi,
                                            scale_cases[i].max_ticks, scale_cases[i].zero);
-        ck_assert_msg(fabs(s.min - scale_cases[i].min) < 1e-9 &&
-                          fabs(s.max - scale_cases[i].max) < 1e-9 &&
-                          fabs(s.step - scale_cases[i].step) < 1e-12 && s.n_ticks == scale_cases[i].n,
-                      "case %u: got [%g, %g] step %g n %u", i, s.min, s.max, s.step, s.n_ticks);
+        ck_assert_msg(
+            fabs(s.min - scale_cases[i].min) < 1e-9 && fabs(s.max - scale_cases[i].max) < 1e-9 &&
+                fabs(s.step - scale_cases[i].step) < 1e-12 && s.n_ticks == scale_cases[i].n,
+            "case %u: got [%g, %g] step %g n %u", i, s.min, s.max, s.step, s.n_ticks);
         ck_assert_uint_le(s.n_ticks, scale_cases[i].max_ticks);
     }
     ck_assert_close(report_nice_number(0.6, TRUE), 0.5, 1e-15);
@@ -99,15 +99,14 @@ START_TEST(test_tick_label)
         double v, step;
         const char *text;
     } cases[] = {
-        {0, 200, "0"},           {1000, 200, "1000"}, {1.5e6, 5e5, "1.5M"},
-        {1e6, 5e5, "1.0M"},      {20000, 5000, "20k"}, {5000, 5000, "5k"},
-        {0, 5000, "0"},          {0.25, 0.05, "0.25"}, {0.004, 0.002, "0.004"},
-        {-4, 2, "-4"},           {1e-17, 0.1, "0"},    {2.5e6, 5e5, "2.5M"},
+        {0, 200, "0"},           {1000, 200, "1000"}, {1.5e6, 5e5, "1.5M"}, {1e6, 5e5, "1.0M"},
+        {20000, 5000, "20k"},    {5000, 5000, "5k"},  {0, 5000, "0"},       {0.25, 0.05, "0.25"},
+        {0.004, 0.002, "0.004"}, {-4, 2, "-4"},       {1e-17, 0.1, "0"},    {2.5e6, 5e5, "2.5M"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *t = report_tick_label(cases[i].v, cases[i].step);
-        ck_assert_msg(!strcmp(t, cases[i].text), "tick %g step %g: '%s', expected '%s'",
-                      cases[i].v, cases[i].step, t, cases[i].text);
+        ck_assert_msg(!strcmp(t, cases[i].text), "tick %g step %g: '%s', expected '%s'", cases[i].v,
+                      cases[i].step, t, cases[i].text);
     }
 }
 END_TEST
@@ -192,14 +191,14 @@ static gint64 build_run(vexp_store *s, const char *accel, double virtio_scale)
         const char *nic = n < 3 ? nics[n] : "rtl8139";
         g_autofree char *key = g_strdup_printf("%064u", n + 1);
         g_autofree char *label = g_strdup_printf("nic=%s", nic);
-        store_config_info ci = {key, nic, strcmp(nic, "host") ? 1 : 0, "1", "0", 512, accel,
+        store_config_info ci = {key,  nic, strcmp(nic, "host") ? 1 : 0, "1", "0", 512, accel,
                                 NULL, NULL};
         gint64 config = 0, cell = 0;
         NEED(store_config_upsert(s, &ci, &config, &error));
         NEED(store_cell_begin(s, run, config, n, label, &cell, &error));
         if (n == 3) {
-            NEED(store_cell_finish(s, cell, "failed", "guest died: rtl8139 <timeout>",
-                                        NULL, NULL, &error));
+            NEED(store_cell_finish(s, cell, "failed", "guest died: rtl8139 <timeout>", NULL, NULL,
+                                   &error));
             continue;
         }
         for (guint d = 0; d < 2; d++) {
@@ -285,8 +284,8 @@ START_TEST(test_chart_data)
     ck_assert_uint_eq(r->loss_trials->len, 3 * 2 * 2 * 4);
     ck_assert_uint_eq(GPOINTER_TO_UINT(g_hash_table_lookup(r->vcpus, GUINT_TO_POINTER(1))), 1);
 
-    report_chart_spec spec = {"t", "T", "throughput", "throughput_mbps_l2", NULL, "Mbit/s", 0,
-                              REPORT_THEORY_MBPS_L2};
+    report_chart_spec spec = {"t",      "T", "throughput",         "throughput_mbps_l2", NULL,
+                              "Mbit/s", 0,   REPORT_THEORY_MBPS_L2};
     g_autoptr(report_chart) c = report_chart_metric(runs, 1, &spec);
     ck_assert_ptr_nonnull(c);
     ck_assert(c->x_categories);
@@ -328,11 +327,11 @@ START_TEST(test_chart_data)
     ck_assert(ys.max >= 1000.0 * 1518 / 1538);
 
     /* latency: whisker from p50 up to p99 */
-    report_chart_spec lat = {"l", "L", "latency", "rtt_p50_us", "rtt_p99_us", "us", 0,
-                             REPORT_THEORY_NONE};
+    report_chart_spec lat = {"l",          "L",  "latency", "rtt_p50_us",
+                             "rtt_p99_us", "us", 0,         REPORT_THEORY_NONE};
     g_autoptr(report_chart) lc = report_chart_metric(runs, 1, &lat);
-    const report_series *e1000 = g_ptr_array_index(
-        ((report_panel *)g_ptr_array_index(lc->panels, 1))->series, 2);
+    const report_series *e1000 =
+        g_ptr_array_index(((report_panel *)g_ptr_array_index(lc->panels, 1))->series, 2);
     ck_assert_str_eq(e1000->name, "e1000");
     ck_assert_close(point(e1000, 3)->y, 100, 1e-12);
     ck_assert_close(point(e1000, 3)->lo, 100, 1e-12);
@@ -348,8 +347,8 @@ START_TEST(test_chart_data)
     ck_assert(!loss->x_categories);
     ck_assert_uint_eq(loss->panels->len, 2);
     ck_assert_uint_eq(report_chart_n_series(loss), 6);
-    const report_series *ls = g_ptr_array_index(
-        ((report_panel *)g_ptr_array_index(loss->panels, 0))->series, 1);
+    const report_series *ls =
+        g_ptr_array_index(((report_panel *)g_ptr_array_index(loss->panels, 0))->series, 1);
     ck_assert_str_eq(ls->name, "virtio");
     ck_assert_uint_eq(ls->points->len, 4);
     ck_assert_close(point(ls, 0)->x, 70, 1e-9);
@@ -370,8 +369,8 @@ START_TEST(test_chart_data)
     ck_assert_uint_eq(rtt->panels->len, 1);
     const report_chart *buf = g_ptr_array_index(all, 9);
     ck_assert_str_eq(buf->id, "b2b-buffer");
-    const report_series *bs = g_ptr_array_index(
-        ((report_panel *)g_ptr_array_index(buf->panels, 0))->series, 0);
+    const report_series *bs =
+        g_ptr_array_index(((report_panel *)g_ptr_array_index(buf->panels, 0))->series, 0);
     ck_assert_close(point(bs, 0)->y, 2, 1e-9); /* seconds shown as ms */
 }
 END_TEST
@@ -431,7 +430,9 @@ static report_run *study_run(const study_values *v)
             if (v->no_e1000)
                 continue;
             row(r, 2, "e1000", "throughput", dir, f, "throughput_fps",
-                d ? v->e1000_out : f >= 1280 ? v->e1000_in_large : v->e1000_in_small);
+                d           ? v->e1000_out
+                : f >= 1280 ? v->e1000_in_large
+                            : v->e1000_in_small);
             row(r, 2, "e1000", "latency", dir, f, "rtt_p50_us",
                 f == 64 ? v->p50_e1000 : v->p50_host * 1.2);
             if (d)
@@ -451,16 +452,20 @@ static void expect(GPtrArray *f, const report_verdict want[5])
         ck_assert_uint_eq(x->number, i + 1);
         ck_assert_ptr_nonnull(x->evidence);
         ck_assert_msg(x->verdict == want[i], "finding %u: %s (%s), expected %s", i + 1,
-                      report_verdict_name(x->verdict), x->evidence,
-                      report_verdict_name(want[i]));
+                      report_verdict_name(x->verdict), x->evidence, report_verdict_name(want[i]));
     }
 }
 
 START_TEST(test_findings)
 {
-    const study_values study = {.virtio_in = 950, .virtio_out = 920, .host = 1000,
-                                .e1000_out = 300, .e1000_in_small = 500,
-                                .e1000_in_large = 900, .p50_host = 50, .p50_e1000 = 100,
+    const study_values study = {.virtio_in = 950,
+                                .virtio_out = 920,
+                                .host = 1000,
+                                .e1000_out = 300,
+                                .e1000_in_small = 500,
+                                .e1000_in_large = 900,
+                                .p50_host = 50,
+                                .p50_e1000 = 100,
                                 .cpu_e1000_out = 97};
     {
         g_autoptr(report_run) r = study_run(&study);
@@ -566,9 +571,9 @@ static long xpath_count(xmlDoc *doc, const char *expr)
 
 static void check_svg(const report_chart *c, const char *text, gsize len)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(text, (int)len, "chart.svg", NULL,
-                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                              XML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc =
+        xmlReadMemory(text, (int)len, "chart.svg", NULL,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     ck_assert_msg(doc != NULL, "chart %s is not well-formed XML", c->id);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     ck_assert_str_eq((const char *)root->name, "svg");
@@ -603,9 +608,9 @@ START_TEST(test_svg_and_html)
 
     g_autofree char *html = report_html(runs, 1, charts, NULL, 5, 0.05);
     htmlParserCtxtPtr ctx = htmlNewParserCtxt();
-    g_autoptr(xmlDoc) doc = htmlCtxtReadMemory(ctx, html, (int)strlen(html), "index.html", "UTF-8",
-                                               HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                                                   HTML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc =
+        htmlCtxtReadMemory(ctx, html, (int)strlen(html), "index.html", "UTF-8",
+                           HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
     ck_assert_ptr_nonnull(doc);
     ck_assert_msg(ctx->wellFormed, "index.html has HTML parse errors");
     htmlFreeParserCtxt(ctx);
@@ -614,8 +619,8 @@ START_TEST(test_svg_and_html)
     ck_assert_int_eq(xpath_count(doc, "//script"), 0);
     ck_assert_int_eq(xpath_count(doc, "//*[@class='tcg']"), 2); /* the page and the findings */
     ck_assert_int_eq(xpath_count(doc, "//tr[@class='holds']"), 5);
-    ck_assert_int_eq(xpath_count(doc, "//tr[@class='failed']/td[.='guest died: rtl8139 <timeout>']"),
-                     1);
+    ck_assert_int_eq(
+        xpath_count(doc, "//tr[@class='failed']/td[.='guest died: rtl8139 <timeout>']"), 1);
     ck_assert_int_eq(xpath_count(doc, "//td[.='0000000000000000000000000000000000000000000000000"
                                       "000000000000002']"),
                      1); /* the full config key */
@@ -652,8 +657,8 @@ START_TEST(test_write_and_compare)
     ck_assert_int_eq(xpath_count(svg, "//s:g[@data-name='virtio, run 2']"), 2);
 
     g_autofree char *html_path = g_build_filename(out, "index.html", NULL);
-    g_autoptr(xmlDoc) doc =
-        htmlReadFile(html_path, "UTF-8", HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+    g_autoptr(xmlDoc) doc = htmlReadFile(
+        html_path, "UTF-8", HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
     ck_assert_ptr_nonnull(doc);
     /* virtio's throughput (fps, L2 Mbit/s, wire absent) got worse at 7 sizes x 2 directions */
     ck_assert_int_eq(xpath_count(doc, "//tr[@class='worse']"), 2 * 7 * 2);
