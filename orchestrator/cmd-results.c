@@ -65,46 +65,151 @@ static const char *emulation_note(const char *accel)
     return accel ? accel : "unknown";
 }
 
+/* one section per test: rows are cell x direction x frame size, columns metrics */
+typedef struct {
+    const char *test;
+    const char *title;
+    const char *metrics[6];
+    const char *headers[6];
+} table_layout;
+
+static const table_layout layouts[] = {
+    {"throughput",
+     "throughput (RFC 2544 26.1): highest rate without loss",
+     {"throughput_fps", "throughput_mbps_l2", "throughput_mbps_wire", "dut_cpu_pct",
+      "host_cpu_pct"},
+     {"frames/s", "Mbit/s L2", "Mbit/s wire", "guest CPU %", "QEMU CPU %"}},
+    {"latency",
+     "latency (RFC 2544 26.2): round trip at the throughput rate",
+     {"rtt_p50_us", "rtt_p99_us", "rtt_mean_us", "rtt_jitter_us"},
+     {"p50 us", "p99 us", "mean us", "jitter us"}},
+    {"rtt",
+     "idle round trip time",
+     {"rtt_p50_us", "rtt_p99_us", "rtt_mean_us", "rtt_jitter_us"},
+     {"p50 us", "p99 us", "mean us", "jitter us"}},
+    {"loss",
+     "frame loss rate (RFC 2544 26.3): at 100 % of the maximum rate",
+     {"loss_pct_at_max", "loss_max_fps"},
+     {"loss %", "max frames/s"}},
+    {"b2b",
+     "back-to-back (RFC 2544 26.4, RFC 9004)",
+     {"b2b_frames", "b2b_buffer_s", "b2b_corrected_buffer_s"},
+     {"burst frames", "buffer s", "corrected buffer s"}},
+    {"fixed", "fixed rate", {"rx_fps", "loss_pct"}, {"rx frames/s", "loss %"}},
+};
+
+static int row_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const store_result_row *a = *(store_result_row *const *)pa;
+    const store_result_row *b = *(store_result_row *const *)pb;
+    int d;
+
+    if (a->cell_index != b->cell_index)
+        return a->cell_index < b->cell_index ? -1 : 1;
+    if ((d = g_strcmp0(a->direction, b->direction)))
+        return d;
+    if (a->frame_size != b->frame_size)
+        return a->frame_size < b->frame_size ? -1 : 1;
+    return 0;
+}
+
+/* readable without exponents: 154742, 478.3, 0.0123 */
+static void fmt_num(char *buf, size_t len, double v)
+{
+    double a = fabs(v);
+
+    if (a >= 1000 || a == 0)
+        g_snprintf(buf, len, "%.0f", v);
+    else if (a >= 10)
+        g_snprintf(buf, len, "%.1f", v);
+    else
+        g_snprintf(buf, len, "%.3g", v);
+}
+
+static void format_figure(char *buf, size_t len, const store_result_row *r)
+{
+    char m[32], sd[32];
+
+    if (!r) {
+        g_snprintf(buf, len, "-");
+        return;
+    }
+    fmt_num(m, sizeof(m), r->mean);
+    if (r->n > 1 && isfinite(r->stddev)) {
+        fmt_num(sd, sizeof(sd), r->stddev);
+        g_snprintf(buf, len, "%s ± %s (%u)", m, sd, r->n);
+    } else {
+        g_snprintf(buf, len, "%s (%u)", m, r->n);
+    }
+}
+
+static void print_section(const table_layout *L, GPtrArray *rows)
+{
+    g_autoptr(GPtrArray) sel = g_ptr_array_new();
+    guint nm = 0;
+
+    for (guint i = 0; i < rows->len; i++) {
+        store_result_row *r = g_ptr_array_index(rows, i);
+        if (!g_strcmp0(r->test, L->test))
+            g_ptr_array_add(sel, r);
+    }
+    if (!sel->len)
+        return;
+    g_ptr_array_sort(sel, row_cmp);
+    while (nm < G_N_ELEMENTS(L->metrics) && L->metrics[nm])
+        nm++;
+    printf("\n%s\n%-4s %-24s %-4s %6s", L->title, "cell", "label", "dir", "frame");
+    for (guint k = 0; k < nm; k++)
+        printf(" %22s", L->headers[k]);
+    putchar('\n');
+    for (guint i = 0; i < sel->len;) {
+        const store_result_row *first = g_ptr_array_index(sel, i);
+        const store_result_row *col[6] = {0};
+        guint j = i;
+        for (; j < sel->len && !row_cmp(&sel->pdata[i], &sel->pdata[j]); j++) {
+            const store_result_row *r = g_ptr_array_index(sel, j);
+            for (guint k = 0; k < nm; k++)
+                if (!g_strcmp0(r->metric, L->metrics[k]))
+                    col[k] = r;
+        }
+        printf("%-4u %-24.24s %-4s %6u", first->cell_index, first->label, first->direction,
+               first->frame_size);
+        for (guint k = 0; k < nm; k++) {
+            char v[48];
+            format_figure(v, sizeof(v), col[k]);
+            printf(" %22s", v);
+        }
+        putchar('\n');
+        i = j;
+    }
+}
+
 static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
 {
-    const char *last_cell = NULL;
+    gboolean header = FALSE;
 
     printf("run %" G_GINT64_FORMAT " '%s' (%s) started %s, %s; host %s; libvirt %s, QEMU %s\n",
            run->id, run->name, run->status, run->started_at,
            run->finished_at ? run->finished_at : "not finished", run->host ? run->host : "?",
            run->libvirt_version ? run->libvirt_version : "-",
            run->qemu_version ? run->qemu_version : "-");
-    printf("accel: %s\n\n", emulation_note(run->accel));
+    printf("accel: %s\n", emulation_note(run->accel));
+    printf("figures: mean ± stddev (n repetitions); frame = Ethernet frame incl. FCS, bytes; "
+           "wire = + 20 B preamble/IFG\n");
     if (rows->len == 0)
-        printf("(no figures stored)\n");
-    else
-        printf("%-4s %-24s %-10s %-4s %6s  %-20s %28s  %s\n", "cell", "label", "test", "dir",
-               "frame", "metric", "mean ± stddev (n)", "unit");
-    for (guint i = 0; i < rows->len; i++) {
-        const store_result_row *r = g_ptr_array_index(rows, i);
-        char val[64];
-        if (last_cell && strcmp(last_cell, r->label))
-            putchar('\n');
-        last_cell = r->label;
-        if (r->n > 1 && isfinite(r->stddev))
-            g_snprintf(val, sizeof(val), "%.6g ± %.3g (%u)", r->mean, r->stddev, r->n);
-        else
-            g_snprintf(val, sizeof(val), "%.6g (%u)", r->mean, r->n);
-        printf("%-4u %-24.24s %-10s %-4s %6u  %-20s %28s  %s%s\n", r->cell_index, r->label,
-               r->test, r->direction, r->frame_size, r->metric, val, r->unit,
-               !g_strcmp0(r->accel, "tcg") ? "  [tcg]" : "");
-    }
-    gboolean header = FALSE;
+        printf("\n(no figures stored)\n");
+    for (guint i = 0; i < G_N_ELEMENTS(layouts); i++)
+        print_section(&layouts[i], rows);
     for (guint i = 0; i < cells->len; i++) {
         const store_cell_row *c = g_ptr_array_index(cells, i);
-        if (!strcmp(c->status, "complete"))
-            continue;
         if (!header) {
-            printf("\ncells not complete:\n");
+            printf("\ncells:\n");
             header = TRUE;
         }
-        printf("  cell %u %s: %s%s%s\n", c->cell_index, c->label, c->status,
-               c->reason ? ": " : "", c->reason ? c->reason : "");
+        printf("  %u %-24s %-11s driver %-10s guest kernel %s%s%s\n", c->cell_index, c->label,
+               c->status, c->guest_driver ? c->guest_driver : "-",
+               c->guest_kernel ? c->guest_kernel : "-", c->reason ? "; " : "",
+               c->reason ? c->reason : "");
     }
 }
 

@@ -52,6 +52,7 @@ typedef struct run_state {
     gint64 cell_id;
     domains_guest *guest;
     GHashTable *samples; /* "test\tdir\tframe\tmetric\tunit" -> GArray of double */
+    GPtrArray *sample_order; /* the keys of samples, first seen first */
     GHashTable *best;    /* "dir\tframe\trep" -> double[3]: fps, dut cpu, host cpu of the
                           * fastest passing throughput trial */
     guint64 cpu0_ns;
@@ -134,6 +135,7 @@ static void add_sample(run_state *st, const char *test, const char *dir, unsigne
     a = g_hash_table_lookup(st->samples, key);
     if (!a) {
         a = g_array_new(FALSE, FALSE, sizeof(double));
+        g_ptr_array_add(st->sample_order, g_strdup(key));
         g_hash_table_insert(st->samples, g_steal_pointer(&key), a);
     }
     g_array_append_val(a, v);
@@ -302,14 +304,8 @@ static void obs_result(void *ud, const traffic_result *r)
 /* one store row per (test, direction, frame size, metric) over the repetitions */
 static gboolean store_samples(run_state *st, GError **error)
 {
-    GHashTableIter it;
-    gpointer k, v;
-    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    GPtrArray *keys = st->sample_order; /* the order the figures came in */
 
-    g_hash_table_iter_init(&it, st->samples);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_ptr_array_add(keys, k);
-    g_ptr_array_sort(keys, (GCompareFunc)g_strcmp0); /* repeatable row order */
     for (guint i = 0; i < keys->len; i++) {
         const char *key = g_ptr_array_index(keys, i);
         GArray *a = g_hash_table_lookup(st->samples, key);
@@ -453,6 +449,7 @@ fail:
 static void cell_state_reset(run_state *st)
 {
     g_hash_table_remove_all(st->samples);
+    g_ptr_array_set_size(st->sample_order, 0);
     g_hash_table_remove_all(st->best);
     st->guest_died = FALSE;
     st->units_done = 0;
@@ -673,9 +670,6 @@ static int cmd_run(int argc, char **argv)
     st.limit_tap_mbps = limit_tap_mbps;
     st.tty = vexp_is_tty();
     st.units_per_cell = vexp_cell_units(m);
-    st.samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify)g_array_unref);
-    st.best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
     if (resume) {
         if (!store_run_find_resumable(store, matrix_hash(m), &st.run_id, &error))
@@ -743,6 +737,10 @@ static int cmd_run(int argc, char **argv)
                 ? "; accel tcg: figures are QEMU software-emulation figures"
                 : "");
     st.t_start_us = g_get_monotonic_time();
+    st.samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_array_unref);
+    st.best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    st.sample_order = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n && !cancel_flag; i++) {
         gboolean done = FALSE;
         if (resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
@@ -768,6 +766,7 @@ static int cmd_run(int argc, char **argv)
     g_free(st.host_addr);
     g_clear_pointer(&st.samples, g_hash_table_unref);
     g_clear_pointer(&st.best, g_hash_table_unref);
+    g_clear_pointer(&st.sample_order, g_ptr_array_unref);
 
     if (!store_run_finish(store, st.run_id,
                           interrupted ? "interrupted"

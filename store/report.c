@@ -525,6 +525,11 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
         const char *dir = g_ptr_array_index(dirs, di);
         report_panel *panel = panel_new(dir);
         g_ptr_array_add(c->panels, panel);
+        if (!strcmp(spec->test, "rtt")) {
+            /* rtt is stored as 'in' but the probes go to the DUT and back */
+            g_free(panel->title);
+            panel->title = g_strdup("tester \u2192 guest \u2192 tester, no load");
+        }
         for (guint ri = 0; ri < n_runs; ri++) {
             const report_run *r = runs[ri];
             g_autoptr(GHashTable) idx = index_rows(r);
@@ -747,7 +752,7 @@ GPtrArray *report_charts(report_run *const *runs, guint n_runs)
 #define SVG_PLOT_W 440
 #define SVG_PLOT_H 260
 #define SVG_GAP 28   /* between panels */
-#define SVG_TOP 74   /* title, subtitle, panel title */
+#define SVG_TOP 88   /* title, subtitle, panel title */
 #define SVG_XAXIS 48 /* x tick labels and the x label */
 #define SVG_LEGEND_ROW 20
 #define SVG_CHAR_W 7.0 /* average glyph width at 12 px, for the legend layout */

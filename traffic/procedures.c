@@ -7,7 +7,7 @@
 #include "traffic-priv.h"
 
 #define MAX_SEARCH_TRIALS 64u
-#define MAX_INVALID_RETRIES 8u
+#define MAX_INVALID_RETRIES 12u
 
 static bool cancelled(const traffic_runner *r)
 {
@@ -135,7 +135,7 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
              * generator for a moment); a generator that twice in a row cannot
              * offer it lowers the ceiling to what it did send. */
             if (++invalid > MAX_INVALID_RETRIES)
-                return -EIO;
+                return -EAGAIN;
             if (++consecutive >= 2 && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
                 t.elapsed_s > 0) {
                 consecutive = 0;
@@ -192,12 +192,17 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
         else
             start = traffic_search_step(&s, max_fps, false, cal.rx_fps);
     }
+    /* -EAGAIN: the generator never managed a valid trial often enough; the
+     * figure is reported, flagged, rather than failing the whole suite */
+    const char *invalid_reason = NULL;
     rc = search_loop(r, p, &s, dir, frame_size, repetition, &index, two_phase ? "search" : "trial",
                      dshort, start);
-    if (rc < 0)
+    if (rc == -EAGAIN)
+        invalid_reason = "generator-limited";
+    else if (rc < 0)
         return rc;
     double answer = s.has_lo ? s.lo : 0;
-    if (two_phase && answer > 0) {
+    if (two_phase && answer > 0 && !invalid_reason) {
         /* Full-length trials only near the answer: confirm it, search down if it fails. */
         traffic_trial t;
         for (unsigned k = 0;; k++) {
@@ -205,18 +210,20 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
                        "confirm", p->reflect, answer, p->trial_s);
             if ((rc = do_trial(r, p, &t, 0)) < 0)
                 return rc;
-            if (t.valid)
+            if (t.valid || k + 1 >= MAX_INVALID_RETRIES)
                 break;
-            if (k + 1 >= MAX_INVALID_RETRIES)
-                return -EIO;
         }
-        if (t.loss_pct > p->loss_tolerance_pct) {
+        if (!t.valid) {
+            invalid_reason = t.reason;
+        } else if (t.loss_pct > p->loss_tolerance_pct) {
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
             double next = traffic_search_step(&s2, answer, true, t.rx_fps);
             rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm",
                              p->trial_s, next);
-            if (rc < 0)
+            if (rc == -EAGAIN)
+                invalid_reason = "generator-limited";
+            else if (rc < 0)
                 return rc;
             answer = s2.has_lo ? s2.lo : 0;
         }
@@ -226,6 +233,10 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
     result_rate(&res, answer);
     res.max_fps = max_fps;
     res.trials = index;
+    if (invalid_reason) {
+        res.valid = false;
+        res.reason = invalid_reason;
+    }
     emit(r, &res);
     if (ret)
         *ret = res;
@@ -356,7 +367,7 @@ static int b2b_search(traffic_runner *r, const traffic_params *p, enum traffic_d
             return rc;
         if (!t.valid) {
             if (++invalid > MAX_INVALID_RETRIES)
-                return -EIO;
+                return -EAGAIN;
             continue;
         }
         if (t.lost == 0) {
@@ -399,11 +410,18 @@ int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_di
         res.reason = "not-applicable";
     } else {
         double sum = 0, sum2 = 0, mn = 0, mx = 0, guess = 0;
+        unsigned n = 0;
         for (unsigned k = 0; k < p->b2b_repetitions; k++) {
-            double frames;
+            double frames = 0;
             rc = b2b_search(r, p, dir, frame_size, max_fps, repetition, &index, guess, &frames);
+            if (rc == -EAGAIN) {
+                res.valid = false;
+                res.reason = "generator-limited";
+                break;
+            }
             if (rc < 0)
                 return rc;
+            n++;
             guess = frames;
             sum += frames;
             sum2 += frames * frames;
@@ -412,8 +430,9 @@ int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_di
             if (frames > mx)
                 mx = frames;
         }
-        unsigned n = p->b2b_repetitions;
         res.b2b_repetitions = n;
+        if (n == 0)
+            n = 1;
         res.burst_frames_mean = sum / n;
         res.burst_frames_min = mn;
         res.burst_frames_max = mx;

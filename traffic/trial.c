@@ -213,7 +213,12 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     const int64_t straggle_ms = (int64_t)(p->straggler_s * 1000);
 
     if (t->direction == TRAFFIC_DIR_IN || t->reflect) {
-        bool local_rx = tagged || t->reflect;
+        /* echoes of tagged frames are drained between batches (prompt RTT); a
+         * reflected flow has its own receiving thread so the sender keeps pace */
+        bool inline_rx = tagged && !t->reflect;
+        rx_thread th = {.rx = rx};
+        atomic_init(&th.stop, false);
+        bool thread_started = false;
         if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream, 1)) < 0)
             goto out_rx;
         if ((r = traffic_conn_send(conn, "listen stream=%u size=%u mode=%s streams=%u", stream,
@@ -221,16 +226,24 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             (r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv)) < 0)
             goto out_rx;
         r = learn(fd, &dut, payload, p, obs);
+        if (r == 0 && t->reflect) {
+            r = -pthread_create(&th.tid, NULL, rx_thread_main, &th);
+            thread_started = r == 0;
+        }
         if (r == 0) {
             traffic_gen_spec g = {.fd = fd, .dst = dut, .payload = payload, .stream = stream,
                                   .rate_fps = rate, .duration_ns = dur_ns,
                                   .count = t->burst_frames, .tag_every = tag_every,
-                                  .echo_rx = local_rx ? rx : NULL, .threads = threads,
+                                  .echo_rx = inline_rx ? rx : NULL, .threads = threads,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
             r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
         }
         if (r == 0)
-            r = wait_ms(obs, local_rx ? rx : NULL, straggle_ms);
+            r = wait_ms(obs, inline_rx ? rx : NULL, straggle_ms);
+        if (thread_started) {
+            atomic_store(&th.stop, true);
+            pthread_join(th.tid, NULL);
+        }
         int rs = stop_agent(conn, &kv);
         if (r == 0)
             r = rs;
