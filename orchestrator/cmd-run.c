@@ -351,6 +351,8 @@ static cell_outcome run_suite(run_state *st, traffic_conn *conn, const char *dut
         *ret_reason = g_strdup(st->store_error->message);
         return CELL_FATAL;
     }
+    if (!st->guest_died && rc < 0 && st->guest && !domains_guest_is_running(st->guest))
+        st->guest_died = TRUE;
     if (st->guest_died) {
         *ret_reason = g_strdup("the guest stopped during the trials (destroyed or crashed)");
         return CELL_FAILED;

@@ -1005,7 +1005,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
     for (guint i = 0; i < legend->len; i++) {
         const legend_entry *e = &g_array_index(legend, legend_entry, i);
         g_autofree char *text = g_strdup_printf(
-            "%s%s", e->name, e->style == REPORT_STYLE_DASHED && clipped ? " (above the axis)" : "");
+            "%s%s", e->name,
+            e->style == REPORT_STYLE_DASHED && clipped ? " (partly off the scale)" : "");
         double w = 34 + g_utf8_strlen(text, -1) * SVG_CHAR_W + 18;
         if (x + w > width - SVG_PAD && x > SVG_PAD + SVG_YLABEL + SVG_TICKS)
             x = SVG_PAD + SVG_YLABEL + SVG_TICKS, row++;
@@ -1120,7 +1121,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
             set_attr(m, "stroke", e->color);
         }
         g_autofree char *text = g_strdup_printf(
-            "%s%s", e->name, e->style == REPORT_STYLE_DASHED && clipped ? " (above the axis)" : "");
+            "%s%s", e->name,
+            e->style == REPORT_STYLE_DASHED && clipped ? " (partly off the scale)" : "");
         svg_text(lg, lxv + 34, ly + 4, NULL, 12, text);
     }
 

@@ -111,7 +111,7 @@ add table ip vexpgt
 add chain ip vexpgt pre { type filter hook prerouting priority -300; }
 add rule ip vexpgt pre udp dport $port numgen random mod 1000 < $K drop
 NFT
-    run random-$dir --test fixed --rate-fps 200000 --frame-size 64 --trial-s 5.5 --direction $dir
+    run random-$dir --test fixed --rate-fps 200000 --frame-size 64 --trial-s 6.5 --direction $dir
     loss=$(field "$OUT/random-$dir" result $dir loss_pct)
     tx=$(field "$OUT/random-$dir" result $dir tx)
     want=$(calc "$K / 10")

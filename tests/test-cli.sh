@@ -27,7 +27,7 @@ check 0 "--version" "$VEXP" --version
 check 2 "unknown command" "$VEXP" bogus
 grep_err "unknown command named" "unknown command 'bogus'"
 check 2 "prefix is not a command" "$VEXP" res
-for c in run render results compare regress image doctor; do
+for c in run render results compare regress report image doctor; do
     check 0 "$c --help" "$VEXP" "$c" --help
 done
 check 2 "run without matrix" "$VEXP" run

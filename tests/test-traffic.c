@@ -89,7 +89,10 @@ SPOIL(reps2, p->repetitions = 1001)
 SPOIL(lreps, p->latency_repetitions = 5000)
 SPOIL(breps, p->b2b_repetitions = 0)
 SPOIL(rate, p->rate_fps = 2e8)
-SPOIL(rate2, { p->rate_fps = 10; p->rate_mbps = 10; })
+SPOIL(rate2, {
+    p->rate_fps = 10;
+    p->rate_mbps = 10;
+})
 SPOIL(mbps, p->rate_mbps = -1)
 SPOIL(line, p->line_rate_mbps = INFINITY)
 SPOIL(res, p->resolution_pct = 0)
@@ -106,24 +109,43 @@ SPOIL(dut, strcpy(p->dut_addr, "dut.example"))
 SPOIL(tester, strcpy(p->tester_addr, "::1"))
 SPOIL(senders, p->senders = 5)
 SPOIL(port, p->dut_port = 0)
-SPOIL(port2, { strcpy(p->dut_addr, p->tester_addr); p->dut_port = p->tester_port; })
+SPOIL(port2, {
+    strcpy(p->dut_addr, p->tester_addr);
+    p->dut_port = p->tester_port;
+})
 
 static const bad_param bad_params[] = {
-    {"tests", spoil_tests},         {"tests", spoil_tests2},
-    {"frame_sizes", spoil_nsizes},  {"frame_sizes", spoil_size},
-    {"frame_sizes", spoil_size2},   {"directions", spoil_dirs},
-    {"trial_s", spoil_trial},       {"trial_s", spoil_trial2},
-    {"trial_s", spoil_trial3},      {"repetitions", spoil_reps},
-    {"repetitions", spoil_reps2},   {"latency_repetitions", spoil_lreps},
-    {"b2b_repetitions", spoil_breps}, {"rate_fps", spoil_rate},
-    {"rate", spoil_rate2},          {"rate_mbps", spoil_mbps},
-    {"line_rate_mbps", spoil_line}, {"resolution_pct", spoil_res},
-    {"loss_tolerance_pct", spoil_tol}, {"loss_step_pct", spoil_step},
-    {"b2b_burst_s", spoil_burst},   {"probes", spoil_probes},
-    {"probes", spoil_probes2},      {"straggler_s", spoil_straggler},
-    {"warmup_s", spoil_warm},       {"fixed", spoil_fixed},
-    {"reflect", spoil_reflect},     {"dut_addr", spoil_dut},
-    {"tester_addr", spoil_tester},  {"ports", spoil_port}, {"senders", spoil_senders},
+    {"tests", spoil_tests},
+    {"tests", spoil_tests2},
+    {"frame_sizes", spoil_nsizes},
+    {"frame_sizes", spoil_size},
+    {"frame_sizes", spoil_size2},
+    {"directions", spoil_dirs},
+    {"trial_s", spoil_trial},
+    {"trial_s", spoil_trial2},
+    {"trial_s", spoil_trial3},
+    {"repetitions", spoil_reps},
+    {"repetitions", spoil_reps2},
+    {"latency_repetitions", spoil_lreps},
+    {"b2b_repetitions", spoil_breps},
+    {"rate_fps", spoil_rate},
+    {"rate", spoil_rate2},
+    {"rate_mbps", spoil_mbps},
+    {"line_rate_mbps", spoil_line},
+    {"resolution_pct", spoil_res},
+    {"loss_tolerance_pct", spoil_tol},
+    {"loss_step_pct", spoil_step},
+    {"b2b_burst_s", spoil_burst},
+    {"probes", spoil_probes},
+    {"probes", spoil_probes2},
+    {"straggler_s", spoil_straggler},
+    {"warmup_s", spoil_warm},
+    {"fixed", spoil_fixed},
+    {"reflect", spoil_reflect},
+    {"dut_addr", spoil_dut},
+    {"tester_addr", spoil_tester},
+    {"ports", spoil_port},
+    {"senders", spoil_senders},
     {"ports", spoil_port2},
 };
 
@@ -319,9 +341,9 @@ static unsigned binary_trials(double cap, double max, double res)
 static const struct {
     double cap, max, res_pct;
 } search_cases[] = {
-    {100000, 1000000, 1},  {8256, 700000, 1},   {512345, 600000, 0.5}, {10, 1e6, 1},
-    {999000, 1000000, 1},  {250000, 1e6, 0.1},  {1e6, 1e6, 1},         {33333, 1e7, 2},
-    {5e6, 6e6, 0.05},      {123, 1e8, 10},
+    {100000, 1000000, 1}, {8256, 700000, 1},  {512345, 600000, 0.5}, {10, 1e6, 1},
+    {999000, 1000000, 1}, {250000, 1e6, 0.1}, {1e6, 1e6, 1},         {33333, 1e7, 2},
+    {5e6, 6e6, 0.05},     {123, 1e8, 10},
 };
 
 START_TEST(test_search_sim)
@@ -348,10 +370,10 @@ END_TEST
 
 /* A simulated DUT behind the procedures: capacity, buffer, generator speed. */
 typedef struct sim {
-    double cap_fps;    /* forwards at most this */
-    double buffer;     /* frames it can queue */
-    double gen_fps;    /* the generator's maximum */
-    double noise_rx;   /* rx reported as cap * (1 - noise_rx) when overloaded */
+    double cap_fps;  /* forwards at most this */
+    double buffer;   /* frames it can queue */
+    double gen_fps;  /* the generator's maximum */
+    double noise_rx; /* rx reported as cap * (1 - noise_rx) when overloaded */
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
     traffic_result last;
@@ -423,8 +445,11 @@ static int sim_cancelled(void *ud)
 
 static void sim_setup(sim *s, traffic_runner *r, traffic_observer *obs, traffic_params *p)
 {
-    *obs = (traffic_observer){.userdata = s, .trial_begin = sim_begin, .trial_end = sim_end,
-                              .result = sim_result, .cancelled = sim_cancelled};
+    *obs = (traffic_observer){.userdata = s,
+                              .trial_begin = sim_begin,
+                              .trial_end = sim_end,
+                              .result = sim_result,
+                              .cancelled = sim_cancelled};
     r->run = sim_run;
     r->ctx = s;
     r->obs = obs;
@@ -504,9 +529,9 @@ START_TEST(test_proc_other)
     ck_assert_int_eq(traffic_proc_latency(&r, &p, TRAFFIC_DIR_IN, 128, 50000, 1, &res), 0);
     ck_assert_uint_eq(res.trials, 20);
     ck_assert(res.has_rtt);
-    ck_assert_double_eq_tol(res.rtt.min_us, 11, 1e-9);  /* min of mins */
-    ck_assert_double_eq_tol(res.rtt.max_us, 70, 1e-9);  /* max of maxes */
-    ck_assert_double_eq_tol(res.rtt.p50_us, 19, 1e-9);  /* mean of the trials */
+    ck_assert_double_eq_tol(res.rtt.min_us, 11, 1e-9); /* min of mins */
+    ck_assert_double_eq_tol(res.rtt.max_us, 70, 1e-9); /* max of maxes */
+    ck_assert_double_eq_tol(res.rtt.p50_us, 19, 1e-9); /* mean of the trials */
 
     s.trials = 0;
     ck_assert_int_eq(traffic_proc_loss(&r, &p, TRAFFIC_DIR_IN, 64, 200000, 1, &res), 0);
@@ -580,8 +605,9 @@ START_TEST(test_cmd_parse)
 {
     char verb[16];
     traffic_kv kv;
-    ck_assert_int_eq(traffic_cmd_parse("tx stream=5 size=18 rate=1000.5 dur_ms=10\n", verb,
-                                       sizeof(verb), &kv), 0);
+    ck_assert_int_eq(
+        traffic_cmd_parse("tx stream=5 size=18 rate=1000.5 dur_ms=10\n", verb, sizeof(verb), &kv),
+        0);
     ck_assert_str_eq(verb, "tx");
     ck_assert_uint_eq(kv.n, 4);
     ck_assert_str_eq(traffic_kv_get(&kv, "rate"), "1000.5");
@@ -594,8 +620,8 @@ START_TEST(test_cmd_parse)
     ck_assert_int_eq(traffic_kv_u64(&kv, "nope", 10, &u), -ENOENT);
     ck_assert_int_eq(traffic_cmd_parse("  stop  ", verb, sizeof(verb), &kv), 0);
     ck_assert_str_eq(verb, "stop");
-    ck_assert_int_eq(traffic_cmd_parse("setup dut=198.18.0.2 port=17000", verb, sizeof(verb),
-                                       &kv), 0);
+    ck_assert_int_eq(traffic_cmd_parse("setup dut=198.18.0.2 port=17000", verb, sizeof(verb), &kv),
+                     0);
     ck_assert_str_eq(traffic_kv_get(&kv, "dut"), "198.18.0.2");
     ck_assert_int_eq(traffic_cmd_parse("listen mode=", verb, sizeof(verb), &kv), 0);
     ck_assert_str_eq(traffic_kv_get(&kv, "mode"), "");
@@ -619,7 +645,10 @@ static const char *bad_cmds[] = {
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1",
-    "hello v=0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789",
+    "hello "
+    "v="
+    "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123"
+    "456789",
     "h\xc3\xa9llo",
     "hello x=\xff",
 };
@@ -649,9 +678,11 @@ END_TEST
 START_TEST(test_json_parse)
 {
     traffic_kv kv;
-    ck_assert_int_eq(traffic_json_parse("{\"type\":\"stop\",\"ok\":true,\"rx\":123,\"cpu_pct\":-1.5e0,"
-                                        "\"e\":\"a\\\"b\\\\c\\n\\u0041\",\"n\":null} ",
-                                        &kv), 0);
+    ck_assert_int_eq(
+        traffic_json_parse("{\"type\":\"stop\",\"ok\":true,\"rx\":123,\"cpu_pct\":-1.5e0,"
+                           "\"e\":\"a\\\"b\\\\c\\n\\u0041\",\"n\":null} ",
+                           &kv),
+        0);
     ck_assert_uint_eq(kv.n, 6);
     ck_assert_str_eq(traffic_kv_get(&kv, "ok"), "true");
     ck_assert_str_eq(traffic_kv_get(&kv, "e"), "a\"b\\c\nA");
@@ -664,9 +695,22 @@ START_TEST(test_json_parse)
     ck_assert_int_eq(traffic_json_parse("{}", &kv), 0);
     ck_assert_uint_eq(kv.n, 0);
     static const char *bad[] = {
-        "", "{", "}", "[]", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "{\"a\":1} x",
-        "{\"a\":{\"b\":1}}", "{\"a\":[1]}", "{\"a\":\"unterminated}", "{\"a\":\"bad\\q\"}",
-        "{\"a\":\"\\u12\"}", "{\"a\":tru}", "{a:1}", "{\"a\":\"ctl\x01\"}",
+        "",
+        "{",
+        "}",
+        "[]",
+        "{\"a\":}",
+        "{\"a\" 1}",
+        "{\"a\":1,}",
+        "{\"a\":1} x",
+        "{\"a\":{\"b\":1}}",
+        "{\"a\":[1]}",
+        "{\"a\":\"unterminated}",
+        "{\"a\":\"bad\\q\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":tru}",
+        "{a:1}",
+        "{\"a\":\"ctl\x01\"}",
         "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":1}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -747,9 +791,15 @@ START_TEST(test_agent_protocol)
 
     traffic_kv kv;
     static const char *bad[] = {
-        "BOGUS", "tx stream=1", "listen stream=1 size=18", "stop", "hello proto=99",
-        "setup dut=1.2.3.4", "setup dut=nonsense port=1 tester=1.2.3.4 tport=2",
-        "tx stream=1 size=18 rate=1 dur_ms=1", "listen stream=99999 size=1",
+        "BOGUS",
+        "tx stream=1",
+        "listen stream=1 size=18",
+        "stop",
+        "hello proto=99",
+        "setup dut=1.2.3.4",
+        "setup dut=nonsense port=1 tester=1.2.3.4 tport=2",
+        "tx stream=1 size=18 rate=1 dur_ms=1",
+        "listen stream=99999 size=1",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_int_eq(traffic_conn_send(conn, "%s", bad[i]), 0);

@@ -21,11 +21,11 @@ typedef struct agent {
     int in_fd, out_fd;
     char in[IN_BUF];
     size_t in_len;
-    bool discarding;      /* inside an over-long line */
+    bool discarding; /* inside an over-long line */
     bool eof;
     int sock;
     struct sockaddr_in tester;
-    traffic_rx *rx;       /* listening when non-NULL */
+    traffic_rx *rx; /* listening when non-NULL */
     uint64_t cpu_busy, cpu_total;
     bool abort_seen;
 } agent;
@@ -222,9 +222,10 @@ static int fill_input(agent *a)
         a->discarding = true;
     }
     ssize_t n = read(a->in_fd, a->in + a->in_len, sizeof(a->in) - a->in_len);
-    if (n < 0)
-        return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-    if (n == 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    /* EOF; errors too (a tester that closes with replies unread resets a socket) */
+    if (n <= 0) {
         a->eof = true;
         return -1;
     }
@@ -261,10 +262,12 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
     if ((traffic_kv_get(kv, "count") && traffic_kv_u64(kv, "count", 10000000000ull, &count) < 0) ||
         (traffic_kv_get(kv, "tag") && traffic_kv_u64(kv, "tag", 1000000000ull, &tag) < 0) ||
         (traffic_kv_get(kv, "warm_ms") && traffic_kv_u64(kv, "warm_ms", 10000, &warm_ms) < 0) ||
-        (traffic_kv_get(kv, "linger_ms") && traffic_kv_u64(kv, "linger_ms", 60000, &linger_ms) < 0) ||
+        (traffic_kv_get(kv, "linger_ms") &&
+         traffic_kv_u64(kv, "linger_ms", 60000, &linger_ms) < 0) ||
         (traffic_kv_get(kv, "threads") &&
          traffic_kv_u64(kv, "threads", TRAFFIC_MAX_STREAMS, &threads) < 0))
-        return reply_error(a, "tx", "count<=1e10 tag<=1e9 warm_ms<=10000 linger_ms<=60000 threads<=4");
+        return reply_error(a, "tx",
+                           "count<=1e10 tag<=1e9 warm_ms<=10000 linger_ms<=60000 threads<=4");
     if (stream + TRAFFIC_MAX_STREAMS - 1 > TRAFFIC_TAG_STREAM)
         return reply_error(a, "tx", "stream ids out of range");
     /* parallel senders only for timed max-rate trials, one per CPU of the DUT */
@@ -356,9 +359,9 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
                  "\"cpu_pct\":%.2f,\"rtt_n\":%llu,\"rtt_min\":%.3f,\"rtt_mean\":%.3f,"
                  "\"rtt_p50\":%.3f,\"rtt_p90\":%.3f,\"rtt_p99\":%.3f,\"rtt_p999\":%.3f,"
                  "\"rtt_max\":%.3f,\"rtt_jitter\":%.3f}",
-                 (unsigned long long)gr.tx, (unsigned long long)gr.missed,
-                 (long long)gr.elapsed_ns, cpu, (unsigned long long)s.samples, s.min_us,
-                 s.mean_us, s.p50_us, s.p90_us, s.p99_us, s.p999_us, s.max_us, s.jitter_us);
+                 (unsigned long long)gr.tx, (unsigned long long)gr.missed, (long long)gr.elapsed_ns,
+                 cpu, (unsigned long long)s.samples, s.min_us, s.mean_us, s.p50_us, s.p90_us,
+                 s.p99_us, s.p999_us, s.max_us, s.jitter_us);
 }
 
 /* Returns 1 on quit, 0 to go on, -errno when the reply cannot be written. */
@@ -443,7 +446,9 @@ int traffic_agent_main(int in_fd, int out_fd)
             (void)traffic_rx_drain(a.rx);
         if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             if (fill_input(&a) < 0 && a.eof) {
-                r = agent_lines(&a);
+                /* the tester is gone: what it still sent is served, best effort */
+                (void)agent_lines(&a);
+                r = 0;
                 break;
             }
         }

@@ -172,8 +172,8 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
         }
         int n;
         if (pk) {
-            n = traffic_pkt_send(pk, g->first_seq, sent, (unsigned)want, (uint64_t)now,
-                                 g->stream, g->tag_every);
+            n = traffic_pkt_send(pk, g->first_seq, sent, (unsigned)want, (uint64_t)now, g->stream,
+                                 g->tag_every);
             if (n < 0) {
                 r = n;
                 break;
@@ -346,7 +346,9 @@ int traffic_rx_init(traffic_rx *rx, int fd, enum traffic_rx_mode mode, unsigned 
     rx->mode = mode;
     rx->payload = payload;
     rx->stream = stream & TRAFFIC_TAG_STREAM;
-    rx->nstreams = nstreams < 1 ? 1 : nstreams > TRAFFIC_MAX_STREAMS ? TRAFFIC_MAX_STREAMS : nstreams;
+    rx->nstreams = nstreams < 1                     ? 1
+                   : nstreams > TRAFFIC_MAX_STREAMS ? TRAFFIC_MAX_STREAMS
+                                                    : nstreams;
     for (unsigned i = 0; i < TRAFFIC_MAX_STREAMS; i++)
         traffic_seq_reset(&rx->seq[i]);
     traffic_hist_reset(&rx->hist);

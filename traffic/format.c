@@ -24,8 +24,8 @@ static void app_rtt(char *buf, size_t len, size_t *off, const traffic_rtt_summar
     app(buf, len, off,
         ",\"rtt_us\":{\"min\":%.3f,\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
         "\"p999\":%.3f,\"max\":%.3f},\"jitter_us\":%.3f,\"rtt_samples\":%llu",
-        s->min_us, s->mean_us, s->p50_us, s->p90_us, s->p99_us, s->p999_us, s->max_us,
-        s->jitter_us, (unsigned long long)s->samples);
+        s->min_us, s->mean_us, s->p50_us, s->p90_us, s->p99_us, s->p999_us, s->max_us, s->jitter_us,
+        (unsigned long long)s->samples);
 }
 
 static const char *setup_name(bool reflect)
@@ -69,17 +69,16 @@ int traffic_result_to_json(const traffic_result *r, char *buf, size_t len)
         "\"frame_size\":%u,\"repetition\":%u,\"trials\":%u,\"valid\":%s,\"reason\":%s%s%s,"
         "\"reflect\":%s",
         traffic_test_name(r->test), traffic_direction_name(r->direction), setup_name(r->reflect),
-        r->frame_size, r->repetition, r->trials, r->valid ? "true" : "false",
-        r->reason ? "\"" : "", r->reason ? r->reason : "null", r->reason ? "\"" : "",
-        r->reflect ? "true" : "false");
+        r->frame_size, r->repetition, r->trials, r->valid ? "true" : "false", r->reason ? "\"" : "",
+        r->reason ? r->reason : "null", r->reason ? "\"" : "", r->reflect ? "true" : "false");
     switch (r->test) {
     case TRAFFIC_TEST_THROUGHPUT:
         app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f,\"max_fps\":%.3f",
             r->fps, r->mbps_l2, r->mbps_wire, r->max_fps);
         break;
     case TRAFFIC_TEST_LATENCY:
-        app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f", r->fps,
-            r->mbps_l2, r->mbps_wire);
+        app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f", r->fps, r->mbps_l2,
+            r->mbps_wire);
         if (r->has_rtt)
             app_rtt(buf, len, &off, &r->rtt);
         break;

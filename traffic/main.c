@@ -50,8 +50,8 @@ static void on_trial(void *ud, const traffic_trial *t)
                "rx %10llu  loss %8.4f %%  cpu %5.1f %%%s%s",
                traffic_test_name(t->test), traffic_direction_name(t->direction), t->frame_size,
                t->repetition, t->index, t->phase, t->offered_fps, (unsigned long long)t->tx,
-               (unsigned long long)t->rx, t->loss_pct, t->dut_cpu_pct, t->valid ? "" : "  INVALID: ",
-               t->valid ? "" : t->reason);
+               (unsigned long long)t->rx, t->loss_pct, t->dut_cpu_pct,
+               t->valid ? "" : "  INVALID: ", t->valid ? "" : t->reason);
         if (t->has_rtt && t->rtt.samples)
             printf("  rtt p50 %.1f us", t->rtt.p50_us);
         printf("\n");
@@ -113,10 +113,34 @@ static int is_stopped(void *ud)
 }
 
 enum {
-    OPT_AGENT_CMD = 256, OPT_DUT, OPT_TESTER, OPT_TEST, OPT_FRAME, OPT_DIR, OPT_TRIAL,
-    OPT_REPS, OPT_RATE_FPS, OPT_RATE_MBPS, OPT_LINE, OPT_RES, OPT_TOL, OPT_PROBES, OPT_JSON,
-    OPT_REFLECT, OPT_SEARCH_S, OPT_LAT_REPS, OPT_B2B_REPS, OPT_B2B_S, OPT_STEP, OPT_WARM,
-    OPT_STRAG, OPT_RTT_INT, OPT_DUT_PORT, OPT_TESTER_PORT, OPT_SENDERS, OPT_HELP,
+    OPT_AGENT_CMD = 256,
+    OPT_DUT,
+    OPT_TESTER,
+    OPT_TEST,
+    OPT_FRAME,
+    OPT_DIR,
+    OPT_TRIAL,
+    OPT_REPS,
+    OPT_RATE_FPS,
+    OPT_RATE_MBPS,
+    OPT_LINE,
+    OPT_RES,
+    OPT_TOL,
+    OPT_PROBES,
+    OPT_JSON,
+    OPT_REFLECT,
+    OPT_SEARCH_S,
+    OPT_LAT_REPS,
+    OPT_B2B_REPS,
+    OPT_B2B_S,
+    OPT_STEP,
+    OPT_WARM,
+    OPT_STRAG,
+    OPT_RTT_INT,
+    OPT_DUT_PORT,
+    OPT_TESTER_PORT,
+    OPT_SENDERS,
+    OPT_HELP,
 };
 
 static const struct option run_opts[] = {

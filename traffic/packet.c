@@ -109,8 +109,7 @@ void traffic_pkt_close(traffic_pkt *pk)
     free(pk);
 }
 
-int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload,
-                     traffic_pkt **ret)
+int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload, traffic_pkt **ret)
 {
     if (getenv("VEXP_TRAFFIC_NO_PACKET"))
         return -ENOTSUP;
@@ -152,8 +151,8 @@ int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload
         .tp_frame_size = PKT_FRAME_SIZE,
         .tp_frame_nr = PKT_BLOCK_SIZE / PKT_FRAME_SIZE * PKT_BLOCK_NR,
     };
-    struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
-                             .sll_ifindex = (int)ifindex};
+    struct sockaddr_ll ll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = (int)ifindex};
     if (ioctl(pk->fd, SIOCGIFHWADDR, &ifr) < 0 ||
         setsockopt(pk->fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)) < 0 ||
         setsockopt(pk->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0 ||
@@ -177,22 +176,29 @@ int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload
     h[12] = 0x08;
     h[13] = 0x00;
     struct iphdr ip = {
-        .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-        .tot_len = htons((uint16_t)(20 + 8 + payload)), .frag_off = htons(0x4000),
-        .saddr = src.sin_addr.s_addr, .daddr = dst->sin_addr.s_addr,
+        .version = 4,
+        .ihl = 5,
+        .ttl = 64,
+        .protocol = IPPROTO_UDP,
+        .tot_len = htons((uint16_t)(20 + 8 + payload)),
+        .frag_off = htons(0x4000),
+        .saddr = src.sin_addr.s_addr,
+        .daddr = dst->sin_addr.s_addr,
     };
     ip.check = ip_csum(&ip, sizeof(ip));
     memcpy(h + 14, &ip, 20);
     /* UDP checksum 0: "not computed", legal over IPv4; the payload changes per frame */
-    struct udphdr udp = {.source = src.sin_port, .dest = dst->sin_port,
-                         .len = htons((uint16_t)(8 + payload)), .check = 0};
+    struct udphdr udp = {.source = src.sin_port,
+                         .dest = dst->sin_port,
+                         .len = htons((uint16_t)(8 + payload)),
+                         .check = 0};
     memcpy(h + 34, &udp, 8);
     *ret = pk;
     return 0;
 }
 
-int traffic_pkt_send(traffic_pkt *pk, uint64_t first_seq, uint64_t k0, unsigned n,
-                     uint64_t ts_ns, uint16_t stream, uint64_t tag_every)
+int traffic_pkt_send(traffic_pkt *pk, uint64_t first_seq, uint64_t k0, unsigned n, uint64_t ts_ns,
+                     uint16_t stream, uint64_t tag_every)
 {
     unsigned queued = 0;
     for (; queued < n; queued++) {

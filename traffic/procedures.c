@@ -161,9 +161,9 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
     return 0;
 }
 
-int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
-                            enum traffic_direction dir, unsigned frame_size, double max_fps,
-                            unsigned repetition, traffic_result *ret)
+int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                            unsigned frame_size, double max_fps, unsigned repetition,
+                            traffic_result *ret)
 {
     unsigned index = 0;
     int rc;
@@ -172,8 +172,8 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
     if (max_fps <= 0 && p->line_rate_mbps > 0) {
         max_fps = traffic_line_rate_fps(p->line_rate_mbps, frame_size);
     } else if (max_fps <= 0) {
-        rc = calibrate(r, p, dir, frame_size, TRAFFIC_TEST_THROUGHPUT, repetition, &index,
-                       &max_fps, &cal);
+        rc = calibrate(r, p, dir, frame_size, TRAFFIC_TEST_THROUGHPUT, repetition, &index, &max_fps,
+                       &cal);
         if (rc < 0)
             return rc;
         calibrated = true;
@@ -206,8 +206,8 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
         /* Full-length trials only near the answer: confirm it, search down if it fails. */
         traffic_trial t;
         for (unsigned k = 0;; k++) {
-            trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index,
-                       "confirm", p->reflect, answer, p->trial_s);
+            trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index, "confirm",
+                       p->reflect, answer, p->trial_s);
             if ((rc = do_trial(r, p, &t, 0)) < 0)
                 return rc;
             if (t.valid || k + 1 >= MAX_INVALID_RETRIES)
@@ -219,8 +219,8 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
             double next = traffic_search_step(&s2, answer, true, t.rx_fps);
-            rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm",
-                             p->trial_s, next);
+            rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm", p->trial_s,
+                             next);
             if (rc == -EAGAIN)
                 invalid_reason = "generator-limited";
             else if (rc < 0)
@@ -300,8 +300,7 @@ int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffi
 }
 
 int traffic_proc_loss(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
-                      unsigned frame_size, double max_fps, unsigned repetition,
-                      traffic_result *ret)
+                      unsigned frame_size, double max_fps, unsigned repetition, traffic_result *ret)
 {
     unsigned index = 0;
     int rc;
@@ -454,8 +453,8 @@ int traffic_proc_rtt(traffic_runner *r, const traffic_params *p, unsigned frame_
     unsigned index = 0;
     double rate = 1000.0 / p->rtt_interval_ms;
     traffic_trial t;
-    trial_init(&t, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, frame_size, repetition, &index, "probe",
-               false, rate, p->probes / rate);
+    trial_init(&t, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, frame_size, repetition, &index, "probe", false,
+               rate, p->probes / rate);
     t.burst_frames = p->probes;
     int rc = do_trial(r, p, &t, p->probes);
     if (rc < 0)
@@ -520,9 +519,9 @@ int traffic_proc_fixed(traffic_runner *r, const traffic_params *p, enum traffic_
 int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
 {
     static const enum traffic_direction dirs[] = {TRAFFIC_DIR_IN, TRAFFIC_DIR_OUT};
-    const bool need_thr =
-        (p->tests & TRAFFIC_TEST_THROUGHPUT) ||
-        ((p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_B2B)) && !(p->rate_fps > 0 || p->rate_mbps > 0));
+    const bool need_thr = (p->tests & TRAFFIC_TEST_THROUGHPUT) ||
+                          ((p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_B2B)) &&
+                           !(p->rate_fps > 0 || p->rate_mbps > 0));
     int rc;
     for (unsigned f = 0; f < p->n_frame_sizes; f++) {
         const unsigned F = p->frame_sizes[f];
@@ -531,7 +530,8 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
             if (!(p->directions & dir))
                 continue;
             for (unsigned rep = 1; rep <= p->repetitions; rep++) {
-                double thr = p->rate_fps > 0 ? p->rate_fps : traffic_mbps_l2_to_fps(p->rate_mbps, F);
+                double thr =
+                    p->rate_fps > 0 ? p->rate_fps : traffic_mbps_l2_to_fps(p->rate_mbps, F);
                 double max_fps = 0;
                 if (need_thr) {
                     traffic_result res;

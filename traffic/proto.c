@@ -13,8 +13,8 @@ static bool is_key_char(char c)
 
 static bool is_val_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == ':' || c == '-' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-' || c == '+';
 }
 
 static size_t line_len(const char *line)
@@ -114,12 +114,26 @@ static int json_string(const char **pp, const char *end, char *out, size_t cap)
                 return -EINVAL;
             char e = *p++;
             switch (e) {
-            case '"': case '\\': case '/': c = e; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
+            case '"':
+            case '\\':
+            case '/':
+                c = e;
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
             case 'u': {
                 if (end - p < 4)
                     return -EINVAL;
@@ -229,8 +243,7 @@ int traffic_kv_u64(const traffic_kv *kv, const char *key, uint64_t max, uint64_t
     return traffic_parse_u64(v, max, ret);
 }
 
-int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max,
-                      double *ret)
+int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max, double *ret)
 {
     const char *v = traffic_kv_get(kv, key);
     if (!v)

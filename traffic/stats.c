@@ -115,7 +115,8 @@ unsigned traffic_hist_index(uint64_t ns)
     if (ns < (2u << TRAFFIC_HIST_SUB_BITS))
         return (unsigned)ns;
     unsigned e = 63u - (unsigned)__builtin_clzll(ns);
-    unsigned sub = (unsigned)(ns >> (e - TRAFFIC_HIST_SUB_BITS)) & ((1u << TRAFFIC_HIST_SUB_BITS) - 1);
+    unsigned sub =
+        (unsigned)(ns >> (e - TRAFFIC_HIST_SUB_BITS)) & ((1u << TRAFFIC_HIST_SUB_BITS) - 1);
     return ((e - TRAFFIC_HIST_SUB_BITS + 1) << TRAFFIC_HIST_SUB_BITS) + sub;
 }
 

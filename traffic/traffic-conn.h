@@ -15,8 +15,8 @@ struct traffic_conn {
     bool hello_done;
     traffic_agent_info info;
     char last_error[256];
-    uint16_t stream;          /* last stream id used; each trial takes a new one */
-    char setup_key[160];      /* addresses/ports the agent is set up for */
+    uint16_t stream;     /* last stream id used; each trial takes a new one */
+    char setup_key[160]; /* addresses/ports the agent is set up for */
 };
 
 __attribute__((format(printf, 2, 3))) int traffic_conn_send(traffic_conn *conn, const char *fmt,

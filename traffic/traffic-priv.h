@@ -22,8 +22,7 @@ static inline int64_t traffic_now_ns(void)
 /* ---- checked number parsing ---- */
 int traffic_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 int traffic_parse_double(const char *s, double min, double max, double *ret);
-int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max,
-                                  unsigned *ret_n);
+int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max, unsigned *ret_n);
 
 /* ---- test payload: 18 bytes, the smallest frame's UDP payload ---- */
 /*   0  u64 sequence number (little endian)
@@ -42,11 +41,11 @@ void traffic_hdr_get(const uint8_t *buf, uint64_t *seq, uint64_t *ts_ns, uint16_
 
 typedef struct traffic_seq {
     bool started;
-    uint64_t max_seq;     /* highest sequence seen (modular) */
-    uint64_t unique;      /* distinct frames received */
-    uint64_t reordered;   /* arrived after a higher sequence number */
-    uint64_t duplicated;  /* sequence number already seen */
-    uint64_t too_old;     /* behind the window: counted unique + reordered, dup unknown */
+    uint64_t max_seq;    /* highest sequence seen (modular) */
+    uint64_t unique;     /* distinct frames received */
+    uint64_t reordered;  /* arrived after a higher sequence number */
+    uint64_t duplicated; /* sequence number already seen */
+    uint64_t too_old;    /* behind the window: counted unique + reordered, dup unknown */
     uint64_t bits[TRAFFIC_SEQ_WINDOW / 64];
 } traffic_seq;
 
@@ -95,8 +94,7 @@ int traffic_cmd_parse(const char *line, char *verb, size_t verb_len, traffic_kv 
 int traffic_json_parse(const char *line, traffic_kv *ret);
 const char *traffic_kv_get(const traffic_kv *kv, const char *key);
 int traffic_kv_u64(const traffic_kv *kv, const char *key, uint64_t max, uint64_t *ret);
-int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max,
-                      double *ret);
+int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max, double *ret);
 /* JSON string escaping into buf; returns bytes written (truncates safely). */
 size_t traffic_json_escape(char *buf, size_t len, const char *s);
 
@@ -108,19 +106,19 @@ typedef struct traffic_gen_spec {
     struct sockaddr_in dst;
     unsigned payload;
     uint16_t stream;
-    double rate_fps;      /* 0 = as fast as possible */
-    int64_t duration_ns;  /* stop sending after this */
-    uint64_t count;       /* 0 = no limit, else stop after count frames */
-    uint64_t tag_every;   /* 0 = none; every Nth frame asks for an echo */
+    double rate_fps;     /* 0 = as fast as possible */
+    int64_t duration_ns; /* stop sending after this */
+    uint64_t count;      /* 0 = no limit, else stop after count frames */
+    uint64_t tag_every;  /* 0 = none; every Nth frame asks for an echo */
     uint64_t first_seq;
-    unsigned threads;     /* > 1: that many senders on their own sockets (source port + k)
-                           * and streams (stream + k), sharing the rate; no tags, no echo_rx */
+    unsigned threads;           /* > 1: that many senders on their own sockets (source port + k)
+                                 * and streams (stream + k), sharing the rate; no tags, no echo_rx */
     struct traffic_rx *echo_rx; /* when set, drained between batches (echoes, reflected frames) */
 } traffic_gen_spec;
 
 typedef struct traffic_gen_result {
     uint64_t tx;
-    uint64_t missed;      /* frames the schedule wanted but the sender could not place */
+    uint64_t missed; /* frames the schedule wanted but the sender could not place */
     int64_t elapsed_ns;
 } traffic_gen_result;
 
@@ -134,16 +132,16 @@ typedef struct traffic_pkt traffic_pkt;
 int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload,
                      traffic_pkt **ret);
 /* Queue up to n frames (sequence first_seq + k0 ...) and kick; returns frames queued. */
-int traffic_pkt_send(traffic_pkt *pk, uint64_t first_seq, uint64_t k0, unsigned n,
-                     uint64_t ts_ns, uint16_t stream, uint64_t tag_every);
+int traffic_pkt_send(traffic_pkt *pk, uint64_t first_seq, uint64_t k0, unsigned n, uint64_t ts_ns,
+                     uint16_t stream, uint64_t tag_every);
 void traffic_pkt_close(traffic_pkt *pk);
 int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud,
                     traffic_gen_result *ret);
 
 enum traffic_rx_mode {
-    TRAFFIC_RX_SINK,     /* count; reflect echo requests to the sender */
-    TRAFFIC_RX_REFLECT,  /* count and reflect everything */
-    TRAFFIC_RX_RETURN,   /* frames coming back to their generator: count, RTT of echo requests */
+    TRAFFIC_RX_SINK,    /* count; reflect echo requests to the sender */
+    TRAFFIC_RX_REFLECT, /* count and reflect everything */
+    TRAFFIC_RX_RETURN,  /* frames coming back to their generator: count, RTT of echo requests */
 };
 
 #define TRAFFIC_MAX_STREAMS 4u
@@ -152,13 +150,13 @@ typedef struct traffic_rx {
     int fd;
     enum traffic_rx_mode mode;
     unsigned payload;
-    uint16_t stream;     /* first stream id; nstreams consecutive ids count */
+    uint16_t stream; /* first stream id; nstreams consecutive ids count */
     unsigned nstreams;
     traffic_seq seq[TRAFFIC_MAX_STREAMS];
     traffic_hist hist;
-    uint64_t foreign;    /* datagrams of wrong length or stream */
+    uint64_t foreign; /* datagrams of wrong length or stream */
     uint64_t reflected;
-    uint8_t *buf;        /* TRAFFIC_BATCH slots of payload + 1 bytes */
+    uint8_t *buf; /* TRAFFIC_BATCH slots of payload + 1 bytes */
 } traffic_rx;
 
 /* Allocates the receive buffers; the caller frees them with traffic_rx_done(). */
@@ -173,12 +171,12 @@ int traffic_rx_drain(traffic_rx *rx);
 
 /* ---- search (pure; driven by tests with a simulated DUT) ---- */
 typedef struct traffic_search {
-    double lo, hi;        /* proven loss-free / lossy rates, fps */
+    double lo, hi; /* proven loss-free / lossy rates, fps */
     bool has_lo, has_hi;
-    double max_fps;       /* the highest rate that can be offered */
-    double min_fps;       /* below this the answer is 0 */
-    double res;           /* resolution as a fraction */
-    unsigned creep;       /* consecutive loss-free probes just above lo */
+    double max_fps; /* the highest rate that can be offered */
+    double min_fps; /* below this the answer is 0 */
+    double res;     /* resolution as a fraction */
+    unsigned creep; /* consecutive loss-free probes just above lo */
     bool done;
 } traffic_search;
 
@@ -208,9 +206,9 @@ void traffic_runner_conn(traffic_runner *r, traffic_conn *conn, const traffic_ob
 int traffic_proc_calibrate(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                            unsigned frame_size, enum traffic_test test, unsigned repetition,
                            unsigned *index, double *ret_max_fps);
-int traffic_proc_throughput(traffic_runner *r, const traffic_params *p,
-                            enum traffic_direction dir, unsigned frame_size, double max_fps,
-                            unsigned repetition, traffic_result *ret);
+int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                            unsigned frame_size, double max_fps, unsigned repetition,
+                            traffic_result *ret);
 int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                          unsigned frame_size, double rate_fps, unsigned repetition,
                          traffic_result *ret);

@@ -36,15 +36,21 @@ void traffic_conn_free(traffic_conn *conn);
 /* ------------------------------------------------------------------ */
 /* Agent hello / version exchange                                      */
 
+/*
+ * A traffic_conn is used by one thread at a time, one procedure at a time.
+ * The tester side binds tester_addr:tester_port and needs to be in the
+ * network namespace that reaches the DUT before it is called.
+ */
+
 /* Version of the line protocol between tester and agent; a mismatch is -EPROTO. */
 #define TRAFFIC_PROTO_VERSION 1
 
 typedef struct traffic_agent_info {
-    int proto;           /* the agent's TRAFFIC_PROTO_VERSION */
-    char version[32];    /* the agent's vexp version */
-    char kernel[65];     /* uname -r of the agent's machine (the guest kernel) */
-    char machine[65];    /* uname -m */
-    int ncpu;            /* online CPUs seen by the agent */
+    int proto;        /* the agent's TRAFFIC_PROTO_VERSION */
+    char version[32]; /* the agent's vexp version */
+    char kernel[65];  /* uname -r of the agent's machine (the guest kernel) */
+    char machine[65]; /* uname -m */
+    int ncpu;         /* online CPUs seen by the agent */
 } traffic_agent_info;
 
 /*
@@ -116,35 +122,35 @@ double traffic_line_rate_fps(double line_mbps, unsigned frame_size);
 #define TRAFFIC_ADDR_LEN 46
 
 typedef struct traffic_params {
-    unsigned tests;           /* bitmask of enum traffic_test; default TRAFFIC_TEST_THROUGHPUT */
+    unsigned tests; /* bitmask of enum traffic_test; default TRAFFIC_TEST_THROUGHPUT */
     unsigned frame_sizes[TRAFFIC_MAX_FRAME_SIZES]; /* bytes, 64..9018 */
-    unsigned n_frame_sizes;   /* default: 64 128 256 512 1024 1280 1518 */
-    unsigned directions;      /* bitmask of enum traffic_direction; default in|out */
-    double trial_s;           /* full trial duration, s; default 60, 0.1..3600 */
-    double search_trial_s;    /* short trials of the throughput search, s; default 1 */
-    unsigned repetitions;     /* times each procedure is repeated; default 1, 1..1000 */
+    unsigned n_frame_sizes;                        /* default: 64 128 256 512 1024 1280 1518 */
+    unsigned directions;          /* bitmask of enum traffic_direction; default in|out */
+    double trial_s;               /* full trial duration, s; default 60, 0.1..3600 */
+    double search_trial_s;        /* short trials of the throughput search, s; default 1 */
+    unsigned repetitions;         /* times each procedure is repeated; default 1, 1..1000 */
     unsigned latency_repetitions; /* latency trials per procedure; default 20, 1..1000 */
     unsigned b2b_repetitions;     /* back-to-back searches per procedure; default 50, 1..1000 */
-    double rate_fps;          /* fixed/latency rate in frames/s; 0 = not set; <= 1e8 */
-    double rate_mbps;         /* same as L2 Mb/s; 0 = not set; <= 4e5 */
-    bool rate_max;            /* --rate-fps max: as fast as the generator can */
-    double line_rate_mbps;    /* 0 = unknown: the maximum rate is measured; <= 4e5 */
-    double resolution_pct;    /* throughput search stops when (hi-lo)/hi <= this; default 1 */
-    double loss_tolerance_pct;/* throughput: loss accepted; default 0, 0..50 */
-    double loss_step_pct;     /* frame-loss curve step; default 10, 1..50 */
-    double b2b_burst_s;       /* longest back-to-back burst tried, s; default 2, 0.01..30 */
-    unsigned probes;          /* rtt probes per sequence; default 100, 1..100000 */
-    unsigned rtt_interval_ms; /* gap between rtt probes; default 10, 1..10000 */
-    unsigned latency_tagged;  /* timestamped frames per latency trial; default 1000, 500..1e6 */
-    double warmup_s;          /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
-    double straggler_s;       /* wait for late frames before reading counters; default 2, 0..60 */
-    bool reflect;             /* forwarding setup: the DUT sends frames back (direction in only) */
-    unsigned senders;         /* parallel senders (own cores, own stream ids, one UDP flow) for
-                               * trials as fast as possible; default 1, 1..4 */
+    double rate_fps;              /* fixed/latency rate in frames/s; 0 = not set; <= 1e8 */
+    double rate_mbps;             /* same as L2 Mb/s; 0 = not set; <= 4e5 */
+    bool rate_max;                /* --rate-fps max: as fast as the generator can */
+    double line_rate_mbps;        /* 0 = unknown: the maximum rate is measured; <= 4e5 */
+    double resolution_pct;        /* throughput search stops when (hi-lo)/hi <= this; default 1 */
+    double loss_tolerance_pct;    /* throughput: loss accepted; default 0, 0..50 */
+    double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
+    double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
+    unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
+    unsigned rtt_interval_ms;     /* gap between rtt probes; default 10, 1..10000 */
+    unsigned latency_tagged;      /* timestamped frames per latency trial; default 1000, 500..1e6 */
+    double warmup_s;    /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
+    double straggler_s; /* wait for late frames before reading counters; default 2, 0..60 */
+    bool reflect;       /* forwarding setup: the DUT sends frames back (direction in only) */
+    unsigned senders;   /* parallel senders (own cores, own stream ids, one UDP flow) for
+                         * trials as fast as possible; default 1, 1..4 */
     char dut_addr[TRAFFIC_ADDR_LEN];    /* IPv4, dotted quad; default 198.18.0.2 */
     char tester_addr[TRAFFIC_ADDR_LEN]; /* IPv4; default 198.18.0.1 */
-    uint16_t dut_port;        /* UDP port the agent binds; default 17000 */
-    uint16_t tester_port;     /* UDP port the tester binds; default 17001 */
+    uint16_t dut_port;                  /* UDP port the agent binds; default 17000 */
+    uint16_t tester_port;               /* UDP port the tester binds; default 17001 */
 } traffic_params;
 
 void traffic_params_init(traffic_params *p);
@@ -173,11 +179,11 @@ typedef struct traffic_trial {
     double elapsed_s;      /* generator's actual sending time */
     uint64_t burst_frames; /* b2b trials: frames asked in the burst; else 0 */
     uint64_t tx, rx, lost, reordered, duplicated; /* lost = tx - unique rx */
-    double loss_pct;       /* 100 * lost / tx (frames actually sent) */
-    double rx_fps;         /* rx / elapsed_s */
-    double dut_cpu_pct;    /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
+    double loss_pct;                              /* 100 * lost / tx (frames actually sent) */
+    double rx_fps;                                /* rx / elapsed_s */
+    double dut_cpu_pct; /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
     bool valid;
-    const char *reason;    /* static; NULL when valid ("generator-limited", "overrun", ...) */
+    const char *reason; /* static; NULL when valid ("generator-limited", "overrun", ...) */
     bool has_rtt;
     traffic_rtt_summary rtt;
 } traffic_trial;
@@ -194,23 +200,23 @@ typedef struct traffic_result {
     enum traffic_test test;
     enum traffic_direction direction;
     unsigned frame_size;
-    unsigned repetition;   /* 1-based */
+    unsigned repetition; /* 1-based */
     bool reflect;
-    unsigned trials;       /* trials this figure used */
+    unsigned trials; /* trials this figure used */
     bool valid;
-    const char *reason;    /* static; NULL when valid */
+    const char *reason; /* static; NULL when valid */
     /* throughput (also the rate latency ran at, and fixed's offered rate) */
     double fps, mbps_l2, mbps_wire;
     /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
     bool has_rtt;
     traffic_rtt_summary rtt;
     /* loss */
-    double max_fps;        /* 100 % of the curve; b2b's burst rate */
+    double max_fps; /* 100 % of the curve; b2b's burst rate */
     unsigned n_curve;
     traffic_loss_point curve[TRAFFIC_MAX_CURVE];
     /* b2b (RFC 9004): statistics over b2b_repetitions searches */
     double burst_frames_mean, burst_frames_min, burst_frames_max, burst_frames_stddev;
-    double burst_s;        /* mean burst length in s at max_fps */
+    double burst_s; /* mean burst length in s at max_fps */
     unsigned b2b_repetitions;
     double buffer_time_s;           /* implied: burst_frames_mean / max_fps */
     double corrected_buffer_time_s; /* implied * (1 - throughput / max_fps) */
@@ -225,7 +231,8 @@ typedef struct traffic_result {
  */
 typedef struct traffic_observer {
     void *userdata;
-    /* before the trial's traffic starts (test, dir, frame size, offered rate, repetition filled) */
+    /* before the trial's traffic starts (test, dir, frame size, offered rate, repetition filled;
+     * offered_fps 0 = as fast as the generator can, trial_end then has the rate reached) */
     void (*trial_begin)(void *ud, const traffic_trial *planned);
     /* every trial, with all counters, valid flag + reason, dut_cpu_pct, latency summary if any */
     void (*trial_end)(void *ud, const traffic_trial *trial);

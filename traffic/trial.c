@@ -39,7 +39,7 @@ void traffic_trial_account(traffic_trial *t, uint64_t missed)
         t->reason = "generator-limited";
     } else if (!t->burst_frames && t->elapsed_s > 1.01 * t->duration_s) {
         t->valid = false;
-        t->reason = "overrun";
+        t->reason = "generator-limited"; /* ran > 1 % longer than asked */
     }
     if (t->tx == 0) {
         t->valid = false;
@@ -116,13 +116,17 @@ static void *rx_thread_main(void *ud)
     return NULL;
 }
 
-static int learn(int fd, const struct sockaddr_in *dst, unsigned payload,
-                 const traffic_params *p, const traffic_observer *obs)
+static int learn(int fd, const struct sockaddr_in *dst, unsigned payload, const traffic_params *p,
+                 const traffic_observer *obs)
 {
     if (p->warmup_s <= 0)
         return 0;
-    traffic_gen_spec g = {.fd = fd, .dst = *dst, .payload = payload, .stream = 0,
-                          .duration_ns = TRAFFIC_NS, .count = LEARN_FRAMES};
+    traffic_gen_spec g = {.fd = fd,
+                          .dst = *dst,
+                          .payload = payload,
+                          .stream = 0,
+                          .duration_ns = TRAFFIC_NS,
+                          .count = LEARN_FRAMES};
     traffic_gen_result gr;
     int r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
     if (r < 0)
@@ -187,8 +191,8 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     }
     uint64_t tag_every = 0;
     if (tagged) {
-        double expect = t->burst_frames ? (double)t->burst_frames
-                                        : (rate > 0 ? rate * dur_s : 1e6 * dur_s);
+        double expect =
+            t->burst_frames ? (double)t->burst_frames : (rate > 0 ? rate * dur_s : 1e6 * dur_s);
         tag_every = (uint64_t)(expect / tagged);
         if (tag_every < 1)
             tag_every = 1;
@@ -231,10 +235,16 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             thread_started = r == 0;
         }
         if (r == 0) {
-            traffic_gen_spec g = {.fd = fd, .dst = dut, .payload = payload, .stream = stream,
-                                  .rate_fps = rate, .duration_ns = dur_ns,
-                                  .count = t->burst_frames, .tag_every = tag_every,
-                                  .echo_rx = inline_rx ? rx : NULL, .threads = threads,
+            traffic_gen_spec g = {.fd = fd,
+                                  .dst = dut,
+                                  .payload = payload,
+                                  .stream = stream,
+                                  .rate_fps = rate,
+                                  .duration_ns = dur_ns,
+                                  .count = t->burst_frames,
+                                  .tag_every = tag_every,
+                                  .echo_rx = inline_rx ? rx : NULL,
+                                  .threads = threads,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
             r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
         }
@@ -262,8 +272,8 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             traffic_hist_summary(&rx->hist, &t->rtt);
         }
     } else {
-        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream,
-                                 TRAFFIC_MAX_STREAMS)) < 0)
+        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream, TRAFFIC_MAX_STREAMS)) <
+            0)
             goto out_rx;
         rx_thread th = {.rx = rx};
         atomic_init(&th.stop, false);
@@ -275,8 +285,8 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
                               "warm_ms=%llu linger_ms=%llu threads=%u",
                               stream, payload, rate, (unsigned long long)(dur_ns / 1000000 + 1),
                               (unsigned long long)t->burst_frames, (unsigned long long)tag_every,
-                              (unsigned long long)(p->warmup_s * 1000),
-                              (unsigned long long)linger, p->senders);
+                              (unsigned long long)(p->warmup_s * 1000), (unsigned long long)linger,
+                              p->senders);
         if (r == 0) {
             int timeout = (int)(dur_s * 1000 + p->warmup_s * 1000 + (double)linger) + 15000;
             r = traffic_conn_reply(conn, timeout, is_cancelled, (void *)obs, "tx", &kv);

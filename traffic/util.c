@@ -13,9 +13,12 @@ static const struct {
     enum traffic_test test;
     const char *name;
 } test_names[] = {
-    {TRAFFIC_TEST_THROUGHPUT, "throughput"}, {TRAFFIC_TEST_LATENCY, "latency"},
-    {TRAFFIC_TEST_LOSS, "loss"},             {TRAFFIC_TEST_B2B, "b2b"},
-    {TRAFFIC_TEST_RTT, "rtt"},               {TRAFFIC_TEST_FIXED, "fixed"},
+    {TRAFFIC_TEST_THROUGHPUT, "throughput"},
+    {TRAFFIC_TEST_LATENCY, "latency"},
+    {TRAFFIC_TEST_LOSS, "loss"},
+    {TRAFFIC_TEST_B2B, "b2b"},
+    {TRAFFIC_TEST_RTT, "rtt"},
+    {TRAFFIC_TEST_FIXED, "fixed"},
 };
 
 const char *traffic_test_name(enum traffic_test test)
@@ -141,8 +144,7 @@ static int add_size(const char *tok, void *ud)
     return 0;
 }
 
-int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max,
-                                  unsigned *ret_n)
+int traffic_frame_sizes_from_list(const char *list, unsigned *sizes, unsigned max, unsigned *ret_n)
 {
     unsigned tmp[TRAFFIC_MAX_FRAME_SIZES];
     struct sizes_ctx c = {tmp, max < TRAFFIC_MAX_FRAME_SIZES ? max : TRAFFIC_MAX_FRAME_SIZES, 0};
