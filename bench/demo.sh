@@ -31,4 +31,4 @@ echo "demo: both veth ends limited to 100 Mbit/s by tc tbf; the search should fi
 ip netns exec "$T" "$BIN" run --agent-cmd "ip netns exec $D $BIN agent" \
     --dut 198.18.0.2 --tester 198.18.0.1 --test throughput,latency,rtt \
     --frame-size 1518,512 --direction in,out --trial-s 3 --search-trial-s 0.5 \
-    --latency-repetitions 2 --straggler-s 0.5 "$@"
+    --latency-repetitions 2 --rtt-sequences 3 --straggler-s 0.5 "$@"

@@ -21,9 +21,10 @@ static void fmt_side(char *buf, size_t len, guint n, double mean, double sd)
 
 /* Print the comparison; returns the number of "worse" rows. */
 static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
-                        gboolean only_changes, double threshold, double alpha)
+                        gboolean only_changes, double threshold, double alpha,
+                        const char *const *metrics)
 {
-    guint worse = 0, better = 0, same = 0, unmatched = 0, thr_only = 0;
+    guint worse = 0, better = 0, same = 0, unmatched = 0, thr_only = 0, skipped = 0;
 
     printf("baseline  run %" G_GINT64_FORMAT " '%s' (%s, accel %s)\n", a->id, a->name,
            a->started_at, a->accel ? a->accel : "?");
@@ -37,6 +38,10 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
     for (guint i = 0; i < rows->len; i++) {
         const store_compare_row *r = g_ptr_array_index(rows, i);
         char sa[48], sb[48], delta[16], p[16];
+        if (metrics && !g_strv_contains(metrics, r->metric)) {
+            skipped++;
+            continue;
+        }
         switch (r->verdict) {
         case STORE_VERDICT_WORSE:
             worse++;
@@ -68,10 +73,12 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
                r->direction, r->frame_size, r->metric, sa, sb, delta, p,
                store_verdict_name(r->verdict));
     }
-    printf("\ncompared %u figure(s): %u worse, %u better, %u same, %u unmatched", rows->len,
-           worse, better, same, unmatched);
+    printf("\ncompared %u figure(s): %u worse, %u better, %u same, %u unmatched",
+           rows->len - skipped, worse, better, same, unmatched);
     if (thr_only)
         printf("; %u decided by the threshold alone (one repetition)", thr_only);
+    if (skipped)
+        printf("; %u of other metrics not compared (--metrics)", skipped);
     printf("\n");
     if (g_strcmp0(a->accel, b->accel))
         printf("warning: the runs used different accelerators (%s vs %s): TCG and KVM figures "
@@ -81,8 +88,11 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
 }
 
 static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double threshold,
-                          double alpha, gboolean only_changes, gboolean regress)
+                          double alpha, gboolean only_changes, gboolean regress,
+                          const char *metrics_list)
 {
+    g_auto(GStrv) metrics = NULL;
+
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_store) store = NULL;
     g_autoptr(store_run) a = NULL;
@@ -93,6 +103,16 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
     if (!(threshold >= 0 && threshold <= 1000) || !(alpha > 0 && alpha < 1)) {
         fprintf(stderr, "vexp: --threshold-pct must be in 0..1000 and --alpha in (0, 1)\n");
         return VEXP_EXIT_USAGE;
+    }
+    if (metrics_list) {
+        metrics = g_strsplit(metrics_list, ",", -1);
+        for (char **m = metrics; *m; m++) {
+            g_strstrip(*m);
+            if (!**m) {
+                fprintf(stderr, "vexp: --metrics '%s': empty metric name\n", metrics_list);
+                return VEXP_EXIT_USAGE;
+            }
+        }
     }
     if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
         return vexp_report_error(error);
@@ -105,7 +125,8 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
     if (a->id == b->id)
         fprintf(stderr, "vexp: warning: comparing run %" G_GINT64_FORMAT " with itself\n",
                 a->id);
-    worse = print_rows(a, b, rows, only_changes, threshold, alpha);
+    worse = print_rows(a, b, rows, only_changes, threshold, alpha,
+                       (const char *const *)metrics);
     if (!regress)
         return VEXP_EXIT_OK;
     if (worse) {
@@ -119,7 +140,7 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
 
 static int cmd_compare(int argc, char **argv)
 {
-    g_autofree char *store_opt = NULL;
+    g_autofree char *store_opt = NULL, *metrics = NULL;
     double threshold = 5, alpha = 0.05;
     gboolean changes = FALSE;
     GOptionEntry entries[] = {
@@ -127,6 +148,8 @@ static int cmd_compare(int argc, char **argv)
          "Smallest change that counts, in percent (default 5)", "P"},
         {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Significance level (default 0.05)", "A"},
         {"changes", 0, 0, G_OPTION_ARG_NONE, &changes, "Only rows that are not 'same'", NULL},
+        {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
+         "Compare only these metrics (comma separated, e.g. throughput_fps,rtt_p50_us)", "LIST"},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -146,12 +169,12 @@ static int cmd_compare(int argc, char **argv)
     }
     if (!vexp_parse_run_id(argv[1], &a, &error) || !vexp_parse_run_id(argv[2], &b, &error))
         return vexp_report_error(error);
-    return compare_common(store_opt, a, b, threshold, alpha, changes, FALSE);
+    return compare_common(store_opt, a, b, threshold, alpha, changes, FALSE, metrics);
 }
 
 static int cmd_regress(int argc, char **argv)
 {
-    g_autofree char *store_opt = NULL, *base_text = NULL, *cand_text = NULL;
+    g_autofree char *store_opt = NULL, *base_text = NULL, *cand_text = NULL, *metrics = NULL;
     double threshold = 5, alpha = 0.05;
     gboolean all = FALSE;
     GOptionEntry entries[] = {
@@ -161,6 +184,8 @@ static int cmd_regress(int argc, char **argv)
         {"threshold-pct", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
          "Smallest change that counts, in percent (default 5)", "P"},
         {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Significance level (default 0.05)", "A"},
+        {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
+         "Judge only these metrics (comma separated; default: every stored metric)", "LIST"},
         {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Print every compared row, not only changes",
          NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
@@ -184,7 +209,7 @@ static int cmd_regress(int argc, char **argv)
     if (!vexp_parse_run_id(base_text, &a, &error) ||
         (cand_text && !vexp_parse_run_id(cand_text, &b, &error)))
         return vexp_report_error(error);
-    return compare_common(store_opt, a, b, threshold, alpha, !all, TRUE);
+    return compare_common(store_opt, a, b, threshold, alpha, !all, TRUE, metrics);
 }
 
 const vexp_cmd vexp_cmd_compare = {"compare", cmd_compare,

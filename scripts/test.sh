@@ -13,6 +13,11 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 ninja -C build-asan
 
+# the end-to-end tests boot the default guest image: build it once
+if [ ! -f "${VEXP_IMAGE_DIR:-/var/lib/vexp/image}/manifest" ]; then
+    ./build-ci/orchestrator/vexp image build -o "${VEXP_IMAGE_DIR:-/var/lib/vexp/image}"
+fi
+
 status=0
 meson test -C build-ci --print-errorlogs --num-processes 1 || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -101,6 +101,22 @@ NFT
     fi
     ip netns exec "$ns" nft delete table ip vexpgt
 done
+# the forwarding setup (--reflect): dropped on the way in, counted on the way back
+ip netns exec "$D" nft -f - <<NFT
+add table ip vexpgt
+add chain ip vexpgt pre { type filter hook prerouting priority -300; }
+add rule ip vexpgt pre udp dport 17000 numgen inc mod $N == 0 drop
+NFT
+run exact-reflect --test fixed --rate-fps 20000 --frame-size 128 --trial-s 2 --reflect
+loss=$(field "$OUT/exact-reflect" result in loss_pct)
+want=$(calc "100 / $N")
+if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")" &&
+    grep -q '"setup":"forwarding"' "$OUT/exact-reflect"; then
+    pass "every ${N}th frame dropped, forwarding setup: measured loss $loss % (injected $want %)"
+else
+    fail "every ${N}th frame dropped, forwarding setup: measured loss '${loss}' % (injected $want %, +-0.02)"
+fi
+ip netns exec "$D" nft delete table ip vexpgt
 
 # ---- 2. a random share dropped by nftables, over >= 10^6 frames ----
 K=30 # per mille
@@ -149,7 +165,7 @@ ip netns exec "$T" tc qdisc del dev "$VT" root
 ip netns exec "$D" tc qdisc del dev "$VD" root
 
 # ---- 4. idle rtt consistent with ping on the same veth ----
-run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5
+run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5 --rtt-sequences 2
 p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/rtt" | head -1)
 if command -v ping >/dev/null 2>&1; then
     ping_avg=$(ip netns exec "$T" ping -n -q -c 100 -i 0.01 -s 18 "$DA" 2>/dev/null |
@@ -171,9 +187,9 @@ else
     echo "SKIP: ping (iputils-ping) not installed; rtt p50 $p50 us not compared"
 fi
 
-# ---- 5. netem delay and duplication, where the kernel has sch_netem ----
+# ---- 5. netem delay, duplication and reordering, where the kernel has sch_netem ----
 if ip netns exec "$D" tc qdisc add dev "$VD" root netem delay 5ms 2>/dev/null; then
-    run netem-delay --test rtt --frame-size 64 --probes 100 --rtt-interval-ms 5
+    run netem-delay --test rtt --frame-size 64 --probes 100 --rtt-interval-ms 5 --rtt-sequences 1
     p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/netem-delay" | head -1)
     if [ -n "$p50" ] && in_range "$p50" 5000 8000; then
         pass "netem delay 5 ms: rtt p50 $p50 us"
@@ -191,6 +207,18 @@ if ip netns exec "$D" tc qdisc add dev "$VD" root netem delay 5ms 2>/dev/null; t
         pass "netem duplicate 5 %: $share % duplicated, none counted lost"
     else
         fail "netem duplicate 5 %: '$share' % duplicated, lost '$lost'"
+    fi
+    ip netns exec "$T" tc qdisc del dev "$VT" root
+    # reordering: a quarter of the frames skip a 2 ms delay; reordered, never lost
+    ip netns exec "$D" tc qdisc change dev "$VD" root netem delay 2ms reorder 25% 50%
+    ip netns exec "$T" tc qdisc add dev "$VT" root netem delay 2ms reorder 25% 50%
+    run netem-reorder --test fixed --rate-fps 20000 --frame-size 64 --trial-s 2 --direction in
+    reord=$(field "$OUT/netem-reorder" result in reordered)
+    lost=$(field "$OUT/netem-reorder" result in lost)
+    if [ "${reord:-0}" -gt 0 ] && [ "${lost:-1}" = 0 ]; then
+        pass "netem reorder: $reord frames reordered, none counted lost"
+    else
+        fail "netem reorder: reordered '$reord', lost '$lost' (want > 0 and 0)"
     fi
     ip netns exec "$T" tc qdisc del dev "$VT" root
     ip netns exec "$D" tc qdisc del dev "$VD" root

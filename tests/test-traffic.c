@@ -108,6 +108,7 @@ SPOIL(reflect, p->reflect = true)
 SPOIL(dut, strcpy(p->dut_addr, "dut.example"))
 SPOIL(tester, strcpy(p->tester_addr, "::1"))
 SPOIL(senders, p->senders = 5)
+SPOIL(rttseq, p->rtt_sequences = 0)
 SPOIL(port, p->dut_port = 0)
 SPOIL(port2, {
     strcpy(p->dut_addr, p->tester_addr);
@@ -146,6 +147,7 @@ static const bad_param bad_params[] = {
     {"tester_addr", spoil_tester},
     {"ports", spoil_port},
     {"senders", spoil_senders},
+    {"rtt_sequences", spoil_rttseq},
     {"ports", spoil_port2},
 };
 
@@ -568,9 +570,12 @@ START_TEST(test_proc_other)
     ck_assert_uint_eq(res.lost, 0);
     ck_assert_double_eq_tol(res.mbps_l2, 10, 1e-9);
 
+    s.trials = 0;
     ck_assert_int_eq(traffic_proc_rtt(&r, &p, 64, 1, &res), 0);
     ck_assert(res.has_rtt);
-    ck_assert_uint_eq(res.tx, p.probes);
+    ck_assert_uint_eq(res.trials, 10); /* 10 sequences, like the study */
+    ck_assert_uint_eq(res.tx, 10 * p.probes);
+    ck_assert_double_eq_tol(res.rtt.min_us, 11, 1e-9);
 }
 END_TEST
 
@@ -589,6 +594,7 @@ START_TEST(test_proc_suite_cancel)
     ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
     /* per size x direction: throughput, latency, loss, b2b; per size: rtt */
     ck_assert_uint_eq(s.results, 2 * 2 * 4 + 2);
+    ck_assert_uint_eq(s.last.test, TRAFFIC_TEST_RTT);
     ck_assert_uint_eq(s.begins, s.ends);
 
     sim c = {.cap_fps = 50000, .gen_fps = 200000, .cancel_after = 3};

@@ -32,6 +32,7 @@ static void usage(FILE *f)
           "            [--b2b-repetitions N] [--b2b-burst-s S] [--loss-step-pct P]\n"
           "            [--warmup-s S] [--straggler-s S] [--rtt-interval-ms MS]\n"
           "            [--dut-port P] [--tester-port P] [--senders N]\n"
+          "            [--rtt-sequences N]\n"
           "       vexp-traffic --version\n",
           f);
 }
@@ -59,9 +60,72 @@ static void on_trial(void *ud, const traffic_trial *t)
     fflush(stdout);
 }
 
+/* The closing table of the readable output: one row per figure. */
+#define TABLE_ROWS_MAX 2000
+static char *table_rows[TABLE_ROWS_MAX];
+static unsigned table_n, table_dropped;
+
+static void table_add(const traffic_result *r)
+{
+    char row[256], fig[160];
+    switch (r->test) {
+    case TRAFFIC_TEST_THROUGHPUT:
+    case TRAFFIC_TEST_FIXED:
+        snprintf(fig, sizeof(fig), "%12.0f %10.2f %10.2f", r->fps, r->mbps_l2, r->mbps_wire);
+        if (r->test == TRAFFIC_TEST_FIXED)
+            snprintf(fig + strlen(fig), sizeof(fig) - strlen(fig), " %9.4f", r->loss_pct);
+        break;
+    case TRAFFIC_TEST_LATENCY:
+    case TRAFFIC_TEST_RTT: {
+        char rate[16] = "";
+        if (r->test == TRAFFIC_TEST_LATENCY)
+            snprintf(rate, sizeof(rate), "%.0f", r->fps);
+        snprintf(fig, sizeof(fig), "%12s %10s %10s %9s %10.1f %10.1f %10.1f", rate, "", "", "",
+                 r->rtt.p50_us, r->rtt.p99_us, r->rtt.max_us);
+        break;
+    }
+    case TRAFFIC_TEST_LOSS:
+        snprintf(fig, sizeof(fig), "%12.0f %10s %10s %9.4f  (at 100 %% of max; %u points)",
+                 r->max_fps, "", "", r->n_curve ? r->curve[0].loss_pct : 0, r->n_curve);
+        break;
+    case TRAFFIC_TEST_B2B:
+        snprintf(fig, sizeof(fig), "%12.0f %10s %10s %9s  burst %.0f frames, buffer %.6f s",
+                 r->max_fps, "", "", "", r->burst_frames_mean, r->corrected_buffer_time_s);
+        break;
+    default:
+        fig[0] = '\0';
+    }
+    snprintf(row, sizeof(row), "%-10s %-3s %5u %3u %-4s %s%s%s", traffic_test_name(r->test),
+             traffic_direction_name(r->direction), r->frame_size, r->repetition,
+             r->reflect ? "fwd" : "host", fig,
+             r->valid ? "" : "  INVALID: ", r->valid ? "" : r->reason);
+    if (table_n >= TABLE_ROWS_MAX || !(table_rows[table_n] = strdup(row))) {
+        table_dropped++;
+        return;
+    }
+    table_n++;
+}
+
+static void table_print(void)
+{
+    if (table_n == 0)
+        return;
+    printf("\n%-10s %-3s %5s %3s %-4s %12s %10s %10s %9s %10s %10s %10s\n", "test", "dir", "bytes",
+           "rep", "set", "frames/s", "L2 Mb/s", "wire Mb/s", "loss %", "rtt p50", "p99", "max us");
+    for (unsigned i = 0; i < table_n; i++) {
+        printf("%s\n", table_rows[i]);
+        free(table_rows[i]);
+    }
+    if (table_dropped)
+        printf("(%u more figures not shown)\n", table_dropped);
+    table_n = 0;
+}
+
 static void on_result(void *ud, const traffic_result *r)
 {
     (void)ud;
+    if (!json_out)
+        table_add(r);
     if (json_out) {
         char buf[8192];
         if (traffic_result_to_json(r, buf, sizeof(buf)) > 0)
@@ -140,6 +204,7 @@ enum {
     OPT_DUT_PORT,
     OPT_TESTER_PORT,
     OPT_SENDERS,
+    OPT_RTT_SEQ,
     OPT_HELP,
 };
 
@@ -171,6 +236,7 @@ static const struct option run_opts[] = {
     {"dut-port", required_argument, NULL, OPT_DUT_PORT},
     {"tester-port", required_argument, NULL, OPT_TESTER_PORT},
     {"senders", required_argument, NULL, OPT_SENDERS},
+    {"rtt-sequences", required_argument, NULL, OPT_RTT_SEQ},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -293,6 +359,10 @@ static int cmd_run(int argc, char **argv)
             if (parse_uint(optarg, 100000, &p.probes) < 0)
                 return bad(name, optarg);
             break;
+        case OPT_RTT_SEQ:
+            if (parse_uint(optarg, 1000, &p.rtt_sequences) < 0 || p.rtt_sequences == 0)
+                return bad(name, optarg);
+            break;
         case OPT_SENDERS:
             if (parse_uint(optarg, 4, &p.senders) < 0 || p.senders == 0)
                 return bad(name, optarg);
@@ -388,6 +458,7 @@ static int cmd_run(int argc, char **argv)
         status = 3;
     }
     traffic_conn_free(conn);
+    table_print();
     return status;
 }
 

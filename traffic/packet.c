@@ -111,7 +111,12 @@ void traffic_pkt_close(traffic_pkt *pk)
 
 int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload, traffic_pkt **ret)
 {
-    if (getenv("VEXP_TRAFFIC_NO_PACKET"))
+    /* Opt-in: ~6 % more frames/s than sendmmsg on a veth pair here, but a
+     * qdisc that holds frames (tbf) keeps their ring slots busy and throttles
+     * the generator to the shaper's rate instead of letting it drop the excess,
+     * which is the loss a throughput search must see. */
+    const char *want = getenv("VEXP_TRAFFIC_PACKET");
+    if (!want || strcmp(want, "1") != 0)
         return -ENOTSUP;
     if (payload + PKT_HDRS + PKT_DATA_OFF > PKT_FRAME_SIZE)
         return -EMSGSIZE;
@@ -151,6 +156,11 @@ int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload
         .tp_frame_size = PKT_FRAME_SIZE,
         .tp_frame_nr = PKT_BLOCK_SIZE / PKT_FRAME_SIZE * PKT_BLOCK_NR,
     };
+    /* a send buffer larger than any shaper's queue: a tbf on the path drops the
+     * excess (the DUT's loss) instead of throttling the generator */
+    int sz = 8 << 20;
+    if (setsockopt(pk->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+        (void)setsockopt(pk->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
     struct sockaddr_ll ll = {
         .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = (int)ifindex};
     if (ioctl(pk->fd, SIOCGIFHWADDR, &ifr) < 0 ||

@@ -131,13 +131,13 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
         if (rc < 0)
             return rc;
         if (!t.valid) {
-            /* Not a DUT result: retry the rate once (a busy machine can starve the
-             * generator for a moment); a generator that twice in a row cannot
-             * offer it lowers the ceiling to what it did send. */
+            /* Not a DUT result: retry (a busy machine can starve the generator for a
+             * moment).  Near the generator's known maximum, two in a row lower the
+             * ceiling to what it did send. */
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EAGAIN;
-            if (++consecutive >= 2 && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
-                t.elapsed_s > 0) {
+            if (++consecutive >= 2 && rate >= 0.9 * s->max_fps && t.reason &&
+                strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0) {
                 consecutive = 0;
                 double can = (double)t.tx / t.elapsed_s * 0.98;
                 if (can < s->max_fps)
@@ -243,6 +243,37 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
     return 0;
 }
 
+/* Several trials' RTT summaries into one (RFC 2544 §26.2 reports the mean of
+ * the trials): mean of each statistic, min of the minima, max of the maxima. */
+static void rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *x, unsigned n)
+{
+    if (n == 0 || x->min_us < sum->min_us)
+        sum->min_us = x->min_us;
+    if (x->max_us > sum->max_us)
+        sum->max_us = x->max_us;
+    sum->samples += x->samples;
+    sum->mean_us += x->mean_us;
+    sum->p50_us += x->p50_us;
+    sum->p90_us += x->p90_us;
+    sum->p99_us += x->p99_us;
+    sum->p999_us += x->p999_us;
+    sum->jitter_us += x->jitter_us;
+}
+
+static void rtt_finish(traffic_result *res, traffic_rtt_summary *sum, unsigned n)
+{
+    if (n == 0)
+        return;
+    sum->mean_us /= n;
+    sum->p50_us /= n;
+    sum->p90_us /= n;
+    sum->p99_us /= n;
+    sum->p999_us /= n;
+    sum->jitter_us /= n;
+    res->has_rtt = true;
+    res->rtt = *sum;
+}
+
 int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                          unsigned frame_size, double rate_fps, unsigned repetition,
                          traffic_result *ret)
@@ -263,32 +294,11 @@ int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffi
         int rc = do_trial(r, p, &t, p->latency_tagged);
         if (rc < 0)
             return rc;
-        if (!t.has_rtt || t.rtt.samples == 0)
-            continue;
-        const traffic_rtt_summary *x = &t.rtt;
-        if (n == 0 || x->min_us < sum.min_us)
-            sum.min_us = x->min_us;
-        if (x->max_us > sum.max_us)
-            sum.max_us = x->max_us;
-        sum.samples += x->samples;
-        sum.mean_us += x->mean_us;
-        sum.p50_us += x->p50_us;
-        sum.p90_us += x->p90_us;
-        sum.p99_us += x->p99_us;
-        sum.p999_us += x->p999_us;
-        sum.jitter_us += x->jitter_us;
-        n++;
+        if (t.has_rtt && t.rtt.samples > 0)
+            rtt_accumulate(&sum, &t.rtt, n++);
     }
-    if (n > 0) {
-        sum.mean_us /= n;
-        sum.p50_us /= n;
-        sum.p90_us /= n;
-        sum.p99_us /= n;
-        sum.p999_us /= n;
-        sum.jitter_us /= n;
-        res.has_rtt = true;
-        res.rtt = sum;
-    } else if (res.valid) {
+    rtt_finish(&res, &sum, n);
+    if (!res.has_rtt && res.valid) {
         res.valid = false;
         res.reason = "no-echo";
     }
@@ -408,11 +418,15 @@ int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_di
         res.valid = false;
         res.reason = "not-applicable";
     } else {
+        /* RFC 9004: at least 2 s for the DUT to drain after each burst */
+        traffic_params pb = *p;
+        if (pb.straggler_s < 2)
+            pb.straggler_s = 2;
         double sum = 0, sum2 = 0, mn = 0, mx = 0, guess = 0;
         unsigned n = 0;
         for (unsigned k = 0; k < p->b2b_repetitions; k++) {
             double frames = 0;
-            rc = b2b_search(r, p, dir, frame_size, max_fps, repetition, &index, guess, &frames);
+            rc = b2b_search(r, &pb, dir, frame_size, max_fps, repetition, &index, guess, &frames);
             if (rc == -EAGAIN) {
                 res.valid = false;
                 res.reason = "generator-limited";
@@ -450,22 +464,26 @@ int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_di
 int traffic_proc_rtt(traffic_runner *r, const traffic_params *p, unsigned frame_size,
                      unsigned repetition, traffic_result *ret)
 {
-    unsigned index = 0;
+    unsigned index = 0, n = 0;
     double rate = 1000.0 / p->rtt_interval_ms;
-    traffic_trial t;
-    trial_init(&t, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, frame_size, repetition, &index, "probe", false,
-               rate, p->probes / rate);
-    t.burst_frames = p->probes;
-    int rc = do_trial(r, p, &t, p->probes);
-    if (rc < 0)
-        return rc;
     traffic_result res;
     result_init(&res, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, frame_size, repetition, false);
-    res.has_rtt = t.has_rtt && t.rtt.samples > 0;
-    res.rtt = t.rtt;
-    res.tx = t.tx;
-    res.rx = t.rx;
-    res.lost = t.lost;
+    traffic_rtt_summary sum = {0};
+    for (unsigned k = 0; k < p->rtt_sequences; k++) {
+        traffic_trial t;
+        trial_init(&t, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, frame_size, repetition, &index, "probe",
+                   false, rate, p->probes / rate);
+        t.burst_frames = p->probes;
+        int rc = do_trial(r, p, &t, p->probes);
+        if (rc < 0)
+            return rc;
+        res.tx += t.tx;
+        res.rx += t.rx;
+        res.lost += t.lost;
+        if (t.has_rtt && t.rtt.samples > 0)
+            rtt_accumulate(&sum, &t.rtt, n++);
+    }
+    rtt_finish(&res, &sum, n);
     if (!res.has_rtt) {
         res.valid = false;
         res.reason = "no-echo";

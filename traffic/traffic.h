@@ -140,6 +140,7 @@ typedef struct traffic_params {
     double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
     double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
     unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
+    unsigned rtt_sequences;       /* rtt sequences per procedure (the study: 10); 1..1000 */
     unsigned rtt_interval_ms;     /* gap between rtt probes; default 10, 1..10000 */
     unsigned latency_tagged;      /* timestamped frames per latency trial; default 1000, 500..1e6 */
     double warmup_s;    /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
@@ -183,7 +184,7 @@ typedef struct traffic_trial {
     double rx_fps;                                /* rx / elapsed_s */
     double dut_cpu_pct; /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
     bool valid;
-    const char *reason; /* static; NULL when valid ("generator-limited", "overrun", ...) */
+    const char *reason; /* static; NULL when valid ("generator-limited", "nothing-sent") */
     bool has_rtt;
     traffic_rtt_summary rtt;
 } traffic_trial;

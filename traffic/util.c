@@ -230,6 +230,7 @@ void traffic_params_init(traffic_params *p)
     p->loss_step_pct = 10;
     p->b2b_burst_s = 2;
     p->probes = 100;
+    p->rtt_sequences = 10;
     p->rtt_interval_ms = 10;
     p->latency_tagged = 1000;
     p->warmup_s = 0.1;
@@ -287,6 +288,7 @@ int traffic_params_validate(const traffic_params *p, const char **ret_msg)
     CHECK(in_range(p->loss_step_pct, 1, 50), "loss_step_pct: 1 to 50");
     CHECK(in_range(p->b2b_burst_s, 0.01, 30), "b2b_burst_s: 0.01 to 30 s");
     CHECK(p->probes >= 1 && p->probes <= 100000, "probes: 1 to 100000");
+    CHECK(p->rtt_sequences >= 1 && p->rtt_sequences <= 1000, "rtt_sequences: 1 to 1000");
     CHECK(p->rtt_interval_ms >= 1 && p->rtt_interval_ms <= 10000, "rtt_interval_ms: 1 to 10000");
     CHECK(p->latency_tagged >= 500 && p->latency_tagged <= 1000000,
           "latency_tagged: 500 to 1000000");
