@@ -136,6 +136,15 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
              * ceiling to what it did send. */
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EAGAIN;
+            if (t.reason && strcmp(t.reason, "generator-limited") == 0 &&
+                t.loss_pct > p->loss_tolerance_pct && t.rx_fps > 0 && t.rx_fps < 0.9 * rate) {
+                /* Not a DUT result and no bound for the search, but it says where to
+                 * look: the DUT forwarded far less than even the short-fallen generator
+                 * sent.  Try the rate that got through; a valid trial decides there. */
+                consecutive = 0;
+                rate = t.rx_fps;
+                continue;
+            }
             if (++consecutive >= 2 && rate >= 0.9 * s->max_fps && t.reason &&
                 strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0) {
                 consecutive = 0;

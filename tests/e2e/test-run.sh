@@ -38,7 +38,7 @@ q() { sqlite3 "$STORE" "$1"; }
 leftovers() {
     # namespaces of runs that have ended, taps, domains, QEMU processes
     local n
-    n=$(ip netns list | awk '{print $1}' | grep -c "^vexp-$1" || true)
+    n=$(ip netns list | awk '{print $1}' | grep -c "^vexp-${1:-}" || true)
     n=$((n + $(pgrep -fc "qemu-system.*$WORK" || true)))
     echo "$n"
 }
