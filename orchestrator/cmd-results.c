@@ -9,55 +9,6 @@
 #include "common.h"
 #include "vexp.h"
 
-static void csv_field(GString *out, const char *s)
-{
-    if (!s)
-        return;
-    if (strpbrk(s, ",\"\n")) {
-        g_string_append_c(out, '"');
-        for (const char *p = s; *p; p++) {
-            if (*p == '"')
-                g_string_append_c(out, '"');
-            g_string_append_c(out, *p);
-        }
-        g_string_append_c(out, '"');
-    } else {
-        g_string_append(out, s);
-    }
-}
-
-static void json_string(GString *out, const char *s)
-{
-    if (!s) {
-        g_string_append(out, "null");
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            g_string_append_printf(out, "\\u%04x", *p);
-        else
-            g_string_append_c(out, (char)*p);
-    }
-    g_string_append_c(out, '"');
-}
-
-static void json_number(GString *out, double v)
-{
-    if (isfinite(v))
-        g_string_append_printf(out, "%.6g", v);
-    else
-        g_string_append(out, "null");
-}
-
-static void number(GString *out, double v)
-{
-    if (isfinite(v))
-        g_string_append_printf(out, "%.6g", v);
-}
-
 static const char *emulation_note(const char *accel)
 {
     if (!g_strcmp0(accel, "tcg"))
@@ -213,110 +164,24 @@ static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
     }
 }
 
-static void print_csv(const store_run *run, GPtrArray *rows)
+/* csv and json: the same exporters as 'vexp report' (results.csv, results.json) */
+static int print_export(vexp_store *store, gint64 run_id, gboolean csv)
 {
-    g_autoptr(GString) out = g_string_new(
-        "run,cell,label,config_key,nic,accel,test,direction,frame_size,metric,unit,n,mean,"
-        "stddev,ci95_low,ci95_high\n");
+    g_autoptr(GError) error = NULL;
+    report_run *run = NULL;
+    g_autofree char *text = NULL;
 
-    for (guint i = 0; i < rows->len; i++) {
-        const store_result_row *r = g_ptr_array_index(rows, i);
-        g_string_append_printf(out, "%" G_GINT64_FORMAT ",%u,", run->id, r->cell_index);
-        csv_field(out, r->label);
-        g_string_append_c(out, ',');
-        csv_field(out, r->config_key);
-        g_string_append_c(out, ',');
-        csv_field(out, r->nic);
-        g_string_append_c(out, ',');
-        csv_field(out, r->accel);
-        g_string_append_c(out, ',');
-        csv_field(out, r->test);
-        g_string_append_c(out, ',');
-        csv_field(out, r->direction);
-        g_string_append_printf(out, ",%u,", r->frame_size);
-        csv_field(out, r->metric);
-        g_string_append_c(out, ',');
-        csv_field(out, r->unit);
-        g_string_append_printf(out, ",%u,", r->n);
-        number(out, r->mean);
-        g_string_append_c(out, ',');
-        number(out, r->stddev);
-        g_string_append_c(out, ',');
-        number(out, r->ci95_low);
-        g_string_append_c(out, ',');
-        number(out, r->ci95_high);
-        g_string_append_c(out, '\n');
+    if (!report_run_load(store, run_id, &run, &error)) {
+        if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
+            error->domain = VEXP_ERROR, error->code = VEXP_ERROR_INPUT;
+        return vexp_report_error(error);
     }
-    fputs(out->str, stdout);
-}
-
-static void print_json(const store_run *run, GPtrArray *rows, GPtrArray *cells)
-{
-    g_autoptr(GString) out = g_string_new("{\"run\":{");
-
-    g_string_append_printf(out, "\"id\":%" G_GINT64_FORMAT ",\"name\":", run->id);
-    json_string(out, run->name);
-    g_string_append(out, ",\"status\":");
-    json_string(out, run->status);
-    g_string_append(out, ",\"started_at\":");
-    json_string(out, run->started_at);
-    g_string_append(out, ",\"finished_at\":");
-    json_string(out, run->finished_at);
-    g_string_append(out, ",\"host\":");
-    json_string(out, run->host);
-    g_string_append(out, ",\"libvirt_version\":");
-    json_string(out, run->libvirt_version);
-    g_string_append(out, ",\"qemu_version\":");
-    json_string(out, run->qemu_version);
-    g_string_append(out, ",\"accel\":");
-    json_string(out, run->accel);
-    g_string_append_printf(out, ",\"emulation\":%s},\"cells\":[",
-                           !g_strcmp0(run->accel, "tcg") ? "true" : "false");
-    for (guint i = 0; i < cells->len; i++) {
-        const store_cell_row *c = g_ptr_array_index(cells, i);
-        g_string_append_printf(out, "%s{\"cell\":%u,\"label\":", i ? "," : "", c->cell_index);
-        json_string(out, c->label);
-        g_string_append(out, ",\"config_key\":");
-        json_string(out, c->config_key);
-        g_string_append(out, ",\"status\":");
-        json_string(out, c->status);
-        g_string_append(out, ",\"reason\":");
-        json_string(out, c->reason);
-        g_string_append(out, ",\"guest_driver\":");
-        json_string(out, c->guest_driver);
-        g_string_append(out, ",\"guest_kernel\":");
-        json_string(out, c->guest_kernel);
-        g_string_append(out, "}");
-    }
-    g_string_append(out, "],\"results\":[");
-    for (guint i = 0; i < rows->len; i++) {
-        const store_result_row *r = g_ptr_array_index(rows, i);
-        g_string_append_printf(out, "%s{\"cell\":%u,\"label\":", i ? "," : "", r->cell_index);
-        json_string(out, r->label);
-        g_string_append(out, ",\"config_key\":");
-        json_string(out, r->config_key);
-        g_string_append(out, ",\"nic\":");
-        json_string(out, r->nic);
-        g_string_append(out, ",\"test\":");
-        json_string(out, r->test);
-        g_string_append(out, ",\"direction\":");
-        json_string(out, r->direction);
-        g_string_append_printf(out, ",\"frame_size\":%u,\"metric\":", r->frame_size);
-        json_string(out, r->metric);
-        g_string_append(out, ",\"unit\":");
-        json_string(out, r->unit);
-        g_string_append_printf(out, ",\"n\":%u,\"mean\":", r->n);
-        json_number(out, r->mean);
-        g_string_append(out, ",\"stddev\":");
-        json_number(out, r->stddev);
-        g_string_append(out, ",\"ci95\":[");
-        json_number(out, r->ci95_low);
-        g_string_append_c(out, ',');
-        json_number(out, r->ci95_high);
-        g_string_append(out, "]}");
-    }
-    g_string_append(out, "]}\n");
-    fputs(out->str, stdout);
+    text = csv ? report_csv(&run, 1) : report_json(&run, 1, NULL);
+    report_run_free(run);
+    fputs(text, stdout);
+    if (!csv)
+        fputc('\n', stdout);
+    return VEXP_EXIT_OK;
 }
 
 static int cmd_results(int argc, char **argv)
@@ -369,18 +234,15 @@ static int cmd_results(int argc, char **argv)
         }
         return VEXP_EXIT_OK;
     }
+    if (format && strcmp(format, "table"))
+        return print_export(store, run_id, !strcmp(format, "csv"));
     if (!store_results_rows(store, run_id, &run, &rows, &error) ||
         !store_cells_rows(store, run->id, &cells, &error)) {
         if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
             error->code = VEXP_ERROR_INPUT, error->domain = VEXP_ERROR;
         return vexp_report_error(error);
     }
-    if (!format || !strcmp(format, "table"))
-        print_table(run, rows, cells);
-    else if (!strcmp(format, "csv"))
-        print_csv(run, rows);
-    else
-        print_json(run, rows, cells);
+    print_table(run, rows, cells);
     return VEXP_EXIT_OK;
 }
 

@@ -121,7 +121,7 @@ case_interrupt() {
     [ "$kept" -ge 1 ] && ok "finished trials kept ($kept)" || ko "trials lost"
     [ "$(ip netns list | grep -c "^vexp-$pid")" -eq 0 ] && ok "namespace removed" || ko "namespace left"
     [ "$(pgrep -fc "qemu-system.*$WORK")" -eq 0 ] && ok "no QEMU left" || ko "QEMU left running"
-    ls "$VEXP_STATE_DIR"/libvirt/etc/libvirt/qemu/*.xml >/dev/null 2>&1 && ko "a domain stayed defined" || ok "no domain defined"
+    ls "$VEXP_STATE_DIR"/libvirt/etc/qemu/*.xml >/dev/null 2>&1 && ko "a domain stayed defined" || ok "no domain defined"
     "$VEXP" run "$WORK/intr.conf" --store "$STORE" --resume >"$WORK/intr2.log" 2>&1
     rc=$?
     [ $rc -eq 0 ] && ok "--resume exits 0" || { ko "--resume exit $rc"; tail -20 "$WORK/intr2.log"; }
