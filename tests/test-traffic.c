@@ -518,6 +518,45 @@ START_TEST(test_proc_generator_limited)
 }
 END_TEST
 
+START_TEST(test_proc_dut_tx_limited)
+{
+    /* direction out: the generator is the DUT's own, so its shortfall is the
+     * DUT's sending limit and the search lands on it (within the resolution) */
+    sim s = {.cap_fps = 1e9, .gen_fps = 80000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.line_rate_mbps = 1000;
+    traffic_result res;
+    ck_assert_int_eq(traffic_proc_throughput(&r, &p, TRAFFIC_DIR_OUT, 64, 0, 1, &res), 0);
+    ck_assert(res.valid);
+    /* a trial within 0.5 % of its target is a valid one */
+    ck_assert_double_le(res.fps, 80000 * 1.005);
+    ck_assert_double_ge(res.fps, 80000 * (1 - 2 * p.resolution_pct / 100));
+}
+END_TEST
+
+START_TEST(test_proc_generator_short_and_lossy)
+{
+    /* the tester's generator cannot reach the line rate, and the DUT forwards
+     * a small fraction of what it gets: the search jumps to what got through
+     * instead of creeping down from the generator's ceiling */
+    sim s = {.cap_fps = 60000, .gen_fps = 1.0e6};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.line_rate_mbps = 1000;
+    traffic_result res;
+    ck_assert_int_eq(traffic_proc_throughput(&r, &p, TRAFFIC_DIR_IN, 64, 0, 1, &res), 0);
+    ck_assert(res.valid);
+    ck_assert_double_le(res.fps, 60000);
+    ck_assert_double_ge(res.fps, 60000 * (1 - 2 * p.resolution_pct / 100));
+    ck_assert_uint_le(res.trials, 12);
+}
+END_TEST
+
 START_TEST(test_proc_other)
 {
     sim s = {.cap_fps = 50000, .buffer = 2000, .gen_fps = 200000};
@@ -924,6 +963,8 @@ static Suite *traffic_suite(void)
     tcase_add_loop_test(tc, test_proc_throughput, 0, 4);
     tcase_add_test(tc, test_proc_throughput_tolerance);
     tcase_add_test(tc, test_proc_generator_limited);
+    tcase_add_test(tc, test_proc_dut_tx_limited);
+    tcase_add_test(tc, test_proc_generator_short_and_lossy);
     tcase_add_test(tc, test_proc_other);
     tcase_add_test(tc, test_proc_suite_cancel);
     tcase_add_test(tc, test_cmd_parse);

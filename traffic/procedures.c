@@ -115,6 +115,19 @@ static int max_rate(traffic_runner *r, const traffic_params *p, enum traffic_dir
     return traffic_proc_calibrate(r, p, dir, frame_size, test, rep, index, max_fps);
 }
 
+/*
+ * In direction out (not reflected) the generator is the DUT's own: a trial
+ * whose generator fell short measured the DUT's sending limit.  It stays
+ * marked invalid (no loss figure at the offered rate), but for the search it
+ * is a failure at that rate, with what arrived as the estimate.
+ */
+static bool dut_tx_limited(const traffic_params *p, enum traffic_direction dir,
+                           const traffic_trial *t)
+{
+    return dir == TRAFFIC_DIR_OUT && !p->reflect && !t->valid && t->reason &&
+           strcmp(t->reason, "generator-limited") == 0;
+}
+
 /* Run search trials at duration dur_s until the search is done. */
 static int search_loop(traffic_runner *r, const traffic_params *p, traffic_search *s,
                        enum traffic_direction dir, unsigned frame_size, unsigned rep,
@@ -130,6 +143,10 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
         int rc = do_trial(r, p, &t, 0);
         if (rc < 0)
             return rc;
+        if (dut_tx_limited(p, dir, &t)) {
+            rate = traffic_search_step(s, rate, true, t.rx_fps);
+            continue;
+        }
         if (!t.valid) {
             /* Not a DUT result: retry (a busy machine can starve the generator for a
              * moment).  Near the generator's known maximum, two in a row lower the
@@ -137,13 +154,16 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EAGAIN;
             if (t.reason && strcmp(t.reason, "generator-limited") == 0 &&
-                t.loss_pct > p->loss_tolerance_pct && t.rx_fps > 0 && t.rx_fps < 0.9 * rate) {
-                /* Not a DUT result and no bound for the search, but it says where to
-                 * look: the DUT forwarded far less than even the short-fallen generator
-                 * sent.  Try the rate that got through; a valid trial decides there. */
+                t.loss_pct > p->loss_tolerance_pct && t.elapsed_s > 0) {
+                /* Not a result at its target rate, but the DUT lost frames at the
+                 * rate the generator did reach: a failure there, with what got
+                 * through as the estimate. */
+                double reached = (double)t.tx / t.elapsed_s;
                 consecutive = 0;
-                rate = t.rx_fps;
-                continue;
+                if (reached < rate) {
+                    rate = traffic_search_step(s, reached, true, t.rx_fps);
+                    continue;
+                }
             }
             if (++consecutive >= 2 && rate >= 0.9 * s->max_fps && t.reason &&
                 strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0) {
@@ -219,12 +239,12 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
                        p->reflect, answer, p->trial_s);
             if ((rc = do_trial(r, p, &t, 0)) < 0)
                 return rc;
-            if (t.valid || k + 1 >= MAX_INVALID_RETRIES)
+            if (t.valid || dut_tx_limited(p, dir, &t) || k + 1 >= MAX_INVALID_RETRIES)
                 break;
         }
-        if (!t.valid) {
+        if (!t.valid && !dut_tx_limited(p, dir, &t)) {
             invalid_reason = t.reason;
-        } else if (t.loss_pct > p->loss_tolerance_pct) {
+        } else if (!t.valid || t.loss_pct > p->loss_tolerance_pct) {
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
             double next = traffic_search_step(&s2, answer, true, t.rx_fps);
