@@ -1120,7 +1120,8 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
                     "failed to write the image in '%s': %s", outdir, g_strerror(e));
         return FALSE;
     }
-    g_chmod(initrd, 0644);
+    /* it holds the guest's private host key: only root (QEMU runs as root) reads it */
+    g_chmod(initrd, 0600);
 
     /* manifest */
     g_autoptr(GKeyFile) kf = g_key_file_new();

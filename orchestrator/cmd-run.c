@@ -630,6 +630,13 @@ static int cmd_run(int argc, char **argv)
         return vexp_report_error(error);
     if (!vexp_traffic_params(m, &st.params, &error))
         return vexp_report_error(error);
+    if (matrix_get_network(m)->mode != MATRIX_NETWORK_NAMESPACE) {
+        fprintf(stderr,
+                "vexp: %s:%u: [network] mode = bridge is not supported yet; vexp run uses its "
+                "own namespace (remove the [network] section)\n",
+                matrix_path(m), matrix_line_of(m, "network", "mode"));
+        return VEXP_EXIT_USAGE;
+    }
     n = matrix_cell_count(m);
     for (guint i = 0; i < n; i++)
         any_vm |= !matrix_get_cell(m, i)->is_host;

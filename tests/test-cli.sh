@@ -54,5 +54,9 @@ check 2 "compare: one run" "$VEXP" compare 1
 check 2 "regress: no baseline" "$VEXP" regress
 check 2 "run: bad option" "$VEXP" run --frobnicate x.conf
 check 2 "image: no verb" "$VEXP" image
+printf '[network]\nmode = bridge\nbridge = br9\n[matrix]\nnic = host\n' >"$W/br.conf"
+check 2 "run: bridge mode not yet" "$VEXP" run "$W/br.conf" --store "$W/br.db"
+grep_err "bridge mode names the line" "br.conf:2"
+[ ! -e "$W/br.db" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: bridge matrix created a store"; }
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
