@@ -6,7 +6,7 @@
 # `nuttcp -u -l18 -R10g`, measured in the same run, and the ratios; target:
 # vexp-traffic >= 2x the better of the two in received frames/s.  Then the
 # agent's peak RSS at 1518-byte max rate (/usr/bin/time -v), target < 16 MiB.
-# Needs root.  Usage: [BENCH_PIN=1] bench/engine.sh [PATH/TO/vexp-traffic] [SECONDS]
+# Needs root.  Usage: [BENCH_PIN=1] [BENCH_RPS=1] bench/engine.sh [PATH/TO/vexp-traffic] [SECONDS]
 set -eu
 BIN=$(realpath "${1:-build/traffic/vexp-traffic}")
 S=${2:-10}
@@ -45,6 +45,12 @@ for ns in "$T" "$D"; do ip -n "$ns" link set lo up; done
 ip -n "$T" link set "$VT" up
 ip -n "$D" link set "$VD" up
 ip netns exec "$T" ping -c 1 -W 1 "$DA" >/dev/null 2>&1 || true
+# BENCH_RPS=1: the receiving veth's protocol processing (IP/UDP, socket
+# queueing) goes to CPU 1 by RPS instead of running on the sender's core,
+# for every tool alike; on veth it otherwise runs in the sender's softirq
+if [ "${BENCH_RPS:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+    ip netns exec "$D" sh -c "echo 2 > /sys/class/net/$VD/queues/rx-0/rps_cpus"
+fi
 
 # BENCH_PIN=1: sender on CPU 0, receiver on CPU 1, the same for every tool
 # (the study pinned too).  Default: not pinned, the tools' plain invocations.
