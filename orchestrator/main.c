@@ -52,7 +52,32 @@ gboolean vexp_is_tty(void)
     return isatty(STDERR_FILENO);
 }
 
+/* VEXP_PRINT_PEAK_RSS=1: this process's own peak RSS (VmHWM) on exit, for
+ * bench/orchestrator.sh; /usr/bin/time would count QEMU children too */
+static void print_peak_rss(void)
+{
+    g_autofree char *status = NULL;
+    const char *hwm;
+
+    if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+        return;
+    if ((hwm = strstr(status, "VmHWM:")))
+        fprintf(stderr, "vexp: peak RSS %" G_GUINT64_FORMAT " KiB\n",
+                g_ascii_strtoull(hwm + strlen("VmHWM:"), NULL, 10));
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+
+    if (g_strcmp0(g_getenv("VEXP_PRINT_PEAK_RSS"), "1") == 0)
+        print_peak_rss();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
