@@ -734,11 +734,13 @@ static int cmd_run(int argc, char **argv)
             return vexp_report_error(error);
     }
 
+    /* --resume: which cells are already done, asked once */
+    g_autofree gboolean *skip = g_new0(gboolean, n);
     for (guint i = 0; i < n; i++) {
         gboolean done = FALSE;
-        if (st.run_id && resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
-            continue;
-        st.cells_to_run++;
+        skip[i] = resume && store_cell_done(store, st.run_id, i, &done, NULL) && done;
+        if (!skip[i])
+            st.cells_to_run++;
     }
     fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": %u cell(s) to run of %u, store %s%s\n",
             st.run_id, st.cells_to_run, n, store_path(store),
@@ -751,8 +753,7 @@ static int cmd_run(int argc, char **argv)
     st.best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     st.sample_order = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n && !cancel_flag; i++) {
-        gboolean done = FALSE;
-        if (resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
+        if (skip[i])
             continue;
         cell_outcome out = run_cell(&st, i);
         st.cells_done++;
