@@ -15,19 +15,16 @@
 #include <libxml/xpath.h>
 
 #include "domains-priv.h"
+#include "tests-common.h"
 
 static char *data_path(const char *name)
 {
-    const char *root = g_getenv("VEXP_SOURCE_ROOT");
-
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "tests", "data", "domains", name, NULL);
+    return tests_source_path("tests", "data", "domains", name, NULL);
 }
 
 static char *example_path(const char *name)
 {
-    const char *root = g_getenv("VEXP_SOURCE_ROOT");
-
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "examples", "templates", name, NULL);
+    return tests_source_path("examples", "templates", name, NULL);
 }
 
 /* A typical cell of the orchestrator. */

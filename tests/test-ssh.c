@@ -17,12 +17,11 @@
 #include <glib/gstdio.h>
 
 #include "traffic-ssh.h"
+#include "tests-common.h"
 
 static char *data_path(const char *rel)
 {
-    const char *root = g_getenv("VEXP_SOURCE_ROOT");
-
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, "tests", "data", "image", rel, NULL);
+    return tests_source_path("tests", "data", "image", rel, NULL);
 }
 
 /* ---- unit ------------------------------------------------------------------ */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "domains.h"
+#include "tests-common.h"
 #include "traffic-ssh.h"
 #include "traffic.h"
 
@@ -40,13 +41,6 @@ static const struct {
     {"rtl8139", "8139cp 8139too"},
     {"vmxnet3", "vmxnet3"},
 };
-
-static char *source_path(const char *rel)
-{
-    const char *root = g_getenv("VEXP_SOURCE_ROOT");
-
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, rel, NULL);
-}
 
 /* unchecked fixture: runs in the parent, so the namespace goes even when a test crashes */
 static void net_setup(void)
@@ -141,7 +135,7 @@ START_TEST(test_boot)
 {
     const char *nic = models[_i].nic;
     g_autoptr(GError) error = NULL;
-    g_autofree char *tpath = source_path("examples/templates/tiny-guest.xml");
+    g_autofree char *tpath = tests_source_path("examples/templates/tiny-guest.xml", NULL);
     g_autofree char *name = g_strdup_printf("vexp-b%ld-%s", (long)getppid(), nic);
     g_autofree char *addr = domains_net_guest_addr(net, (unsigned)_i);
     g_autofree char *tap = domains_net_tap_name(net, (unsigned)_i);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domains-priv.h"
+#include "tests-common.h"
 
 static char *image_dir;
 static char *state_dir;
@@ -19,13 +20,6 @@ static char *tag;
 static domains_net *net;
 
 static const char *const nics[] = {"virtio", "e1000", "rtl8139", "vmxnet3"};
-
-static char *source_path(const char *rel)
-{
-    const char *root = g_getenv("VEXP_SOURCE_ROOT");
-
-    return g_build_filename(root ? root : VEXP_SOURCE_ROOT, rel, NULL);
-}
 
 /* unchecked fixture: runs in the parent, so the namespace goes even if a test crashes */
 static void net_setup(void)
@@ -61,7 +55,7 @@ START_TEST(test_boot_nic)
 {
     const char *nic = nics[_i];
     g_autoptr(GError) error = NULL;
-    g_autofree char *tpath = source_path("examples/templates/tiny-guest.xml");
+    g_autofree char *tpath = tests_source_path("examples/templates/tiny-guest.xml", NULL);
     g_autofree char *kernel = g_build_filename(image_dir, "vmlinuz", NULL);
     g_autofree char *initrd = g_build_filename(image_dir, "initramfs.img", NULL);
     g_autofree char *name = g_strdup_printf("vexp-t-%s", nic);
