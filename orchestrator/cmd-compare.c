@@ -19,26 +19,76 @@ static void fmt_side(char *buf, size_t len, guint n, double mean, double sd)
         g_snprintf(buf, len, "%.5g (%u)", mean, n);
 }
 
+/* "kvm", "tcg", "kvm/tcg" (baseline/candidate differ), "-" (no VM or unknown) */
+static void fmt_accel(char *buf, size_t len, const store_compare_row *r)
+{
+    const char *a = r->accel_a, *b = r->accel_b;
+
+    if (a && b && strcmp(a, b))
+        g_snprintf(buf, len, "%s/%s", a, b);
+    else
+        g_snprintf(buf, len, "%s", a ? a : b ? b : "-");
+}
+
+static gboolean metric_selected(const store_compare_row *r, const char *const *metrics)
+{
+    return !metrics || g_strv_contains(metrics, r->metric);
+}
+
+/* The first selected pair measured under different accelerators, and how many. */
+static const store_compare_row *find_mixed_accel(GPtrArray *rows, const char *const *metrics,
+                                                 guint *ret_n)
+{
+    const store_compare_row *first = NULL;
+    guint n = 0;
+
+    for (guint i = 0; i < rows->len; i++) {
+        const store_compare_row *r = g_ptr_array_index(rows, i);
+        if (!metric_selected(r, metrics) || !store_compare_row_mixed_accel(r))
+            continue;
+        if (!first)
+            first = r;
+        n++;
+    }
+    *ret_n = n;
+    return first;
+}
+
 /* Print the comparison; returns the number of "worse" rows. */
 static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
                         gboolean only_changes, double threshold, double alpha,
-                        const char *const *metrics)
+                        const char *const *metrics, const store_compare_row *mixed, guint n_mixed)
 {
     guint worse = 0, better = 0, same = 0, unmatched = 0, thr_only = 0, skipped = 0;
+    gboolean any_vhost = FALSE;
+
+    for (guint i = 0; i < rows->len; i++) {
+        const store_compare_row *r = g_ptr_array_index(rows, i);
+        if (metric_selected(r, metrics) && (r->vhost || r->queues))
+            any_vhost = TRUE;
+    }
 
     printf("baseline  run %" G_GINT64_FORMAT " '%s' (%s, accel %s)\n", a->id, a->name,
            a->started_at, a->accel ? a->accel : "?");
     printf("candidate run %" G_GINT64_FORMAT " '%s' (%s, accel %s)\n", b->id, b->name,
            b->started_at, b->accel ? b->accel : "?");
     printf("rule: worse/better = change beyond %.3g %% and Welch's t-test p < %.3g "
-           "(threshold alone where a side has n = 1)\n\n",
+           "(threshold alone where a side has n = 1)\n",
            threshold, alpha);
-    printf("%-22s %-10s %-4s %6s %-20s %22s %22s %9s %8s  %s\n", "cell", "test", "dir", "frame",
-           "metric", "baseline", "candidate", "change", "p", "verdict");
+    printf("accel: the figure's (config's, else run's); kvm/tcg = baseline/candidate; "
+           "- = no VM (nic = host)\n");
+    if (any_vhost)
+        printf("vhost: vhost-net of the config, on/off; - = the template's\n");
+    putchar('\n');
+    printf("%-22s %-7s", "cell", "accel");
+    if (any_vhost)
+        printf(" %-5s", "vhost");
+    printf(" %-10s %-4s %6s %-20s %22s %22s %9s %8s  %s\n", "test", "dir", "frame", "metric",
+           "baseline", "candidate", "change", "p", "verdict");
     for (guint i = 0; i < rows->len; i++) {
         const store_compare_row *r = g_ptr_array_index(rows, i);
-        char sa[48], sb[48], delta[16], p[16];
-        if (metrics && !g_strv_contains(metrics, r->metric)) {
+        char sa[48], sb[48], delta[16], p[16], accel[24];
+        if (!metric_selected(r, metrics)) {
             skipped++;
             continue;
         }
@@ -69,9 +119,12 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
             g_snprintf(p, sizeof(p), "%.3g", r->p);
         else
             g_snprintf(p, sizeof(p), r->threshold_only ? "n=1" : "-");
-        printf("%-22.22s %-10s %-4s %6u %-20s %22s %22s %9s %8s  %s\n", r->label, r->test,
-               r->direction, r->frame_size, r->metric, sa, sb, delta, p,
-               store_verdict_name(r->verdict));
+        fmt_accel(accel, sizeof(accel), r);
+        printf("%-22.22s %-7s", r->label, accel);
+        if (any_vhost)
+            printf(" %-5s", r->vhost ? r->vhost : "-");
+        printf(" %-10s %-4s %6u %-20s %22s %22s %9s %8s  %s\n", r->test, r->direction,
+               r->frame_size, r->metric, sa, sb, delta, p, store_verdict_name(r->verdict));
     }
     printf("\ncompared %u figure(s): %u worse, %u better, %u same, %u unmatched",
            rows->len - skipped, worse, better, same, unmatched);
@@ -80,17 +133,26 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
     if (skipped)
         printf("; %u of other metrics not compared (--metrics)", skipped);
     printf("\n");
-    if (g_strcmp0(a->accel, b->accel))
-        printf("warning: the runs used different accelerators (%s vs %s): TCG and KVM figures "
+    if (mixed)
+        printf("warning: --allow-mixed-accel: %u figure(s) compared across accelerators (%s in "
+               "run %" G_GINT64_FORMAT ", %s in run %" G_GINT64_FORMAT "): TCG and KVM figures "
                "are not comparable\n",
+               n_mixed, mixed->accel_a, a->id, mixed->accel_b, b->id);
+    else if (g_strcmp0(a->accel, b->accel))
+        /* the accelerator is in the domain XML: kvm and tcg cells do not pair */
+        printf("note: the runs used different accelerators (%s vs %s); cells of different "
+               "accelerators have different config keys and are listed as unmatched\n",
                a->accel ? a->accel : "?", b->accel ? b->accel : "?");
     return worse;
 }
 
 static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double threshold,
                           double alpha, gboolean only_changes, gboolean regress,
-                          const char *metrics_list)
+                          const char *metrics_list, gboolean allow_mixed_accel)
 {
+    const char *verb = regress ? "regress" : "compare";
+    const store_compare_row *mixed;
+    guint n_mixed;
     g_auto(GStrv) metrics = NULL;
 
     g_autoptr(GError) error = NULL;
@@ -123,10 +185,21 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
         return vexp_report_error(error);
     }
     if (a->id == b->id)
-        fprintf(stderr, "vexp: warning: comparing run %" G_GINT64_FORMAT " with itself\n",
-                a->id);
-    worse = print_rows(a, b, rows, only_changes, threshold, alpha,
-                       (const char *const *)metrics);
+        fprintf(stderr, "vexp: warning: comparing run %" G_GINT64_FORMAT " with itself\n", a->id);
+    mixed = find_mixed_accel(rows, (const char *const *)metrics, &n_mixed);
+    if (mixed && !allow_mixed_accel) {
+        fprintf(stderr,
+                "vexp %s: run %" G_GINT64_FORMAT " (accel %s) and run %" G_GINT64_FORMAT
+                " (accel %s) measured %u paired figure(s) under different accelerators, e.g. "
+                "cell '%s' %s %s %u B %s: %s against %s; TCG and KVM figures are not "
+                "comparable (--allow-mixed-accel compares them anyway)\n",
+                verb, a->id, a->accel ? a->accel : "?", b->id, b->accel ? b->accel : "?", n_mixed,
+                mixed->label, mixed->test, mixed->direction, mixed->frame_size, mixed->metric,
+                mixed->accel_a, mixed->accel_b);
+        return VEXP_EXIT_USAGE;
+    }
+    worse = print_rows(a, b, rows, only_changes, threshold, alpha, (const char *const *)metrics,
+                       mixed, n_mixed);
     if (!regress)
         return VEXP_EXIT_OK;
     if (worse) {
@@ -142,7 +215,7 @@ static int cmd_compare(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *metrics = NULL;
     double threshold = 5, alpha = 0.05;
-    gboolean changes = FALSE;
+    gboolean changes = FALSE, allow_mixed = FALSE;
     GOptionEntry entries[] = {
         {"threshold-pct", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
          "Smallest change that counts, in percent (default 5)", "P"},
@@ -150,6 +223,8 @@ static int cmd_compare(int argc, char **argv)
         {"changes", 0, 0, G_OPTION_ARG_NONE, &changes, "Only rows that are not 'same'", NULL},
         {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
          "Compare only these metrics (comma separated, e.g. throughput_fps,rtt_p50_us)", "LIST"},
+        {"allow-mixed-accel", 0, 0, G_OPTION_ARG_NONE, &allow_mixed,
+         "Compare figures measured under different accelerators (kvm, tcg) too", NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -169,14 +244,14 @@ static int cmd_compare(int argc, char **argv)
     }
     if (!vexp_parse_run_id(argv[1], &a, &error) || !vexp_parse_run_id(argv[2], &b, &error))
         return vexp_report_error(error);
-    return compare_common(store_opt, a, b, threshold, alpha, changes, FALSE, metrics);
+    return compare_common(store_opt, a, b, threshold, alpha, changes, FALSE, metrics, allow_mixed);
 }
 
 static int cmd_regress(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *base_text = NULL, *cand_text = NULL, *metrics = NULL;
     double threshold = 5, alpha = 0.05;
-    gboolean all = FALSE;
+    gboolean all = FALSE, allow_mixed = FALSE;
     GOptionEntry entries[] = {
         {"baseline", 0, 0, G_OPTION_ARG_STRING, &base_text, "The good run (required)", "RUN"},
         {"candidate", 0, 0, G_OPTION_ARG_STRING, &cand_text,
@@ -186,8 +261,9 @@ static int cmd_regress(int argc, char **argv)
         {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Significance level (default 0.05)", "A"},
         {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
          "Judge only these metrics (comma separated; default: every stored metric)", "LIST"},
-        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Print every compared row, not only changes",
-         NULL},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Print every compared row, not only changes", NULL},
+        {"allow-mixed-accel", 0, 0, G_OPTION_ARG_NONE, &allow_mixed,
+         "Judge figures measured under different accelerators (kvm, tcg) too", NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -209,7 +285,7 @@ static int cmd_regress(int argc, char **argv)
     if (!vexp_parse_run_id(base_text, &a, &error) ||
         (cand_text && !vexp_parse_run_id(cand_text, &b, &error)))
         return vexp_report_error(error);
-    return compare_common(store_opt, a, b, threshold, alpha, !all, TRUE, metrics);
+    return compare_common(store_opt, a, b, threshold, alpha, !all, TRUE, metrics, allow_mixed);
 }
 
 const vexp_cmd vexp_cmd_compare = {"compare", cmd_compare,

@@ -138,6 +138,8 @@ static void print_section(const table_layout *L, GPtrArray *rows)
 static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
 {
     gboolean header = FALSE;
+    /* one hypervisor: the run's header says it all; several: a line per cell */
+    guint n_hv = store_cells_n_hypervisors(cells);
 
     printf("run %" G_GINT64_FORMAT " '%s' (%s) started %s, %s; host %s; libvirt %s, QEMU %s\n",
            run->id, run->name, run->status, run->started_at,
@@ -145,6 +147,8 @@ static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
            run->libvirt_version ? run->libvirt_version : "-",
            run->qemu_version ? run->qemu_version : "-");
     printf("accel: %s\n", emulation_note(run->accel));
+    if (n_hv > 1)
+        printf("hypervisors: %u (the cells below say which ran each cell)\n", n_hv);
     printf("figures: mean ± stddev (n repetitions); frame = Ethernet frame incl. FCS, bytes; "
            "wire = + 20 B preamble/IFG\n");
     if (rows->len == 0)
@@ -161,6 +165,12 @@ static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
                c->status, c->guest_driver ? c->guest_driver : "-",
                c->guest_kernel ? c->guest_kernel : "-", c->reason ? "; " : "",
                c->reason ? c->reason : "");
+        if (n_hv > 1)
+            printf("    on host %s, %s, accel %s\n", c->host ? c->host : "?",
+                   c->hypervisor ? c->hypervisor : "?",
+                   !g_strcmp0(c->nic, "host") ? "- (no VM)"
+                   : c->accel                 ? c->accel
+                                              : "?");
     }
 }
 

@@ -1488,8 +1488,10 @@ static void csv_number(GString *out, double v)
 
 char *report_csv(report_run *const *runs, guint n_runs)
 {
+    /* new columns go at the end: scripts that index columns keep working */
     GString *out = g_string_new("run,cell,label,config_key,nic,accel,test,direction,frame_size,"
-                                "metric,unit,n,mean,stddev,ci95_low,ci95_high\n");
+                                "metric,unit,n,mean,stddev,ci95_low,ci95_high,vhost,queues,"
+                                "hypervisor,hypervisor_host\n");
 
     for (guint ri = 0; ri < n_runs; ri++) {
         const report_run *r = runs[ri];
@@ -1515,6 +1517,15 @@ char *report_csv(report_run *const *runs, guint n_runs)
             csv_number(out, row->ci95_low);
             g_string_append_c(out, ',');
             csv_number(out, row->ci95_high);
+            g_string_append_c(out, ',');
+            csv_field(out, row->vhost);
+            g_string_append_c(out, ',');
+            if (row->queues)
+                g_string_append_printf(out, "%u", row->queues);
+            g_string_append_c(out, ',');
+            csv_field(out, row->hypervisor);
+            g_string_append_c(out, ',');
+            csv_field(out, row->host);
             g_string_append_c(out, '\n');
         }
     }
@@ -1557,6 +1568,17 @@ static void json_kv(GString *out, const char *key, const char *value, gboolean f
     json_string(out, value);
 }
 
+/* "key":N, or "key":null for 0 (not set) */
+static void json_count(GString *out, const char *key, guint v)
+{
+    g_string_append_c(out, ',');
+    json_string(out, key);
+    if (v)
+        g_string_append_printf(out, ":%u", v);
+    else
+        g_string_append(out, ":null");
+}
+
 static void json_run(GString *out, const report_run *r)
 {
     const store_run *ru = r->run;
@@ -1587,6 +1609,10 @@ static void json_run(GString *out, const report_run *r)
         json_kv(out, "guest_driver", c->guest_driver, FALSE);
         json_kv(out, "guest_kernel", c->guest_kernel, FALSE);
         json_kv(out, "hypervisor", c->hypervisor, FALSE);
+        json_kv(out, "hypervisor_host", c->host, FALSE);
+        json_kv(out, "accel", c->accel, FALSE);
+        json_kv(out, "vhost", c->vhost, FALSE);
+        json_count(out, "queues", c->queues);
         g_string_append_c(out, '}');
     }
     g_string_append(out, "],\"results\":[");
@@ -1595,6 +1621,11 @@ static void json_run(GString *out, const report_run *r)
         g_string_append_printf(out, "%s{\"cell\":%u", i ? "," : "", row->cell_index);
         json_kv(out, "nic", row->nic, FALSE);
         json_kv(out, "config_key", row->config_key, FALSE);
+        json_kv(out, "accel", row->accel, FALSE);
+        json_kv(out, "vhost", row->vhost, FALSE);
+        json_count(out, "queues", row->queues);
+        json_kv(out, "hypervisor", row->hypervisor, FALSE);
+        json_kv(out, "hypervisor_host", row->host, FALSE);
         json_kv(out, "test", row->test, FALSE);
         json_kv(out, "direction", row->direction, FALSE);
         g_string_append_printf(out, ",\"frame_size\":%u", row->frame_size);
@@ -1642,6 +1673,10 @@ char *report_json(report_run *const *runs, guint n_runs, GPtrArray *compare_rows
             json_kv(out, "label", c->label, TRUE);
             json_kv(out, "config_key", c->config_key, FALSE);
             json_kv(out, "nic", c->nic, FALSE);
+            json_kv(out, "accel_a", c->accel_a, FALSE);
+            json_kv(out, "accel_b", c->accel_b, FALSE);
+            json_kv(out, "vhost", c->vhost, FALSE);
+            json_count(out, "queues", c->queues);
             json_kv(out, "test", c->test, FALSE);
             json_kv(out, "direction", c->direction, FALSE);
             g_string_append_printf(out, ",\"frame_size\":%u", c->frame_size);

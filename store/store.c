@@ -116,9 +116,17 @@ static const char schema_v1[] =
     "  UNIQUE (cell_id, test, direction, frame_size, metric)"
     ");";
 
+/* v2: KVM-only NIC options of a config (vhost-net, virtio multiqueue).  Old
+ * configs get NULL: not recorded, i.e. the template's default. */
+static const char schema_v2[] =
+    "ALTER TABLE config ADD COLUMN vhost TEXT CHECK (vhost IN ('on','off'));"
+    "ALTER TABLE config ADD COLUMN queues INTEGER CHECK (queues >= 1);";
+
 const store_migration store_migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -608,10 +616,16 @@ gboolean store_config_upsert(vexp_store *store, const store_config_info *info,
                     "config '%s': key and nic are required", info->key ? info->key : "(null)");
         return FALSE;
     }
+    if (info->vhost && strcmp(info->vhost, "on") && strcmp(info->vhost, "off")) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_INVALID,
+                    "config '%s': vhost '%s' is not 'on' or 'off'", info->key, info->vhost);
+        return FALSE;
+    }
     ins = prepare(store,
                   "INSERT INTO config (key, nic, vcpus, vcpu_pin, emulator_pin, memory_mib, "
-                  "accel, machine, domain_xml, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL ") ON CONFLICT (key) DO NOTHING",
+                  "accel, machine, domain_xml, vhost, queues, created_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL ") "
+                  "ON CONFLICT (key) DO NOTHING",
                   error);
     sel = ins ? prepare(store, "SELECT id FROM config WHERE key = ?", error) : NULL;
     if (!sel)
@@ -627,6 +641,9 @@ gboolean store_config_upsert(vexp_store *store, const store_config_info *info,
     bind_text(ins, 7, info->accel);
     bind_text(ins, 8, info->machine);
     bind_text(ins, 9, info->domain_xml);
+    bind_text(ins, 10, info->vhost);
+    if (info->queues)
+        sqlite3_bind_int64(ins, 11, info->queues);
     if (sqlite3_step(ins) != SQLITE_DONE) {
         set_sql_error(store, error, "failed to insert config '%s'", info->key);
         return FALSE;
@@ -928,6 +945,9 @@ void store_result_row_free(store_result_row *row)
     g_free(row->config_key);
     g_free(row->nic);
     g_free(row->accel);
+    g_free(row->vhost);
+    g_free(row->hypervisor);
+    g_free(row->host);
     g_free(row->test);
     g_free(row->direction);
     g_free(row->metric);
@@ -954,7 +974,8 @@ gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_ru
     st = prepare(store,
                  "SELECT ce.cell_index, ce.label, ce.status, c.key, c.nic, "
                  "coalesce(c.accel, ru.accel), r.test, r.direction, r.frame_size, r.metric, "
-                 "r.unit, r.n, r.mean, r.stddev, r.ci95_low, r.ci95_high "
+                 "r.unit, r.n, r.mean, r.stddev, r.ci95_low, r.ci95_high, c.vhost, c.queues, "
+                 "ce.hypervisor, ce.host "
                  "FROM result r JOIN cell ce ON ce.id = r.cell_id "
                  "JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = ce.run_id "
                  "WHERE ce.run_id = ? AND " LATEST_ATTEMPT " ORDER BY ce.cell_index, r.id",
@@ -981,6 +1002,10 @@ gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_ru
         r->stddev = col_double(st, 13);
         r->ci95_low = col_double(st, 14);
         r->ci95_high = col_double(st, 15);
+        r->vhost = col_text(st, 16);
+        r->queues = (guint)sqlite3_column_int64(st, 17); /* NULL -> 0 */
+        r->hypervisor = col_text(st, 18);
+        r->host = col_text(st, 19);
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {
@@ -1008,6 +1033,8 @@ void store_cell_row_free(store_cell_row *row)
     g_free(row->host);
     g_free(row->started_at);
     g_free(row->finished_at);
+    g_free(row->accel);
+    g_free(row->vhost);
     g_free(row);
 }
 
@@ -1023,8 +1050,9 @@ gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows
     st = prepare(store,
                  "SELECT ce.id, ce.cell_index, ce.attempt, ce.label, c.key, c.nic, ce.status, "
                  "ce.reason, ce.guest_driver, ce.guest_kernel, ce.hypervisor, ce.host, "
-                 "ce.started_at, ce.finished_at FROM cell ce JOIN config c ON c.id = "
-                 "ce.config_id WHERE ce.run_id = ? AND " LATEST_ATTEMPT " ORDER BY ce.cell_index",
+                 "ce.started_at, ce.finished_at, coalesce(c.accel, ru.accel), c.vhost, c.queues "
+                 "FROM cell ce JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = "
+                 "ce.run_id WHERE ce.run_id = ? AND " LATEST_ATTEMPT " ORDER BY ce.cell_index",
                  error);
     if (!st)
         return FALSE;
@@ -1046,6 +1074,9 @@ gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows
         r->host = col_text(st, 11);
         r->started_at = col_text(st, 12);
         r->finished_at = col_text(st, 13);
+        r->accel = col_text(st, 14);
+        r->vhost = col_text(st, 15);
+        r->queues = (guint)sqlite3_column_int64(st, 16);
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {
@@ -1054,6 +1085,21 @@ gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows
     }
     *ret_rows = g_steal_pointer(&rows);
     return TRUE;
+}
+
+guint store_cells_n_hypervisors(GPtrArray *cells)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < cells->len; i++) {
+        const store_cell_row *c = g_ptr_array_index(cells, i);
+        if (!c->hypervisor && !c->host)
+            continue;
+        /* \x1f: neither a URI nor a host name contains it */
+        g_hash_table_add(seen, g_strdup_printf("%s\x1f%s", c->hypervisor ? c->hypervisor : "",
+                                               c->host ? c->host : ""));
+    }
+    return g_hash_table_size(seen);
 }
 
 /* ---- compare ---- */
@@ -1086,14 +1132,25 @@ void store_compare_row_free(store_compare_row *row)
     g_free(row->direction);
     g_free(row->metric);
     g_free(row->unit);
+    g_free(row->accel_a);
+    g_free(row->accel_b);
+    g_free(row->vhost);
     g_free(row);
+}
+
+gboolean store_compare_row_mixed_accel(const store_compare_row *row)
+{
+    if (row->verdict == STORE_VERDICT_ONLY_A || row->verdict == STORE_VERDICT_ONLY_B)
+        return FALSE;
+    return row->accel_a && row->accel_b && strcmp(row->accel_a, row->accel_b) != 0;
 }
 
 /* one side's figure for a match key */
 typedef struct cmp_side {
     char *match; /* key \x1f test \x1f direction \x1f frame \x1f metric */
     char *config_key, *label, *nic, *test, *direction, *metric, *unit;
-    guint frame_size, n;
+    char *accel, *vhost;
+    guint frame_size, n, queues;
     double mean, stddev;
 } cmp_side;
 
@@ -1107,6 +1164,8 @@ static void cmp_side_free(cmp_side *c)
     g_free(c->direction);
     g_free(c->metric);
     g_free(c->unit);
+    g_free(c->accel);
+    g_free(c->vhost);
     g_free(c);
 }
 
@@ -1119,11 +1178,14 @@ static gboolean cmp_load(vexp_store *store, gint64 run_id, GPtrArray **ret, GErr
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     int rc;
 
+    /* the bare-host reference runs no VM: no accelerator, whatever the run's */
     st = prepare(store,
                  "SELECT c.key, ce.label, c.nic, r.test, r.direction, r.frame_size, r.metric, "
-                 "r.unit, r.n, r.mean, r.stddev FROM result r JOIN cell ce ON ce.id = r.cell_id "
-                 "JOIN config c ON c.id = ce.config_id WHERE ce.run_id = ? "
-                 "ORDER BY ce.cell_index, ce.attempt DESC, ce.id DESC, r.id",
+                 "r.unit, r.n, r.mean, r.stddev, "
+                 "CASE WHEN c.nic = 'host' THEN NULL ELSE coalesce(c.accel, ru.accel) END, "
+                 "c.vhost, c.queues FROM result r JOIN cell ce ON ce.id = r.cell_id "
+                 "JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = ce.run_id "
+                 "WHERE ce.run_id = ? ORDER BY ce.cell_index, ce.attempt DESC, ce.id DESC, r.id",
                  error);
     if (!st)
         return FALSE;
@@ -1142,6 +1204,9 @@ static gboolean cmp_load(vexp_store *store, gint64 run_id, GPtrArray **ret, GErr
         c->n = (guint)sqlite3_column_int64(st, 8);
         c->mean = col_double(st, 9);
         c->stddev = col_double(st, 10);
+        c->accel = col_text(st, 11);
+        c->vhost = col_text(st, 12);
+        c->queues = (guint)sqlite3_column_int64(st, 13);
         c->match = g_strdup_printf("%s\x1f%s\x1f%s\x1f%u\x1f%s", c->config_key, c->test,
                                    c->direction, c->frame_size, c->metric);
         /* first seen = latest attempt of the earliest cell with that figure */
@@ -1173,6 +1238,8 @@ static store_compare_row *cmp_row_new(const cmp_side *c)
     r->metric = g_strdup(c->metric);
     r->unit = g_strdup(c->unit);
     r->higher_is_better = store_metric_higher_is_better(c->metric);
+    r->vhost = g_strdup(c->vhost);
+    r->queues = c->queues;
     r->mean_a = r->stddev_a = r->mean_b = r->stddev_b = NAN;
     r->delta_pct = r->t = r->df = r->p = NAN;
     return r;
@@ -1246,6 +1313,8 @@ gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double thr
         }
         g_hash_table_add(b_used, cb);
         r = cmp_row_new(ca);
+        r->accel_a = g_strdup(ca->accel);
+        r->accel_b = g_strdup(cb->accel);
         r->n_a = ca->n;
         r->mean_a = ca->mean;
         r->stddev_a = ca->stddev;
@@ -1259,6 +1328,7 @@ gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double thr
         cmp_side *ca = only_a->pdata[i];
         store_compare_row *r = cmp_row_new(ca);
 
+        r->accel_a = g_strdup(ca->accel);
         r->n_a = ca->n;
         r->mean_a = ca->mean;
         r->stddev_a = ca->stddev;
@@ -1272,6 +1342,7 @@ gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double thr
         if (g_hash_table_contains(b_used, cb))
             continue;
         r = cmp_row_new(cb);
+        r->accel_b = g_strdup(cb->accel);
         r->n_b = cb->n;
         r->mean_b = cb->mean;
         r->stddev_b = cb->stddev;

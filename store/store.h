@@ -27,7 +27,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -94,6 +94,9 @@ typedef struct store_config_info {
     const char *accel;        /* kvm | tcg (resolved); NULL = n/a */
     const char *machine;      /* NULL = default */
     const char *domain_xml;   /* canonical form; NULL for nic = host */
+    /* last, so that positional initialisers of the fields above still work */
+    const char *vhost; /* "on" | "off" (vhost-net); NULL = n/a or the template's */
+    guint queues;      /* virtio multiqueue; 0 = not set -> NULL */
 } store_config_info;
 
 /* Inserts the config unless its key exists; returns its id either way.
@@ -191,7 +194,10 @@ typedef struct store_result_row {
     char *cell_status;
     char *config_key;
     char *nic;
-    char *accel; /* config's accel (kvm|tcg), else the run's; may be NULL */
+    char *accel;             /* config's accel (kvm|tcg), else the run's; may be NULL */
+    char *vhost;             /* config's vhost: "on" | "off"; NULL = n/a or the template's */
+    guint queues;            /* config's virtio queues; 0 = not set */
+    char *hypervisor, *host; /* the cell's libvirt URI and hypervisor host; may be NULL */
     char *test, *direction;
     guint frame_size;
     char *metric, *unit;
@@ -214,10 +220,16 @@ typedef struct store_cell_row {
     char *label, *config_key, *nic, *status;
     char *reason, *guest_driver, *guest_kernel, *hypervisor, *host; /* may be NULL */
     char *started_at, *finished_at;                                 /* finished_at may be NULL */
+    char *accel;  /* config's accel, else the run's; may be NULL */
+    char *vhost;  /* config's vhost: "on" | "off"; NULL = n/a or the template's */
+    guint queues; /* config's virtio queues; 0 = not set */
 } store_cell_row;
 void store_cell_row_free(store_cell_row *row);
 /* Latest attempt of every cell of a run (0 = latest), by cell index. */
 gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows, GError **error);
+/* Distinct (hypervisor, host) pairs among those cells (cells that have
+ * neither are not counted): 1 for a run on one hypervisor. */
+guint store_cells_n_hypervisors(GPtrArray *cells);
 
 /* ---- compare / regress ---- */
 
@@ -245,8 +257,19 @@ typedef struct store_compare_row {
     double t, df, p;  /* Welch; NAN when threshold_only */
     gboolean threshold_only; /* n = 1 on a side: the threshold alone decided */
     store_verdict verdict;
+    /* Accelerator of each side's figure: the config's, else its run's; NULL
+     * for nic = host (no VM) or when unknown, and on the missing side. */
+    char *accel_a, *accel_b;
+    char *vhost;  /* the config's ("on" | "off"), the same on both sides; may be NULL */
+    guint queues; /* the config's virtio queues; 0 = not set */
 } store_compare_row;
 void store_compare_row_free(store_compare_row *row);
+
+/* TRUE for a matched row whose two figures were measured under different
+ * accelerators (both known, e.g. kvm against tcg): not comparable.  Since the
+ * accelerator is part of the domain XML, this happens only where the config
+ * does not record it and the runs' accelerators differ. */
+gboolean store_compare_row_mixed_accel(const store_compare_row *row);
 
 /* Matches the results of run_a (baseline) and run_b (candidate; 0 = latest)
  * by config key, test, direction, frame size and metric.  A row is "worse"

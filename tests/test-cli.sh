@@ -58,5 +58,80 @@ printf '[network]\nmode = bridge\nbridge = br9\n[matrix]\nnic = host\n' >"$W/br.
 check 2 "run: bridge mode not yet" "$VEXP" run "$W/br.conf" --store "$W/br.db"
 grep_err "bridge mode names the line" "br.conf:2"
 [ ! -e "$W/br.db" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: bridge matrix created a store"; }
+
+# compare/regress across accelerators, results across hypervisors: a store made
+# by vexp itself (an empty file gets the current schema), rows added with the
+# sqlite3 shell.  Configs without a recorded accel take their run's: kvm in runs
+# 1 and 3, tcg in run 2; nic = host has none and pairs with anything.
+grep_out() { # description pattern
+    if grep -q -- "$2" "$W/out"; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL: $1: stdout lacks '$2':"; cat "$W/out"; fi
+}
+no_out() { # description pattern
+    if ! grep -q -- "$2" "$W/out"; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL: $1: stdout has '$2':"; cat "$W/out"; fi
+}
+if command -v sqlite3 >/dev/null; then
+    DB="$W/accel.db"
+    : >"$DB"
+    check 2 "results: empty store has no runs" "$VEXP" results --store "$DB"
+    T="'2025-01-31T12:00:00.000Z'"
+    {
+        for r in 1:kvm 2:tcg 3:kvm; do
+            echo "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash,
+                  vexp_version, accel) VALUES (${r%:*}, 'r${r%:*}', $T, 'complete', '[matrix]',
+                  'h', '0.1.0', '${r#*:}');"
+        done
+        echo "INSERT INTO config (id, key, nic, vhost, queues, created_at) VALUES
+              (1, 'k-virtio', 'virtio', 'on', 2, $T), (2, 'k-host', 'host', NULL, NULL, $T);"
+        for r in 1 2 3; do
+            hv2=hv1
+            [ $r = 1 ] && hv2=hv2
+            echo "INSERT INTO cell (id, run_id, config_id, cell_index, label, status, hypervisor,
+                  host, started_at) VALUES
+                  (${r}0, $r, 1, 0, 'nic=virtio', 'complete', 'qemu+ssh://hv1/system', 'hv1', $T),
+                  (${r}1, $r, 2, 1, 'nic=host', 'complete', 'qemu+ssh://$hv2/system', '$hv2', $T);"
+            for c in 0 1; do
+                echo "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n,
+                      mean, stddev) VALUES (${r}$c, 'throughput', 'in', 64, 'throughput_fps',
+                      'frames/s', 3, 1000, 10);"
+            done
+            echo "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n,
+                  mean, stddev) VALUES (${r}1, 'rtt', 'in', 64, 'rtt_p50_us', 'us', 3, 50, 1);"
+        done
+    } | sqlite3 "$DB" || { fail=$((fail + 1)); echo "FAIL: sqlite3 fixture"; }
+    check 2 "compare: kvm against tcg refused" "$VEXP" compare 1 2 --store "$DB"
+    grep_err "refusal names the runs" "run 1 (accel kvm) and run 2 (accel tcg)"
+    grep_err "refusal names the option" "--allow-mixed-accel"
+    check 2 "regress: kvm against tcg refused" "$VEXP" regress --baseline 1 --candidate 2 --store "$DB"
+    grep_err "regress refusal names the option" "--allow-mixed-accel"
+    check 0 "compare: --allow-mixed-accel" "$VEXP" compare 1 2 --allow-mixed-accel --store "$DB"
+    grep_out "mixed compare warns" "^warning: --allow-mixed-accel: 1 figure(s)"
+    grep_out "warning names runs and accels" "(kvm in run 1, tcg in run 2)"
+    grep_out "per-pair accel shown" "kvm/tcg"
+    grep_out "vhost shown" "vhost"
+    check 0 "regress: --allow-mixed-accel" "$VEXP" regress --baseline 1 --candidate 2 \
+        --allow-mixed-accel --store "$DB"
+    grep_out "regress verdict" "no regression against run 1"
+    check 0 "compare: nic = host pairs across accelerators" "$VEXP" compare 1 2 \
+        --metrics rtt_p50_us --store "$DB"
+    no_out "no mixed warning for host" "^warning"
+    grep_out "runs' accelerators still noted" "^note: the runs used different accelerators (kvm vs tcg)"
+    check 0 "compare: kvm against kvm" "$VEXP" compare 1 3 --store "$DB"
+    no_out "no warning for one accel" "^warning"
+    check 0 "results: two hypervisors" "$VEXP" results --run 1 --store "$DB"
+    grep_out "hypervisor count" "^hypervisors: 2"
+    grep_out "cell line names its host" "on host hv2, qemu+ssh://hv2/system"
+    check 0 "results: one hypervisor" "$VEXP" results --run 3 --store "$DB"
+    no_out "single hypervisor unchanged" "hypervisors:"
+    no_out "single hypervisor: no per-cell host" "on host"
+    check 0 "results: csv" "$VEXP" results --run 1 --format csv --store "$DB"
+    grep_out "csv header" "vhost,queues,hypervisor,hypervisor_host$"
+    grep_out "csv row" ",on,2,qemu+ssh://hv1/system,hv1$"
+    check 0 "results: json" "$VEXP" results --run 1 --format json --store "$DB"
+    grep_out "json cell host" '"hypervisor_host":"hv2"'
+else
+    echo "SKIP: compare/regress/results on a store: no sqlite3 shell"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -192,7 +192,7 @@ static gint64 build_run(vexp_store *s, const char *accel, double virtio_scale)
         g_autofree char *key = g_strdup_printf("%064u", n + 1);
         g_autofree char *label = g_strdup_printf("nic=%s", nic);
         store_config_info ci = {key,  nic, strcmp(nic, "host") ? 1 : 0, "1", "0", 512, accel,
-                                NULL, NULL};
+                                NULL, NULL, NULL, 0};
         gint64 config = 0, cell = 0;
         NEED(store_config_upsert(s, &ci, &config, &error));
         NEED(store_cell_begin(s, run, config, n, label, &cell, &error));

@@ -177,17 +177,21 @@ START_TEST(test_schema_new)
     ck_assert_msg(s != NULL, "%s", error ? error->message : "");
     ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
     g_clear_pointer(&s, store_close);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                                    "name IN ('run', 'config', 'cell', 'trial', 'result')"),
                      5);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_table_info('config') WHERE "
+                                   "(name = 'vhost' AND type = 'TEXT') OR "
+                                   "(name = 'queues' AND type = 'INTEGER')"),
+                     2);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_journal_mode WHERE "
                                    "journal_mode = 'wal'"),
                      1);
     /* reopening an up-to-date file changes nothing */
     s = store_open(path, &error);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(store_schema_version(s), 1);
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 }
 END_TEST
 
@@ -201,7 +205,85 @@ START_TEST(test_schema_v0_empty)
     raw_exec(path, "PRAGMA user_version = 0; CREATE TABLE t (x); DROP TABLE t;");
     s = store_open(path, &error);
     ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+}
+END_TEST
+
+/* A file written by the previous vexp (schema v1, before vhost/queues) with a
+ * complete run in it: this build migrates it and reads everything back. */
+START_TEST(test_schema_migrate_v1)
+{
+    g_autofree char *path = tmp_path("v1.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    g_autoptr(GPtrArray) cmp = NULL;
+    store_run_info ri = {.name = "old",
+                         .matrix_text = "[matrix]\nnic = virtio\n",
+                         .matrix_hash = "h",
+                         .vexp_version = "0.1.0",
+                         .accel = "kvm"};
+    store_config_info ci = {.key = "k-old", .nic = "virtio", .vcpus = 1, .accel = "kvm"};
+    const double x[] = {100, 101, 99};
+    gint64 cfg = 0, cell = 0, run2 = 0;
+    const store_result_row *row;
+    const store_cell_row *c;
+
+    /* the v1 schema exactly as released: the first step of the history */
+    ck_assert_int_eq(store_migrations[0].version, 1);
+    s = store_open_with(path, store_migrations, 1, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
     ck_assert_int_eq(store_schema_version(s), 1);
+    g_clear_pointer(&s, store_close);
+    /* rows as a v1 vexp wrote them (its INSERT had no vhost/queues) */
+    raw_exec(path, "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash, "
+                   "vexp_version, accel) VALUES (1, 'old', '2025-01-31T12:00:00.000Z', "
+                   "'complete', '[matrix]', 'h', '0.1.0', 'kvm');"
+                   "INSERT INTO config (id, key, nic, vcpus, accel, created_at) VALUES "
+                   "(1, 'k-old', 'virtio', 1, 'kvm', '2025-01-31T12:00:00.000Z');"
+                   "INSERT INTO cell (id, run_id, config_id, cell_index, label, status, "
+                   "hypervisor, host, started_at) VALUES (1, 1, 1, 0, 'nic=virtio', "
+                   "'complete', 'qemu:///system', 'hv1', '2025-01-31T12:00:00.000Z');"
+                   "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n, "
+                   "mean, stddev) VALUES (1, 'throughput', 'in', 64, 'throughput_fps', "
+                   "'frames/s', 3, 100, 1);");
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_table_info('config') WHERE "
+                                   "name IN ('vhost', 'queues')"),
+                     0);
+
+    s = store_open(path, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+    ck_assert(store_results_rows(s, 1, NULL, &rows, &error));
+    ck_assert_int_eq(rows->len, 1);
+    row = rows->pdata[0];
+    ck_assert_str_eq(row->accel, "kvm");
+    ck_assert_ptr_null(row->vhost);
+    ck_assert_int_eq(row->queues, 0);
+    ck_assert_str_eq(row->hypervisor, "qemu:///system");
+    ck_assert_str_eq(row->host, "hv1");
+    ck_assert(store_cells_rows(s, 1, &cells, &error));
+    c = cells->pdata[0];
+    ck_assert_str_eq(c->accel, "kvm");
+    ck_assert_ptr_null(c->vhost);
+    ck_assert_int_eq(c->queues, 0);
+
+    /* the old config is reused as it is; a new run compares against the old one */
+    ck_assert(store_config_upsert(s, &ci, &cfg, &error));
+    ck_assert_int_eq(cfg, 1);
+    ck_assert(store_run_begin(s, &ri, &run2, &error));
+    ck_assert(store_cell_begin(s, run2, cfg, 0, "nic=virtio", &cell, &error));
+    ck_assert(store_result_add(s, cell, "throughput", "in", 64, "throughput_fps", "frames/s", x, 3,
+                               &error));
+    ck_assert(store_compare(s, 1, run2, 5, 0.05, &cmp, &error));
+    ck_assert_int_eq(cmp->len, 1);
+    ck_assert_int_eq(((store_compare_row *)cmp->pdata[0])->verdict, STORE_VERDICT_SAME);
+    g_clear_pointer(&s, store_close);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM config WHERE vhost IS NULL AND "
+                                   "queues IS NULL"),
+                     1);
 }
 END_TEST
 
@@ -248,14 +330,18 @@ START_TEST(test_schema_migration_step)
     g_autofree char *path = tmp_path("step.db");
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_store) s = store_open(path, &error);
-    store_migration steps[] = {
-        store_migrations[0],
-        {2, "ALTER TABLE run ADD COLUMN note TEXT; CREATE TABLE extra (x INTEGER);"},
-    };
-    store_migration broken[] = {
-        store_migrations[0],
-        {2, "ALTER TABLE no_such_table ADD COLUMN y TEXT;"},
-    };
+    /* this build's steps, then one more */
+    const int next = STORE_SCHEMA_VERSION + 1;
+    g_autofree char *next_text = g_strdup_printf("version %d", next);
+    g_autofree store_migration *steps = g_new0(store_migration, store_n_migrations + 1);
+    g_autofree store_migration *broken = g_new0(store_migration, store_n_migrations + 1);
+
+    memcpy(steps, store_migrations, store_n_migrations * sizeof(*steps));
+    memcpy(broken, store_migrations, store_n_migrations * sizeof(*broken));
+    steps[store_n_migrations] = (store_migration){
+        next, "ALTER TABLE run ADD COLUMN note TEXT; CREATE TABLE extra (x INTEGER);"};
+    broken[store_n_migrations] =
+        (store_migration){next, "ALTER TABLE no_such_table ADD COLUMN y TEXT;"};
     gint64 run_id;
     store_run_info ri = {
         .name = "m", .matrix_text = "[matrix]\n", .matrix_hash = "h", .vexp_version = "0"};
@@ -264,21 +350,21 @@ START_TEST(test_schema_migration_step)
     ck_assert(store_run_begin(s, &ri, &run_id, &error));
     g_clear_pointer(&s, store_close);
 
-    /* a failing step leaves the file at v1, data intact */
-    s = store_open_with(path, broken, G_N_ELEMENTS(broken), &error);
+    /* a failing step leaves the file at this build's version, data intact */
+    s = store_open_with(path, broken, store_n_migrations + 1, &error);
     ck_assert_ptr_null(s);
-    ck_assert_msg(strstr(error->message, "version 2"), "%s", error->message);
+    ck_assert_msg(strstr(error->message, next_text), "%s", error->message);
     g_clear_error(&error);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 
-    s = store_open_with(path, steps, G_N_ELEMENTS(steps), &error);
+    s = store_open_with(path, steps, store_n_migrations + 1, &error);
     ck_assert_msg(s != NULL, "%s", error ? error->message : "");
-    ck_assert_int_eq(store_schema_version(s), 2);
+    ck_assert_int_eq(store_schema_version(s), next);
     g_clear_pointer(&s, store_close);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM run WHERE note IS NULL"), 1);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM extra"), 0);
 
-    /* this build (v1) refuses the v2 file */
+    /* this build refuses the newer file */
     s = store_open(path, &error);
     ck_assert_ptr_null(s);
     ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_VERSION));
@@ -686,6 +772,163 @@ START_TEST(test_compare_zero_baseline)
 }
 END_TEST
 
+/* vhost/queues of a config, accel and hypervisor read back through every reader */
+START_TEST(test_config_kvm_options)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(vexp_store) s = open_fixture(&path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    gint64 run = add_run(s, "h"), kon = 0, koff = 0, kbad = 0, kh;
+    store_config_info on = {.key = "k-vhost-on",
+                            .nic = "virtio",
+                            .vcpus = 2,
+                            .accel = "kvm",
+                            .vhost = "on",
+                            .queues = 2};
+    store_config_info off = {.key = "k-vhost-off", .nic = "virtio", .accel = "kvm", .vhost = "off"};
+    store_config_info bad = {.key = "k-bad", .nic = "virtio", .vhost = "yes"};
+    gint64 c0, c1, c2;
+    const double x[] = {1, 2, 3};
+    const store_result_row *row;
+    const store_cell_row *c;
+
+    ck_assert(store_config_upsert(s, &on, &kon, &error));
+    ck_assert(store_config_upsert(s, &off, &koff, &error));
+    ck_assert(!store_config_upsert(s, &bad, &kbad, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    ck_assert_msg(strstr(error->message, "'yes'") && strstr(error->message, "k-bad"), "%s",
+                  error->message);
+    ck_assert_int_eq(kbad, 0);
+    g_clear_error(&error);
+    kh = add_config(s, "k-host", "host");
+
+    c0 = add_cell(s, run, kon, 0, "nic=virtio vhost=on queues=2");
+    c1 = add_cell(s, run, koff, 1, "nic=virtio vhost=off");
+    c2 = add_cell(s, run, kh, 2, "nic=host");
+    ck_assert(store_cell_set_hypervisor(s, c0, "qemu+ssh://hv1/system", "hv1", &error));
+    ck_assert(store_cell_set_hypervisor(s, c1, "qemu+ssh://hv2/system", "hv2", &error));
+    add_metric(s, c0, "throughput_fps", x, 3);
+    add_metric(s, c1, "throughput_fps", x, 3);
+    add_metric(s, c2, "throughput_fps", x, 3);
+
+    ck_assert(store_results_rows(s, run, NULL, &rows, &error));
+    ck_assert_int_eq(rows->len, 3);
+    row = rows->pdata[0];
+    ck_assert_str_eq(row->accel, "kvm");
+    ck_assert_str_eq(row->vhost, "on");
+    ck_assert_int_eq(row->queues, 2);
+    ck_assert_str_eq(row->hypervisor, "qemu+ssh://hv1/system");
+    ck_assert_str_eq(row->host, "hv1");
+    row = rows->pdata[1];
+    ck_assert_str_eq(row->vhost, "off");
+    ck_assert_int_eq(row->queues, 0);
+    ck_assert_str_eq(row->host, "hv2");
+    row = rows->pdata[2];
+    ck_assert_ptr_null(row->vhost);
+    ck_assert_ptr_null(row->hypervisor);
+    ck_assert_ptr_null(row->host);
+
+    ck_assert(store_cells_rows(s, run, &cells, &error));
+    ck_assert_int_eq(cells->len, 3);
+    c = cells->pdata[0];
+    ck_assert_str_eq(c->accel, "kvm");
+    ck_assert_str_eq(c->vhost, "on");
+    ck_assert_int_eq(c->queues, 2);
+    ck_assert_str_eq(c->hypervisor, "qemu+ssh://hv1/system");
+    c = cells->pdata[2];
+    ck_assert_str_eq(c->accel, "tcg"); /* the host config has one here: add_config's */
+    /* the cell without a hypervisor does not count as one */
+    ck_assert_int_eq(store_cells_n_hypervisors(cells), 2);
+    ck_assert(store_cell_set_hypervisor(s, c1, "qemu+ssh://hv1/system", "hv1", &error));
+    g_clear_pointer(&cells, g_ptr_array_unref);
+    ck_assert(store_cells_rows(s, run, &cells, &error));
+    ck_assert_int_eq(store_cells_n_hypervisors(cells), 1);
+    g_clear_pointer(&s, store_close);
+
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM config WHERE key = 'k-vhost-on' AND "
+                                   "vhost = 'on' AND queues = 2"),
+                     1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM config WHERE key = 'k-vhost-off' AND "
+                                   "vhost = 'off' AND queues IS NULL"),
+                     1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM config WHERE key = 'k-host' AND "
+                                   "vhost IS NULL AND queues IS NULL"),
+                     1);
+}
+END_TEST
+
+static gint64 add_run_accel(vexp_store *s, const char *accel)
+{
+    g_autoptr(GError) error = NULL;
+    store_run_info ri = {.name = "accel",
+                         .matrix_text = "[matrix]\n",
+                         .matrix_hash = "h",
+                         .vexp_version = "0.1.0",
+                         .accel = accel};
+    gint64 id = 0;
+
+    ck_assert_msg(store_run_begin(s, &ri, &id, &error), "%s", error ? error->message : "");
+    return id;
+}
+
+/* Each side's accelerator: the config's, else the run's; none for nic = host. */
+START_TEST(test_compare_mixed_accel)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    gint64 rk = add_run_accel(s, "kvm"), rt = add_run_accel(s, "tcg"),
+           rk2 = add_run_accel(s, "kvm");
+    /* configs that do not record their accelerator (accel = NULL) */
+    store_config_info vi = {.key = "k-noaccel", .nic = "virtio", .vhost = "on"};
+    store_config_info ho = {.key = "k-host", .nic = "host"};
+    store_config_info kv = {.key = "k-kvm", .nic = "e1000", .accel = "kvm"};
+    gint64 kvi = 0, kho = 0, kkv = 0;
+    const double x[] = {100, 101, 99};
+    const store_compare_row *r;
+    const gint64 runs[] = {rk, rt, rk2};
+
+    ck_assert(store_config_upsert(s, &vi, &kvi, &error));
+    ck_assert(store_config_upsert(s, &ho, &kho, &error));
+    ck_assert(store_config_upsert(s, &kv, &kkv, &error));
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        add_metric(s, add_cell(s, runs[i], kvi, 0, "nic=virtio"), "throughput_fps", x, 3);
+        add_metric(s, add_cell(s, runs[i], kho, 1, "nic=host"), "throughput_fps", x, 3);
+        add_metric(s, add_cell(s, runs[i], kkv, 2, "nic=e1000"), "throughput_fps", x, 3);
+    }
+    /* only in the kvm run */
+    add_metric(s, add_cell(s, rk, kvi, 3, "nic=virtio again"), "rtt_p50_us", x, 3);
+
+    ck_assert(store_compare(s, rk, rt, 5, 0.05, &rows, &error));
+    ck_assert_int_eq(rows->len, 4);
+    r = find_row(rows, "k-noaccel", "throughput_fps");
+    ck_assert_str_eq(r->accel_a, "kvm");
+    ck_assert_str_eq(r->accel_b, "tcg");
+    ck_assert_str_eq(r->vhost, "on");
+    ck_assert(store_compare_row_mixed_accel(r));
+    r = find_row(rows, "k-host", "throughput_fps");
+    ck_assert_ptr_null(r->accel_a);
+    ck_assert_ptr_null(r->accel_b);
+    ck_assert(!store_compare_row_mixed_accel(r));
+    r = find_row(rows, "k-kvm", "throughput_fps");
+    ck_assert_str_eq(r->accel_a, "kvm");
+    ck_assert_str_eq(r->accel_b, "kvm"); /* the config's, not the tcg run's */
+    ck_assert(!store_compare_row_mixed_accel(r));
+    r = find_row(rows, "k-noaccel", "rtt_p50_us");
+    ck_assert_int_eq(r->verdict, STORE_VERDICT_ONLY_A);
+    ck_assert_str_eq(r->accel_a, "kvm");
+    ck_assert_ptr_null(r->accel_b);
+    ck_assert(!store_compare_row_mixed_accel(r));
+
+    g_clear_pointer(&rows, g_ptr_array_unref);
+    ck_assert(store_compare(s, rk, rk2, 5, 0.05, &rows, &error));
+    for (guint i = 0; i < rows->len; i++)
+        ck_assert(!store_compare_row_mixed_accel(rows->pdata[i]));
+}
+END_TEST
+
 START_TEST(test_busy_second_writer)
 {
     g_autofree char *path = NULL;
@@ -720,6 +963,7 @@ static Suite *store_suite(void)
     tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
     tcase_add_test(tc, test_schema_new);
     tcase_add_test(tc, test_schema_v0_empty);
+    tcase_add_test(tc, test_schema_migrate_v1);
     tcase_add_test(tc, test_schema_future);
     tcase_add_test(tc, test_schema_foreign);
     tcase_add_test(tc, test_schema_migration_step);
@@ -732,6 +976,8 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_results_aggregation);
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_compare_zero_baseline);
+    tcase_add_test(tc, test_config_kvm_options);
+    tcase_add_test(tc, test_compare_mixed_accel);
     tcase_add_test(tc, test_busy_second_writer);
     suite_add_tcase(s, tc);
     return s;
