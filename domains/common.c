@@ -79,6 +79,53 @@ gboolean domains_kvm_usable(void)
     return version == KVM_API_VERSION;
 }
 
+gboolean domains_vhost_available_at(const char *root, char **ret_detail)
+{
+    g_autofree char *dev = g_strconcat(root, "/dev/vhost-net", NULL);
+    g_autofree char *mod = g_strconcat(root, "/sys/module/vhost_net", NULL);
+    /* built in, it still has /sys/module/vhost_net (it has parameters) */
+    gboolean loaded = g_file_test(mod, G_FILE_TEST_IS_DIR);
+    char *detail;
+    int fd;
+
+    if (!g_file_test(dev, G_FILE_TEST_EXISTS)) {
+        detail = loaded ? g_strdup_printf("no %s although vhost_net is loaded "
+                                          "(mknod %s c 10 238)",
+                                          dev, dev)
+                        : g_strdup_printf("no %s: the vhost_net module is not loaded "
+                                          "(modprobe vhost_net)",
+                                          dev);
+        goto fail;
+    }
+    fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        detail = g_strdup_printf("%s does not open read-write: %s", dev, g_strerror(errno));
+        goto fail;
+    }
+    close(fd);
+    if (!loaded) {
+        detail = g_strdup_printf("%s opens but the vhost_net module is neither loaded nor "
+                                 "built in (modprobe vhost_net)",
+                                 dev);
+        goto fail;
+    }
+    if (ret_detail != NULL)
+        *ret_detail = g_strdup_printf("%s opens read-write (vhost_net loaded)", dev);
+    return TRUE;
+
+fail:
+    if (ret_detail != NULL)
+        *ret_detail = detail;
+    else
+        g_free(detail);
+    return FALSE;
+}
+
+gboolean domains_vhost_available(char **ret_detail)
+{
+    return domains_vhost_available_at("", ret_detail);
+}
+
 static gboolean parse_cpu(const char **p, const char *s, const char *what, unsigned *ret,
                           GError **error)
 {

@@ -55,3 +55,15 @@ GStrv domains_nic_models_parse(const char *output);
 gboolean domains_kvm_usable(void);
 /* Tests: -1 = probe /dev/kvm (default), 0 = pretend absent, 1 = pretend usable. */
 void domains_set_kvm_override(int usable);
+
+/* Does a libvirt URI name a host ("qemu+ssh://user@host/system")?  Local URIs
+ * ("qemu:///system", "qemu:///embed?root=...", "test:///default") do not. */
+gboolean domains_uri_is_remote(const char *uri);
+/* Tests: treat conn as remote (or not) from now on; forgets the cached KVM answer. */
+void domains_conn_set_remote(domains_conn *conn, gboolean remote);
+
+/* domains_vhost_available() with every path under root ("" = the real one). */
+gboolean domains_vhost_available_at(const char *root, char **ret_detail);
+/* The sysfs part of domains_bridge_check() under sysfs_root ("/sys" = the real one;
+ * tests pass a fake tree).  Does not compare with the caller's namespace. */
+gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge, GError **error);

@@ -39,7 +39,11 @@ typedef struct domains_spec {
                                     * "0-1 2,3"; NULL or "none" = not pinned */
     const char *emulator_pin;      /* cpuset ("0", "0-1"); NULL or "none" = not pinned */
     unsigned memory_mib;           /* 0 = template's */
-    const char *accel;             /* "auto" | "kvm" | "tcg"; NULL = "auto" */
+    const char *accel;             /* "auto" | "kvm" | "tcg"; NULL = "auto".  Only "auto" is
+                                    * resolved here, against this host's /dev/kvm; "kvm" and
+                                    * "tcg" are taken as given (check the hypervisor first with
+                                    * domains_conn_resolve_accel(), which answers for remote
+                                    * hosts too, and pass its answer) */
     const char *machine;           /* e.g. "pc", "q35"; NULL = template's */
     const char *kernel;            /* direct kernel boot; NULL = template's */
     const char *initrd;
@@ -48,6 +52,12 @@ typedef struct domains_spec {
     const char *image_id;    /* content hash of kernel+initrd or disk: part of the config
                               * key (paths are not), NULL = none */
     const char *console_log; /* serial console file; NULL = template's serial */
+    /* KVM-only virtio-net options, nic = "virtio" only (else DOMAINS_ERROR_INPUT).
+     * They end up in the domain XML, so they are part of the config key. */
+    const char *vhost; /* "on" = <driver name='vhost'/> (vhost-net; accel must resolve to
+                        * kvm), "off" = <driver name='qemu'/>; NULL = template's */
+    unsigned queues;   /* multiqueue 1..256: N > 1 = <driver queues='N'/>, 1 = no queues
+                        * attribute (one queue pair); 0 = template's */
 } domains_spec;
 
 /* The guest reads its address from this kernel argument ("vexp.ip=198.18.0.10/15"). */
@@ -60,14 +70,38 @@ typedef struct domains_spec {
  * runs and machines (name, uuid, MAC, tap, bridge, console path, emulator
  * path, directories of kernel/initrd/disk, the vexp.ip= argument).
  * Any of the ret_* may be NULL; the caller frees them with g_free().
- * Errors: DOMAINS_ERROR_INPUT naming "file:line:" and what is wrong.
+ * Errors: DOMAINS_ERROR_INPUT naming "file:line:" and what is wrong in the
+ * template, or the spec value: unknown NIC model or accel, vhost/queues on a
+ * NIC other than virtio, vhost = on when accel resolves to tcg, limits.
  */
 gboolean domains_render(const domains_spec *spec, char **ret_xml, char **ret_key,
                         char **ret_canonical, GError **error);
 
 /* "auto" (or NULL) -> "kvm" when /dev/kvm is usable, else "tcg"; "kvm" fails when
- * it is not usable; "tcg" -> "tcg".  Returns a static string. */
+ * it is not usable (DOMAINS_ERROR_ENV); "tcg" -> "tcg"; anything else
+ * DOMAINS_ERROR_INPUT.  Returns a static string. */
 const char *domains_resolve_accel(const char *accel, GError **error);
+
+/*
+ * Is vhost-net usable by QEMU here: /dev/vhost-net exists, opens read-write,
+ * and the vhost_net module is loaded or built in (/sys/module/vhost_net)?
+ * ret_detail (may be NULL): one line for the user saying what is there or
+ * why not; g_free().  Only meaningful with KVM: vhost-net is not used under TCG.
+ */
+gboolean domains_vhost_available(char **ret_detail);
+
+/*
+ * Check that bridge exists in the caller's network namespace and that none of
+ * its ports is a physical device (one with /sys/class/net/PORT/device, e.g.
+ * eth0): benchmark traffic belongs on an isolated network (RFC 6815).
+ * Reads sysfs, which shows the devices of the namespace that mounted /sys:
+ * inside a namespace entered with setns() alone, remount /sys first as
+ * `ip netns exec` does; a sysfs of another namespace is detected by the
+ * ifindex and fails with DOMAINS_ERROR_ENV.
+ * Errors: DOMAINS_ERROR_INPUT "bridge 'X' does not exist", "... is not a
+ * bridge", "bridge 'X' has the physical port 'eth0': ...".
+ */
+gboolean domains_bridge_check(const char *bridge, GError **error);
 
 /*
  * Check that "auto" may really mean kvm: /dev/kvm can exist and answer while
@@ -111,6 +145,21 @@ const char *domains_conn_uri(domains_conn *conn);
 /* "9.0.0", "7.2.0" and the host name; caller frees.  Any ret_* may be NULL. */
 gboolean domains_conn_versions(domains_conn *conn, char **ret_libvirt, char **ret_qemu,
                                char **ret_host, GError **error);
+/* FALSE once the connection broke (remote libvirtd gone, SSH dropped): a cell that
+ * failed then was not the cell's fault.  In-process drivers are always alive. */
+gboolean domains_conn_is_alive(domains_conn *conn);
+/* TRUE when the URI names a host ("qemu+ssh://host/system", "qemu+tcp://host/...");
+ * FALSE for the embedded driver and local URIs without a host part. */
+gboolean domains_conn_is_remote(domains_conn *conn);
+/*
+ * domains_resolve_accel() for the connection's hypervisor host.  Local
+ * connections: exactly domains_resolve_accel().  Remote ones: "auto" (or
+ * NULL) -> "kvm" when the remote libvirt offers domain type kvm for x86_64
+ * (virConnectGetDomainCapabilities), else "tcg"; "kvm" on a remote without
+ * KVM fails with DOMAINS_ERROR_ENV naming the URI; "tcg" -> "tcg".
+ * Returns a static string; pass it as domains_spec.accel.
+ */
+const char *domains_conn_resolve_accel(domains_conn *conn, const char *accel, GError **error);
 
 /* ---- guests ------------------------------------------------------------- */
 

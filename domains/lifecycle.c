@@ -37,6 +37,9 @@ struct domains_conn {
     char *root; /* embedded driver root, or NULL */
     int lock_fd;
     gboolean event_ref;
+    gboolean remote;  /* the URI names a host */
+    int remote_kvm;   /* -1 not asked yet, else whether the remote offers domain type kvm */
+    char *remote_why; /* libvirt's answer when it does not */
 };
 
 struct domains_guest {
@@ -269,6 +272,15 @@ domains_conn *domains_connect(const char *uri, const char *state_dir, GError **e
                         "failed to open libvirt connection '%s': %s", c->uri, why);
         goto fail;
     }
+    {
+        /* libvirt's own idea of the URI: aliases and default URIs resolved */
+        char *actual = virConnectGetURI(c->conn);
+
+        c->remote = domains_uri_is_remote(actual != NULL ? actual : c->uri);
+        free(actual);
+        virResetLastError();
+    }
+    c->remote_kvm = -1;
     return c;
 
 fail:
@@ -290,12 +302,80 @@ void domains_conn_free(domains_conn *c)
         close(c->lock_fd);
     g_free(c->uri);
     g_free(c->root);
+    g_free(c->remote_why);
     g_free(c);
 }
 
 const char *domains_conn_uri(domains_conn *c)
 {
     return c->uri;
+}
+
+gboolean domains_uri_is_remote(const char *uri)
+{
+    const char *host = uri != NULL ? strstr(uri, "://") : NULL;
+    size_t len;
+    const char *at;
+
+    if (host == NULL)
+        return FALSE;
+    host += 3;
+    len = strcspn(host, "/?#");
+    /* user@host: only the part after the user counts */
+    at = memchr(host, '@', len);
+    if (at != NULL) {
+        len -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    return len > 0;
+}
+
+gboolean domains_conn_is_alive(domains_conn *c)
+{
+    int alive = virConnectIsAlive(c->conn);
+
+    if (alive < 0)
+        virResetLastError();
+    return alive == 1;
+}
+
+gboolean domains_conn_is_remote(domains_conn *c)
+{
+    return c->remote;
+}
+
+void domains_conn_set_remote(domains_conn *c, gboolean remote)
+{
+    c->remote = remote;
+    c->remote_kvm = -1;
+    g_clear_pointer(&c->remote_why, g_free);
+}
+
+const char *domains_conn_resolve_accel(domains_conn *c, const char *accel, GError **error)
+{
+    gboolean want_kvm = g_strcmp0(accel, "kvm") == 0;
+
+    /* this host's /dev/kvm says nothing about a remote hypervisor */
+    if (!c->remote || !(accel == NULL || want_kvm || strcmp(accel, "auto") == 0))
+        return domains_resolve_accel(accel, error);
+    if (c->remote_kvm < 0) {
+        char *caps = virConnectGetDomainCapabilities(c->conn, NULL, "x86_64", NULL, "kvm", 0);
+
+        c->remote_kvm = caps != NULL;
+        if (caps == NULL)
+            c->remote_why = domains_virt_last_error();
+        free(caps);
+    }
+    if (c->remote_kvm)
+        return "kvm";
+    if (want_kvm) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "accel 'kvm' asked but the hypervisor host of '%s' offers no KVM for "
+                    "x86_64: %s (use accel 'auto' or 'tcg')",
+                    c->uri, c->remote_why);
+        return NULL;
+    }
+    return "tcg";
 }
 
 static char *version_string(unsigned long v)

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -348,4 +349,102 @@ gboolean domains_net_sweep(guint *ret_removed, GError **error)
     if (ret_removed != NULL)
         *ret_removed = dead->len;
     return TRUE;
+}
+
+/* ---- bridges given by the user ([network] mode = bridge) ------------------ */
+
+static gboolean ifname_valid(const char *name)
+{
+    return name != NULL && *name != '\0' && strlen(name) < IFNAMSIZ &&
+           strpbrk(name, "/ :") == NULL && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+static int cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge, GError **error)
+{
+    g_autofree char *dev = NULL;
+    g_autofree char *br = NULL;
+    g_autofree char *brif = NULL;
+    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GPtrArray) ports = g_ptr_array_new_with_free_func(g_free);
+    const char *e;
+
+    if (!ifname_valid(bridge)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "bridge '%s' is not a device name (at most %d characters, no '/', ' ', ':')",
+                    bridge ? bridge : "", IFNAMSIZ - 1);
+        return FALSE;
+    }
+    dev = g_build_filename(sysfs_root, "class", "net", bridge, NULL);
+    br = g_build_filename(dev, "bridge", NULL);
+    brif = g_build_filename(dev, "brif", NULL);
+    if (!g_file_test(dev, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "bridge '%s' does not exist",
+                    bridge);
+        return FALSE;
+    }
+    if (!g_file_test(br, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "device '%s' exists but is not a bridge", bridge);
+        return FALSE;
+    }
+    dir = g_dir_open(brif, 0, &local);
+    if (dir == NULL) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to list the ports of bridge '%s': %s", bridge, local->message);
+        return FALSE;
+    }
+    while ((e = g_dir_read_name(dir)) != NULL)
+        g_ptr_array_add(ports, g_strdup(e));
+    /* the same port named every time when there are several */
+    g_ptr_array_sort(ports, cmp_names);
+    for (guint i = 0; i < ports->len; i++) {
+        const char *port = ports->pdata[i];
+        g_autofree char *link = g_build_filename(sysfs_root, "class", "net", port, "device", NULL);
+
+        /* virtual devices (veth, tap, dummy, bond) have no device link */
+        if (g_file_test(link, G_FILE_TEST_EXISTS)) {
+            g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                        "bridge '%s' has the physical port '%s': vexp sends benchmark traffic "
+                        "only on an isolated bridge (RFC 6815)",
+                        bridge, port);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean domains_bridge_check(const char *bridge, GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+    unsigned index;
+    guint64 sysfs_index = 0;
+
+    if (!ifname_valid(bridge))
+        return domains_bridge_check_at("/sys", bridge, error);
+    index = if_nametoindex(bridge);
+    if (index == 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "bridge '%s' does not exist",
+                    bridge);
+        return FALSE;
+    }
+    /* sysfs shows the devices of the namespace that mounted it, maybe not ours */
+    path = g_strdup_printf("/sys/class/net/%s/ifindex", bridge);
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXUINT, &sysfs_index, NULL) ||
+        sysfs_index != index) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "/sys shows another network namespace's devices (bridge '%s' has ifindex %u "
+                    "here, '%s' says otherwise): remount /sys inside the namespace as "
+                    "`ip netns exec` does",
+                    bridge, index, path);
+        return FALSE;
+    }
+    return domains_bridge_check_at("/sys", bridge, error);
 }

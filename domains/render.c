@@ -22,6 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 #define VCPUS_MAX 256
 #define MEMORY_MIB_MAX (1024u * 1024u) /* 1 TiB */
 #define TAP_MAX_LEN 15                 /* IFNAMSIZ - 1 */
+#define QUEUES_MAX 256                 /* QEMU's virtio-net limit on queue pairs */
 
 static const char *const default_nic_models[] = {
     "e1000",
@@ -202,6 +203,7 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
         {"emulator_pin", spec->emulator_pin},
         {"accel", spec->accel},
         {"machine", spec->machine},
+        {"vhost", spec->vhost},
         {"kernel", spec->kernel},
         {"initrd", spec->initrd},
         {"cmdline", spec->cmdline},
@@ -257,6 +259,22 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
 
         if (!domains_cpuset_parse(spec->emulator_pin, "emulator_pin", map, error))
             return FALSE;
+    }
+    if (spec->vhost != NULL && strcmp(spec->vhost, "on") != 0 && strcmp(spec->vhost, "off") != 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "vhost '%s' is neither 'on' nor 'off'", spec->vhost);
+        return FALSE;
+    }
+    if (spec->queues > QUEUES_MAX) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "queues '%u' above the limit %d",
+                    spec->queues, QUEUES_MAX);
+        return FALSE;
+    }
+    /* the same rule as the matrix: the transitional variants are other models there */
+    if ((spec->vhost != NULL || spec->queues != 0) && strcmp(spec->nic, "virtio") != 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "vhost/queues apply to nic = virtio only, not '%s'", spec->nic);
+        return FALSE;
     }
     return TRUE;
 }
@@ -581,6 +599,35 @@ static void edit_interface(xmlNodePtr iface, const domains_spec *spec)
     prepend(iface, &cursor, n);
 }
 
+/* vhost-net and multiqueue live on the interface's <driver>; other attributes of a
+ * template's <driver> (txmode, ioeventfd, ...) stay. */
+static void edit_nic_driver(xmlNodePtr iface, const domains_spec *spec)
+{
+    xmlNodePtr drv;
+    char num[16];
+
+    if (spec->vhost == NULL && spec->queues == 0)
+        return;
+    drv = child_element(iface, "driver");
+    if (drv == NULL) {
+        if (spec->vhost == NULL && spec->queues == 1)
+            return; /* one queue pair is the default */
+        drv = xmlNewChild(iface, NULL, (const xmlChar *)"driver", NULL);
+    }
+    if (spec->vhost != NULL)
+        set_prop(drv, "name", strcmp(spec->vhost, "on") == 0 ? "vhost" : "qemu");
+    if (spec->queues > 1) {
+        snprintf(num, sizeof(num), "%u", spec->queues);
+        set_prop(drv, "queues", num);
+    } else if (spec->queues == 1) {
+        xmlUnsetProp(drv, (const xmlChar *)"queues");
+    }
+    if (drv->properties == NULL && !has_element_child(drv)) {
+        xmlUnlinkNode(drv);
+        xmlFreeNode(drv);
+    }
+}
+
 static void edit_serial(xmlNodePtr devices, xmlXPathContextPtr ctx, const domains_spec *spec)
 {
     xmlNodePtr serial, src;
@@ -765,9 +812,16 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
 
     if (!check_spec(spec, error))
         return FALSE;
-    accel = domains_resolve_accel(spec->accel, error);
-    if (accel == NULL)
+    /* "kvm" may be a remote host's answer (domains_conn_resolve_accel): not this host's */
+    if (g_strcmp0(spec->accel, "kvm") == 0)
+        accel = "kvm";
+    else if ((accel = domains_resolve_accel(spec->accel, error)) == NULL)
         return FALSE;
+    if (g_strcmp0(spec->vhost, "on") == 0 && strcmp(accel, "kvm") != 0) {
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "vhost-net needs accel = kvm; this cell resolves to %s", accel);
+        return FALSE;
+    }
     if (len > DOMAINS_TEMPLATE_MAX) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s: template larger than %d bytes",
                     filename, DOMAINS_TEMPLATE_MAX);
@@ -840,6 +894,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     edit_cputune(root, ctx, spec, pin_sets);
     edit_os(root, spec);
     edit_interface(iface, spec);
+    edit_nic_driver(iface, spec);
     edit_serial(devices, ctx, spec);
     edit_metadata(root, ctx, spec);
 

@@ -5,10 +5,16 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -61,20 +67,30 @@ typedef struct {
     const char *machine;
     const char *disk;
     const char *image_id;
+    const char *vhost; /* KVM-only virtio options (NULL, 0 = the template's) */
+    unsigned queues;
 } render_case;
 
 static const render_case render_cases[] = {
-    {"nic-virtio", NULL, "virtio", 1, "1", "0", "tcg", NULL, NULL, NULL},
-    {"nic-e1000", NULL, "e1000", 1, "1", "0", "tcg", NULL, NULL, NULL},
-    {"nic-rtl8139", NULL, "rtl8139", 1, "1", "0", "tcg", NULL, NULL, NULL},
-    {"nic-vmxnet3", NULL, "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL},
-    {"pin-none", NULL, "virtio", 2, "none", NULL, "tcg", NULL, NULL, NULL},
-    {"pin-2vcpu", NULL, "virtio", 2, "0 1", "0", "tcg", NULL, NULL, NULL},
-    {"pin-sets", NULL, "e1000", 3, "0-1 1,3  2", "0-1", "tcg", NULL, NULL, NULL},
-    {"accel-kvm", NULL, "virtio", 1, "1", "0", "kvm", "q35", NULL, "sha256:feedbeef"},
-    {"tiny-guest", "tiny-guest", "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL},
+    {"nic-virtio", NULL, "virtio", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"nic-e1000", NULL, "e1000", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"nic-rtl8139", NULL, "rtl8139", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"nic-vmxnet3", NULL, "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"pin-none", NULL, "virtio", 2, "none", NULL, "tcg", NULL, NULL, NULL, NULL, 0},
+    {"pin-2vcpu", NULL, "virtio", 2, "0 1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"pin-sets", NULL, "e1000", 3, "0-1 1,3  2", "0-1", "tcg", NULL, NULL, NULL, NULL, 0},
+    {"accel-kvm", NULL, "virtio", 1, "1", "0", "kvm", "q35", NULL, "sha256:feedbeef", NULL, 0},
+    {"tiny-guest", "tiny-guest", "vmxnet3", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 0},
     {"disk", "template-disk.xml", "rtl8139", 4, NULL, NULL, "kvm", NULL, "/images/other.qcow2",
-     NULL},
+     NULL, NULL, 0},
+    /* template.xml has <driver queues='1'/>: edited in place */
+    {"vhost-on-queues", NULL, "virtio", 2, "0 1", "0", "kvm", NULL, NULL, NULL, "on", 4},
+    {"vhost-off", NULL, "virtio", 1, "1", "0", "tcg", NULL, NULL, NULL, "off", 0},
+    /* one queue pair: the attribute goes, and with it the then empty <driver> */
+    {"queues-1", NULL, "virtio", 1, "1", "0", "tcg", NULL, NULL, NULL, NULL, 1},
+    /* tiny-guest.xml has no <driver>: created */
+    {"queues-tiny", "tiny-guest", "virtio", 2, "0 1", "0", "kvm", NULL, NULL, NULL, NULL, 2},
+    {"vhost-tiny", "tiny-guest", "virtio", 1, "1", "0", "kvm", NULL, NULL, NULL, "on", 0},
 };
 
 static void check_against_file(const char *out_name, const char *actual)
@@ -113,6 +129,8 @@ START_TEST(test_render_case)
     spec.machine = c->machine;
     spec.disk = c->disk;
     spec.image_id = c->image_id;
+    spec.vhost = c->vhost;
+    spec.queues = c->queues;
     if (c->disk != NULL) {
         spec.kernel = spec.initrd = spec.cmdline = NULL;
     }
@@ -233,13 +251,56 @@ static void ch_cmdline(domains_spec *s)
 {
     s->cmdline = "console=ttyS0 mitigations=off";
 }
+static void ch_vhost(domains_spec *s)
+{
+    s->vhost = "off";
+}
+static void ch_vhost_on(domains_spec *s)
+{
+    s->accel = "kvm";
+    s->vhost = "on";
+}
+static void ch_queues(domains_spec *s)
+{
+    s->queues = 2;
+}
 
 static const key_change key_changes[] = {
     {"nic", ch_nic},           {"vcpus", ch_vcpus},      {"vcpu_pin", ch_pin},
     {"unpinned", ch_unpinned}, {"emulator_pin", ch_emu}, {"memory", ch_memory},
     {"accel", ch_accel},       {"machine", ch_machine},  {"image_id", ch_image},
-    {"kernel", ch_kernel},     {"cmdline", ch_cmdline},
+    {"kernel", ch_kernel},     {"cmdline", ch_cmdline},  {"vhost", ch_vhost},
+    {"vhost on", ch_vhost_on}, {"queues", ch_queues},
 };
+
+/* vhost on and vhost off differ from each other too, not only from the template's */
+START_TEST(test_key_vhost)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    g_autofree char *tpath2 = example_path("tiny-guest.xml");
+    domains_spec a = base_spec(tpath);
+    domains_spec b = base_spec(tpath);
+    g_autofree char *ka = NULL;
+    g_autofree char *kb = NULL;
+
+    a.accel = b.accel = "kvm";
+    a.vhost = "on";
+    b.vhost = "off";
+    ka = key_of(&a);
+    kb = key_of(&b);
+    ck_assert_str_ne(ka, kb);
+    g_clear_pointer(&kb, g_free);
+    /* queues = 1 on a template without <driver>: the template's configuration.
+     * (A template that writes queues='1' keeps its own key: only queues = 0 leaves
+     * it alone, so existing keys stay.) */
+    b = base_spec(tpath2);
+    g_clear_pointer(&ka, g_free);
+    ka = key_of(&b);
+    b.queues = 1;
+    kb = key_of(&b);
+    ck_assert_str_eq(ka, kb);
+}
+END_TEST
 
 START_TEST(test_key_sensitivity)
 {
@@ -359,6 +420,34 @@ static void bs_ctl(domains_spec *s)
 {
     s->cmdline = "console=ttyS0\n";
 }
+static void bs_vhost_nic(domains_spec *s)
+{
+    s->nic = "e1000";
+    s->vhost = "off";
+}
+static void bs_queues_nic(domains_spec *s)
+{
+    s->nic = "virtio-transitional";
+    s->queues = 2;
+}
+static void bs_vhost_tcg(domains_spec *s)
+{
+    s->vhost = "on";
+}
+static void bs_vhost_auto(domains_spec *s)
+{
+    /* auto on a host without KVM (test_bad_spec pretends /dev/kvm absent) */
+    s->accel = "auto";
+    s->vhost = "on";
+}
+static void bs_vhost_value(domains_spec *s)
+{
+    s->vhost = "yes";
+}
+static void bs_queues_max(domains_spec *s)
+{
+    s->queues = 257;
+}
 
 static const bad_spec bad_specs[] = {
     {"nic", bs_nic,
@@ -373,6 +462,13 @@ static const bad_spec bad_specs[] = {
     {"memory", bs_mem, "memory '4194304' MiB above the limit 1048576 MiB"},
     {"name", bs_name, "domain name '' is missing"},
     {"control", bs_ctl, "cmdline 'console=ttyS0\n' contains a control character"},
+    {"vhost nic", bs_vhost_nic, "vhost/queues apply to nic = virtio only, not 'e1000'"},
+    {"queues nic", bs_queues_nic,
+     "vhost/queues apply to nic = virtio only, not 'virtio-transitional'"},
+    {"vhost tcg", bs_vhost_tcg, "vhost-net needs accel = kvm; this cell resolves to tcg"},
+    {"vhost auto", bs_vhost_auto, "vhost-net needs accel = kvm; this cell resolves to tcg"},
+    {"vhost value", bs_vhost_value, "vhost 'yes' is neither 'on' nor 'off'"},
+    {"queues max", bs_queues_max, "queues '257' above the limit 256"},
 };
 
 START_TEST(test_bad_spec)
@@ -381,6 +477,7 @@ START_TEST(test_bad_spec)
     domains_spec spec = base_spec(tpath);
     g_autoptr(GError) error = NULL;
 
+    domains_set_kvm_override(0);
     bad_specs[_i].change(&spec);
     ck_assert(!domains_render(&spec, NULL, NULL, NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
@@ -434,6 +531,141 @@ START_TEST(test_accel)
     ck_assert_ptr_null(domains_resolve_accel("kvm", &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
     domains_set_kvm_override(-1);
+}
+END_TEST
+
+/* render takes "kvm" as given: it may be a remote host's answer */
+START_TEST(test_render_kvm_given)
+{
+    g_autofree char *tpath = data_path("template.xml");
+    domains_spec spec = base_spec(tpath);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+
+    domains_set_kvm_override(0);
+    spec.accel = "kvm";
+    spec.vhost = "on";
+    ck_assert_msg(domains_render(&spec, &xml, NULL, NULL, &error), "%s", error->message);
+    ck_assert_ptr_nonnull(strstr(xml, "<domain type=\"kvm\">"));
+    ck_assert_ptr_nonnull(strstr(xml, "<driver queues=\"1\" name=\"vhost\"/>"));
+    domains_set_kvm_override(-1);
+}
+END_TEST
+
+/* ---- vhost-net and bridges over fake trees ---------------------------------- */
+
+static void make_file(const char *root, const char *rel)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0700), 0);
+    ck_assert(g_file_set_contents(path, "", 0, NULL));
+}
+
+static void make_dir(const char *root, const char *rel)
+{
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+
+    ck_assert_int_eq(g_mkdir_with_parents(path, 0700), 0);
+}
+
+static void remove_tree(const char *path)
+{
+    const char *argv[] = {"rm", "-rf", "--", path, NULL};
+
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                           NULL, NULL));
+}
+
+START_TEST(test_vhost_available)
+{
+    g_autofree char *root = g_dir_make_tmp("vexp-vhost-XXXXXX", NULL);
+    g_autofree char *dev = g_build_filename(root, "dev", "vhost-net", NULL);
+    g_autofree char *detail = NULL;
+
+    ck_assert_ptr_nonnull(root);
+    /* nothing at all */
+    ck_assert(!domains_vhost_available_at(root, &detail));
+    ck_assert_msg(g_str_has_suffix(detail, "/dev/vhost-net: the vhost_net module is not loaded "
+                                           "(modprobe vhost_net)"),
+                  "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    /* module, no node */
+    make_dir(root, "sys/module/vhost_net");
+    ck_assert(!domains_vhost_available_at(root, &detail));
+    ck_assert_msg(strstr(detail, "although vhost_net is loaded (mknod ") != NULL, "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    /* a node that does not open read-write (a directory: EISDIR even as root) */
+    make_dir(root, "dev/vhost-net");
+    ck_assert(!domains_vhost_available_at(root, &detail));
+    ck_assert_msg(g_str_has_suffix(detail, "/dev/vhost-net does not open read-write: "
+                                           "Is a directory"),
+                  "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    ck_assert_int_eq(rmdir(dev), 0);
+    make_file(root, "dev/vhost-net");
+    ck_assert(domains_vhost_available_at(root, &detail));
+    ck_assert_msg(g_str_has_suffix(detail, "/dev/vhost-net opens read-write (vhost_net loaded)"),
+                  "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    ck_assert(domains_vhost_available_at(root, NULL));
+    /* the node without the module */
+    {
+        g_autofree char *sys = g_build_filename(root, "sys", NULL);
+
+        remove_tree(sys);
+    }
+    ck_assert(!domains_vhost_available_at(root, &detail));
+    ck_assert_msg(strstr(detail, "opens but the vhost_net module is neither loaded nor built in") !=
+                      NULL,
+                  "%s", detail);
+    g_clear_pointer(&detail, g_free);
+    /* the real host: whatever it says, it says why */
+    domains_vhost_available(&detail);
+    ck_assert(detail != NULL && *detail != '\0');
+    remove_tree(root);
+}
+END_TEST
+
+START_TEST(test_bridge_check_fake_sysfs)
+{
+    g_autofree char *root = g_dir_make_tmp("vexp-sysfs-XXXXXX", NULL);
+    g_autofree char *eth0_port = g_build_filename(root, "class/net/br0/brif/eth0", NULL);
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_ptr_nonnull(root);
+    make_dir(root, "class/net/br0/bridge");
+    make_dir(root, "class/net/br0/brif/vx1");
+    make_dir(root, "class/net/br0/brif/vxh0");
+    make_dir(root, "class/net/vx1");
+    make_dir(root, "class/net/vxh0");
+    make_dir(root, "class/net/eth0/device");
+    make_dir(root, "class/net/vx2");
+    /* virtual ports only */
+    ck_assert_msg(domains_bridge_check_at(root, "br0", &error), "%s", error->message);
+    /* a physical port */
+    make_dir(root, "class/net/br0/brif/eth0");
+    ck_assert(!domains_bridge_check_at(root, "br0", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    ck_assert_str_eq(error->message, "bridge 'br0' has the physical port 'eth0': vexp sends "
+                                     "benchmark traffic only on an isolated bridge (RFC 6815)");
+    g_clear_error(&error);
+    ck_assert_int_eq(rmdir(eth0_port), 0);
+    ck_assert(!domains_bridge_check_at(root, "br9", &error));
+    ck_assert_str_eq(error->message, "bridge 'br9' does not exist");
+    g_clear_error(&error);
+    ck_assert(!domains_bridge_check_at(root, "vx2", &error));
+    ck_assert_str_eq(error->message, "device 'vx2' exists but is not a bridge");
+    g_clear_error(&error);
+    ck_assert(!domains_bridge_check_at(root, "../br0", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    g_clear_error(&error);
+    ck_assert(!domains_bridge_check_at(root, "a-very-long-name-x", &error));
+    g_clear_error(&error);
+    ck_assert(!domains_bridge_check("", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    remove_tree(root);
 }
 END_TEST
 
@@ -660,6 +892,70 @@ START_TEST(test_wait_ssh)
 }
 END_TEST
 
+typedef struct {
+    const char *uri;
+    gboolean remote;
+} uri_case;
+
+static const uri_case uri_cases[] = {
+    {"qemu+ssh://root@lab-2/system", TRUE},
+    {"qemu+libssh://lab-2/system?known_hosts=/k", TRUE},
+    {"qemu+tcp://10.0.0.2:16509/system", TRUE},
+    {"qemu://[fd00::2]/system", TRUE},
+    {"qemu:///system", FALSE},
+    {"qemu+unix:///system", FALSE},
+    {"qemu:///embed?root=/var/lib/vexp/libvirt", FALSE},
+    {"test:///default", FALSE},
+    {"qemu+ssh://root@/system", FALSE},
+    {"qemu", FALSE},
+};
+
+START_TEST(test_uri_is_remote)
+{
+    ck_assert_msg(domains_uri_is_remote(uri_cases[_i].uri) == uri_cases[_i].remote, "%s",
+                  uri_cases[_i].uri);
+}
+END_TEST
+
+START_TEST(test_conn_resolve_accel)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = domains_connect("test:///default", NULL, &error);
+
+    ck_assert_msg(conn != NULL, "%s", error ? error->message : "");
+    ck_assert(domains_conn_is_alive(conn));
+    /* local: /dev/kvm decides, as domains_resolve_accel() */
+    ck_assert(!domains_conn_is_remote(conn));
+    domains_set_kvm_override(1);
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, "auto", NULL), "kvm");
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, NULL, NULL), "kvm");
+    domains_set_kvm_override(0);
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, "auto", NULL), "tcg");
+    ck_assert_ptr_null(domains_conn_resolve_accel(conn, "kvm", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    g_clear_error(&error);
+
+    /* remote: the remote libvirt decides, whatever /dev/kvm here says.  The test
+     * driver has no domain capabilities, i.e. a remote host without KVM. */
+    domains_set_kvm_override(1);
+    domains_conn_set_remote(conn, TRUE);
+    ck_assert(domains_conn_is_remote(conn));
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, "auto", NULL), "tcg");
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, NULL, NULL), "tcg");
+    ck_assert_str_eq(domains_conn_resolve_accel(conn, "tcg", NULL), "tcg");
+    ck_assert_ptr_null(domains_conn_resolve_accel(conn, "kvm", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert_msg(g_str_has_prefix(error->message, "accel 'kvm' asked but the hypervisor host of "
+                                                   "'test:///default' offers no KVM for x86_64: "),
+                  "%s", error->message);
+    ck_assert(g_str_has_suffix(error->message, " (use accel 'auto' or 'tcg')"));
+    g_clear_error(&error);
+    ck_assert_ptr_null(domains_conn_resolve_accel(conn, "hvf", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    domains_set_kvm_override(-1);
+}
+END_TEST
+
 START_TEST(test_connect_errors)
 {
     g_autoptr(GError) error = NULL;
@@ -671,6 +967,81 @@ START_TEST(test_connect_errors)
                                "failed to open libvirt connection 'nosuchdriver:///x': "));
 }
 END_TEST
+
+/* ---- bridges in a network namespace of this test's own (root) ---------------- */
+
+static ino_t netns_inode(void)
+{
+    struct stat st;
+
+    ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
+    return st.st_ino;
+}
+
+static void ip_in_test_ns(ino_t outside, const char *const *argv)
+{
+    g_autoptr(GError) error = NULL;
+
+    /* never touch the root namespace's devices */
+    ck_assert(netns_inode() != outside);
+    ck_assert_msg(domains_run(argv, NULL, &error), "%s", error->message);
+}
+
+/*
+ * Check runs each test in a child process (CK_FORK, forced in main): the
+ * namespaces unshared here and every device in them go when it exits.
+ */
+START_TEST(test_bridge_check_netns)
+{
+    const char *add_br[] = {"ip", "link", "add", "vxbr0", "type", "bridge", NULL};
+    const char *add_veth[] = {"ip",   "link", "add",  "vxv0", "type",
+                              "veth", "peer", "name", "vxv1", NULL};
+    const char *enslave[] = {"ip", "link", "set", "vxv0", "master", "vxbr0", NULL};
+    const char *add_br2[] = {"ip", "link", "add", "vxbr1", "type", "bridge", NULL};
+    g_autoptr(GError) error = NULL;
+    ino_t outside = netns_inode();
+
+    ck_assert_msg(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0, "unshare: %s", g_strerror(errno));
+    ck_assert(netns_inode() != outside);
+    ip_in_test_ns(outside, add_br);
+    ip_in_test_ns(outside, add_veth);
+    ip_in_test_ns(outside, enslave);
+
+    /* /sys still shows the outer namespace (setns() alone): refused, not misread */
+    ck_assert(!domains_bridge_check("vxbr0", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert_msg(g_str_has_prefix(error->message, "/sys shows another network namespace's "
+                                                   "devices (bridge 'vxbr0'"),
+                  "%s", error->message);
+    g_clear_error(&error);
+
+    /* what `ip netns exec` does: a private mount namespace with its own /sys */
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    ck_assert_int_eq(umount2("/sys", MNT_DETACH), 0);
+    ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s",
+                  g_strerror(errno));
+
+    ck_assert_msg(domains_bridge_check("vxbr0", &error), "%s", error->message);
+    ip_in_test_ns(outside, add_br2);
+    ck_assert_msg(domains_bridge_check("vxbr1", &error), "%s", error->message);
+    ck_assert(!domains_bridge_check("vxnone", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    ck_assert_str_eq(error->message, "bridge 'vxnone' does not exist");
+    g_clear_error(&error);
+    ck_assert(!domains_bridge_check("vxv1", &error));
+    ck_assert_str_eq(error->message, "device 'vxv1' exists but is not a bridge");
+}
+END_TEST
+
+static Suite *netns_suite(void)
+{
+    Suite *s = suite_create("domains-netns");
+    TCase *tc = tcase_create("bridge");
+
+    tcase_add_test(tc, test_bridge_check_netns);
+    suite_add_tcase(s, tc);
+    return s;
+}
 
 static Suite *domains_suite(void)
 {
@@ -687,7 +1058,12 @@ static Suite *domains_suite(void)
     tcase_add_test(tc, test_nic_models_given);
     tcase_add_test(tc, test_nic_models_parse);
     tcase_add_test(tc, test_accel);
+    tcase_add_test(tc, test_render_kvm_given);
+    tcase_add_test(tc, test_key_vhost);
     tcase_add_test(tc, test_cpuset);
+    tcase_add_test(tc, test_vhost_available);
+    tcase_add_test(tc, test_bridge_check_fake_sysfs);
+    tcase_add_loop_test(tc, test_uri_is_remote, 0, G_N_ELEMENTS(uri_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("lifecycle");
@@ -695,16 +1071,40 @@ static Suite *domains_suite(void)
     tcase_add_test(tc, test_lifecycle_leftover);
     tcase_add_test(tc, test_wait_ssh);
     tcase_add_test(tc, test_connect_errors);
+    tcase_add_test(tc, test_conn_resolve_accel);
     suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
+/* test-domains [unit | netns]: netns needs root and makes its own namespaces */
+int main(int argc, char **argv)
 {
-    g_autofree char *state = g_dir_make_tmp("vexp-t-XXXXXX", NULL);
-    g_autofree char *log = g_build_filename(state, "libvirt.log", NULL);
-    SRunner *sr = srunner_create(domains_suite());
+    gboolean netns = argc > 1 && strcmp(argv[1], "netns") == 0;
+    g_autofree char *state = NULL;
+    g_autofree char *log = NULL;
+    SRunner *sr;
     int failed;
+
+    if (argc > 1 && !netns && strcmp(argv[1], "unit") != 0) {
+        fprintf(stderr, "usage: %s [unit | netns]\n", argv[0]);
+        return 2;
+    }
+    if (netns) {
+        if (geteuid() != 0) {
+            fprintf(stderr, "test-domains netns: needs root, skipped\n");
+            return 77;
+        }
+        sr = srunner_create(netns_suite());
+        /* the namespaces die with each test's process */
+        srunner_set_fork_status(sr, CK_FORK);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    state = g_dir_make_tmp("vexp-t-XXXXXX", NULL);
+    log = g_build_filename(state, "libvirt.log", NULL);
+    sr = srunner_create(domains_suite());
 
     /* libvirt's log goes under the state dir: keep it out of $HOME */
     g_setenv("VEXP_STATE_DIR", state, TRUE);
