@@ -14,7 +14,7 @@
 #include "vexp.h"
 
 typedef struct {
-    guint ok, missing;
+    guint ok, missing, optional; /* optional: absent but only some axes need it */
 } tally;
 
 static void item(tally *t, gboolean ok, const char *what, const char *detail, const char *fix)
@@ -26,6 +26,15 @@ static void item(tally *t, gboolean ok, const char *what, const char *detail, co
     printf("[%s] %-22s %s\n", ok ? " ok " : "MISS", what, detail ? detail : "");
     if (!ok && fix)
         printf("       fix: %s\n", fix);
+}
+
+/* Something only some matrices need: reported, never a reason to fail. */
+static void optional(tally *t, const char *what, const char *detail, const char *fix)
+{
+    t->optional++;
+    printf("[ -- ] %-22s %s\n", what, detail ? detail : "");
+    if (fix)
+        printf("       to use it: %s\n", fix);
 }
 
 static gboolean have_program(const char *name)
@@ -46,6 +55,7 @@ static int cmd_doctor(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("");
     g_autoptr(GError) error = NULL;
     tally t = {0};
+    gboolean kvm_runs = FALSE;
     int rc;
 
     g_option_context_set_summary(ctx, "Check what vexp needs on this machine.");
@@ -53,7 +63,7 @@ static int cmd_doctor(int argc, char **argv)
     if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
         return rc;
 
-    /* accelerator */
+    /* accelerator: /dev/kvm answering is not enough, a guest must boot (the probe) */
     {
         const char *accel = domains_resolve_accel("auto", NULL);
         gboolean kvm = !g_strcmp0(accel, "kvm");
@@ -64,6 +74,7 @@ static int cmd_doctor(int argc, char **argv)
             g_autofree char *d = g_strdup_printf(
                 "/dev/kvm is present but %s: accel = auto uses TCG (software emulation)",
                 detail);
+            kvm = FALSE;
             item(&t, TRUE, "accelerator", d, NULL);
         } else {
             item(&t, TRUE, "accelerator",
@@ -73,6 +84,31 @@ static int cmd_doctor(int argc, char **argv)
                        "figures are labelled as such)",
                  NULL);
         }
+        kvm_runs = kvm;
+    }
+    /* vhost-net, and what the KVM-only axes may take here */
+    {
+        g_autofree char *detail = NULL;
+        gboolean vhost = domains_vhost_available(&detail);
+
+        if (vhost)
+            item(&t, TRUE, "vhost-net", detail, NULL);
+        else
+            optional(&t, "vhost-net", detail,
+                     "modprobe vhost_net (used with KVM only, by matrices with vhost = on)");
+        if (kvm_runs && vhost)
+            item(&t, TRUE, "KVM-only axes", "vhost = on, off; queues = 1..256 (nic = virtio)",
+                 NULL);
+        else if (kvm_runs)
+            optional(&t, "KVM-only axes",
+                     "vhost = off, queues = 1..256 (nic = virtio); vhost = on unusable: "
+                     "no vhost-net",
+                     "modprobe vhost_net");
+        else
+            optional(&t, "KVM-only axes",
+                     "vhost = on unusable: no KVM here (vhost = off and queues run under "
+                     "TCG, measuring QEMU's emulation)",
+                     "a host whose KVM runs guests, or a remote libvirt URI on one");
     }
     /* QEMU and its NIC models */
     {
@@ -151,9 +187,29 @@ static int cmd_doctor(int argc, char **argv)
                                    : g_strdup(e->message);
             item(&t, c != NULL, "libvirt URI", d,
                  "check the URI; for qemu:///system start libvirtd (and virtlogd)");
+            /* a remote hypervisor has its own KVM: this host's says nothing about it */
+            if (c && domains_conn_is_remote(c)) {
+                const char *ra = domains_conn_resolve_accel(c, "auto", NULL);
+                g_autofree char *rd = NULL;
+
+                if (!g_strcmp0(ra, "kvm")) {
+                    rd = g_strdup_printf("%s offers KVM: accel = auto resolves to kvm there "
+                                         "(its vhost-net is not checked from here)",
+                                         host ? host : uri);
+                    item(&t, TRUE, "remote accelerator", rd, NULL);
+                } else {
+                    rd = g_strdup_printf("%s offers no KVM: accel = auto resolves to tcg there, "
+                                         "vhost = on cannot run",
+                                         host ? host : uri);
+                    optional(&t, "remote accelerator", rd, "KVM on that host");
+                }
+            }
         }
     }
-    printf("\n%u ok, %u missing\n", t.ok, t.missing);
+    if (t.optional)
+        printf("\n%u ok, %u missing, %u optional not available\n", t.ok, t.missing, t.optional);
+    else
+        printf("\n%u ok, %u missing\n", t.ok, t.missing);
     return t.missing ? VEXP_EXIT_ENV : VEXP_EXIT_OK;
 }
 
