@@ -945,6 +945,207 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
+/* ---- trial planning and the runner over two agents (remote tester) ---- */
+
+START_TEST(test_trial_plan)
+{
+    traffic_trial t = {.offered_fps = 1000, .duration_s = 2};
+    double dur;
+    uint64_t every;
+    traffic_trial_plan(&t, 0, &dur, &every);
+    ck_assert_double_eq(dur, 2);
+    ck_assert_uint_eq(every, 0);
+    traffic_trial_plan(&t, 500, &dur, &every);
+    ck_assert_uint_eq(every, 4); /* 2000 frames, 500 tagged */
+    /* a burst: bounded by 1.5 x its length + 1 s; every frame tagged when few */
+    t.burst_frames = 100;
+    traffic_trial_plan(&t, 100, &dur, &every);
+    ck_assert_double_eq_tol(dur, 0.1 * 1.5 + 1.0, 1e-9);
+    ck_assert_uint_eq(every, 1);
+    /* as fast as possible: 1e6 frames/s assumed for the tag spacing */
+    t = (traffic_trial){.offered_fps = 0, .duration_s = 1};
+    traffic_trial_plan(&t, 1000, &dur, &every);
+    ck_assert_uint_eq(every, 1000);
+}
+END_TEST
+
+/* A transport that plays back canned agent lines and records what it was sent. */
+typedef struct scripted {
+    const char *text;
+    size_t off;
+    char sent[4096];
+    size_t sent_len;
+} scripted;
+
+static ssize_t scripted_read(void *ctx, void *buf, size_t len, int timeout_ms)
+{
+    scripted *c = ctx;
+    (void)timeout_ms;
+    size_t left = strlen(c->text) - c->off;
+    if (left == 0)
+        return 0;
+    /* one line at a time, as an agent answers */
+    const char *nl = memchr(c->text + c->off, '\n', left);
+    if (nl && (size_t)(nl - (c->text + c->off)) + 1 < left)
+        left = (size_t)(nl - (c->text + c->off)) + 1;
+    if (len > left)
+        len = left;
+    memcpy(buf, c->text + c->off, len);
+    c->off += len;
+    return (ssize_t)len;
+}
+
+static ssize_t scripted_write(void *ctx, const void *buf, size_t len)
+{
+    scripted *c = ctx;
+    size_t room = sizeof(c->sent) - 1 - c->sent_len;
+    size_t n = len < room ? len : room;
+    memcpy(c->sent + c->sent_len, buf, n);
+    c->sent_len += n;
+    c->sent[c->sent_len] = '\0';
+    return (ssize_t)len;
+}
+
+static const traffic_transport_ops scripted_ops = {scripted_read, scripted_write, NULL};
+
+#define HELLO_LINE                                                                                 \
+    "{\"type\":\"hello\",\"ok\":true,\"proto\":1,\"version\":\"t\",\"kernel\":\"k\","              \
+    "\"machine\":\"m\",\"ncpu\":2}\n"
+#define SETUP_LINE "{\"type\":\"setup\",\"ok\":true}\n"
+#define LISTEN_LINE "{\"type\":\"listen\",\"ok\":true}\n"
+
+typedef struct remote_seen {
+    traffic_trial trial;
+    traffic_result res;
+    unsigned trials, results;
+} remote_seen;
+
+static void remote_trial(void *ud, const traffic_trial *t)
+{
+    remote_seen *s = ud;
+    s->trial = *t;
+    s->trials++;
+}
+
+static void remote_result(void *ud, const traffic_result *r)
+{
+    remote_seen *s = ud;
+    s->res = *r;
+    s->results++;
+}
+
+static void remote_params(traffic_params *p, enum traffic_direction dir)
+{
+    traffic_params_init(p);
+    p->tests = TRAFFIC_TEST_FIXED;
+    p->frame_sizes[0] = 64;
+    p->n_frame_sizes = 1;
+    p->directions = dir;
+    p->trial_s = 1;
+    p->rate_fps = 1000;
+    p->warmup_s = 0;
+    p->straggler_s = 0;
+}
+
+START_TEST(test_remote_in)
+{
+    /* the tester's agent sends, the DUT's agent counts; 10 of 1000 frames lost */
+    scripted tst = {.text = HELLO_LINE SETUP_LINE
+                    "{\"type\":\"tx\",\"ok\":true,\"tx\":1000,\"missed\":0,"
+                    "\"elapsed_ns\":1000000000,\"cpu_pct\":3.5,\"rtt_n\":0}\n"};
+    scripted dut = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
+                    "{\"type\":\"stop\",\"ok\":true,\"rx\":990,\"reordered\":2,"
+                    "\"duplicated\":1,\"cpu_pct\":12.5}\n"};
+    traffic_conn *tc, *dc;
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &tst, &tc), 0);
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &dut, &dc), 0);
+    traffic_params p;
+    remote_params(&p, TRAFFIC_DIR_IN);
+    remote_seen seen = {0};
+    traffic_observer obs = {.userdata = &seen, .trial_end = remote_trial, .result = remote_result};
+    ck_assert_int_eq(traffic_run_suite_remote(tc, dc, &p, &obs), 0);
+    ck_assert_uint_eq(seen.trials, 1);
+    ck_assert_uint_eq(seen.results, 1);
+    ck_assert(seen.res.valid);
+    ck_assert_uint_eq(seen.res.tx, 1000);
+    ck_assert_uint_eq(seen.res.rx, 990);
+    ck_assert_uint_eq(seen.res.lost, 10);
+    ck_assert_uint_eq(seen.res.reordered, 2);
+    ck_assert_uint_eq(seen.res.duplicated, 1);
+    ck_assert_double_eq_tol(seen.res.loss_pct, 1.0, 1e-9);
+    ck_assert_double_eq_tol(seen.trial.dut_cpu_pct, 12.5, 1e-9); /* the DUT's, not the tester's */
+    /* roles swapped on the tester's agent; the DUT's agent set up as usual */
+    ck_assert_ptr_nonnull(
+        strstr(tst.sent, "setup dut=198.18.0.1 port=17001 tester=198.18.0.2 tport=17000\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dut.sent, "setup dut=198.18.0.2 port=17000 tester=198.18.0.1 tport=17001\n"));
+    ck_assert_ptr_nonnull(strstr(tst.sent, "\ntx stream="));
+    ck_assert_ptr_nonnull(strstr(tst.sent, " rate=1000.000 "));
+    ck_assert_ptr_null(strstr(tst.sent, "listen"));
+    ck_assert_ptr_nonnull(strstr(dut.sent, "\nlisten stream="));
+    ck_assert_ptr_nonnull(strstr(dut.sent, "mode=sink"));
+    ck_assert_ptr_nonnull(strstr(dut.sent, "\nstop\n"));
+    ck_assert_ptr_null(strstr(dut.sent, "\ntx "));
+    traffic_conn_free(tc);
+    traffic_conn_free(dc);
+}
+END_TEST
+
+START_TEST(test_remote_out)
+{
+    /* the DUT's agent sends 90 % of what was asked: loss 0 against what was sent, and the
+     * trial is generator-limited, never a result at its target rate */
+    scripted tst = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
+                    "{\"type\":\"stop\",\"ok\":true,\"rx\":900,\"reordered\":0,"
+                    "\"duplicated\":0,\"cpu_pct\":1}\n"};
+    scripted dut = {.text = HELLO_LINE SETUP_LINE
+                    "{\"type\":\"tx\",\"ok\":true,\"tx\":900,\"missed\":100,"
+                    "\"elapsed_ns\":1000000000,\"cpu_pct\":33,\"rtt_n\":0}\n"};
+    traffic_conn *tc, *dc;
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &tst, &tc), 0);
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &dut, &dc), 0);
+    traffic_params p;
+    remote_params(&p, TRAFFIC_DIR_OUT);
+    remote_seen seen = {0};
+    traffic_observer obs = {.userdata = &seen, .trial_end = remote_trial, .result = remote_result};
+    ck_assert_int_eq(traffic_run_suite_remote(tc, dc, &p, &obs), 0);
+    ck_assert_uint_eq(seen.results, 1);
+    ck_assert(!seen.res.valid);
+    ck_assert_str_eq(seen.res.reason, "generator-limited");
+    ck_assert_uint_eq(seen.res.lost, 0);
+    ck_assert_double_eq_tol(seen.trial.dut_cpu_pct, 33, 1e-9);
+    ck_assert_ptr_nonnull(strstr(tst.sent, "\nlisten stream="));
+    ck_assert_ptr_nonnull(strstr(tst.sent, "\nstop\n"));
+    ck_assert_ptr_nonnull(strstr(dut.sent, "\ntx stream="));
+    traffic_conn_free(tc);
+    traffic_conn_free(dc);
+}
+END_TEST
+
+START_TEST(test_remote_errors)
+{
+    scripted tst = {.text = ""}, dut = {.text = ""};
+    traffic_conn *tc, *dc;
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &tst, &tc), 0);
+    ck_assert_int_eq(traffic_conn_open_ops(&scripted_ops, &dut, &dc), 0);
+    traffic_params p;
+    remote_params(&p, TRAFFIC_DIR_IN);
+    ck_assert_int_eq(traffic_run_suite_remote(NULL, dc, &p, NULL), -EINVAL);
+    ck_assert_int_eq(traffic_run_suite_remote(tc, NULL, &p, NULL), -EINVAL);
+    ck_assert_int_eq(traffic_run_suite_remote(tc, tc, &p, NULL), -EINVAL);
+    p.reflect = true;
+    ck_assert_int_eq(traffic_run_suite_remote(tc, dc, &p, NULL), -EOPNOTSUPP);
+    ck_assert_ptr_nonnull(strstr(traffic_conn_last_error(tc), "remote tester"));
+    ck_assert_ptr_nonnull(strstr(traffic_conn_last_error(dc), "remote tester"));
+    ck_assert_uint_eq(tst.sent_len + dut.sent_len, 0); /* refused before any command */
+    /* an agent that is gone: the transport's error, not a hang */
+    p.reflect = false;
+    ck_assert_int_eq(traffic_run_suite_remote(tc, dc, &p, NULL), -ECONNRESET);
+    traffic_conn_free(tc);
+    traffic_conn_free(dc);
+}
+END_TEST
+
 static Suite *traffic_suite(void)
 {
     Suite *s = suite_create("traffic");
@@ -974,6 +1175,10 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_agent_protocol);
     tcase_add_loop_test(tc, test_hello_mismatch, 0, 4);
     tcase_add_test(tc, test_open_errors);
+    tcase_add_test(tc, test_trial_plan);
+    tcase_add_test(tc, test_remote_in);
+    tcase_add_test(tc, test_remote_out);
+    tcase_add_test(tc, test_remote_errors);
     suite_add_tcase(s, tc);
     return s;
 }

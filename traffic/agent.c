@@ -403,23 +403,27 @@ static int agent_lines(agent *a)
         if (!nl)
             return 0;
         size_t len = (size_t)(nl - a->in);
+        bool discarding = a->discarding, too_long = len > TRAFFIC_LINE_MAX;
+        char line[TRAFFIC_LINE_MAX + 1];
         int r = 0;
-        if (a->discarding) {
-            a->discarding = false;
-            r = reply_error(a, "line too long", NULL);
-        } else if (len > TRAFFIC_LINE_MAX) {
-            r = reply_error(a, "line too long", NULL);
-        } else {
-            char line[TRAFFIC_LINE_MAX + 1];
+        if (!discarding && !too_long) {
             memcpy(line, a->in, len);
             line[len] = '\0';
-            if (memchr(line, '\0', len))
-                r = reply_error(a, "malformed command", "NUL byte");
-            else if (len > 0)
-                r = agent_line(a, line);
         }
+        /* the line leaves the buffer before it runs: a command (tx) reads and
+         * consumes what arrives meanwhile (abort) */
         memmove(a->in, nl + 1, a->in_len - len - 1);
         a->in_len -= len + 1;
+        if (discarding) {
+            a->discarding = false;
+            r = reply_error(a, "line too long", NULL);
+        } else if (too_long) {
+            r = reply_error(a, "line too long", NULL);
+        } else if (memchr(line, '\0', len)) {
+            r = reply_error(a, "malformed command", "NUL byte");
+        } else if (len > 0) {
+            r = agent_line(a, line);
+        }
         if (r != 0)
             return r;
     }

@@ -32,8 +32,12 @@ static void usage(FILE *f)
           "            [--b2b-repetitions N] [--b2b-burst-s S] [--loss-step-pct P]\n"
           "            [--warmup-s S] [--straggler-s S] [--rtt-interval-ms MS]\n"
           "            [--dut-port P] [--tester-port P] [--senders N]\n"
-          "            [--rtt-sequences N]\n"
-          "       vexp-traffic --version\n",
+          "            [--rtt-sequences N] [--tester-cmd CMD]\n"
+          "       vexp-traffic --version\n"
+          "--agent-cmd CMD: the DUT's agent, run with /bin/sh -c; its stdin/stdout are the\n"
+          "  control channel.  --tester-cmd CMD: the tester side in a second agent started\n"
+          "  the same way (e.g. on a tester machine over ssh; it binds --tester and sends to\n"
+          "  --dut); without it the tester side runs in this process.\n",
           f);
 }
 
@@ -205,6 +209,7 @@ enum {
     OPT_TESTER_PORT,
     OPT_SENDERS,
     OPT_RTT_SEQ,
+    OPT_TESTER_CMD,
     OPT_HELP,
 };
 
@@ -237,6 +242,7 @@ static const struct option run_opts[] = {
     {"tester-port", required_argument, NULL, OPT_TESTER_PORT},
     {"senders", required_argument, NULL, OPT_SENDERS},
     {"rtt-sequences", required_argument, NULL, OPT_RTT_SEQ},
+    {"tester-cmd", required_argument, NULL, OPT_TESTER_CMD},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -256,11 +262,32 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
     return 0;
 }
 
+/* Start cmd and say hello; on failure the reason is printed and *ret_conn stays NULL. */
+static int open_agent(const char *cmd, traffic_conn **ret_conn, traffic_agent_info *ret_info)
+{
+    traffic_conn *conn;
+    int r = traffic_conn_open_cmd(cmd, &conn);
+    if (r < 0) {
+        fprintf(stderr, "vexp-traffic run: cannot start agent command '%s': %s\n", cmd,
+                strerror(-r));
+        return r;
+    }
+    r = traffic_conn_hello(conn, 10000, ret_info);
+    if (r < 0) {
+        fprintf(stderr, "vexp-traffic run: no hello from agent '%s': %s%s%s\n", cmd, strerror(-r),
+                *traffic_conn_last_error(conn) ? ": " : "", traffic_conn_last_error(conn));
+        traffic_conn_free(conn);
+        return r;
+    }
+    *ret_conn = conn;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     traffic_params p;
     traffic_params_init(&p);
-    const char *agent_cmd = NULL;
+    const char *agent_cmd = NULL, *tester_cmd = NULL;
     bool have_dut = false;
     int c;
     unsigned u;
@@ -274,6 +301,9 @@ static int cmd_run(int argc, char **argv)
         switch (c) {
         case OPT_AGENT_CMD:
             agent_cmd = optarg;
+            break;
+        case OPT_TESTER_CMD:
+            tester_cmd = optarg;
             break;
         case OPT_DUT:
         case OPT_TESTER: {
@@ -411,24 +441,22 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "vexp-traffic run: %s\n", msg);
         return 2;
     }
+    if (tester_cmd && p.reflect) {
+        fprintf(stderr, "vexp-traffic run: --reflect with --tester-cmd: %s\n",
+                TRAFFIC_REMOTE_REFLECT_ERROR);
+        return 2;
+    }
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    traffic_conn *conn;
-    int r = traffic_conn_open_cmd(agent_cmd, &conn);
+    traffic_conn *conn = NULL, *tester = NULL;
+    traffic_agent_info info, tinfo;
+    int r = open_agent(agent_cmd, &conn, &info);
+    if (r == 0 && tester_cmd)
+        r = open_agent(tester_cmd, &tester, &tinfo);
     if (r < 0) {
-        fprintf(stderr, "vexp-traffic run: cannot start agent command '%s': %s\n", agent_cmd,
-                strerror(-r));
-        return 3;
-    }
-    traffic_agent_info info;
-    r = traffic_conn_hello(conn, 10000, &info);
-    if (r < 0) {
-        fprintf(stderr, "vexp-traffic run: no hello from agent '%s': %s%s%s\n", agent_cmd,
-                strerror(-r), *traffic_conn_last_error(conn) ? ": " : "",
-                traffic_conn_last_error(conn));
         traffic_conn_free(conn);
         return 3;
     }
@@ -440,6 +468,13 @@ static int cmd_run(int argc, char **argv)
         printf("agent: vexp %s, kernel %s (%s, %d CPUs); dut %s:%u tester %s:%u\n", info.version,
                info.kernel, info.machine, info.ncpu, p.dut_addr, p.dut_port, p.tester_addr,
                p.tester_port);
+    if (tester && json_out)
+        printf("{\"type\":\"tester_hello\",\"proto\":%d,\"agent_version\":\"%s\","
+               "\"kernel\":\"%s\",\"machine\":\"%s\",\"ncpu\":%d}\n",
+               tinfo.proto, tinfo.version, tinfo.kernel, tinfo.machine, tinfo.ncpu);
+    else if (tester)
+        printf("tester agent: vexp %s, kernel %s (%s, %d CPUs)\n", tinfo.version, tinfo.kernel,
+               tinfo.machine, tinfo.ncpu);
     fflush(stdout);
 
     traffic_observer obs = {
@@ -447,16 +482,23 @@ static int cmd_run(int argc, char **argv)
         .result = on_result,
         .cancelled = is_stopped,
     };
-    r = traffic_run_suite(conn, &p, &obs);
+    r = tester ? traffic_run_suite_remote(tester, conn, &p, &obs)
+               : traffic_run_suite(conn, &p, &obs);
     int status = 0;
     if (r == -ECANCELED) {
         fprintf(stderr, "vexp-traffic run: interrupted\n");
         status = 130;
+    } else if (r < 0 && tester) {
+        const char *te = traffic_conn_last_error(tester), *de = traffic_conn_last_error(conn);
+        fprintf(stderr, "vexp-traffic run: %s%s%s%s%s\n", strerror(-r),
+                *te ? "; tester agent: " : "", te, *de ? "; dut agent: " : "", de);
+        status = 3;
     } else if (r < 0) {
         const char *e = traffic_conn_last_error(conn);
         fprintf(stderr, "vexp-traffic run: %s%s%s\n", strerror(-r), *e ? ": " : "", e);
         status = 3;
     }
+    traffic_conn_free(tester);
     traffic_conn_free(conn);
     table_print();
     return status;

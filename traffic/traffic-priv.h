@@ -226,3 +226,58 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
 
 /* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
 void traffic_trial_account(traffic_trial *t, uint64_t missed);
+
+/* ---- shared by the runners over agents (trial.c, remote.c) ---- */
+
+/* The observer's cancel callback as a traffic_poll_fn (ud: const traffic_observer *, may be
+ * NULL). */
+int traffic_observer_cancelled(void *ud);
+/* Sleep ms while draining rx (if any) and polling the observer; 0 or -ECANCELED. */
+int traffic_wait_ms(const traffic_observer *obs, traffic_rx *rx, int64_t ms);
+/* Hello when not done yet, then "setup" unless the agent is already set up so: it binds
+ * bind_addr:bind_port and sends to peer_addr:peer_port (the DUT's agent binds the DUT's
+ * address, a remote tester's agent the tester's). */
+int traffic_agent_ensure(traffic_conn *conn, const char *bind_addr, uint16_t bind_port,
+                         const char *peer_addr, uint16_t peer_port);
+/* "stop" a listening agent; its reply (rx, reordered, duplicated, cpu_pct) in ret. */
+int traffic_agent_stop(traffic_conn *conn, traffic_kv *ret);
+/* The rtt_* keys of an agent's tx reply (µs). */
+void traffic_kv_rtt(const traffic_kv *kv, traffic_rtt_summary *ret);
+
+/* How a trial's frames are scheduled (pure): *ret_dur_s the schedule length in s (a burst's is
+ * only a bound: 1.5 x its frames at the rate + 1 s), *ret_tag_every every Nth frame asks for an
+ * echo so that about `tagged` do (0 = none). */
+void traffic_trial_plan(const traffic_trial *t, unsigned tagged, double *ret_dur_s,
+                        uint64_t *ret_tag_every);
+
+/* One "tx" command of an agent. */
+typedef struct traffic_agent_tx {
+    uint16_t stream;    /* first of TRAFFIC_MAX_STREAMS ids reserved for the trial */
+    unsigned payload;   /* UDP payload bytes */
+    double rate_fps;    /* 0 = as fast as possible */
+    double dur_s;       /* schedule length, s */
+    uint64_t count;     /* burst frames; 0 = timed */
+    uint64_t tag_every; /* 0 = no echo requests */
+    double warmup_s;    /* learning frames + this pause before the traffic */
+    uint64_t linger_ms; /* wait for echoes after the last frame */
+    unsigned threads;   /* parallel senders asked (the agent decides when they apply) */
+} traffic_agent_tx;
+
+/* Send tx and wait for its reply (a trial's length + 15 s; the observer can cancel: "abort"
+ * is sent, -ECANCELED).  ret_gr: tx, missed, elapsed_ns; *ret_cpu: the sender's CPU busy %
+ * (-1 unknown); ret_kv: the whole reply (rtt_* keys). */
+int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const traffic_agent_tx *tx,
+                       traffic_gen_result *ret_gr, double *ret_cpu, traffic_kv *ret_kv);
+
+/* The runner over two agents (remote.c): the tester's, set up with the roles swapped, and the
+ * DUT's.  The caller keeps rc alive while r is used.  Reflect trials are -EOPNOTSUPP. */
+typedef struct traffic_remote {
+    traffic_conn *tester, *dut;
+    uint16_t stream; /* last stream id used; each trial takes TRAFFIC_MAX_STREAMS new ones */
+} traffic_remote;
+
+void traffic_runner_remote(traffic_runner *r, traffic_remote *rc, const traffic_observer *obs);
+/* The error text of a remote reflect trial. */
+#define TRAFFIC_REMOTE_REFLECT_ERROR                                                               \
+    "the forwarding setup (reflect) is not supported with a remote tester: the tester's agent "    \
+    "cannot count frames coming back while it sends"

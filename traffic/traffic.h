@@ -255,6 +255,20 @@ typedef struct traffic_observer {
  */
 int traffic_run_suite(traffic_conn *conn, const traffic_params *p, const traffic_observer *obs);
 
+/* Like traffic_run_suite(), with the tester side in another agent: tester is a connection to
+ * `vexp-traffic agent` on the tester machine (it binds p->tester_addr:p->tester_port and sends to
+ * p->dut_addr:p->dut_port); dut is the DUT's agent.  Both conns are used by this call only.
+ *
+ * The caller keeps ownership of both conns (they stay open; two distinct conns, else -EINVAL).
+ * The hello and "setup" are done here when needed; the tester's agent gets the roles swapped
+ * (it binds the tester's address, the DUT's agent the DUT's).  Direction in: the tester's agent
+ * sends and times the echoes of tagged frames, the DUT's agent sinks and echoes; out: the
+ * reverse.  Losses, generator shortfalls and rtt are accounted as in traffic_run_suite().
+ * p->reflect (the forwarding setup) is -EOPNOTSUPP with traffic_conn_last_error() of both conns
+ * saying so.  On an error, which conn failed shows in its traffic_conn_last_error(). */
+int traffic_run_suite_remote(traffic_conn *tester, traffic_conn *dut, const traffic_params *p,
+                             const traffic_observer *obs);
+
 /* Highest rate with loss <= tolerance (loss-informed search, short trials then full). */
 int traffic_throughput(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
                        unsigned frame_size, unsigned repetition, const traffic_observer *obs,

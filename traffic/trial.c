@@ -52,21 +52,22 @@ typedef struct run_ctx {
     const traffic_observer *obs;
 } run_ctx;
 
-static int is_cancelled(void *ud)
+int traffic_observer_cancelled(void *ud)
 {
     const traffic_observer *obs = ud;
     return obs && obs->cancelled && obs->cancelled(obs->userdata);
 }
 
-static int ensure_agent(traffic_conn *conn, const traffic_params *p)
+int traffic_agent_ensure(traffic_conn *conn, const char *bind_addr, uint16_t bind_port,
+                         const char *peer_addr, uint16_t peer_port)
 {
     int r;
     traffic_kv kv;
     if (!conn->hello_done && (r = traffic_conn_hello(conn, CTRL_TIMEOUT_MS, NULL)) < 0)
         return r;
     char key[sizeof(conn->setup_key)];
-    snprintf(key, sizeof(key), "dut=%s port=%u tester=%s tport=%u", p->dut_addr, p->dut_port,
-             p->tester_addr, p->tester_port);
+    snprintf(key, sizeof(key), "dut=%s port=%u tester=%s tport=%u", bind_addr, bind_port, peer_addr,
+             peer_port);
     if (strcmp(key, conn->setup_key) == 0)
         return 0;
     if ((r = traffic_conn_send(conn, "setup %s", key)) < 0)
@@ -77,15 +78,14 @@ static int ensure_agent(traffic_conn *conn, const traffic_params *p)
     return 0;
 }
 
-/* Sleep ms while draining rx (if any) and polling the observer. */
-static int wait_ms(const traffic_observer *obs, traffic_rx *rx, int64_t ms)
+int traffic_wait_ms(const traffic_observer *obs, traffic_rx *rx, int64_t ms)
 {
     int64_t until = traffic_now_ns() + ms * 1000000;
     for (;;) {
         int64_t left = (until - traffic_now_ns()) / 1000000;
         if (left <= 0)
             return 0;
-        if (is_cancelled((void *)obs))
+        if (traffic_observer_cancelled((void *)obs))
             return -ECANCELED;
         int slice = left > 50 ? 50 : (int)left;
         if (rx) {
@@ -128,13 +128,13 @@ static int learn(int fd, const struct sockaddr_in *dst, unsigned payload, const 
                           .duration_ns = TRAFFIC_NS,
                           .count = LEARN_FRAMES};
     traffic_gen_result gr;
-    int r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
+    int r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)obs, &gr);
     if (r < 0)
         return r;
-    return wait_ms(obs, NULL, (int64_t)(p->warmup_s * 1000));
+    return traffic_wait_ms(obs, NULL, (int64_t)(p->warmup_s * 1000));
 }
 
-static int stop_agent(traffic_conn *conn, traffic_kv *kv)
+int traffic_agent_stop(traffic_conn *conn, traffic_kv *kv)
 {
     int r = traffic_conn_send(conn, "stop");
     if (r < 0)
@@ -142,7 +142,7 @@ static int stop_agent(traffic_conn *conn, traffic_kv *kv)
     return traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "stop", kv);
 }
 
-static void kv_rtt(const traffic_kv *kv, traffic_rtt_summary *s)
+void traffic_kv_rtt(const traffic_kv *kv, traffic_rtt_summary *s)
 {
     uint64_t n = 0;
     (void)traffic_kv_u64(kv, "rtt_n", UINT64_MAX, &n);
@@ -157,12 +157,70 @@ static void kv_rtt(const traffic_kv *kv, traffic_rtt_summary *s)
     (void)traffic_kv_double(kv, "rtt_jitter", 0, 1e12, &s->jitter_us);
 }
 
+void traffic_trial_plan(const traffic_trial *t, unsigned tagged, double *ret_dur_s,
+                        uint64_t *ret_tag_every)
+{
+    const double rate = t->offered_fps;
+    double dur_s = t->duration_s;
+    if (t->burst_frames) {
+        /* a burst ends when its frames are out; the schedule only bounds it */
+        dur_s = (rate > 0 ? (double)t->burst_frames / rate : 0) * 1.5 + 1.0;
+    }
+    uint64_t tag_every = 0;
+    if (tagged) {
+        double expect =
+            t->burst_frames ? (double)t->burst_frames : (rate > 0 ? rate * dur_s : 1e6 * dur_s);
+        tag_every = (uint64_t)(expect / tagged);
+        if (tag_every < 1)
+            tag_every = 1;
+    }
+    *ret_dur_s = dur_s;
+    *ret_tag_every = tag_every;
+}
+
+int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const traffic_agent_tx *tx,
+                       traffic_gen_result *ret_gr, double *ret_cpu, traffic_kv *ret_kv)
+{
+    const int64_t dur_ns = (int64_t)(tx->dur_s * 1e9);
+    int r = traffic_conn_send(
+        conn,
+        "tx stream=%u size=%u rate=%.3f dur_ms=%llu count=%llu tag=%llu "
+        "warm_ms=%llu linger_ms=%llu threads=%u",
+        tx->stream, tx->payload, tx->rate_fps, (unsigned long long)(dur_ns / 1000000 + 1),
+        (unsigned long long)tx->count, (unsigned long long)tx->tag_every,
+        (unsigned long long)(tx->warmup_s * 1000), (unsigned long long)tx->linger_ms, tx->threads);
+    if (r < 0)
+        return r;
+    int timeout = (int)(tx->dur_s * 1000 + tx->warmup_s * 1000 + (double)tx->linger_ms) + 15000;
+    r = traffic_conn_reply(conn, timeout, traffic_observer_cancelled, (void *)obs, "tx", ret_kv);
+    if (r == -ECANCELED) {
+        traffic_kv kv;
+        (void)traffic_conn_send(conn, "abort");
+        (void)traffic_conn_recv(conn, CTRL_TIMEOUT_MS, NULL, NULL, &kv);
+    }
+    if (r < 0)
+        return r;
+    traffic_gen_result gr = {0};
+    int64_t ens = 0;
+    (void)traffic_kv_u64(ret_kv, "tx", UINT64_MAX, &gr.tx);
+    (void)traffic_kv_u64(ret_kv, "missed", UINT64_MAX, &gr.missed);
+    const char *e = traffic_kv_get(ret_kv, "elapsed_ns");
+    if (e)
+        ens = strtoll(e, NULL, 10);
+    gr.elapsed_ns = ens > 0 ? ens : 1;
+    double cpu = -1;
+    (void)traffic_kv_double(ret_kv, "cpu_pct", -1, 1e4, &cpu);
+    *ret_gr = gr;
+    *ret_cpu = cpu;
+    return 0;
+}
+
 static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial *t, unsigned tagged)
 {
     traffic_conn *conn = rn->ctx;
     const traffic_observer *obs = rn->obs;
     traffic_kv kv;
-    int r = ensure_agent(conn, p);
+    int r = traffic_agent_ensure(conn, p->dut_addr, p->dut_port, p->tester_addr, p->tester_port);
     if (r < 0)
         return r;
 
@@ -175,11 +233,9 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         conn->stream = 1;
     const uint16_t stream = conn->stream;
     const double rate = t->offered_fps;
-    double dur_s = t->duration_s;
-    if (t->burst_frames) {
-        /* a burst ends when its frames are out; the schedule only bounds it */
-        dur_s = (rate > 0 ? (double)t->burst_frames / rate : 0) * 1.5 + 1.0;
-    }
+    double dur_s;
+    uint64_t tag_every;
+    traffic_trial_plan(t, tagged, &dur_s, &tag_every);
     const int64_t dur_ns = (int64_t)(dur_s * 1e9);
     /* As fast as possible: one sender per core (the frames stay one flow). */
     unsigned threads = 1;
@@ -188,14 +244,6 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         threads = p->senders < TRAFFIC_MAX_STREAMS ? p->senders : TRAFFIC_MAX_STREAMS;
         if (n > 0 && threads > (unsigned)n)
             threads = (unsigned)n;
-    }
-    uint64_t tag_every = 0;
-    if (tagged) {
-        double expect =
-            t->burst_frames ? (double)t->burst_frames : (rate > 0 ? rate * dur_s : 1e6 * dur_s);
-        tag_every = (uint64_t)(expect / tagged);
-        if (tag_every < 1)
-            tag_every = 1;
     }
 
     _cleanup_close_ int fd = -1;
@@ -246,15 +294,15 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
                                   .echo_rx = inline_rx ? rx : NULL,
                                   .threads = threads,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
-            r = traffic_gen_run(&g, is_cancelled, (void *)obs, &gr);
+            r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)obs, &gr);
         }
         if (r == 0)
-            r = wait_ms(obs, inline_rx ? rx : NULL, straggle_ms);
+            r = traffic_wait_ms(obs, inline_rx ? rx : NULL, straggle_ms);
         if (thread_started) {
             atomic_store(&th.stop, true);
             pthread_join(th.tid, NULL);
         }
-        int rs = stop_agent(conn, &kv);
+        int rs = traffic_agent_stop(conn, &kv);
         if (r == 0)
             r = rs;
         if (r < 0)
@@ -279,40 +327,26 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         atomic_init(&th.stop, false);
         if ((r = -pthread_create(&th.tid, NULL, rx_thread_main, &th)) < 0)
             goto out_rx;
-        uint64_t linger = tagged ? (uint64_t)straggle_ms : 0;
-        r = traffic_conn_send(conn,
-                              "tx stream=%u size=%u rate=%.3f dur_ms=%llu count=%llu tag=%llu "
-                              "warm_ms=%llu linger_ms=%llu threads=%u",
-                              stream, payload, rate, (unsigned long long)(dur_ns / 1000000 + 1),
-                              (unsigned long long)t->burst_frames, (unsigned long long)tag_every,
-                              (unsigned long long)(p->warmup_s * 1000), (unsigned long long)linger,
-                              p->senders);
-        if (r == 0) {
-            int timeout = (int)(dur_s * 1000 + p->warmup_s * 1000 + (double)linger) + 15000;
-            r = traffic_conn_reply(conn, timeout, is_cancelled, (void *)obs, "tx", &kv);
-            if (r == -ECANCELED) {
-                (void)traffic_conn_send(conn, "abort");
-                (void)traffic_conn_recv(conn, CTRL_TIMEOUT_MS, NULL, NULL, &kv);
-            }
-        }
+        const traffic_agent_tx tx = {.stream = stream,
+                                     .payload = payload,
+                                     .rate_fps = rate,
+                                     .dur_s = dur_s,
+                                     .count = t->burst_frames,
+                                     .tag_every = tag_every,
+                                     .warmup_s = p->warmup_s,
+                                     .linger_ms = tagged ? (uint64_t)straggle_ms : 0,
+                                     .threads = p->senders};
+        r = traffic_agent_send(conn, obs, &tx, &gr, &cpu, &kv);
         if (r == 0 && !tagged)
-            r = wait_ms(obs, NULL, straggle_ms);
+            r = traffic_wait_ms(obs, NULL, straggle_ms);
         atomic_store(&th.stop, true);
         pthread_join(th.tid, NULL);
         if (r < 0)
             goto out_rx;
-        int64_t ens = 0;
-        (void)traffic_kv_u64(&kv, "tx", UINT64_MAX, &gr.tx);
-        (void)traffic_kv_u64(&kv, "missed", UINT64_MAX, &gr.missed);
-        const char *e = traffic_kv_get(&kv, "elapsed_ns");
-        if (e)
-            ens = strtoll(e, NULL, 10);
-        gr.elapsed_ns = ens > 0 ? ens : 1;
-        (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
         traffic_rx_counts(rx, &rx_unique, &reord, &dup);
         if (tagged) {
             t->has_rtt = true;
-            kv_rtt(&kv, &t->rtt);
+            traffic_kv_rtt(&kv, &t->rtt);
         }
     }
     t->tx = gr.tx;

@@ -1,0 +1,191 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Ground truth for vexp-traffic with a remote tester (--tester-cmd): the tester
+# side runs in a second agent, as on a tester machine reached over SSH.  Two
+# namespaces over a veth pair (198.18.0.0/15); the tester's agent runs in one,
+# the DUT's agent in the other, and `vexp-traffic run` itself stays in the root
+# namespace: it only talks to both agents over pipes.  The kernel decides the
+# frames' fate (nftables drops every Nth, tbf limits the rate, ping measures
+# the path) and the engine must report it.  The namespaces are removed on
+# every exit.  Exit 77 = skipped (not root, tools missing).
+# Usage: groundtruth-remote.sh PATH/TO/vexp-traffic
+set -u
+BIN=${1:?usage: groundtruth-remote.sh PATH/TO/vexp-traffic}
+BIN=$(realpath "$BIN")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root for network namespaces"
+    exit 77
+fi
+for tool in ip nft tc awk timeout; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: '$tool' is not installed"
+        exit 77
+    fi
+done
+
+T=vexp-r-gt$$-tst
+D=vexp-r-gt$$-dut
+VT=vxrg$$a
+VD=vxrg$$b
+TA=198.18.0.1
+DA=198.18.0.2
+OUT=$(mktemp -d /tmp/vexp-gtr.XXXXXX)
+
+cleanup() {
+    ip netns del "$T" 2>/dev/null
+    ip netns del "$D" 2>/dev/null
+    [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+set -e
+ip netns add "$T"
+ip netns add "$D"
+ip link add "$VT" type veth peer name "$VD"
+ip link set "$VT" netns "$T"
+ip link set "$VD" netns "$D"
+ip -n "$T" addr add "$TA/24" dev "$VT"
+ip -n "$D" addr add "$DA/24" dev "$VD"
+ip -n "$T" link set lo up
+ip -n "$D" link set lo up
+ip -n "$T" link set "$VT" up
+ip -n "$D" link set "$VD" up
+set +e
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# in_range VALUE LO HI
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+
+# run NAME ARGS...: the engine in the root namespace with --json; output in $OUT/NAME
+run() {
+    name=$1
+    shift
+    timeout 120 "$BIN" run --json \
+        --tester-cmd "ip netns exec $T $BIN agent" \
+        --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
+        --warmup-s 0.05 --straggler-s 0.5 "$@" >"$OUT/$name" 2>"$OUT/$name.err"
+    rc=$?
+    if [ $rc != 0 ]; then
+        echo "engine failed ($rc) for $name:"
+        cat "$OUT/$name.err"
+    fi
+    return $rc
+}
+
+# field FILE TYPE DIRECTION KEY: first numeric KEY of a TYPE line for DIRECTION
+field() {
+    grep "\"type\":\"$2\"" "$1" | grep "\"direction\":\"$3\"" | head -1 |
+        sed -n "s/.*\"$4\":\([-0-9.e+]*\).*/\1/p"
+}
+
+# ---- 0. the run process has no address of its own: both agents answered ----
+run hello --test fixed --rate-fps 1000 --frame-size 64 --trial-s 0.2 --direction in
+if grep -q '"type":"hello"' "$OUT/hello" && grep -q '"type":"tester_hello"' "$OUT/hello"; then
+    pass "both agents answered the hello (dut and tester)"
+else
+    fail "hello lines missing: $(cat "$OUT/hello" "$OUT/hello.err")"
+fi
+
+# ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
+N=50
+for dir in in out; do
+    if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
+    ip netns exec "$ns" nft -f - <<NFT
+add table ip vexpgt
+add chain ip vexpgt pre { type filter hook prerouting priority -300; }
+add rule ip vexpgt pre udp dport $port numgen inc mod $N == 0 drop
+NFT
+    run exact-$dir --test fixed --rate-fps 50000 --frame-size 64 --trial-s 2 --direction $dir
+    loss=$(field "$OUT/exact-$dir" result $dir loss_pct)
+    tx=$(field "$OUT/exact-$dir" result $dir tx)
+    want=$(calc "100 / $N")
+    if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")"; then
+        pass "remote tester, every ${N}th frame dropped, $dir: measured loss $loss % of $tx frames (injected $want %)"
+    else
+        fail "remote tester, every ${N}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
+    fi
+    ip netns exec "$ns" nft delete table ip vexpgt
+done
+
+# ---- 2. --reflect is refused with a clear message (exit 2), nothing run ----
+"$BIN" run --tester-cmd "ip netns exec $T $BIN agent" --agent-cmd "ip netns exec $D $BIN agent" \
+    --dut "$DA" --tester "$TA" --test fixed --rate-fps 100 --trial-s 0.2 --reflect \
+    >"$OUT/reflect" 2>"$OUT/reflect.err"
+rc=$?
+if [ $rc = 2 ] && grep -q "not supported with a remote tester" "$OUT/reflect.err"; then
+    pass "--reflect with --tester-cmd refused: $(cat "$OUT/reflect.err")"
+else
+    fail "--reflect with --tester-cmd: exit $rc, '$(cat "$OUT/reflect.err")'"
+fi
+
+# ---- 3. tc tbf rate R: RFC 2544 throughput within +-3 % of R, both directions ----
+R=100 # Mbit/s
+size=1518
+ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate ${R}mbit burst 16kb latency 10ms
+ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate ${R}mbit burst 16kb latency 10ms
+run tbf-$size --test throughput --frame-size $size --direction in,out \
+    --trial-s 2 --search-trial-s 0.5 --resolution-pct 0.5
+for dir in in out; do
+    mbps=$(field "$OUT/tbf-$size" result $dir mbps_l2)
+    fps=$(field "$OUT/tbf-$size" result $dir fps)
+    trials=$(grep -c "\"type\":\"trial\".*\"direction\":\"$dir\"" "$OUT/tbf-$size")
+    # tbf counts the frame without its FCS: R / (8 (F - 4)) frames/s
+    exp_fps=$(calc "$R * 1000000 / (8 * ($size - 4))")
+    if [ -n "$mbps" ] && in_range "$mbps" "$(calc "$R * 0.97")" "$(calc "$R * 1.03")"; then
+        pass "remote tester, tbf $R Mbit/s, $size B, $dir: throughput $mbps Mb/s L2, $fps fps (tbf admits $exp_fps fps), $trials trials"
+    else
+        fail "remote tester, tbf $R Mbit/s, $size B, $dir: throughput '$mbps' Mb/s L2 (want $R +-3 %), $fps fps"
+    fi
+done
+ip netns exec "$T" tc qdisc del dev "$VT" root
+ip netns exec "$D" tc qdisc del dev "$VD" root
+
+# ---- 4. rtt (tester agent -> DUT agent -> back) and latency (both directions) vs ping ----
+run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5 --rtt-sequences 2
+run latency --test latency --rate-fps 5000 --frame-size 64 --direction in,out --trial-s 1 \
+    --latency-repetitions 2
+rtt_p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/rtt" | head -1)
+lat_in=$(grep '"direction":"in"' "$OUT/latency" |
+    sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' | head -1)
+lat_out=$(grep '"direction":"out"' "$OUT/latency" |
+    sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' | head -1)
+if command -v ping >/dev/null 2>&1; then
+    ping_avg=$(ip netns exec "$T" ping -n -q -c 100 -i 0.01 -s 18 "$DA" 2>/dev/null |
+        sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+    if [ -z "$ping_avg" ]; then
+        fail "ping $DA gave no figure"
+    else
+        ping_us=$(calc "$ping_avg * 1000")
+        # Same bounds as groundtruth-traffic.sh: our reflector is a user-space
+        # process, ping's is the kernel: never faster than a fifth of ping,
+        # nor more than 1 ms slower.
+        for what in "rtt:$rtt_p50" "latency in:$lat_in" "latency out:$lat_out"; do
+            name=${what%%:*}
+            v=${what#*:}
+            if [ -n "$v" ] && in_range "$v" "$(calc "$ping_us / 5")" "$(calc "$ping_us + 1000")"; then
+                pass "remote tester, $name p50 $v us vs ping avg $ping_us us"
+            else
+                fail "remote tester, $name p50 '$v' us inconsistent with ping avg $ping_us us"
+            fi
+        done
+    fi
+else
+    echo "SKIP: ping (iputils-ping) not installed; rtt p50 $rtt_p50 us not compared"
+fi
+
+if [ $failures -gt 0 ]; then
+    echo "$failures ground-truth check(s) failed; engine output:"
+    for f in "$OUT"/*; do
+        echo "--- $f"
+        cat "$f"
+    done
+    exit 1
+fi
+echo "all remote-tester ground-truth checks passed"
+exit 0
