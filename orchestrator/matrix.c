@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include <glib/gstdio.h>
 
@@ -22,14 +24,17 @@ enum {
     D_MEMORY_MIB,
     D_ACCEL,
     D_MACHINE,
+    D_VHOST,
+    D_QUEUES,
     N_DOMAIN_KEYS
 };
 static const char *const domain_keys[] = {
-    "template", "nic", "vcpus", "vcpu_pin", "emulator_pin", "memory_mib", "accel", "machine", NULL,
+    "template", "nic",     "vcpus", "vcpu_pin", "emulator_pin", "memory_mib",
+    "accel",    "machine", "vhost", "queues",   NULL,
 };
 
 static const char *const experiment_keys[] = {
-    "name", "description", "uri", "accel", "store", "repetitions", NULL,
+    "name", "description", "uri", "accel", "store", "repetitions", "parallel_trials", NULL,
 };
 static const char *const traffic_keys[] = {
     "tests",
@@ -48,7 +53,10 @@ static const char *const traffic_keys[] = {
     "repetitions",
     NULL,
 };
-static const char *const network_keys[] = {"mode", "bridge", NULL};
+static const char *const network_keys[] = {
+    "mode",          "bridge", "tester", "tester_address", "guest_address", "tester_identity",
+    "tester_host_key", NULL,
+};
 
 static const char *const sections[] = {"experiment", "domain",  "matrix",
                                        "traffic",    "network", NULL};
@@ -56,6 +64,7 @@ static const char *const sections[] = {"experiment", "domain",  "matrix",
 static const char *const known_tests[] = {"throughput", "latency", "loss", "b2b", "rtt", NULL};
 static const char *const known_directions[] = {"in", "out", "both", NULL};
 static const char *const known_accels[] = {"auto", "kvm", "tcg", NULL};
+static const char *const known_vhost[] = {"on", "off", NULL};
 
 static const guint default_frame_sizes[] = {64, 128, 256, 512, 1024, 1280, 1518};
 
@@ -598,6 +607,10 @@ static gboolean check_domain_value(vexp_matrix *m, guint key, const char *group,
         return parse_choice(m, group, k, value, line, known_accels, error);
     case D_MACHINE:
         return parse_name(m, group, k, value, line, error);
+    case D_VHOST:
+        return parse_choice(m, group, k, value, line, known_vhost, error);
+    case D_QUEUES:
+        return parse_uint(m, group, k, value, line, 1, 256, &u, error);
     }
     g_assert_not_reached();
 }
@@ -670,17 +683,40 @@ static gboolean load_experiment(vexp_matrix *m, GError **error)
     if (!get_value(m, g, "uri", &v, &line, error))
         return FALSE;
     if (v) {
-        if (!*v || strlen(v) > 1024 || !strstr(v, ":") || strpbrk(v, " \t")) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [experiment] uri = '%s': expected a libvirt URI such as "
-                        "'qemu:///embed' or 'qemu+ssh://host/system'",
-                        m->path, line, v);
+        g_auto(GStrv) uris = split_list(m, g, "uri", v, line, "list", error);
+
+        if (!uris)
             return FALSE;
+        for (guint i = 0; uris[i]; i++) {
+            const char *u = uris[i];
+
+            if (strlen(u) > 1024 || !strstr(u, ":") || strpbrk(u, " \t")) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: [experiment] uri = '%s': expected a libvirt URI such as "
+                            "'qemu:///embed' or 'qemu+ssh://host/system'",
+                            m->path, line, u);
+                return FALSE;
+            }
         }
-        m->exp.uri = keep_str(m, v);
+        m->exp.n_uris = g_strv_length(uris);
+        for (guint i = 0; uris[i]; i++)
+            keep(m, uris[i]);
+        /* the strings are kept one by one, the array itself too */
+        m->exp.uris = keep(m, g_steal_pointer(&uris));
+        m->exp.uri = m->exp.uris[0];
     } else {
-        m->exp.uri = "qemu:///embed";
+        static const char *const embed[] = {"qemu:///embed", NULL};
+
+        m->exp.uri = embed[0];
+        m->exp.uris = embed;
+        m->exp.n_uris = 1;
     }
+    g_clear_pointer(&v, g_free);
+
+    if (!get_value(m, g, "parallel_trials", &v, &line, error))
+        return FALSE;
+    if (v && !parse_bool(m, g, "parallel_trials", v, line, &m->exp.parallel_trials, error))
+        return FALSE;
     g_clear_pointer(&v, g_free);
 
     if (!get_value(m, g, "accel", &v, &line, error))
@@ -932,10 +968,105 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
     return TRUE;
 }
 
+/* An IPv4 address, optionally with "/prefix" when ret_prefix is not NULL. */
+static gboolean parse_ipv4(vexp_matrix *m, const char *key, const char *value, guint line,
+                           guint *ret_prefix, GError **error)
+{
+    g_autofree char *addr = g_strdup(value);
+    char *slash = strchr(addr, '/');
+    struct in_addr in;
+    guint prefix = 0;
+
+    if (slash) {
+        *slash = '\0';
+        if (!ret_prefix || !all_digits(slash + 1) || strlen(slash + 1) > 2 ||
+            (prefix = (guint)g_ascii_strtoull(slash + 1, NULL, 10)) < 8 || prefix > 30)
+            goto bad;
+    }
+    if (inet_pton(AF_INET, addr, &in) != 1)
+        goto bad;
+    if (ret_prefix && slash)
+        *ret_prefix = prefix;
+    return TRUE;
+bad:
+    g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                "%s:%u: [network] %s = '%s': expected an IPv4 address%s", m->path, line, key,
+                value, ret_prefix ? " with an optional /prefix (8..30), e.g. 198.18.0.10/15" : "");
+    return FALSE;
+}
+
+/* "ssh://[user@]host[:port]" into the network's tester_* fields */
+static gboolean parse_tester(vexp_matrix *m, const char *value, guint line, GError **error)
+{
+    const char *rest = value + strlen("ssh://");
+    const char *at = strchr(rest, '@');
+    g_autofree char *user = NULL, *hostport = NULL;
+    char *colon;
+    guint port = 22;
+
+    if (!strcmp(value, "local")) {
+        m->net.tester = "local";
+        return TRUE;
+    }
+    if (!g_str_has_prefix(value, "ssh://"))
+        goto bad;
+    user = at ? g_strndup(rest, at - rest) : g_strdup("root");
+    hostport = g_strdup(at ? at + 1 : rest);
+    colon = strrchr(hostport, ':');
+    if (colon) {
+        *colon = '\0';
+        if (!all_digits(colon + 1) || strlen(colon + 1) > 5 ||
+            (port = (guint)g_ascii_strtoull(colon + 1, NULL, 10)) == 0 || port > 65535)
+            goto bad;
+    }
+    if (!*user || !*hostport || strlen(hostport) > 253 || strchr(hostport, '/'))
+        goto bad;
+    for (const char *c = user; *c; c++)
+        if (!g_ascii_isalnum(*c) && !strchr("._-", *c))
+            goto bad;
+    for (const char *c = hostport; *c; c++)
+        if (!g_ascii_isalnum(*c) && !strchr(".-", *c))
+            goto bad;
+    m->net.tester = keep_str(m, value);
+    m->net.tester_user = keep_str(m, user);
+    m->net.tester_host = keep_str(m, hostport);
+    m->net.tester_port = port;
+    return TRUE;
+bad:
+    g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                "%s:%u: [network] tester = '%s': expected 'local' or 'ssh://[user@]host[:port]'",
+                m->path, line, value);
+    return FALSE;
+}
+
+/* a file named in [network]: absolute (relative to the matrix's directory), readable */
+static gboolean network_file(vexp_matrix *m, const char *key, const char *value, guint line,
+                             const char **ret_path, GError **error)
+{
+    g_autofree char *path = g_canonicalize_filename(value, m->base_dir);
+
+    if (!*value || !g_file_test(path, G_FILE_TEST_IS_REGULAR) || access(path, R_OK) != 0) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] %s = '%s': no readable file '%s'", m->path, line, key,
+                    value, path);
+        return FALSE;
+    }
+    *ret_path = keep_str(m, path);
+    return TRUE;
+}
+
+/* URIs of the embedded driver: the only ones whose domains live in vexp's own namespace */
+static gboolean uri_is_embed(const char *uri)
+{
+    return g_str_has_prefix(uri, "qemu:///embed");
+}
+
 static gboolean load_network(vexp_matrix *m, GError **error)
 {
     static const char g[] = "network";
     static const char *const modes[] = {"namespace", "bridge", NULL};
+    static const char *const bridge_only[] = {"tester", "tester_address", "guest_address",
+                                              "tester_identity", "tester_host_key", NULL};
     g_autofree char *mode = NULL;
     g_autofree char *bridge = NULL;
     guint mode_line, bridge_line;
@@ -947,6 +1078,10 @@ static gboolean load_network(vexp_matrix *m, GError **error)
         return FALSE;
     m->net.mode =
         mode && !strcmp(mode, "bridge") ? MATRIX_NETWORK_BRIDGE : MATRIX_NETWORK_NAMESPACE;
+    m->net.tester = "local";
+    m->net.tester_address = "198.18.0.1";
+    m->net.guest_address = "198.18.0.10";
+    m->net.prefix = 15;
     if (bridge) {
         gboolean ok = *bridge && strlen(bridge) <= 15;
 
@@ -973,6 +1108,88 @@ static gboolean load_network(vexp_matrix *m, GError **error)
                     mode);
         return FALSE;
     }
+
+    if (m->net.mode == MATRIX_NETWORK_NAMESPACE) {
+        /* vexp's own namespace holds its addresses and the taps of in-process domains */
+        for (guint i = 0; bridge_only[i]; i++) {
+            guint line = matrix_line_of(m, g, bridge_only[i]);
+            if (line) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: [network] %s needs mode = bridge (in the default mode = "
+                            "namespace vexp picks the addresses and runs the tester itself)",
+                            m->path, line, bridge_only[i]);
+                return FALSE;
+            }
+        }
+        for (guint i = 0; i < m->exp.n_uris; i++) {
+            if (!uri_is_embed(m->exp.uris[i])) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: [experiment] uri = '%s': a libvirtd or remote hypervisor "
+                            "cannot reach the private network namespace vexp makes for a run; "
+                            "set [network] mode = bridge with a bridge on that host (or use "
+                            "qemu:///embed)",
+                            m->path, matrix_line_of(m, "experiment", "uri"), m->exp.uris[i]);
+                return FALSE;
+            }
+        }
+        return TRUE;
+    }
+
+    /* mode = bridge */
+    for (guint k = 0; bridge_only[k]; k++) {
+        g_autofree char *v = NULL;
+        guint line = 0;
+
+        if (!get_value(m, g, bridge_only[k], &v, &line, error))
+            return FALSE;
+        if (!v)
+            continue;
+        if (!strcmp(bridge_only[k], "tester")) {
+            if (!parse_tester(m, v, line, error))
+                return FALSE;
+        } else if (!strcmp(bridge_only[k], "tester_address")) {
+            if (!parse_ipv4(m, "tester_address", v, line, NULL, error))
+                return FALSE;
+            m->net.tester_address = keep_str(m, v);
+        } else if (!strcmp(bridge_only[k], "guest_address")) {
+            char *slash;
+
+            if (!parse_ipv4(m, "guest_address", v, line, &m->net.prefix, error))
+                return FALSE;
+            if ((slash = strchr(v, '/')))
+                *slash = '\0';
+            m->net.guest_address = keep_str(m, v);
+        } else if (!strcmp(bridge_only[k], "tester_identity")) {
+            if (!network_file(m, "tester_identity", v, line, &m->net.tester_identity, error))
+                return FALSE;
+        } else if (!network_file(m, "tester_host_key", v, line, &m->net.tester_host_key,
+                                 error)) {
+            return FALSE;
+        }
+    }
+    if (!matrix_line_of(m, g, "tester_address")) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] mode = bridge needs 'tester_address = ADDR' (the "
+                    "tester's IPv4 address on the bridge's network)",
+                    m->path, mode_line);
+        return FALSE;
+    }
+    if (!strcmp(m->net.tester, "local") &&
+        (matrix_line_of(m, g, "tester_identity") || matrix_line_of(m, g, "tester_host_key"))) {
+        guint line = matrix_line_of(m, g, "tester_identity");
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] tester_identity and tester_host_key need "
+                    "tester = ssh://[user@]host",
+                    m->path, line ? line : matrix_line_of(m, g, "tester_host_key"));
+        return FALSE;
+    }
+    if (strcmp(m->net.tester, "local") != 0 && !m->net.tester_host_key) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] tester = '%s' needs 'tester_host_key = FILE' (its pinned "
+                    "SSH host key: a known_hosts file or a .pub key)",
+                    m->path, matrix_line_of(m, g, "tester"), m->net.tester);
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -986,6 +1203,8 @@ static char *label_of(vexp_matrix *m, const char *const *values)
         const axis *a = m->axes->pdata[i];
         const char *v = values[a->key];
 
+        if (!v) /* not applicable to this cell (vhost, queues of a non-virtio NIC) */
+            continue;
         if (s->len)
             g_string_append_c(s, ' ');
         if (strpbrk(v, " \t"))
@@ -1047,6 +1266,15 @@ static gboolean make_cell(vexp_matrix *m, const char *const *values, GHashTable 
     p->emulator_pin = values[D_EMULATOR_PIN];
     p->accel = values[D_ACCEL];
     p->machine = values[D_MACHINE];
+    p->vhost = values[D_VHOST];
+    p->queues = values[D_QUEUES] ? (guint)g_ascii_strtoull(values[D_QUEUES], NULL, 10) : 0;
+    if (p->vhost && !strcmp(p->vhost, "on") && !strcmp(p->accel, "tcg")) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: vhost = on needs accel = kvm (or auto on a host with KVM), cell "
+                    "'%s' has accel = tcg",
+                    m->path, value_line(m, D_VHOST), p->label);
+        return FALSE;
+    }
     if (!parse_pin(m, "domain", "vcpu_pin", p->vcpu_pin, 0, &vpins, error) ||
         !parse_pin(m, "domain", "emulator_pin", p->emulator_pin, 0, &epins, error))
         return FALSE;
@@ -1105,6 +1333,7 @@ static gboolean expand(vexp_matrix *m, GError **error)
     guint64 total = 1;
     gboolean have_host = FALSE;
     guint n_axes = m->axes->len;
+    g_autoptr(GHashTable) labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint i = 0; i < n_axes; i++) {
         const axis *a = m->axes->pdata[i];
@@ -1124,8 +1353,21 @@ static gboolean expand(vexp_matrix *m, GError **error)
             const axis *a = m->axes->pdata[i];
             values[a->key] = a->values[pos[i]];
         }
+        if (strcmp(values[D_NIC], "virtio") != 0) {
+            /* vhost-net and multiqueue are virtio's: not applicable to other NICs */
+            values[D_VHOST] = NULL;
+            values[D_QUEUES] = NULL;
+        }
         if (!strcmp(values[D_NIC], "host")) {
             /* the bare reference has no domain: other axes do not apply */
+            if (m->net.mode == MATRIX_NETWORK_BRIDGE) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: nic = host (the bare veth reference) needs [network] mode = "
+                            "namespace; with mode = bridge measure the host from the tester "
+                            "machine instead",
+                            m->path, value_line(m, D_NIC));
+                return FALSE;
+            }
             if (!have_host) {
                 memcpy(values, m->domain, sizeof(values));
                 values[D_NIC] = "host";
@@ -1133,8 +1375,15 @@ static gboolean expand(vexp_matrix *m, GError **error)
                     return FALSE;
                 have_host = TRUE;
             }
-        } else if (!make_cell(m, values, templates, error)) {
-            return FALSE;
+        } else {
+            g_autofree char *label = label_of(m, values);
+
+            /* cells that differ only in axes that do not apply to them are one cell */
+            if (!g_hash_table_contains(labels, label)) {
+                if (!make_cell(m, values, templates, error))
+                    return FALSE;
+                g_hash_table_add(labels, g_steal_pointer(&label));
+            }
         }
         /* odometer: the last axis varies fastest */
         for (guint i = n_axes; i-- > 0;) {

@@ -10,6 +10,8 @@
  * cells are the cartesian product of the axes in file order (the first axis
  * varies slowest).  Cells with nic = host (the bare veth reference) ignore
  * every other [domain] axis and are deduplicated: the first one is kept.
+ * vhost and queues apply to nic = virtio only: other NICs' cells leave them
+ * out (of the values and the label) and are deduplicated the same way.
  *
  * Every error is MATRIX_ERROR / MATRIX_ERROR_INVALID (exit 2) and reads
  * "FILE:LINE: ... 'key' ... 'value' ...".
@@ -31,7 +33,12 @@ typedef struct vexp_matrix vexp_matrix;
 
 typedef struct matrix_experiment {
     const char *name;  /* default: the file name without .conf */
-    const char *uri;   /* default "qemu:///embed" */
+    const char *uri;   /* the first of uris */
+    const char *const *uris; /* libvirt URIs, file order, NULL-terminated; default
+                              * "qemu:///embed".  Several: cells are spread over them */
+    guint n_uris;
+    gboolean parallel_trials; /* several URIs: trials of different hypervisors may overlap
+                               * (default false: they take turns on the one tester) */
     const char *store; /* as written (relative to the cwd); NULL = not set */
     guint repetitions; /* 1..1000, default 3 (also accepted in [traffic]) */
 } matrix_experiment;
@@ -63,6 +70,20 @@ typedef enum {
 typedef struct matrix_network {
     matrix_network_mode mode;
     const char *bridge; /* interface name (<= 15 chars) when mode = bridge, else NULL */
+    /* mode = bridge: where the tester side of the engine runs */
+    const char *tester;         /* "local" (default) or "ssh://[user@]host[:port]" as written */
+    const char *tester_user;    /* ssh: default "root"; NULL for local */
+    const char *tester_host;    /* ssh: host name or address; NULL for local */
+    guint tester_port;          /* ssh: default 22 */
+    const char *tester_address; /* the tester's IPv4 address on the bridge's network
+                                 * (required with mode = bridge; 198.18.0.1 otherwise) */
+    const char *guest_address;  /* first guest's IPv4 address (cell i gets +i);
+                                 * default 198.18.0.10 */
+    guint prefix;               /* the network's prefix length; default 15 */
+    const char *tester_identity; /* ssh: private key file, absolute; NULL = the guest
+                                  * image's client key */
+    const char *tester_host_key; /* ssh: pinned host key (known_hosts or .pub), absolute;
+                                  * required for ssh */
 } matrix_network;
 
 typedef struct matrix_cell {
@@ -81,6 +102,9 @@ typedef struct matrix_cell {
     guint memory_mib;                    /* 16..1048576, default 256 */
     const char *accel;         /* auto | kvm | tcg ([domain], else [experiment], else auto) */
     const char *machine;       /* NULL = the template's / QEMU default */
+    const char *vhost;         /* "on" | "off" (vhost-net, KVM only); NULL = the template's.
+                                * virtio only: NULL for other NICs */
+    guint queues;              /* virtio multiqueue 1..256; 0 = the template's (and non-virtio) */
     const char *template_path; /* absolute, exists; NULL for host cells */
 } matrix_cell;
 

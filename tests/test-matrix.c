@@ -149,8 +149,49 @@ START_TEST(test_host_dedupe)
     ck_assert_str_eq(matrix_get_cell(m, 2)->label, "vcpus=2 nic=virtio");
     ck_assert_uint_eq(matrix_get_cell(m, 2)->vcpus, 2);
     ck_assert_str_eq(matrix_get_cell(m, 2)->accel, "tcg"); /* from [experiment] */
+    ck_assert_int_eq(n->mode, MATRIX_NETWORK_NAMESPACE);
+    ck_assert_ptr_null(n->bridge);
+    ck_assert_str_eq(n->tester, "local");
+    ck_assert_str_eq(n->tester_address, "198.18.0.1");
+}
+END_TEST
+
+START_TEST(test_bridge_uris_vhost)
+{
+    g_autoptr(vexp_matrix) m = load_good("good-bridge.conf");
+    const matrix_network *n = matrix_get_network(m);
+    const matrix_experiment *e = matrix_get_experiment(m);
+    static const char *const labels[] = {
+        "nic=virtio vhost=on queues=1",  "nic=virtio vhost=on queues=2",
+        "nic=virtio vhost=off queues=1", "nic=virtio vhost=off queues=2",
+        "nic=e1000",
+    };
+
+    ck_assert_uint_eq(e->n_uris, 2);
+    ck_assert_str_eq(e->uris[0], "qemu:///embed");
+    ck_assert_str_eq(e->uris[1], "qemu+ssh://root@hv2/system?keyfile=/root/k");
+    ck_assert_ptr_null(e->uris[2]);
+    ck_assert_str_eq(e->uri, e->uris[0]);
+    ck_assert(e->parallel_trials);
     ck_assert_int_eq(n->mode, MATRIX_NETWORK_BRIDGE);
-    ck_assert_str_eq(n->bridge, "br-vexp0");
+    ck_assert_str_eq(n->bridge, "br-lab");
+    ck_assert_str_eq(n->tester_user, "bench");
+    ck_assert_str_eq(n->tester_host, "198.18.0.3");
+    ck_assert_uint_eq(n->tester_port, 2222);
+    ck_assert_str_eq(n->tester_address, "198.18.0.3");
+    ck_assert_str_eq(n->guest_address, "198.18.1.10");
+    ck_assert_uint_eq(n->prefix, 16);
+    ck_assert(g_path_is_absolute(n->tester_host_key));
+    ck_assert(g_str_has_suffix(n->tester_host_key, "/tester_known_hosts"));
+    ck_assert_ptr_null(n->tester_identity);
+    /* e1000 x (vhost, queues): one cell, without the axes that are virtio's */
+    ck_assert_uint_eq(matrix_cell_count(m), G_N_ELEMENTS(labels));
+    for (guint i = 0; i < G_N_ELEMENTS(labels); i++)
+        ck_assert_str_eq(matrix_get_cell(m, i)->label, labels[i]);
+    ck_assert_str_eq(matrix_get_cell(m, 1)->vhost, "on");
+    ck_assert_uint_eq(matrix_get_cell(m, 1)->queues, 2);
+    ck_assert_ptr_null(matrix_get_cell(m, 4)->vhost);
+    ck_assert_uint_eq(matrix_get_cell(m, 4)->queues, 0);
 }
 END_TEST
 
@@ -289,6 +330,7 @@ static Suite *matrix_suite(void)
     tcase_add_test(tc, test_pins_axis);
     tcase_add_test(tc, test_product_order);
     tcase_add_test(tc, test_host_dedupe);
+    tcase_add_test(tc, test_bridge_uris_vhost);
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_load_data);
     tcase_add_test(tc, test_relative_path);
