@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "cells.h"
 #include "vexp.h"
 
@@ -42,9 +44,47 @@ void vexp_cell_domain_free(vexp_cell_domain *d)
     g_free(d);
 }
 
+void vexp_netplan_init(vexp_netplan *ret_plan, const vexp_matrix *m, domains_net *net,
+                       const char *tag, char *plan_tap, gsize plan_tap_len)
+{
+    const matrix_network *n = matrix_get_network(m);
+    struct in_addr in;
+
+    memset(ret_plan, 0, sizeof(*ret_plan));
+    if (n->mode == MATRIX_NETWORK_BRIDGE) {
+        ret_plan->bridge = n->bridge;
+        ret_plan->tester_addr = n->tester_address;
+        ret_plan->prefix = n->prefix;
+        inet_pton(AF_INET, n->guest_address, &in); /* checked by the matrix parser */
+        ret_plan->guest_base = ntohl(in.s_addr);
+        /* "vx" + tag + "-" + index: unique on a shared bridge host, <= 15 chars */
+        g_snprintf(plan_tap, plan_tap_len, "vx%.7s-", tag);
+        ret_plan->tap_prefix = plan_tap;
+        return;
+    }
+    ret_plan->bridge = net ? domains_net_bridge(net) : "br0";
+    ret_plan->tester_addr = net ? domains_net_tester_addr(net) : "198.18.0.1";
+    ret_plan->prefix = net ? domains_net_prefix(net) : 15;
+    inet_pton(AF_INET, "198.18.0.10", &in);
+    ret_plan->guest_base = ntohl(in.s_addr);
+    ret_plan->tap_prefix = NULL;
+    ret_plan->net = net;
+}
+
+char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i)
+{
+    if (plan->net)
+        return domains_net_guest_addr(plan->net, i);
+    struct in_addr in = {.s_addr = htonl(plan->guest_base + i)};
+    char buf[INET_ADDRSTRLEN];
+
+    return g_strdup(inet_ntop(AF_INET, &in, buf, sizeof(buf)));
+}
+
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
-                                       domains_net *net, const domains_image *img,
-                                       const char *state_dir, GError **error)
+                                       const vexp_netplan *plan, const char *accel,
+                                       const domains_image *img, const char *state_dir,
+                                       GError **error)
 {
     const matrix_cell *cell = matrix_get_cell(m, i);
     g_autoptr(vexp_cell_domain) d = g_new0(vexp_cell_domain, 1);
@@ -52,20 +92,30 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     g_autofree char *default_kernel = NULL;
     g_autofree char *default_initrd = NULL;
     domains_spec *s = &d->spec;
+    vexp_netplan own;
+    char own_tap[16];
 
-    d->name = g_strdup_printf("vexp-%s-%u", tag, i);
-    if (net) {
-        d->tap = domains_net_tap_name(net, i);
-        d->guest_addr = domains_net_guest_addr(net, i);
-    } else {
-        d->tap = g_strdup_printf("vexp-%s-%u", tag, i);
-        d->guest_addr = g_strdup_printf("198.18.%u.%u", (10 + i) / 256, (10 + i) % 256);
+    if (!plan) {
+        vexp_netplan_init(&own, m, NULL, tag, own_tap, sizeof(own_tap));
+        plan = &own;
     }
+    d->name = g_strdup_printf("vexp-%s-%u", tag, i);
+    if (plan->net)
+        d->tap = domains_net_tap_name(plan->net, i);
+    else
+        d->tap = g_strdup_printf("%s%u", plan->tap_prefix ? plan->tap_prefix : "vx", i);
+    if (strlen(d->tap) > 15) {
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                    "%s: cell %u: tap name '%s' is longer than 15 characters", matrix_path(m), i,
+                    d->tap);
+        return NULL;
+    }
+    d->guest_addr = vexp_netplan_guest_addr(plan, i);
     /* locally administered, stable per cell index: 52:54:00 is QEMU's, 02: ours */
     d->mac = g_strdup_printf("02:76:78:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff,
                              i & 0xff);
     d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
-                                 d->guest_addr, net ? domains_net_prefix(net) : 15);
+                                 d->guest_addr, plan->prefix);
     d->console_log = g_strdup_printf("%s/console/%s.log", state_dir, d->name);
     if (cell->vcpu_pin_cpusets)
         d->vcpu_pin = g_strjoinv(" ", (char **)cell->vcpu_pin_cpusets);
@@ -74,14 +124,16 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     s->name = d->name;
     s->nic = cell->nic;
     s->mac = d->mac;
-    s->bridge = net ? domains_net_bridge(net) : "br0";
+    s->bridge = plan->bridge;
     s->tap = d->tap;
     s->vcpus = cell->vcpus;
     s->vcpu_pin = d->vcpu_pin;
     s->emulator_pin = cell->emulator_cpuset;
     s->memory_mib = cell->memory_mib;
-    s->accel = cell->accel;
+    s->accel = accel ? accel : cell->accel;
     s->machine = cell->machine;
+    s->vhost = cell->vhost;
+    s->queues = cell->queues;
     if (img) {
         s->kernel = img->kernel;
         s->initrd = img->initrd;

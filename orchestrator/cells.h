@@ -29,16 +29,38 @@ typedef struct vexp_cell_domain {
 void vexp_cell_domain_free(vexp_cell_domain *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_cell_domain, vexp_cell_domain_free)
 
+/* Where a run's guests live: vexp's own namespace, or an existing bridge. */
+typedef struct vexp_netplan {
+    const char *bridge;      /* the bridge every guest's tap joins */
+    const char *tap_prefix;  /* tap "<prefix><index>" (<= 15 chars); NULL = libvirt picks */
+    guint32 guest_base;      /* first guest's IPv4 address, host byte order; cell i gets +i */
+    guint prefix;            /* the network's prefix length */
+    const char *tester_addr; /* dotted quad */
+    domains_net *net;        /* namespace mode in a run: taps and addresses are the net's */
+} vexp_netplan;
+
+/* The plan of a run: net (namespace mode) or the matrix's [network] (bridge mode);
+ * both NULL-safe: without net in namespace mode, what a run would use ("br0",
+ * 198.18.0.10/15, taps "vx<i>").  Strings point into net, m or plan_tap, which
+ * holds the bridge mode's tap prefix "vx<tag>-" (taps there share the host). */
+void vexp_netplan_init(vexp_netplan *ret_plan, const vexp_matrix *m, domains_net *net,
+                       const char *tag, char *plan_tap, gsize plan_tap_len);
+
+/* Cell i's guest address (dotted quad); caller frees. */
+char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i);
+
 /*
  * Fill and render cell i's domain.  img may be NULL (render only: the paths of
  * the default image dir are used and the key then lacks the image identity).
- * net may be NULL (render only: bridge "br0", addresses as a run would use).
+ * accel: the accelerator resolved for the hypervisor that runs the cell
+ * ("kvm" | "tcg"); NULL = the cell's own setting, resolved on this host.
  * Errors: render errors are prefixed with the matrix file:line of the cell's
  * template key.
  */
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
-                                       domains_net *net, const domains_image *img,
-                                       const char *state_dir, GError **error);
+                                       const vexp_netplan *plan, const char *accel,
+                                       const domains_image *img, const char *state_dir,
+                                       GError **error);
 
 /* The config key of a host cell: SHA-256 of VEXP_HOST_CONFIG_XML; caller frees. */
 char *vexp_host_config_key(void);

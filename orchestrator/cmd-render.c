@@ -55,7 +55,7 @@ static int cmd_render(int argc, char **argv)
             continue;
         }
         g_autoptr(vexp_cell_domain) d =
-            vexp_cell_domain_new(m, i, "render", NULL, img, vexp_state_dir(), &error);
+            vexp_cell_domain_new(m, i, "render", NULL, NULL, img, vexp_state_dir(), &error);
         if (!d)
             return vexp_report_error(error);
         if (keys_only)

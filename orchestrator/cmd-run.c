@@ -22,39 +22,40 @@ static void on_signal(int sig)
     cancel_flag = sig;
 }
 
-typedef enum { CELL_COMPLETE, CELL_FAILED, CELL_INTERRUPTED, CELL_FATAL } cell_outcome;
+typedef enum {
+    CELL_COMPLETE,
+    CELL_FAILED,
+    CELL_INTERRUPTED,
+    CELL_FATAL,
+    CELL_HV_LOST, /* the hypervisor went away: the cell goes back to the queue */
+} cell_outcome;
 
-typedef struct run_state {
-    const vexp_matrix *m;
-    vexp_store *store;
-    gint64 run_id;
-    traffic_params params;
-    domains_net *net;
-    domains_conn *conn;
-    domains_image *img;
-    const char *tag;
-    const char *traffic_static; /* the static engine pushed into guests */
-    const char *traffic_local;  /* the engine run for host cells */
-    double limit_tap_mbps;      /* > 0: tc tbf on each guest's tap (an injected slowdown) */
-    char *host_netns, *host_addr;
-    gboolean tty;
+typedef struct run_state run_state;
 
-    /* progress */
-    guint cells_to_run, cells_done;
-    gint64 t_start_us;
-    guint units_per_cell, units_done;
-    char status[200];
-    gint64 last_draw_us;
+/* One hypervisor ([experiment] uri) and the worker thread that runs its cells one at a time. */
+typedef struct hv {
+    run_state *st;
+    guint index;     /* position in [experiment] uri */
+    const char *uri; /* as written */
+    domains_conn *conn; /* NULL: unreachable, or a run of host cells only */
+    char *host, *libvirt_v, *qemu_v;
+    const char *accel_auto; /* what accel = auto resolves to on this hypervisor */
+    gboolean lost;
+    char *lost_reason;
+    GThread *thread;
+    traffic_params params; /* the run's, with this worker's tester port */
+    guint cells_run;
 
     /* current cell */
     guint cell_index;
     const matrix_cell *cell;
     gint64 cell_id;
     domains_guest *guest;
-    GHashTable *samples; /* "test\tdir\tframe\tmetric\tunit" -> GArray of double */
+    GHashTable *samples;     /* "test\tdir\tframe\tmetric\tunit" -> GArray of double */
     GPtrArray *sample_order; /* the keys of samples, first seen first */
-    GHashTable *best;    /* "dir\tframe\trep" -> double[3]: fps, dut cpu, host cpu of the
-                          * fastest passing throughput trial */
+    GHashTable *best;        /* "dir\tframe\trep" -> double[3]: fps, dut cpu, host cpu of the
+                              * fastest passing throughput trial */
+    guint units_done;
     guint64 cpu0_ns;
     gint64 t0_us;
     gboolean have_cpu0;
@@ -62,7 +63,41 @@ typedef struct run_state {
     gint64 last_alive_us;
     gboolean guest_died;
     GError *store_error;
-} run_state;
+} hv;
+
+struct run_state {
+    const vexp_matrix *m;
+    vexp_store *store;
+    gint64 run_id;
+    domains_net *net;       /* namespace mode */
+    vexp_netplan plan;
+    char plan_tap[16];
+    domains_image *img;
+    const char *tag;
+    const char *traffic_static; /* the static engine pushed into guests and the tester */
+    const char *traffic_local;  /* the engine run for host cells */
+    char *tester_engine;        /* the engine's path on a remote tester */
+    double limit_tap_mbps;      /* > 0: tc tbf on each guest's tap (an injected slowdown) */
+    char *host_netns, *host_addr;
+    gboolean tty;
+
+    hv **hvs;
+    guint n_hvs;
+    GMutex queue_lock; /* queue, cells_done, failed, fatal */
+    GQueue queue;      /* cell indexes still to run */
+    GMutex store_lock; /* the store and the host peer */
+    GMutex out_lock;   /* stderr */
+    GMutex trial_lock; /* trials take turns on the one tester unless parallel_trials */
+    gboolean serial_trials;
+
+    /* progress */
+    guint cells_to_run, cells_done, failed;
+    gboolean fatal;
+    gint64 t_start_us;
+    guint units_per_cell;
+    char status[240];
+    gint64 last_draw_us;
+};
 
 /* ---- progress ---------------------------------------------------------- */
 
@@ -78,52 +113,73 @@ static void format_duration(double s, char *buf, size_t len)
         g_snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
-static void progress(run_state *st, gboolean force, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static void progress(run_state *st, gboolean force, const char *fmt, ...)
+/* "[hv 2] " when cells are spread over several hypervisors, else "" */
+static void hv_prefix(const hv *w, char *buf, size_t len)
 {
+    if (w && w->st->n_hvs > 1)
+        g_snprintf(buf, len, "[hv %u] ", w->index + 1);
+    else if (len)
+        buf[0] = '\0';
+}
+
+static void progress(hv *w, gboolean force, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* the status line: the latest news of any worker, with the run's ETA */
+static void progress(hv *w, gboolean force, const char *fmt, ...)
+{
+    run_state *st = w->st;
     va_list ap;
-    char eta[32], elapsed_s[32];
+    char eta[32], elapsed_s[32], pre[32], msg[200];
     gint64 now = g_get_monotonic_time();
-    double elapsed = (now - st->t_start_us) / 1e6;
-    double frac = st->units_per_cell ? MIN(0.99, (double)st->units_done / st->units_per_cell) : 0;
-    double done = st->cells_done + frac;
+    double elapsed, frac, done;
 
     va_start(ap, fmt);
-    g_vsnprintf(st->status, sizeof(st->status), fmt, ap);
+    g_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (!force && st->tty && now - st->last_draw_us < 200000)
+    hv_prefix(w, pre, sizeof(pre));
+    g_mutex_lock(&st->out_lock);
+    g_snprintf(st->status, sizeof(st->status), "%s%s%s%s", pre, w->cell ? w->cell->label : "",
+               w->cell ? ": " : "", msg);
+    if (!force && st->tty && now - st->last_draw_us < 200000) {
+        g_mutex_unlock(&st->out_lock);
         return;
+    }
     st->last_draw_us = now;
+    elapsed = (now - st->t_start_us) / 1e6;
+    frac = st->units_per_cell ? MIN(0.99, (double)w->units_done / st->units_per_cell) : 0;
+    done = st->cells_done + frac;
     format_duration(done > 0.05 ? elapsed / done * (st->cells_to_run - done) : -1, eta,
                     sizeof(eta));
     format_duration(elapsed, elapsed_s, sizeof(elapsed_s));
     if (st->tty)
-        fprintf(stderr, "\r\033[K[cell %u/%u %s] %s | %s, ETA %s", st->cells_done + 1,
-                st->cells_to_run, st->cell ? st->cell->label : "", st->status, elapsed_s, eta);
+        fprintf(stderr, "\r\033[K[cell %u/%u] %s | %s, ETA %s", MIN(st->cells_done + 1,
+                st->cells_to_run), st->cells_to_run, st->status, elapsed_s, eta);
     else if (force)
-        fprintf(stderr, "[cell %u/%u %s] %s | %s, ETA %s\n", st->cells_done + 1,
-                st->cells_to_run, st->cell ? st->cell->label : "", st->status, elapsed_s, eta);
+        fprintf(stderr, "[cell %u/%u] %s | %s, ETA %s\n", MIN(st->cells_done + 1,
+                st->cells_to_run), st->cells_to_run, st->status, elapsed_s, eta);
+    g_mutex_unlock(&st->out_lock);
 }
 
-/* a line that stays (cell begin/end); clears the status line first */
+/* a line that stays (cell begin/end, warnings); clears the status line first */
 static void say(run_state *st, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void say(run_state *st, const char *fmt, ...)
 {
     va_list ap;
 
+    g_mutex_lock(&st->out_lock);
     if (st->tty)
         fputs("\r\033[K", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    g_mutex_unlock(&st->out_lock);
 }
 
 /* ---- observer: every trial and figure goes to the store as it comes ---- */
 
-static void add_sample(run_state *st, const char *test, const char *dir, unsigned frame,
+static void add_sample(hv *st, const char *test, const char *dir, unsigned frame,
                        const char *metric, const char *unit, double v)
 {
     g_autofree char *key = NULL;
@@ -143,7 +199,7 @@ static void add_sample(run_state *st, const char *test, const char *dir, unsigne
 
 static int obs_cancelled(void *ud)
 {
-    run_state *st = ud;
+    hv *st = ud;
     gint64 now;
 
     if (cancel_flag || st->store_error || st->guest_died)
@@ -161,7 +217,7 @@ static int obs_cancelled(void *ud)
 
 static void obs_trial_begin(void *ud, const traffic_trial *t)
 {
-    run_state *st = ud;
+    hv *st = ud;
 
     st->have_cpu0 = st->guest && domains_guest_cpu_time(st->guest, &st->cpu0_ns, NULL);
     st->t0_us = g_get_monotonic_time();
@@ -171,7 +227,7 @@ static void obs_trial_begin(void *ud, const traffic_trial *t)
 
 static void obs_trial_end(void *ud, const traffic_trial *t)
 {
-    run_state *st = ud;
+    hv *st = ud;
     store_trial row;
     guint64 cpu1 = 0;
     g_autoptr(GError) error = NULL;
@@ -216,8 +272,10 @@ static void obs_trial_end(void *ud, const traffic_trial *t)
         row.rtt_max_us = t->rtt.max_us;
         row.rtt_jitter_us = t->rtt.jitter_us;
     }
-    if (!store_trial_add(st->store, st->cell_id, &row, &error) && !st->store_error)
+    g_mutex_lock(&st->st->store_lock);
+    if (!store_trial_add(st->st->store, st->cell_id, &row, &error) && !st->store_error)
         st->store_error = g_steal_pointer(&error);
+    g_mutex_unlock(&st->st->store_lock);
 
     /* the DUT's and QEMU's CPU at the throughput rate: the fastest passing trial */
     if (t->test == TRAFFIC_TEST_THROUGHPUT && row.passed) {
@@ -242,7 +300,7 @@ static void obs_trial_end(void *ud, const traffic_trial *t)
 
 static void obs_result(void *ud, const traffic_result *r)
 {
-    run_state *st = ud;
+    hv *st = ud;
     const char *test = traffic_test_name(r->test);
     const char *dir = traffic_direction_name(r->direction);
     unsigned fs = r->frame_size;
@@ -302,7 +360,7 @@ static void obs_result(void *ud, const traffic_result *r)
 }
 
 /* one store row per (test, direction, frame size, metric) over the repetitions */
-static gboolean store_samples(run_state *st, GError **error)
+static gboolean store_samples(hv *st, GError **error)
 {
     GPtrArray *keys = st->sample_order; /* the order the figures came in */
 
@@ -311,8 +369,13 @@ static gboolean store_samples(run_state *st, GError **error)
         GArray *a = g_hash_table_lookup(st->samples, key);
         g_auto(GStrv) f = g_strsplit(key, "\t", 5);
         guint64 frame = g_ascii_strtoull(f[2], NULL, 10);
-        if (!store_result_add(st->store, st->cell_id, f[0], f[1], (guint)frame, f[3], f[4],
-                              (const double *)(void *)a->data, a->len, error))
+        gboolean ok;
+
+        g_mutex_lock(&st->st->store_lock);
+        ok = store_result_add(st->st->store, st->cell_id, f[0], f[1], (guint)frame, f[3], f[4],
+                              (const double *)(void *)a->data, a->len, error);
+        g_mutex_unlock(&st->st->store_lock);
+        if (!ok)
             return FALSE;
     }
     return TRUE;
@@ -320,110 +383,161 @@ static gboolean store_samples(run_state *st, GError **error)
 
 /* ---- one cell --------------------------------------------------------- */
 
-static const char *agent_error_text(int rc, traffic_conn *conn)
+static char *agent_error_text(int rc, traffic_conn *conn)
 {
     const char *agent = conn ? traffic_conn_last_error(conn) : "";
-    static char buf[512];
 
-    g_snprintf(buf, sizeof(buf), "traffic engine: %s%s%s", g_strerror(-rc), *agent ? ": " : "",
-               agent);
-    return buf;
+    return g_strdup_printf("traffic engine: %s%s%s", g_strerror(-rc), *agent ? ": " : "", agent);
 }
 
-static cell_outcome run_suite(run_state *st, traffic_conn *conn, const char *dut_addr,
-                              char **ret_reason)
+/* Trials take turns on the one tester when several hypervisors run cells. */
+static gboolean take_trial_turn(hv *w)
 {
-    traffic_params p = st->params;
+    run_state *st = w->st;
+    gboolean waited = FALSE;
+
+    if (!st->serial_trials)
+        return TRUE;
+    while (!g_mutex_trylock(&st->trial_lock)) {
+        if (!waited)
+            progress(w, TRUE, "waiting for the tester (another hypervisor's cell is measuring)");
+        waited = TRUE;
+        if (cancel_flag)
+            return FALSE;
+        g_usleep(100000);
+    }
+    return TRUE;
+}
+
+static cell_outcome run_suite(hv *w, traffic_conn *conn, const char *dut_addr, char **ret_reason)
+{
+    run_state *st = w->st;
+    traffic_params p = w->params;
     traffic_observer obs = {
-        .userdata = st,
+        .userdata = w,
         .trial_begin = obs_trial_begin,
         .trial_end = obs_trial_end,
         .result = obs_result,
         .cancelled = obs_cancelled,
     };
     g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_guest_session) tester = NULL;
+    traffic_conn *tconn = NULL;
     int rc;
 
     g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
-    g_strlcpy(p.tester_addr, domains_net_tester_addr(st->net), sizeof(p.tester_addr));
-    rc = traffic_run_suite(conn, &p, &obs);
-    if (st->store_error) {
-        *ret_reason = g_strdup(st->store_error->message);
+    g_strlcpy(p.tester_addr, st->plan.tester_addr, sizeof(p.tester_addr));
+    if (st->tester_engine) {
+        /* the tester machine: a session per cell, its agent drives the tester side */
+        tester = vexp_tester_session_open(matrix_get_network(st->m), st->img->client_key,
+                                          st->traffic_static, st->tester_engine, FALSE, &error);
+        if (!tester || !(tconn = vexp_guest_session_agent(tester, &error))) {
+            *ret_reason = g_strdup(error->message);
+            return CELL_FAILED;
+        }
+    }
+    if (!take_trial_turn(w)) {
+        traffic_conn_free(tconn);
+        *ret_reason = g_strdup("interrupted by a signal");
+        return CELL_INTERRUPTED;
+    }
+    rc = tconn ? traffic_run_suite_remote(tconn, conn, &p, &obs)
+               : traffic_run_suite(conn, &p, &obs);
+    if (st->serial_trials)
+        g_mutex_unlock(&st->trial_lock);
+    if (rc < 0 && tconn && *traffic_conn_last_error(tconn))
+        *ret_reason = g_strdup_printf("tester: %s", traffic_conn_last_error(tconn));
+    traffic_conn_free(tconn);
+    if (w->store_error) {
+        g_free(*ret_reason);
+        *ret_reason = g_strdup(w->store_error->message);
         return CELL_FATAL;
     }
-    if (!st->guest_died && rc < 0 && st->guest && !domains_guest_is_running(st->guest))
-        st->guest_died = TRUE;
-    if (st->guest_died) {
+    if (!w->guest_died && rc < 0 && w->guest && !domains_guest_is_running(w->guest))
+        w->guest_died = TRUE;
+    if (w->guest_died) {
+        g_free(*ret_reason);
         *ret_reason = g_strdup("the guest stopped during the trials (destroyed or crashed)");
         return CELL_FAILED;
     }
     if (cancel_flag) {
+        g_free(*ret_reason);
         *ret_reason = g_strdup("interrupted by a signal");
         return CELL_INTERRUPTED;
     }
     if (rc < 0) {
-        *ret_reason = g_strdup(agent_error_text(rc, conn));
+        if (!*ret_reason)
+            *ret_reason = agent_error_text(rc, conn);
         return CELL_FAILED;
     }
-    if (!store_samples(st, &error)) {
+    if (!store_samples(w, &error)) {
         *ret_reason = g_strdup(error->message);
         return CELL_FATAL;
     }
     return CELL_COMPLETE;
 }
 
-static cell_outcome run_host_cell(run_state *st, char **ret_reason, char **ret_kernel)
+static cell_outcome run_host_cell(hv *w, char **ret_reason, char **ret_kernel)
 {
+    run_state *st = w->st;
     g_autoptr(GError) error = NULL;
     g_autofree char *cmd = NULL;
     g_autofree char *q_ns = NULL, *q_exe = NULL;
     traffic_conn *conn = NULL;
     traffic_agent_info info;
     cell_outcome out;
+    gboolean ok = TRUE;
     int rc;
 
-    if (!st->host_netns &&
-        !domains_net_add_host_peer(st->net, &st->host_netns, &st->host_addr, &error)) {
+    g_mutex_lock(&st->store_lock);
+    if (!st->host_netns)
+        ok = domains_net_add_host_peer(st->net, &st->host_netns, &st->host_addr, &error);
+    g_mutex_unlock(&st->store_lock);
+    if (!ok) {
         *ret_reason = g_strdup(error->message);
         return CELL_FAILED;
     }
     q_ns = g_shell_quote(st->host_netns);
     q_exe = g_shell_quote(st->traffic_local);
     cmd = g_strdup_printf("exec ip netns exec %s %s agent", q_ns, q_exe);
-    progress(st, TRUE, "starting the agent in namespace %s", st->host_netns);
+    progress(w, TRUE, "starting the agent in namespace %s", st->host_netns);
     if ((rc = traffic_conn_open_cmd(cmd, &conn)) < 0 ||
         (rc = traffic_conn_hello(conn, 10000, &info)) < 0) {
-        *ret_reason = g_strdup(agent_error_text(rc, conn));
+        *ret_reason = agent_error_text(rc, conn);
         traffic_conn_free(conn);
         return CELL_FAILED;
     }
     *ret_kernel = g_strdup(info.kernel);
-    out = run_suite(st, conn, st->host_addr, ret_reason);
+    out = run_suite(w, conn, st->host_addr, ret_reason);
     traffic_conn_free(conn);
     return out;
 }
 
-static cell_outcome run_vm_cell(run_state *st, vexp_cell_domain *d, char **ret_reason,
-                                char **ret_driver, char **ret_kernel)
+static cell_outcome run_vm_cell(hv *w, vexp_cell_domain *d, char **ret_reason, char **ret_driver,
+                                char **ret_kernel)
 {
+    run_state *st = w->st;
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_guest_session) sess = NULL;
     traffic_conn *conn = NULL;
     cell_outcome out;
     gint64 t0 = g_get_monotonic_time();
+    char pre[32];
 
-    progress(st, TRUE, "booting %s (%s)", d->name, st->cell->nic);
-    st->guest = domains_guest_start(st->conn, d->xml, &error);
-    if (!st->guest)
+    hv_prefix(w, pre, sizeof(pre));
+    progress(w, TRUE, "booting %s (%s)", d->name, w->cell->nic);
+    w->guest = domains_guest_start(w->conn, d->xml, &error);
+    if (!w->guest)
         goto fail;
     if (st->limit_tap_mbps > 0 &&
         !domains_net_limit(st->net, d->tap, (guint64)(st->limit_tap_mbps * 1e6), &error))
         goto fail;
-    if (!domains_guest_wait_ssh(st->guest, d->guest_addr, 22, 120, d->console_log, &error))
+    if (!domains_guest_wait_ssh(w->guest, d->guest_addr, 22, 120,
+                                domains_conn_is_remote(w->conn) ? NULL : d->console_log, &error))
         goto fail;
-    if (!domains_guest_check_pinning(st->guest, &d->spec, &error))
+    if (!domains_guest_check_pinning(w->guest, &d->spec, &error))
         goto fail;
-    progress(st, TRUE, "guest up after %.1f s; pushing the engine",
+    progress(w, TRUE, "guest up after %.1f s; pushing the engine",
              (g_get_monotonic_time() - t0) / 1e6);
     sess = vexp_guest_session_open(d->guest_addr, st->img, st->traffic_static, &error);
     if (!sess)
@@ -432,10 +546,10 @@ static cell_outcome run_vm_cell(run_state *st, vexp_cell_domain *d, char **ret_r
     if (!(conn = vexp_guest_session_agent(sess, &error)))
         goto fail;
     *ret_kernel = g_strdup(traffic_conn_agent(conn) ? traffic_conn_agent(conn)->kernel : "");
-    say(st, "cell %u/%u %s: guest ready in %.1f s, driver %s, kernel %s", st->cells_done + 1,
-        st->cells_to_run, st->cell->label, (g_get_monotonic_time() - t0) / 1e6, *ret_driver,
+    say(st, "%scell %u %s: guest ready in %.1f s, driver %s, kernel %s", pre,
+        w->cell_index, w->cell->label, (g_get_monotonic_time() - t0) / 1e6, *ret_driver,
         *ret_kernel);
-    out = run_suite(st, conn, d->guest_addr, ret_reason);
+    out = run_suite(w, conn, d->guest_addr, ret_reason);
     traffic_conn_free(conn);
     return out;
 
@@ -448,18 +562,19 @@ fail:
     return CELL_FAILED;
 }
 
-static void cell_state_reset(run_state *st)
+static void cell_state_reset(hv *w)
 {
-    g_hash_table_remove_all(st->samples);
-    g_ptr_array_set_size(st->sample_order, 0);
-    g_hash_table_remove_all(st->best);
-    st->guest_died = FALSE;
-    st->units_done = 0;
-    st->last_alive_us = 0;
+    g_hash_table_remove_all(w->samples);
+    g_ptr_array_set_size(w->sample_order, 0);
+    g_hash_table_remove_all(w->best);
+    w->guest_died = FALSE;
+    w->units_done = 0;
+    w->last_alive_us = 0;
 }
 
-static cell_outcome run_cell(run_state *st, guint i)
+static cell_outcome run_cell(hv *w, guint i)
 {
+    run_state *st = w->st;
     const matrix_cell *cell = matrix_get_cell(st->m, i);
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_cell_domain) d = NULL;
@@ -469,22 +584,26 @@ static cell_outcome run_cell(run_state *st, guint i)
     const char *accel = NULL;
     cell_outcome out;
     gint64 t0 = g_get_monotonic_time();
+    gboolean ok;
+    char pre[32];
 
-    st->cell_index = i;
-    st->cell = cell;
-    cell_state_reset(st);
+    hv_prefix(w, pre, sizeof(pre));
+    w->cell_index = i;
+    w->cell = cell;
+    cell_state_reset(w);
     ci.nic = cell->nic;
     if (cell->is_host) {
         key = vexp_host_config_key();
         ci.key = key;
         ci.domain_xml = VEXP_HOST_CONFIG_XML;
     } else {
-        d = vexp_cell_domain_new(st->m, i, st->tag, st->net, st->img, vexp_state_dir(), &error);
+        accel = !g_strcmp0(cell->accel, "auto") ? w->accel_auto : cell->accel;
+        d = vexp_cell_domain_new(st->m, i, st->tag, &st->plan, accel, st->img, vexp_state_dir(),
+                                 &error);
         if (!d) {
             say(st, "vexp: %s", error->message);
             return CELL_FATAL;
         }
-        accel = domains_resolve_accel(cell->accel, NULL);
         ci.key = d->key;
         ci.vcpus = cell->vcpus;
         ci.vcpu_pin = cell->vcpu_pin;
@@ -492,44 +611,128 @@ static cell_outcome run_cell(run_state *st, guint i)
         ci.memory_mib = cell->memory_mib;
         ci.accel = accel;
         ci.machine = cell->machine;
+        ci.vhost = cell->vhost;
+        ci.queues = cell->queues;
         ci.domain_xml = d->canonical;
     }
-    if (!store_config_upsert(st->store, &ci, &config_id, &error) ||
-        !store_cell_begin(st->store, st->run_id, config_id, i, cell->label, &st->cell_id,
-                          &error) ||
-        !store_cell_set_hypervisor(st->store, st->cell_id,
-                                   st->conn ? domains_conn_uri(st->conn) : NULL,
-                                   g_get_host_name(), &error)) {
+    g_mutex_lock(&st->store_lock);
+    ok = store_config_upsert(st->store, &ci, &config_id, &error) &&
+         store_cell_begin(st->store, st->run_id, config_id, i, cell->label, &w->cell_id,
+                          &error) &&
+         store_cell_set_hypervisor(st->store, w->cell_id,
+                                   w->conn ? domains_conn_uri(w->conn) : NULL,
+                                   w->host ? w->host : g_get_host_name(), &error);
+    g_mutex_unlock(&st->store_lock);
+    if (!ok) {
         say(st, "vexp: %s", error->message);
         return CELL_FATAL;
     }
 
     if (cell->is_host)
-        out = run_host_cell(st, &reason, &kernel);
+        out = run_host_cell(w, &reason, &kernel);
     else
-        out = run_vm_cell(st, d, &reason, &driver, &kernel);
-    if (st->guest) {
-        progress(st, TRUE, "destroying %s", d->name);
-        domains_guest_destroy(st->guest);
-        st->guest = NULL;
+        out = run_vm_cell(w, d, &reason, &driver, &kernel);
+    if (w->guest) {
+        progress(w, TRUE, "destroying %s", d->name);
+        domains_guest_destroy(w->guest);
+        w->guest = NULL;
     }
     if (out == CELL_FATAL) {
         say(st, "vexp: %s", reason);
         return out;
     }
-    if (!store_cell_finish(st->store, st->cell_id,
-                           out == CELL_COMPLETE    ? "complete"
-                           : out == CELL_FAILED    ? "failed"
-                                                   : "interrupted",
-                           reason, driver, kernel, &error)) {
+    if (out == CELL_FAILED && w->conn && !domains_conn_is_alive(w->conn)) {
+        /* not the cell's fault: another hypervisor runs it again */
+        w->lost = TRUE;
+        w->lost_reason = g_strdup(reason);
+        out = CELL_HV_LOST;
+        g_free(reason);
+        reason = g_strdup_printf("hypervisor '%s' lost: %s", w->uri, w->lost_reason);
+    }
+    g_mutex_lock(&st->store_lock);
+    ok = store_cell_finish(st->store, w->cell_id,
+                           out == CELL_COMPLETE ? "complete"
+                           : out == CELL_FAILED ? "failed"
+                                                : "interrupted",
+                           reason, driver, kernel, &error);
+    g_mutex_unlock(&st->store_lock);
+    if (!ok) {
         say(st, "vexp: %s", error->message);
         return CELL_FATAL;
     }
-    say(st, "cell %u/%u %s: %s in %.0f s%s%s", st->cells_done + 1, st->cells_to_run,
-        cell->label,
-        out == CELL_COMPLETE ? "complete" : out == CELL_FAILED ? "FAILED" : "interrupted",
+    say(st, "%scell %u %s: %s in %.0f s%s%s", pre, i, cell->label,
+        out == CELL_COMPLETE  ? "complete"
+        : out == CELL_FAILED  ? "FAILED"
+        : out == CELL_HV_LOST ? "moved to another hypervisor"
+                              : "interrupted",
         (g_get_monotonic_time() - t0) / 1e6, reason ? ": " : "", reason ? reason : "");
     return out;
+}
+
+/* ---- workers: one per hypervisor, cells from a shared queue ----------- */
+
+static gpointer worker_main(gpointer data)
+{
+    hv *w = data;
+    run_state *st = w->st;
+
+    w->samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_array_unref);
+    w->best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    w->sample_order = g_ptr_array_new_with_free_func(g_free);
+    for (;;) {
+        cell_outcome out;
+        guint i;
+
+        g_mutex_lock(&st->queue_lock);
+        if (cancel_flag || st->fatal || g_queue_is_empty(&st->queue)) {
+            g_mutex_unlock(&st->queue_lock);
+            break;
+        }
+        i = GPOINTER_TO_UINT(g_queue_pop_head(&st->queue));
+        g_mutex_unlock(&st->queue_lock);
+
+        out = run_cell(w, i);
+
+        g_mutex_lock(&st->queue_lock);
+        if (out == CELL_HV_LOST) {
+            g_queue_push_head(&st->queue, GUINT_TO_POINTER(i));
+        } else {
+            st->cells_done++;
+            w->cells_run++;
+            if (out == CELL_FAILED)
+                st->failed++;
+            else if (out == CELL_FATAL)
+                st->fatal = TRUE;
+        }
+        g_mutex_unlock(&st->queue_lock);
+        if (out == CELL_HV_LOST) {
+            say(st, "vexp: warning: hypervisor %u '%s' lost (%s); its remaining cells go to the "
+                    "others",
+                w->index + 1, w->uri, w->lost_reason);
+            break;
+        }
+        if (out == CELL_FATAL)
+            break;
+    }
+    w->cell = NULL;
+    g_clear_pointer(&w->samples, g_hash_table_unref);
+    g_clear_pointer(&w->best, g_hash_table_unref);
+    g_clear_pointer(&w->sample_order, g_ptr_array_unref);
+    return NULL;
+}
+
+static void hv_free(hv *w)
+{
+    if (!w)
+        return;
+    g_clear_pointer(&w->conn, domains_conn_free);
+    g_free(w->host);
+    g_free(w->libvirt_v);
+    g_free(w->qemu_v);
+    g_free(w->lost_reason);
+    g_clear_error(&w->store_error);
+    g_free(w);
 }
 
 /* ---- the command ------------------------------------------------------ */
@@ -575,6 +778,155 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Open every hypervisor of the matrix.  One that fails is a warning (its
+ * cells go to the others); none left is an environment failure naming each
+ * libvirt error.  Returns the number reachable.
+ */
+static guint open_hypervisors(run_state *st, GError **error)
+{
+    g_autoptr(GString) errors = g_string_new(NULL);
+    g_autoptr(GError) first = NULL;
+    guint up = 0;
+
+    for (guint k = 0; k < st->n_hvs; k++) {
+        hv *w = st->hvs[k];
+        g_autoptr(GError) local = NULL;
+
+        w->conn = domains_connect(w->uri, vexp_state_dir(), &local);
+        if (w->conn)
+            w->accel_auto = domains_conn_resolve_accel(w->conn, "auto", &local);
+        if (w->conn && w->accel_auto &&
+            domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local)) {
+            up++;
+            if (st->n_hvs > 1)
+                fprintf(stderr, "vexp: hypervisor %u: %s (host %s, libvirt %s, QEMU %s, accel "
+                                "auto = %s)\n",
+                        k + 1, w->uri, w->host, w->libvirt_v, w->qemu_v, w->accel_auto);
+            continue;
+        }
+        /* a busy embedded root is the user's second vexp: that is fatal, not a failover */
+        if (local->domain == DOMAINS_ERROR && local->code == DOMAINS_ERROR_BUSY) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return 0;
+        }
+        g_clear_pointer(&w->conn, domains_conn_free);
+        w->lost = TRUE;
+        w->lost_reason = g_strdup(local->message);
+        g_string_append_printf(errors, "\n  %s: %s", w->uri, local->message);
+        if (st->n_hvs > 1)
+            fprintf(stderr, "vexp: warning: hypervisor %u '%s' is unreachable, its cells go to "
+                            "the others: %s\n",
+                    k + 1, w->uri, local->message);
+        if (!first)
+            first = g_steal_pointer(&local);
+    }
+    if (!up && st->n_hvs == 1)
+        g_propagate_error(error, g_steal_pointer(&first));
+    else if (!up)
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV, "no hypervisor is reachable:%s",
+                    errors->str);
+    return up;
+}
+
+/* Render every VM cell for every accelerator a reachable hypervisor gives it,
+ * so that a cell which cannot run anywhere is a bad input before anything boots. */
+static gboolean check_cells(run_state *st, GError **error)
+{
+    for (guint i = 0; i < matrix_cell_count(st->m); i++) {
+        const matrix_cell *cell = matrix_get_cell(st->m, i);
+
+        if (cell->is_host)
+            continue;
+        for (guint k = 0; k < st->n_hvs; k++) {
+            const hv *w = st->hvs[k];
+            const char *accel = !g_strcmp0(cell->accel, "auto") ? w->accel_auto : cell->accel;
+            g_autoptr(vexp_cell_domain) d = NULL;
+
+            if (!w->conn)
+                continue;
+            if (!strcmp(accel, "kvm") && !g_strcmp0(w->accel_auto, "tcg")) {
+                g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV,
+                            "%s:%u: cell %u (%s) asks for accel = kvm, but hypervisor '%s' has "
+                            "no usable KVM",
+                            matrix_path(st->m), matrix_line_of(st->m, "experiment", "accel"), i,
+                            cell->label, w->uri);
+                return FALSE;
+            }
+            d = vexp_cell_domain_new(st->m, i, "check", &st->plan, accel, st->img,
+                                     vexp_state_dir(), error);
+            if (!d)
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The run's accelerator: what every VM cell resolves to, "mixed", or "none". */
+static const char *run_accel(run_state *st)
+{
+    const char *seen = NULL;
+
+    for (guint i = 0; i < matrix_cell_count(st->m); i++) {
+        const matrix_cell *cell = matrix_get_cell(st->m, i);
+
+        if (cell->is_host)
+            continue;
+        for (guint k = 0; k < st->n_hvs; k++) {
+            const char *a;
+
+            if (!st->hvs[k]->conn)
+                continue;
+            a = !g_strcmp0(cell->accel, "auto") ? st->hvs[k]->accel_auto : cell->accel;
+            if (seen && strcmp(seen, a))
+                return "mixed";
+            seen = a;
+        }
+    }
+    return seen ? seen : "none";
+}
+
+/* [network] tester = ssh://...: reachable, host key pinned, engine pushed once */
+static gboolean prepare_tester(run_state *st, GError **error)
+{
+    const matrix_network *n = matrix_get_network(st->m);
+    g_autoptr(vexp_guest_session) s = NULL;
+    g_autofree char *remote = NULL;
+    traffic_conn *conn;
+
+    if (!strcmp(n->tester, "local"))
+        return TRUE;
+    remote = g_strdup_printf("/tmp/vexp-traffic-%s", st->tag);
+    s = vexp_tester_session_open(n, st->img ? st->img->client_key : NULL, st->traffic_static,
+                                 remote, TRUE, error);
+    if (!s)
+        return FALSE;
+    /* one hello now: a tester that cannot run the engine fails the run, not every cell */
+    if (!(conn = vexp_guest_session_agent(s, error))) {
+        g_prefix_error(error, "tester %s: ", n->tester);
+        return FALSE;
+    }
+    fprintf(stderr, "vexp: tester %s (%s, %s) at %s: engine pushed to %s\n", n->tester,
+            traffic_conn_agent(conn)->kernel, traffic_conn_agent(conn)->machine,
+            n->tester_address, remote);
+    traffic_conn_free(conn);
+    st->tester_engine = g_steal_pointer(&remote);
+    return TRUE;
+}
+
+static void cleanup_tester(run_state *st)
+{
+    g_autoptr(vexp_guest_session) s = NULL;
+
+    if (!st->tester_engine)
+        return;
+    s = vexp_tester_session_open(matrix_get_network(st->m), st->img ? st->img->client_key : NULL,
+                                 st->traffic_static, st->tester_engine, FALSE, NULL);
+    if (s)
+        vexp_guest_session_remove_engine(s);
+    g_clear_pointer(&st->tester_engine, g_free);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL;
@@ -599,15 +951,16 @@ static int cmd_run(int argc, char **argv)
     g_autoptr(vexp_store) store = NULL;
     g_autoptr(domains_image) img = NULL;
     g_autoptr(domains_net) net = NULL;
-    g_autoptr(domains_conn) conn = NULL;
-    g_autofree char *libvirt_v = NULL, *qemu_v = NULL, *host = NULL, *tag = NULL;
+    g_autofree char *tag = NULL;
     g_autofree char *traffic_static = NULL, *traffic_local = NULL, *console_dir = NULL;
     run_state st = {0};
-    const char *accel = NULL;
-    gboolean any_vm = FALSE;
-    guint n, failed = 0;
-    gboolean interrupted = FALSE, fatal = FALSE;
-    int rc;
+    traffic_params params;
+    const matrix_experiment *e;
+    const matrix_network *mn;
+    gboolean any_vm = FALSE, bridge_mode;
+    guint n, not_run = 0;
+    gboolean interrupted = FALSE, run_open = FALSE;
+    int rc, status = VEXP_EXIT_OK;
 
     g_option_context_set_summary(ctx,
                                  "Boot every cell of MATRIX, run the RFC 2544 suite and store "
@@ -628,45 +981,37 @@ static int cmd_run(int argc, char **argv)
     /* everything the user wrote is checked before anything boots or is written */
     if (!(m = vexp_load_matrix(argv[1], &error)))
         return vexp_report_error(error);
-    if (!vexp_traffic_params(m, &st.params, &error))
+    if (!vexp_traffic_params(m, &params, &error))
         return vexp_report_error(error);
-    if (matrix_get_network(m)->mode != MATRIX_NETWORK_NAMESPACE) {
-        fprintf(stderr,
-                "vexp: %s:%u: [network] mode = bridge is not supported yet; vexp run uses its "
-                "own namespace (remove the [network] section)\n",
-                matrix_path(m), matrix_line_of(m, "network", "mode"));
+    e = matrix_get_experiment(m);
+    mn = matrix_get_network(m);
+    bridge_mode = mn->mode == MATRIX_NETWORK_BRIDGE;
+    if (bridge_mode && limit_tap_mbps > 0) {
+        fprintf(stderr, "vexp run: --limit-tap-mbps needs [network] mode = namespace (vexp "
+                        "shapes only taps in its own namespace)\n");
         return VEXP_EXIT_USAGE;
     }
     n = matrix_cell_count(m);
     for (guint i = 0; i < n; i++)
         any_vm |= !matrix_get_cell(m, i)->is_host;
-    if (any_vm) {
+    if (any_vm || strcmp(mn->tester, "local") != 0) {
         img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
         if (!img)
             return vexp_report_error(error);
-        vexp_probe_accel(img);
-    }
-    for (guint i = 0; i < n; i++) {
-        const matrix_cell *cell = matrix_get_cell(m, i);
-        if (cell->is_host)
-            continue;
-        if (!(accel = domains_resolve_accel(cell->accel, &error))) {
-            g_prefix_error(&error, "%s:%u: ", matrix_path(m),
-                           matrix_line_of(m, "experiment", "accel"));
-            return vexp_report_error(error);
-        }
-        g_autoptr(vexp_cell_domain) d =
-            vexp_cell_domain_new(m, i, "check", NULL, img, vexp_state_dir(), &error);
-        if (!d)
-            return vexp_report_error(error);
+        if (any_vm)
+            vexp_probe_accel(img);
     }
     traffic_local = find_engine("vexp-traffic");
     traffic_static = find_engine("vexp-traffic-static");
-    if (!traffic_local || (any_vm && !traffic_static)) {
+    if (!traffic_local || ((any_vm || bridge_mode) && !traffic_static)) {
         fprintf(stderr, "vexp: cannot find %s (set VEXP_TRAFFIC / VEXP_TRAFFIC_STATIC, or "
                         "build with ninja)\n",
                 traffic_local ? "vexp-traffic-static" : "vexp-traffic");
         return VEXP_EXIT_ENV;
+    }
+    if (bridge_mode && !domains_bridge_check(mn->bridge, &error)) {
+        g_prefix_error(&error, "%s:%u: ", matrix_path(m), matrix_line_of(m, "network", "bridge"));
+        return vexp_report_error(error);
     }
     if (!(store = vexp_open_store(vexp_store_path(store_opt, m), FALSE, &error)))
         return vexp_report_error(error);
@@ -679,6 +1024,11 @@ static int cmd_run(int argc, char **argv)
     st.limit_tap_mbps = limit_tap_mbps;
     st.tty = vexp_is_tty();
     st.units_per_cell = vexp_cell_units(m);
+    g_mutex_init(&st.queue_lock);
+    g_mutex_init(&st.store_lock);
+    g_mutex_init(&st.out_lock);
+    g_mutex_init(&st.trial_lock);
+    g_queue_init(&st.queue);
 
     if (resume) {
         if (!store_run_find_resumable(store, matrix_hash(m), &st.run_id, &error))
@@ -692,100 +1042,131 @@ static int cmd_run(int argc, char **argv)
 
     install_signals();
     domains_set_cancel_flag(&cancel_flag);
-    /* namespaces of dead runs first, then ours; enter it before any thread starts */
-    {
+    tag = g_strdup_printf("%d", (int)getpid());
+    st.tag = tag;
+    if (!bridge_mode) {
+        /* namespaces of dead runs first, then ours; enter it before any thread starts */
         guint removed = 0;
         if (!domains_net_sweep(&removed, &error))
             return vexp_report_error(error);
         if (removed)
             fprintf(stderr, "vexp: removed %u namespace(s) left by dead runs\n", removed);
+        if (!(net = domains_net_create(tag, &error)) || !domains_net_enter(net, &error))
+            return vexp_report_error(error);
+        st.net = net;
     }
-    tag = g_strdup_printf("%d", (int)getpid());
-    st.tag = tag;
-    if (!(net = domains_net_create(tag, &error)) || !domains_net_enter(net, &error))
-        return vexp_report_error(error);
-    st.net = net;
+    vexp_netplan_init(&st.plan, m, net, tag, st.plan_tap, sizeof(st.plan_tap));
     console_dir = g_build_filename(vexp_state_dir(), "console", NULL);
     g_mkdir_with_parents(console_dir, 0755);
-    if (any_vm) {
-        if (!(conn = domains_connect(matrix_get_experiment(m)->uri, vexp_state_dir(), &error)))
-            return vexp_report_error(error);
-        st.conn = conn;
-        domains_conn_versions(conn, &libvirt_v, &qemu_v, &host, NULL);
+
+    /* one worker per hypervisor; a run of host cells only has one without libvirt */
+    st.n_hvs = any_vm ? e->n_uris : 1;
+    st.hvs = g_new0(hv *, st.n_hvs);
+    for (guint k = 0; k < st.n_hvs; k++) {
+        hv *w = g_new0(hv, 1);
+
+        w->st = &st;
+        w->index = k;
+        w->uri = e->uris[k];
+        w->params = params;
+        /* parallel cells share the tester address: each worker binds its own port */
+        w->params.tester_port = (uint16_t)(params.tester_port + 2 * k);
+        st.hvs[k] = w;
+    }
+    st.serial_trials = st.n_hvs > 1 && !e->parallel_trials;
+    if (any_vm && !open_hypervisors(&st, &error)) {
+        status = vexp_report_error(error);
+        goto teardown;
+    }
+    if (any_vm && !check_cells(&st, &error)) {
+        status = vexp_report_error(error);
+        goto teardown;
+    }
+    if (!prepare_tester(&st, &error)) {
+        status = vexp_report_error(error);
+        goto teardown;
     }
 
     if (st.run_id) {
-        if (!store_run_resume(store, st.run_id, &error))
-            return vexp_report_error(error);
+        if (!store_run_resume(store, st.run_id, &error)) {
+            status = vexp_report_error(error);
+            goto teardown;
+        }
         fprintf(stderr, "vexp: resuming run %" G_GINT64_FORMAT " in %s\n", st.run_id,
                 store_path(store));
+        run_open = TRUE;
     } else {
+        hv *first = NULL;
+        for (guint k = 0; k < st.n_hvs && !first; k++)
+            if (st.hvs[k]->conn)
+                first = st.hvs[k];
         store_run_info ri = {
-            .name = matrix_get_experiment(m)->name,
+            .name = e->name,
             .matrix_text = matrix_text(m),
             .matrix_hash = matrix_hash(m),
             .vexp_version = VEXP_VERSION,
             .host = g_get_host_name(),
-            .libvirt_version = libvirt_v,
-            .qemu_version = qemu_v,
-            .accel = any_vm ? accel : "none",
+            .libvirt_version = first ? first->libvirt_v : NULL,
+            .qemu_version = first ? first->qemu_v : NULL,
+            .accel = any_vm ? run_accel(&st) : "none",
         };
-        if (!store_run_begin(store, &ri, &st.run_id, &error))
-            return vexp_report_error(error);
+        if (!store_run_begin(store, &ri, &st.run_id, &error)) {
+            status = vexp_report_error(error);
+            goto teardown;
+        }
+        run_open = TRUE;
     }
 
     /* --resume: which cells are already done, asked once */
-    g_autofree gboolean *skip = g_new0(gboolean, n);
     for (guint i = 0; i < n; i++) {
         gboolean done = FALSE;
-        skip[i] = resume && store_cell_done(store, st.run_id, i, &done, NULL) && done;
-        if (!skip[i])
-            st.cells_to_run++;
-    }
-    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": %u cell(s) to run of %u, store %s%s\n",
-            st.run_id, st.cells_to_run, n, store_path(store),
-            any_vm && !g_strcmp0(accel, "tcg")
-                ? "; accel tcg: figures are QEMU software-emulation figures"
-                : "");
-    st.t_start_us = g_get_monotonic_time();
-    st.samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify)g_array_unref);
-    st.best = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    st.sample_order = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < n && !cancel_flag; i++) {
-        if (skip[i])
+        if (resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
             continue;
-        cell_outcome out = run_cell(&st, i);
-        st.cells_done++;
-        if (out == CELL_FAILED)
-            failed++;
-        else if (out == CELL_INTERRUPTED)
-            interrupted = TRUE;
-        else if (out == CELL_FATAL) {
-            fatal = TRUE;
-            break;
-        }
+        g_queue_push_tail(&st.queue, GUINT_TO_POINTER(i));
+        st.cells_to_run++;
     }
-    if (cancel_flag)
-        interrupted = TRUE;
+    {
+        const char *accel = any_vm ? run_accel(&st) : "none";
+        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": %u cell(s) to run of %u, store %s%s\n",
+                st.run_id, st.cells_to_run, n, store_path(store),
+                !strcmp(accel, "tcg")     ? "; accel tcg: figures are QEMU software-emulation "
+                                            "figures"
+                : !strcmp(accel, "mixed") ? "; accel differs between hypervisors (kvm and tcg): "
+                                            "compare cells of one accelerator only"
+                                          : "");
+    }
+    st.t_start_us = g_get_monotonic_time();
+    for (guint k = 0; k < st.n_hvs; k++) {
+        hv *w = st.hvs[k];
+        if (any_vm && !w->conn)
+            continue;
+        w->thread = g_thread_new("vexp-hv", worker_main, w);
+    }
+    for (guint k = 0; k < st.n_hvs; k++)
+        if (st.hvs[k]->thread)
+            g_thread_join(g_steal_pointer(&st.hvs[k]->thread));
+    interrupted = cancel_flag != 0;
+    not_run = g_queue_get_length(&st.queue);
 
-    /* teardown: domains first (they use the namespace's taps), then the namespace */
-    g_clear_pointer(&conn, domains_conn_free);
+teardown:
+    /* domains first (they use the namespace's taps), then the tester, then the namespace */
+    for (guint k = 0; k < st.n_hvs; k++)
+        g_clear_pointer(&st.hvs[k], hv_free);
+    g_clear_pointer(&st.hvs, g_free);
+    cleanup_tester(&st);
     g_clear_pointer(&net, domains_net_destroy);
     g_free(st.host_netns);
     g_free(st.host_addr);
-    g_clear_pointer(&st.samples, g_hash_table_unref);
-    g_clear_pointer(&st.best, g_hash_table_unref);
-    g_clear_pointer(&st.sample_order, g_ptr_array_unref);
+    g_queue_clear(&st.queue);
+    if (!run_open)
+        return status;
 
     if (!store_run_finish(store, st.run_id,
                           interrupted ? "interrupted"
-                          : fatal     ? "failed"
-                                      : "complete",
+                          : st.fatal || not_run ? "failed"
+                                                : "complete",
                           &error))
         return vexp_report_error(error);
-    if (st.store_error)
-        g_error_free(st.store_error);
     if (interrupted) {
         fprintf(stderr,
                 "vexp: run %" G_GINT64_FORMAT " interrupted; finished trials are kept. "
@@ -793,11 +1174,16 @@ static int cmd_run(int argc, char **argv)
                 st.run_id, argv[1], store_path(store));
         return 130;
     }
-    if (fatal)
+    if (st.fatal)
         return VEXP_EXIT_ENV;
+    if (not_run) {
+        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": every hypervisor was lost; %u cell(s) "
+                        "did not run\n", st.run_id, not_run);
+        return VEXP_EXIT_ENV;
+    }
     fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed\n",
-            st.run_id, st.cells_done - failed, failed);
-    return failed ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
+            st.run_id, st.cells_done - st.failed, st.failed);
+    return st.failed ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
 }
 
 const vexp_cmd vexp_cmd_run = {"run", cmd_run,

@@ -14,6 +14,7 @@
 struct vexp_guest_session {
     traffic_ssh *ssh;
     char *driver;
+    char *engine; /* the engine's path on the remote side */
 };
 
 vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
@@ -30,9 +31,10 @@ vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_imag
         .timeout_ms = 15000,
     };
 
+    s->engine = g_strdup(GUEST_ENGINE_PATH);
     if (!(s->ssh = traffic_ssh_connect(&o, error)))
         return NULL;
-    if (!traffic_ssh_push(s->ssh, engine_path, GUEST_ENGINE_PATH, 0755, error))
+    if (!traffic_ssh_push(s->ssh, engine_path, s->engine, 0755, error))
         return NULL;
     /* the driver the guest actually bound to its NIC */
     if (!traffic_ssh_run(s->ssh,
@@ -48,9 +50,45 @@ const char *vexp_guest_session_driver(vexp_guest_session *s)
     return s->driver;
 }
 
+vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char *identity,
+                                             const char *engine_path, const char *remote_path,
+                                             gboolean push, GError **error)
+{
+    g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);
+    traffic_ssh_options o = {
+        .host = n->tester_host,
+        .port = n->tester_port,
+        .user = n->tester_user,
+        .identity = n->tester_identity ? n->tester_identity : identity,
+        .host_key = n->tester_host_key,
+        .timeout_ms = 15000,
+    };
+
+    s->engine = g_strdup(remote_path);
+    if (!(s->ssh = traffic_ssh_connect(&o, error))) {
+        g_prefix_error(error, "tester %s: ", n->tester);
+        return NULL;
+    }
+    if (push && !traffic_ssh_push(s->ssh, engine_path, s->engine, 0755, error)) {
+        g_prefix_error(error, "tester %s: ", n->tester);
+        return NULL;
+    }
+    return g_steal_pointer(&s);
+}
+
+void vexp_guest_session_remove_engine(vexp_guest_session *s)
+{
+    g_autofree char *q = traffic_ssh_quote(s->engine);
+    g_autofree char *cmd = g_strdup_printf("rm -f %s", q);
+
+    (void)traffic_ssh_run(s->ssh, cmd, 10000, NULL, NULL);
+}
+
 traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
 {
-    traffic_conn *conn = traffic_ssh_start_agent(s->ssh, GUEST_ENGINE_PATH " agent", error);
+    g_autofree char *q = traffic_ssh_quote(s->engine);
+    g_autofree char *cmd = g_strdup_printf("exec %s agent", q);
+    traffic_conn *conn = traffic_ssh_start_agent(s->ssh, cmd, error);
     int rc;
 
     if (!conn)
@@ -58,7 +96,7 @@ traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
     if ((rc = traffic_conn_hello(conn, 15000, NULL)) < 0) {
         const char *err = traffic_ssh_agent_stderr(s->ssh);
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV,
-                    "the guest's agent did not answer: %s%s%s", g_strerror(-rc),
+                    "the agent did not answer: %s%s%s", g_strerror(-rc),
                     *err ? "; its stderr: " : "", err);
         traffic_conn_free(conn);
         return NULL;
@@ -72,5 +110,6 @@ void vexp_guest_session_free(vexp_guest_session *s)
         return;
     traffic_ssh_free(s->ssh);
     g_free(s->driver);
+    g_free(s->engine);
     g_free(s);
 }

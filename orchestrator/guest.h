@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "domains.h"
+#include "matrix.h"
 #include "traffic.h"
 
 typedef struct vexp_guest_session vexp_guest_session;
@@ -16,7 +17,19 @@ typedef struct vexp_guest_session vexp_guest_session;
  */
 vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
                                             const char *engine_path, GError **error);
-/* e.g. "virtio_net"; borrowed. */
+/*
+ * The tester machine of [network] tester = ssh://user@host: connect with
+ * n->tester_identity (else identity, e.g. the image's client key) and the
+ * pinned n->tester_host_key; with push, copy the static engine to remote_path
+ * (checksum verified).  vexp_guest_session_agent() then starts its agent.
+ * Errors name the tester.
+ */
+vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char *identity,
+                                             const char *engine_path, const char *remote_path,
+                                             gboolean push, GError **error);
+/* Remove the pushed engine (best effort). */
+void vexp_guest_session_remove_engine(vexp_guest_session *s);
+/* e.g. "virtio_net"; NULL for a tester session; borrowed. */
 const char *vexp_guest_session_driver(vexp_guest_session *s);
 /* Start `vexp-traffic agent` in the guest and say hello over the SSH channel.
  * The returned conn is the caller's (traffic_conn_free) and must be freed
