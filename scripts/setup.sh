@@ -13,7 +13,9 @@ libxml2-dev libssh-dev libsqlite3-dev sqlite3 check
 iproute2 nftables iputils-ping kmod cpio gzip xz-utils
 busybox-static dropbear-bin time"
 if [ "${VEXP_SETUP_TEST:-0}" = 1 ]; then
-    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev"
+    # openssh-server: the remote-libvirt end-to-end environment
+    # (tests/e2e/remote-env.sh) starts its own sshd inside a namespace
+    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev openssh-server"
 fi
 
 missing=""
@@ -28,8 +30,24 @@ if [ -n "$missing" ]; then
         apt-get update -q
         mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/vexp-updated
     fi
+    # Installing must never start a system daemon (openssh-server would
+    # start the machine's sshd on 0.0.0.0:22): invoke-rc.d obeys
+    # /usr/sbin/policy-rc.d, exit 101 = "action forbidden".  Add one only
+    # for the install when the machine has none, and remove it after.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        own_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        trap 'exit 130' INT TERM
+    fi
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+    if [ $own_policy = 1 ]; then
+        rm -f /usr/sbin/policy-rc.d
+        trap - EXIT INT TERM
+    fi
 fi
 # The guest image build downloads Debian's kernel package with apt-get
 # download; it needs package lists.
