@@ -224,6 +224,7 @@ gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, G
     p.probes = t->probes;
     p.straggler_s = t->wait_s;
     p.reflect = t->reflect;
+    p.rate_mbps = t->rate_mbps;
     if (traffic_params_validate(&p, &msg) < 0) {
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: [traffic]: %s", matrix_path(m),
                     matrix_line_of(m, "traffic", NULL), msg ? msg : "invalid value");

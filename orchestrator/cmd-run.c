@@ -353,8 +353,11 @@ static void obs_result(void *ud, const traffic_result *r)
                  r->burst_frames_mean);
         break;
     case TRAFFIC_TEST_FIXED:
+        add_sample(st, test, dir, fs, "offered_fps", "frames/s", r->offered_fps);
         add_sample(st, test, dir, fs, "rx_fps", "frames/s", r->rx_fps);
         add_sample(st, test, dir, fs, "loss_pct", "%", r->loss_pct);
+        progress(st, TRUE, "fixed %s %u B rep %u: %.0f of %.0f fps received, %.3f %% lost", dir,
+                 fs, r->repetition, r->rx_fps, r->offered_fps, r->loss_pct);
         break;
     }
 }

@@ -51,6 +51,7 @@ static const char *const traffic_keys[] = {
     "wait_s",
     "reflect",
     "repetitions",
+    "rate_mbps",
     NULL,
 };
 static const char *const network_keys[] = {
@@ -61,7 +62,8 @@ static const char *const network_keys[] = {
 static const char *const sections[] = {"experiment", "domain",  "matrix",
                                        "traffic",    "network", NULL};
 
-static const char *const known_tests[] = {"throughput", "latency", "loss", "b2b", "rtt", NULL};
+static const char *const known_tests[] = {"throughput", "latency", "loss", "b2b",
+                                          "rtt",        "fixed",   NULL};
 static const char *const known_directions[] = {"in", "out", "both", NULL};
 static const char *const known_accels[] = {"auto", "kvm", "tcg", NULL};
 static const char *const known_vhost[] = {"on", "off", NULL};
@@ -838,6 +840,7 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
         {"loss_tolerance_pct", &t->loss_tolerance_pct, 0, 100, 0},
         {"b2b_trial_s", &t->b2b_trial_s, 2, 3600, 2},
         {"wait_s", &t->wait_s, 0, 600, 2},
+        {"rate_mbps", &t->rate_mbps, 0.001, 400000, 0},
     };
     struct {
         const char *key;
@@ -942,6 +945,26 @@ static gboolean load_traffic(vexp_matrix *m, GError **error)
                              error))
             return FALSE;
         g_clear_pointer(&v, g_free);
+    }
+
+    {
+        gboolean fixed = g_strv_contains(t->tests, "fixed");
+        guint rate_line = matrix_line_of(m, g, "rate_mbps");
+
+        if (fixed && t->rate_mbps == 0) {
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                        "%s:%u: [traffic] tests includes 'fixed': give its offered rate as "
+                        "rate_mbps = M (L2 Mb/s)",
+                        m->path, matrix_line_of(m, g, "tests"));
+            return FALSE;
+        }
+        if (!fixed && rate_line) {
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                        "%s:%u: [traffic] rate_mbps is the offered rate of the 'fixed' test, "
+                        "which tests does not include",
+                        m->path, rate_line);
+            return FALSE;
+        }
     }
 
     if (!get_value(m, g, "reflect", &v, &line, error))

@@ -44,7 +44,7 @@ typedef struct matrix_experiment {
 } matrix_experiment;
 
 typedef struct matrix_traffic {
-    const char *const *tests; /* throughput|latency|loss|b2b|rtt, file order, NULL-terminated */
+    const char *const *tests; /* throughput|latency|loss|b2b|rtt|fixed, file order, NULL-term. */
     guint n_tests;
     const guint *frame_sizes; /* 64..9018 bytes (L2 incl. FCS), file order */
     guint n_frame_sizes;
@@ -59,6 +59,7 @@ typedef struct matrix_traffic {
     guint b2b_repetitions;     /* 1..1000, default 50 */
     double b2b_trial_s;        /* 2..3600, default 2 (RFC 2544: >= 2 s) */
     double wait_s;             /* settle time between trials 0..600, default 2 */
+    double rate_mbps;          /* offered L2 rate of 'fixed' (required with it), else 0 */
     gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
 
