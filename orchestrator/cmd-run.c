@@ -44,6 +44,8 @@ typedef struct hv {
     char *lost_reason;
     GThread *thread;
     traffic_params params; /* the run's, with this worker's tester port */
+    vexp_netplan plan;     /* the run's, with this worker's tap names */
+    char plan_tap[16];
     guint cells_run;
 
     /* current cell */
@@ -83,8 +85,10 @@ struct run_state {
 
     hv **hvs;
     guint n_hvs;
-    GMutex queue_lock; /* queue, cells_done, failed, fatal */
+    GMutex queue_lock; /* queue, in_flight, cells_done, failed, fatal */
+    GCond queue_cond;  /* a cell ended: it may have been requeued */
     GQueue queue;      /* cell indexes still to run */
+    guint in_flight;   /* cells running now: a lost hypervisor may requeue them */
     GMutex store_lock; /* the store and the host peer */
     GMutex out_lock;   /* stderr */
     GMutex trial_lock; /* trials take turns on the one tester unless parallel_trials */
@@ -601,7 +605,7 @@ static cell_outcome run_cell(hv *w, guint i)
         ci.domain_xml = VEXP_HOST_CONFIG_XML;
     } else {
         accel = !g_strcmp0(cell->accel, "auto") ? w->accel_auto : cell->accel;
-        d = vexp_cell_domain_new(st->m, i, st->tag, &st->plan, accel, st->img, vexp_state_dir(),
+        d = vexp_cell_domain_new(st->m, i, st->tag, &w->plan, accel, st->img, vexp_state_dir(),
                                  &error);
         if (!d) {
             say(st, "vexp: %s", error->message);
@@ -688,16 +692,25 @@ static gpointer worker_main(gpointer data)
         guint i;
 
         g_mutex_lock(&st->queue_lock);
+        /* an empty queue is the end only when no cell is running elsewhere: a
+         * hypervisor lost mid-cell puts its cell back.  Timed waits, since
+         * cancel_flag is set by a signal handler. */
+        while (!cancel_flag && !st->fatal && g_queue_is_empty(&st->queue) && st->in_flight > 0)
+            g_cond_wait_until(&st->queue_cond, &st->queue_lock,
+                              g_get_monotonic_time() + G_TIME_SPAN_SECOND / 5);
         if (cancel_flag || st->fatal || g_queue_is_empty(&st->queue)) {
             g_mutex_unlock(&st->queue_lock);
             break;
         }
         i = GPOINTER_TO_UINT(g_queue_pop_head(&st->queue));
+        st->in_flight++;
         g_mutex_unlock(&st->queue_lock);
 
         out = run_cell(w, i);
 
         g_mutex_lock(&st->queue_lock);
+        st->in_flight--;
+        g_cond_broadcast(&st->queue_cond);
         if (out == CELL_HV_LOST) {
             g_queue_push_head(&st->queue, GUINT_TO_POINTER(i));
         } else {
@@ -802,7 +815,7 @@ static guint open_hypervisors(run_state *st, GError **error)
         if (w->conn && w->accel_auto &&
             domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local)) {
             up++;
-            if (st->n_hvs > 1)
+            if (st->n_hvs > 1 || domains_conn_is_remote(w->conn))
                 fprintf(stderr, "vexp: hypervisor %u: %s (host %s, libvirt %s, QEMU %s, accel "
                                 "auto = %s)\n",
                         k + 1, w->uri, w->host, w->libvirt_v, w->qemu_v, w->accel_auto);
@@ -960,7 +973,7 @@ static int cmd_run(int argc, char **argv)
     traffic_params params;
     const matrix_experiment *e;
     const matrix_network *mn;
-    gboolean any_vm = FALSE, bridge_mode;
+    gboolean may_kvm = FALSE, any_vm = FALSE, bridge_mode;
     guint n, not_run = 0;
     gboolean interrupted = FALSE, run_open = FALSE;
     int rc, status = VEXP_EXIT_OK;
@@ -995,13 +1008,18 @@ static int cmd_run(int argc, char **argv)
         return VEXP_EXIT_USAGE;
     }
     n = matrix_cell_count(m);
-    for (guint i = 0; i < n; i++)
-        any_vm |= !matrix_get_cell(m, i)->is_host;
+    for (guint i = 0; i < n; i++) {
+        const matrix_cell *c = matrix_get_cell(m, i);
+
+        any_vm |= !c->is_host;
+        /* the KVM boot probe matters only where a cell may use KVM */
+        may_kvm |= !c->is_host && g_strcmp0(c->accel, "tcg") != 0;
+    }
     if (any_vm || strcmp(mn->tester, "local") != 0) {
         img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
         if (!img)
             return vexp_report_error(error);
-        if (any_vm)
+        if (may_kvm)
             vexp_probe_accel(img);
     }
     traffic_local = find_engine("vexp-traffic");
@@ -1028,6 +1046,7 @@ static int cmd_run(int argc, char **argv)
     st.tty = vexp_is_tty();
     st.units_per_cell = vexp_cell_units(m);
     g_mutex_init(&st.queue_lock);
+    g_cond_init(&st.queue_cond);
     g_mutex_init(&st.store_lock);
     g_mutex_init(&st.out_lock);
     g_mutex_init(&st.trial_lock);
@@ -1074,6 +1093,13 @@ static int cmd_run(int argc, char **argv)
         w->params = params;
         /* parallel cells share the tester address: each worker binds its own port */
         w->params.tester_port = (uint16_t)(params.tester_port + 2 * k);
+        w->plan = st.plan;
+        if (bridge_mode && st.n_hvs > 1) {
+            /* hypervisors may share one bridge (two libvirtds on a host), and a cell
+             * moved off a lost hypervisor must not meet its old tap there */
+            g_snprintf(w->plan_tap, sizeof(w->plan_tap), "vx%.7sh%u-", tag, k);
+            w->plan.tap_prefix = w->plan_tap;
+        }
         st.hvs[k] = w;
     }
     st.serial_trials = st.n_hvs > 1 && !e->parallel_trials;
