@@ -60,6 +60,7 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
                         const char *const *metrics, const store_compare_row *mixed, guint n_mixed)
 {
     guint worse = 0, better = 0, same = 0, unmatched = 0, thr_only = 0, skipped = 0;
+    guint unsure = 0, unsure_min_n = G_MAXUINT;
     gboolean any_vhost = FALSE;
 
     for (guint i = 0; i < rows->len; i++) {
@@ -107,7 +108,15 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
         }
         if (r->threshold_only)
             thr_only++;
-        if (only_changes && r->verdict == STORE_VERDICT_SAME)
+        /* beyond the threshold, but the t-test could not call it: with few
+         * repetitions that is a silent pass on a large change, so say so */
+        gboolean not_sig = r->verdict == STORE_VERDICT_SAME && isfinite(r->delta_pct) &&
+                           fabs(r->delta_pct) > threshold && isfinite(r->p) && r->p >= alpha;
+        if (not_sig) {
+            unsure++;
+            unsure_min_n = MIN(unsure_min_n, MIN(r->n_a, r->n_b));
+        }
+        if (only_changes && r->verdict == STORE_VERDICT_SAME && !not_sig)
             continue;
         fmt_side(sa, sizeof(sa), r->n_a, r->mean_a, r->stddev_a);
         fmt_side(sb, sizeof(sb), r->n_b, r->mean_b, r->stddev_b);
@@ -124,7 +133,8 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
         if (any_vhost)
             printf(" %-5s", r->vhost ? r->vhost : "-");
         printf(" %-10s %-4s %6u %-20s %22s %22s %9s %8s  %s\n", r->test, r->direction,
-               r->frame_size, r->metric, sa, sb, delta, p, store_verdict_name(r->verdict));
+               r->frame_size, r->metric, sa, sb, delta, p,
+               not_sig ? "same*" : store_verdict_name(r->verdict));
     }
     printf("\ncompared %u figure(s): %u worse, %u better, %u same, %u unmatched",
            rows->len - skipped, worse, better, same, unmatched);
@@ -133,6 +143,13 @@ static guint print_rows(const store_run *a, const store_run *b, GPtrArray *rows,
     if (skipped)
         printf("; %u of other metrics not compared (--metrics)", skipped);
     printf("\n");
+    if (unsure)
+        printf("note: %u figure(s) marked same* changed by more than %.3g %% but not "
+               "significantly (p >= %.3g); the fewest repetitions on a side is %u%s\n",
+               unsure, threshold, alpha, unsure_min_n,
+               unsure_min_n <= 2 ? ": with 2, Welch's test has about one degree of freedom "
+                                   "and misses even large changes; gate on repetitions >= 3"
+                                 : "");
     if (mixed)
         printf("warning: --allow-mixed-accel: %u figure(s) compared across accelerators (%s in "
                "run %" G_GINT64_FORMAT ", %s in run %" G_GINT64_FORMAT "): TCG and KVM figures "

@@ -130,6 +130,34 @@ if command -v sqlite3 >/dev/null; then
     grep_out "csv row" ",on,2,qemu+ssh://hv1/system,hv1$"
     check 0 "results: json" "$VEXP" results --run 1 --format json --store "$DB"
     grep_out "json cell host" '"hypervisor_host":"hv2"'
+
+    # a tenfold drop seen with 2 repetitions a side (baseline spread 20 %):
+    # Welch's test has about one degree of freedom and cannot call it, which
+    # regress must say; with 3 it can (runs 4..7, tcg, config 1)
+    {
+        for r in 4:2:1000:200 5:2:100:0.01 6:3:1000:200 7:3:100:0.01; do
+            IFS=: read -r id n mean sd <<EOT
+$r
+EOT
+            echo "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash,
+                  vexp_version, accel) VALUES ($id, 'r$id', $T, 'complete', '[matrix]', 'h',
+                  '0.1.0', 'tcg');
+                  INSERT INTO cell (id, run_id, config_id, cell_index, label, status, started_at)
+                  VALUES (${id}0, $id, 1, 0, 'nic=virtio', 'complete', $T);
+                  INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n, mean,
+                  stddev) VALUES (${id}0, 'throughput', 'in', 1518, 'throughput_fps', 'frames/s',
+                  $n, $mean, $sd);"
+        done
+    } | sqlite3 "$DB" || { fail=$((fail + 1)); echo "FAIL: sqlite3 fixture (runs 4..7)"; }
+    check 0 "regress: n = 2, a large change not significant" "$VEXP" regress --baseline 4 \
+        --candidate 5 --store "$DB"
+    grep_out "not significant row shown" "-90.00%.*same\*"
+    grep_out "not significant note" "^note: 1 figure(s) marked same\*"
+    grep_out "note advises repetitions" "repetitions >= 3"
+    check 1 "regress: n = 3, the same change is worse" "$VEXP" regress --baseline 6 \
+        --candidate 7 --store "$DB"
+    grep_out "worse with n = 3" "-90.00%.*worse"
+    no_out "no note with n = 3" "^note: .*same\*"
 else
     echo "SKIP: compare/regress/results on a store: no sqlite3 shell"
 fi
