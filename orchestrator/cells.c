@@ -111,9 +111,19 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
         return NULL;
     }
     d->guest_addr = vexp_netplan_guest_addr(plan, i);
-    /* locally administered, stable per cell index: 52:54:00 is QEMU's, 02: ours */
-    d->mac = g_strdup_printf("02:76:78:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff,
-                             i & 0xff);
+    /* locally administered (52:54:00 is QEMU's), 02:76 then the guest's IPv4
+     * address: distinct addresses give distinct MACs, so runs that share a
+     * bridge with separate guest_address ranges do not collide on either */
+    {
+        struct in_addr in;
+        if (inet_pton(AF_INET, d->guest_addr, &in) != 1) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s: cell %u: guest address '%s'",
+                        matrix_path(m), i, d->guest_addr);
+            return NULL;
+        }
+        const guint8 *b = (const guint8 *)&in.s_addr;
+        d->mac = g_strdup_printf("02:76:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
+    }
     d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
                                  d->guest_addr, plan->prefix);
     d->console_log = g_strdup_printf("%s/console/%s.log", state_dir, d->name);
