@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* End to end: boot the default guest per NIC model, check the driver, push the engine, run trials.
- */
+/* End to end: boot the default guest per NIC model (the tap in the namespace on its bridge,
+ * pinning, CPU time), check the driver, push the engine, run trials. */
 /*
  * Root, real QEMU under the embedded libvirt driver, inside a network
  * namespace this test creates and removes.  The image comes from
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domains.h"
+#include "domains-priv.h" /* domains_run */
 #include "tests-common.h"
 #include "traffic-ssh.h"
 #include "traffic.h"
@@ -172,12 +172,32 @@ START_TEST(test_boot)
     ck_assert_msg(domains_render(&spec, &xml, NULL, NULL, &error), "%s", error->message);
 
     gint64 t0 = g_get_monotonic_time();
+    guint64 cpu0 = 0, cpu1 = 0;
     guest = domains_guest_start(conn, xml, &error);
     ck_assert_msg(guest, "%s", error ? error->message : "");
+    ck_assert(domains_guest_cpu_time(guest, &cpu0, &error));
     ck_assert_msg(domains_guest_wait_ssh(guest, addr, 22, BOOT_TIMEOUT_S, log, &error), "%s",
                   error->message);
     gint64 t_ssh = g_get_monotonic_time();
     ck_assert_msg(domains_guest_check_pinning(guest, &spec, &error), "%s", error->message);
+    ck_assert(domains_guest_cpu_time(guest, &cpu1, &error));
+    ck_assert_uint_gt(cpu1, cpu0);
+
+    /* libvirt made the tap inside the namespace and enslaved it to the bridge */
+    {
+        const char *argv[] = {"ip", "-n", domains_net_name(net), "-o", "link", "show", tap, NULL};
+        g_autofree char *link = NULL;
+
+        ck_assert_msg(domains_run(argv, &link, &error), "%s", error ? error->message : "");
+        ck_assert_msg(strstr(link, "master br0") != NULL, "%s", link);
+    }
+    /* /sys is still the root namespace's mount: nothing may appear there */
+    {
+        g_autofree char *root_dev = g_build_filename("/sys/class/net", tap, NULL);
+
+        ck_assert_msg(!g_file_test(root_dev, G_FILE_TEST_EXISTS),
+                      "tap '%s' appeared in the root namespace", tap);
+    }
 
     ssh = guest_ssh(addr, &error);
     ck_assert_msg(ssh, "%s", error ? error->message : "");
