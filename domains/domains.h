@@ -177,6 +177,11 @@ const char *domains_guest_name(domains_guest *guest);
  */
 gboolean domains_guest_wait_ssh(domains_guest *guest, const char *addr, unsigned port,
                                 unsigned timeout_s, const char *console_log, GError **error);
+/* Whether a host answers at IPv4 addr: TRUE when a TCP connection to port is
+ * accepted or refused within timeout_ms (either needs a live host there),
+ * FALSE on silence or an unreachable host.  Used before booting a guest on a
+ * shared bridge: its address must be free. */
+gboolean domains_addr_answers(const char *addr, unsigned port, int timeout_ms);
 /* Read back vCPU and emulator pinning and compare with spec->vcpu_pin/emulator_pin
  * (unpinned asked = not checked).  Mismatch: DOMAINS_ERROR_GUEST naming both sets. */
 gboolean domains_guest_check_pinning(domains_guest *guest, const domains_spec *spec,

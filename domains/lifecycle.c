@@ -621,6 +621,33 @@ out:
     return ok;
 }
 
+gboolean domains_addr_answers(const char *addr, unsigned port, int timeout_ms)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct pollfd pfd;
+    int fd, err = 0;
+    socklen_t errlen = sizeof(err);
+    gboolean answers = FALSE;
+
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return FALSE;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return FALSE;
+    if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+        answers = TRUE;
+    } else if (errno == ECONNREFUSED) {
+        answers = TRUE;
+    } else if (errno == EINPROGRESS) {
+        pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+        if (poll(&pfd, 1, timeout_ms) > 0 &&
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) == 0)
+            answers = err == 0 || err == ECONNREFUSED;
+    }
+    close(fd);
+    return answers;
+}
+
 gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned port,
                                 unsigned timeout_s, const char *console_log, GError **error)
 {

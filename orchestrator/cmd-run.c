@@ -32,6 +32,10 @@ typedef enum {
 
 typedef struct run_state run_state;
 
+/* a cell whose hypervisor dies under it runs again elsewhere this many times:
+ * a cell that kills every hypervisor it meets must not take the run down */
+#define VEXP_MAX_CELL_MOVES 1
+
 /* One hypervisor ([experiment] uri) and the worker thread that runs its cells one at a time. */
 typedef struct hv {
     run_state *st;
@@ -85,17 +89,19 @@ struct run_state {
 
     hv **hvs;
     guint n_hvs;
-    GMutex queue_lock; /* queue, in_flight, cells_done, failed, fatal */
+    GMutex queue_lock; /* queue, in_flight, moves, cells_done, failed, interrupted, fatal */
     GCond queue_cond;  /* a cell ended: it may have been requeued */
     GQueue queue;      /* cell indexes still to run */
     guint in_flight;   /* cells running now: a lost hypervisor may requeue them */
+    guint *moves;      /* per cell: times it lost its hypervisor and went back to the queue */
     GMutex store_lock; /* the store and the host peer */
     GMutex out_lock;   /* stderr */
     GMutex trial_lock; /* trials take turns on the one tester unless parallel_trials */
     gboolean serial_trials;
 
     /* progress */
-    guint cells_to_run, cells_done, failed;
+    guint cells_to_run, cells_done, failed, interrupted;
+    guint failed_before; /* --resume: cells that had failed in the earlier session */
     gboolean fatal;
     gint64 t_start_us;
     guint units_per_cell;
@@ -136,11 +142,15 @@ static void progress(hv *w, gboolean force, const char *fmt, ...)
     char eta[32], elapsed_s[32], pre[32], msg[200];
     gint64 now = g_get_monotonic_time();
     double elapsed, frac, done;
+    guint cells_done;
 
     va_start(ap, fmt);
     g_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     hv_prefix(w, pre, sizeof(pre));
+    g_mutex_lock(&st->queue_lock);
+    cells_done = st->cells_done;
+    g_mutex_unlock(&st->queue_lock);
     g_mutex_lock(&st->out_lock);
     g_snprintf(st->status, sizeof(st->status), "%s%s%s%s", pre, w->cell ? w->cell->label : "",
                w->cell ? ": " : "", msg);
@@ -151,15 +161,15 @@ static void progress(hv *w, gboolean force, const char *fmt, ...)
     st->last_draw_us = now;
     elapsed = (now - st->t_start_us) / 1e6;
     frac = st->units_per_cell ? MIN(0.99, (double)w->units_done / st->units_per_cell) : 0;
-    done = st->cells_done + frac;
+    done = cells_done + frac;
     format_duration(done > 0.05 ? elapsed / done * (st->cells_to_run - done) : -1, eta,
                     sizeof(eta));
     format_duration(elapsed, elapsed_s, sizeof(elapsed_s));
     if (st->tty)
-        fprintf(stderr, "\r\033[K[cell %u/%u] %s | %s, ETA %s", MIN(st->cells_done + 1,
+        fprintf(stderr, "\r\033[K[cell %u/%u] %s | %s, ETA %s", MIN(cells_done + 1,
                 st->cells_to_run), st->cells_to_run, st->status, elapsed_s, eta);
     else if (force)
-        fprintf(stderr, "[cell %u/%u] %s | %s, ETA %s\n", MIN(st->cells_done + 1,
+        fprintf(stderr, "[cell %u/%u] %s | %s, ETA %s\n", MIN(cells_done + 1,
                 st->cells_to_run), st->cells_to_run, st->status, elapsed_s, eta);
     g_mutex_unlock(&st->out_lock);
 }
@@ -532,6 +542,15 @@ static cell_outcome run_vm_cell(hv *w, vexp_cell_domain *d, char **ret_reason, c
     char pre[32];
 
     hv_prefix(w, pre, sizeof(pre));
+    /* on a shared bridge the address must be free: a guest left running on a
+     * lost hypervisor, or another run, would answer in this one's place */
+    if (!st->net && domains_addr_answers(d->guest_addr, 22, 500)) {
+        *ret_reason = g_strdup_printf(
+            "address %s already answers on the bridge before the guest boots (a guest left "
+            "on a lost hypervisor, or another run's guest_address range?)",
+            d->guest_addr);
+        return CELL_FAILED;
+    }
     progress(w, TRUE, "booting %s (%s)", d->name, w->cell->nic);
     w->guest = domains_guest_start(w->conn, d->xml, &error);
     if (!w->guest)
@@ -646,15 +665,31 @@ static cell_outcome run_cell(hv *w, guint i)
     }
     if (out == CELL_FATAL) {
         say(st, "vexp: %s", reason);
+        /* the row does not stay 'running' */
+        g_mutex_lock(&st->store_lock);
+        store_cell_finish(st->store, w->cell_id, "failed", reason, driver, kernel, NULL);
+        g_mutex_unlock(&st->store_lock);
         return out;
     }
     if (out == CELL_FAILED && w->conn && !domains_conn_is_alive(w->conn)) {
-        /* not the cell's fault: another hypervisor runs it again */
+        guint moves;
+
+        g_mutex_lock(&st->queue_lock);
+        moves = st->moves[i];
+        g_mutex_unlock(&st->queue_lock);
         w->lost = TRUE;
         w->lost_reason = g_strdup(reason);
-        out = CELL_HV_LOST;
         g_free(reason);
-        reason = g_strdup_printf("hypervisor '%s' lost: %s", w->uri, w->lost_reason);
+        if (moves < VEXP_MAX_CELL_MOVES) {
+            /* not the cell's fault: another hypervisor runs it again */
+            out = CELL_HV_LOST;
+            reason = g_strdup_printf("hypervisor '%s' lost: %s", w->uri, w->lost_reason);
+        } else {
+            /* it may be the cell that kills hypervisors: not moved again */
+            reason = g_strdup_printf("hypervisor '%s' lost: %s; this cell has lost %u "
+                                     "hypervisor(s) already and is not moved again",
+                                     w->uri, w->lost_reason, moves + 1);
+        }
     }
     g_mutex_lock(&st->store_lock);
     ok = store_cell_finish(st->store, w->cell_id,
@@ -712,17 +747,20 @@ static gpointer worker_main(gpointer data)
         st->in_flight--;
         g_cond_broadcast(&st->queue_cond);
         if (out == CELL_HV_LOST) {
+            st->moves[i]++;
             g_queue_push_head(&st->queue, GUINT_TO_POINTER(i));
         } else {
             st->cells_done++;
             w->cells_run++;
             if (out == CELL_FAILED)
                 st->failed++;
+            else if (out == CELL_INTERRUPTED)
+                st->interrupted++;
             else if (out == CELL_FATAL)
                 st->fatal = TRUE;
         }
         g_mutex_unlock(&st->queue_lock);
-        if (out == CELL_HV_LOST) {
+        if (w->lost) {
             say(st, "vexp: warning: hypervisor %u '%s' lost (%s); its remaining cells go to the "
                     "others",
                 w->index + 1, w->uri, w->lost_reason);
@@ -869,7 +907,8 @@ static gboolean check_cells(run_state *st, GError **error)
                             cell->label, w->uri);
                 return FALSE;
             }
-            d = vexp_cell_domain_new(st->m, i, "check", &st->plan, accel, st->img,
+            /* the worker's own plan: its tap names are the ones that must fit */
+            d = vexp_cell_domain_new(st->m, i, "check", &w->plan, accel, st->img,
                                      vexp_state_dir(), error);
             if (!d)
                 return FALSE;
@@ -1146,10 +1185,20 @@ static int cmd_run(int argc, char **argv)
         run_open = TRUE;
     }
 
-    /* --resume: which cells are already done, asked once */
+    /* --resume: which cells are already done, asked once; cells that failed
+     * before still count for the exit status */
+    st.moves = g_new0(guint, n);
     for (guint i = 0; i < n; i++) {
-        gboolean done = FALSE;
-        if (resume && store_cell_done(store, st.run_id, i, &done, NULL) && done)
+        g_autofree char *cell_status = NULL;
+        if (resume && !store_cell_status(store, st.run_id, i, &cell_status, &error)) {
+            /* nothing ran: leave the run as it was (resumable) */
+            status = vexp_report_error(error);
+            run_open = FALSE;
+            goto teardown;
+        }
+        if (cell_status && !strcmp(cell_status, "failed"))
+            st.failed_before++;
+        if (cell_status && (!strcmp(cell_status, "complete") || !strcmp(cell_status, "failed")))
             continue;
         g_queue_push_tail(&st.queue, GUINT_TO_POINTER(i));
         st.cells_to_run++;
@@ -1174,8 +1223,9 @@ static int cmd_run(int argc, char **argv)
     for (guint k = 0; k < st.n_hvs; k++)
         if (st.hvs[k]->thread)
             g_thread_join(g_steal_pointer(&st.hvs[k]->thread));
-    interrupted = cancel_flag != 0;
     not_run = g_queue_get_length(&st.queue);
+    /* a signal after the last cell ended interrupts nothing */
+    interrupted = cancel_flag != 0 && (not_run > 0 || st.interrupted > 0);
 
 teardown:
     /* domains first (they use the namespace's taps), then the tester, then the namespace */
@@ -1187,13 +1237,15 @@ teardown:
     g_free(st.host_netns);
     g_free(st.host_addr);
     g_queue_clear(&st.queue);
+    g_clear_pointer(&st.moves, g_free);
     if (!run_open)
         return status;
 
+    /* every hypervisor lost: the run can be resumed once one is back */
     if (!store_run_finish(store, st.run_id,
-                          interrupted ? "interrupted"
-                          : st.fatal || not_run ? "failed"
-                                                : "complete",
+                          interrupted || (not_run && !st.fatal) ? "interrupted"
+                          : st.fatal                            ? "failed"
+                                                                : "complete",
                           &error))
         return vexp_report_error(error);
     if (interrupted) {
@@ -1207,12 +1259,18 @@ teardown:
         return VEXP_EXIT_ENV;
     if (not_run) {
         fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": every hypervisor was lost; %u cell(s) "
-                        "did not run\n", st.run_id, not_run);
+                        "did not run. Continue with: vexp run %s --resume --store %s\n",
+                st.run_id, not_run, argv[1], store_path(store));
         return VEXP_EXIT_ENV;
     }
-    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed\n",
-            st.run_id, st.cells_done - st.failed, st.failed);
-    return st.failed ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
+    if (st.failed_before)
+        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed "
+                        "now and %u before the resume\n",
+                st.run_id, st.cells_done - st.failed, st.failed, st.failed_before);
+    else
+        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed\n",
+                st.run_id, st.cells_done - st.failed, st.failed);
+    return st.failed || st.failed_before ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
 }
 
 const vexp_cmd vexp_cmd_run = {"run", cmd_run,

@@ -14,8 +14,10 @@ iproute2 nftables iputils-ping kmod cpio gzip xz-utils
 busybox-static dropbear-bin time"
 if [ "${VEXP_SETUP_TEST:-0}" = 1 ]; then
     # openssh-server: the remote-libvirt end-to-end environment
-    # (tests/e2e/remote-env.sh) starts its own sshd inside a namespace
-    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev openssh-server"
+    # (tests/e2e/remote-env.sh) starts its own sshd inside a namespace;
+    # libvirt-clients: its checks that no libvirt network exists (virsh, in
+    # the test harness only; vexp itself uses the C API)
+    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev openssh-server libvirt-clients"
 fi
 
 missing=""

@@ -78,11 +78,12 @@
 #   $REMOTE_ENV_DIR/libvirt/log/qemu/.  remote_env_down kills such QEMUs.
 #
 # Gotchas hit:
-# - /etc/libvirt holds only libvirt.conf here (no qemu.conf to bind over), and
-#   /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt do not exist: the
-#   whole /etc/libvirt is bind-mounted from $REMOTE_ENV_DIR/libvirt/etc, and
-#   the three /var dirs are created as empty mount points if missing (and
-#   removed again by remote_env_down when it created them and they are empty).
+# - /etc/libvirt holds only libvirt.conf (from libvirt-clients), or does not
+#   exist at all on a machine without libvirt-clients, and /var/lib/libvirt,
+#   /var/cache/libvirt, /var/log/libvirt do not exist: the whole /etc/libvirt
+#   is bind-mounted from $REMOTE_ENV_DIR/libvirt/etc, and the four dirs are
+#   created as empty mount points if missing (and removed again by
+#   remote_env_down when it created them and they are empty).
 # - /run/sshd (sshd's privilege separation dir) does not exist without
 #   systemd: a tmpfs is mounted on /run inside the namespaces' private mount
 #   namespaces, so nothing is created in the machine's /run.
@@ -251,7 +252,7 @@ EOF
 log_outputs = "3:file:/var/log/libvirt/virtlogd.log"
 EOF
     : >"$dir/created-dirs"
-    for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+    for d in /etc/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
         if [ ! -d "$d" ]; then
             mkdir -m 755 "$d" || return 1
             echo "$d" >>"$dir/created-dirs"
@@ -424,7 +425,7 @@ remote_env_down() {
     if [ -d "$dir" ]; then
         if [ -f "$dir/created-dirs" ]; then
             while read -r d; do
-                case $d in /var/lib/libvirt | /var/cache/libvirt | /var/log/libvirt)
+                case $d in /etc/libvirt | /var/lib/libvirt | /var/cache/libvirt | /var/log/libvirt)
                     rmdir "$d" 2>/dev/null ;;
                 esac
             done <"$dir/created-dirs"

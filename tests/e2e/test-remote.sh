@@ -15,6 +15,8 @@
 #             recorded as interrupted and runs again on the other hypervisor
 #   tester    [network] tester = ssh://root@198.18.0.3: the engine is pushed
 #             there, a fixed and a throughput test run through it
+#   addrinuse a guest's address already answers on the bridge: the cell fails
+#             before it boots
 # Usage: test-remote.sh BUILD_DIR [case...]   (root; exit 77 = skipped)
 set -u
 BUILD=${1:?build dir}
@@ -22,13 +24,13 @@ shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 VEXP="$BUILD/orchestrator/vexp"
 IMAGE_DIR=${VEXP_IMAGE_DIR:-/var/lib/vexp/image}
-CASES=${*:-"ssh two failover hvdeath tester"}
+CASES=${*:-"ssh two failover hvdeath tester addrinuse"}
 NS=vxr
 pass=0
 fail=0
 
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root"; exit 77; fi
-for t in sshd ssh-keygen libvirtd virtlogd sqlite3; do
+for t in sshd ssh-keygen libvirtd virtlogd virsh sqlite3; do
     command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "SKIP: no $t"; exit 77; }
 done
 if [ ! -f "$IMAGE_DIR/manifest" ]; then
@@ -242,6 +244,26 @@ case_tester() {
     done
     left=$(ip netns exec "$REMOTE_ENV_TESTER_NS" sh -c 'ls /tmp/vexp-traffic-* 2>/dev/null')
     [ -z "$left" ] && ok "tester: the pushed engine was removed" || ko "tester: left on the tester: $left"
+}
+
+case_addrinuse() {
+    STORE="$WORK/addrinuse.db"
+    # something already holds the first guest's address on the bridge (here a
+    # second address of br0 itself, so the SYN is refused): the cell must fail
+    # before booting rather than let another host answer in the guest's place
+    mk_matrix addrinuse "qemu:///embed" "virtio"
+    ip -n "$NS" addr add 198.18.0.10/15 dev br0
+    vexp_in run "$WORK/addrinuse.conf" --store "$STORE" >"$WORK/addrinuse.log" 2>&1
+    rc=$?
+    ip -n "$NS" addr del 198.18.0.10/15 dev br0
+    [ $rc -eq 1 ] && ok "addrinuse: the run exits 1" || { ko "addrinuse: exit $rc"; show_logs "$WORK/addrinuse.log"; }
+    r=$(q "SELECT reason FROM cell WHERE status = 'failed'")
+    case "$r" in
+    *"198.18.0.10 already answers"*) ok "addrinuse: the cell failed naming the address" ;;
+    *) ko "addrinuse: reason '$r'" ;;
+    esac
+    n=$(q "SELECT count(*) FROM trial")
+    [ "$n" -eq 0 ] && ok "addrinuse: no trial measured" || ko "addrinuse: $n trials"
 }
 
 for c in $CASES; do
