@@ -840,6 +840,23 @@ static gpointer banner_server(gpointer data)
     return NULL;
 }
 
+/* a listener answers, a closed port answers (refused: a host is there), an
+ * unparsable address does not; silence is left to the e2e tests (no traffic
+ * may leave loopback here) */
+START_TEST(test_addr_answers)
+{
+    unsigned port;
+    gboolean ok;
+    int lfd = listen_local(&port, &ok);
+
+    ck_assert(domains_addr_answers("127.0.0.1", port, 500));
+    close(lfd);
+    ck_assert(domains_addr_answers("127.0.0.1", port, 500));
+    ck_assert(!domains_addr_answers("not-an-address", 22, 500));
+    ck_assert(!domains_addr_answers("::1", 22, 500));
+}
+END_TEST
+
 START_TEST(test_wait_ssh)
 {
     g_autofree char *tpath = example_path("tiny-guest.xml");
@@ -1070,6 +1087,7 @@ static Suite *domains_suite(void)
     tcase_add_test(tc, test_lifecycle);
     tcase_add_test(tc, test_lifecycle_leftover);
     tcase_add_test(tc, test_wait_ssh);
+    tcase_add_test(tc, test_addr_answers);
     tcase_add_test(tc, test_connect_errors);
     tcase_add_test(tc, test_conn_resolve_accel);
     suite_add_tcase(s, tc);
