@@ -444,19 +444,22 @@ static cell_outcome run_suite(hv *w, traffic_conn *conn, const char *dut_addr, c
 
     g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
     g_strlcpy(p.tester_addr, st->plan.tester_addr, sizeof(p.tester_addr));
+    if (!take_trial_turn(w)) {
+        *ret_reason = g_strdup("interrupted by a signal");
+        return CELL_INTERRUPTED;
+    }
     if (st->tester_engine) {
-        /* the tester machine: a session per cell, its agent drives the tester side */
+        /* the tester machine: a session per cell, its agent drives the tester
+         * side; opened once it is this cell's turn, so it does not sit idle
+         * (and meet the tester sshd's idle limits) while another cell runs */
         tester = vexp_tester_session_open(matrix_get_network(st->m), st->img->client_key,
                                           st->traffic_static, st->tester_engine, FALSE, &error);
         if (!tester || !(tconn = vexp_guest_session_agent(tester, &error))) {
+            if (st->serial_trials)
+                g_mutex_unlock(&st->trial_lock);
             *ret_reason = g_strdup(error->message);
             return CELL_FAILED;
         }
-    }
-    if (!take_trial_turn(w)) {
-        traffic_conn_free(tconn);
-        *ret_reason = g_strdup("interrupted by a signal");
-        return CELL_INTERRUPTED;
     }
     rc = tconn ? traffic_run_suite_remote(tconn, conn, &p, &obs)
                : traffic_run_suite(conn, &p, &obs);
