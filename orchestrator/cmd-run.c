@@ -3,10 +3,13 @@
 #include "vexp-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cells.h"
@@ -985,6 +988,74 @@ static void cleanup_tester(run_state *st)
     g_clear_pointer(&st->tester_engine, g_free);
 }
 
+/* A run is held by the process running it: an flock on "<store>-run<ID>.lock",
+ * released by the kernel however that process ends.  A run left 'running' by a
+ * killed process is free to resume; one still running elsewhere is not.  The
+ * file holds the owner's pid for the message and is removed when cmd_run returns
+ * (after the run's status is written). */
+typedef struct {
+    char *path;
+    int fd;
+} run_lock;
+
+static void run_lock_clear(run_lock *l)
+{
+    if (l->fd > 0) {
+        unlink(l->path);
+        close(l->fd);
+    }
+    l->fd = 0;
+    g_clear_pointer(&l->path, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(run_lock, run_lock_clear)
+
+/* FALSE with *error unset when another process holds the lock (*ret_owner its
+ * pid, 0 if unknown); FALSE with *error set when the file cannot be used. */
+static gboolean run_lock_take(run_lock *l, const char *store_file, gint64 run_id,
+                              long *ret_owner, GError **error)
+{
+    char buf[32];
+    int fd;
+
+    *ret_owner = 0;
+    g_free(l->path);
+    l->path = g_strdup_printf("%s-run%" G_GINT64_FORMAT ".lock", store_file, run_id);
+    for (;;) {
+        struct stat held, named;
+
+        if ((fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "cannot open the run lock %s: %s", l->path, g_strerror(errno));
+            return FALSE;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            int err = errno;
+            ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+            if (len > 0) {
+                buf[len] = '\0';
+                *ret_owner = strtol(buf, NULL, 10);
+            }
+            close(fd);
+            if (err != EWOULDBLOCK)
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+                            "cannot lock %s: %s", l->path, g_strerror(err));
+            return FALSE;
+        }
+        /* the owner removes the file before it lets go: a lock on a removed
+         * file holds nothing, open the name again */
+        if (fstat(fd, &held) == 0 && stat(l->path, &named) == 0 && held.st_ino == named.st_ino &&
+            held.st_dev == named.st_dev)
+            break;
+        close(fd);
+    }
+    l->fd = fd;
+    g_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
+        g_debug("run lock %s: pid not written (the lock holds without it)", l->path);
+    return TRUE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL;
@@ -1019,6 +1090,7 @@ static int cmd_run(int argc, char **argv)
     guint n, not_run = 0;
     gboolean interrupted = FALSE, run_open = FALSE;
     int rc, status = VEXP_EXIT_OK;
+    g_auto(run_lock) lock = {0};
 
     g_option_context_set_summary(ctx,
                                  "Boot every cell of MATRIX, run the RFC 2544 suite and store "
@@ -1101,6 +1173,22 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr, "vexp: no interrupted run of '%s' in '%s' to resume\n", argv[1],
                     store_path(store));
             return VEXP_EXIT_USAGE;
+        }
+        /* 'running' may mean killed or still running: the lock tells them apart */
+        {
+            long owner = 0;
+
+            if (!run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
+                if (error)
+                    return vexp_report_error(error);
+                fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
+                                "another vexp",
+                        st.run_id, argv[1]);
+                if (owner > 0)
+                    fprintf(stderr, " (pid %ld)", owner);
+                fprintf(stderr, "; stop it (Ctrl-C or kill -INT) before --resume\n");
+                return VEXP_EXIT_USAGE;
+            }
         }
     }
 
@@ -1186,6 +1274,15 @@ static int cmd_run(int argc, char **argv)
             goto teardown;
         }
         run_open = TRUE;
+        {
+            long owner = 0;
+
+            /* a new id: nobody else holds it */
+            if (!run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
+                status = error ? vexp_report_error(error) : VEXP_EXIT_ENV;
+                goto teardown;
+            }
+        }
     }
 
     /* --resume: which cells are already done, asked once; cells that failed

@@ -5,9 +5,10 @@
 #      twice: regress exits 0
 #   2. a third run with a real slowdown (tc tbf on the guests' taps): regress exits 1
 #   3. SIGINT mid-run: nothing left behind, trials kept, run interrupted;
-#      --resume completes only the missing cells, no second run row
+#      --resume completes only the missing cells, no second run row; a
+#      --resume while the run is alive is refused
 #   4. a guest killed from outside mid-trial: that cell fails with a reason,
-#      the next cell runs
+#      the next cell runs; a --resume then still counts the failure
 # Usage: test-run.sh BUILD_DIR [case...]
 set -u
 BUILD=${1:?build dir}
@@ -134,6 +135,15 @@ case_interrupt() {
     if ! wait_for_trials "$STORE" 1 180; then
         ko "interrupt: no trial within 180 s"; kill -INT $pid; wait $pid; tail -20 "$WORK/intr1.log"; return
     fi
+    # the run is 'running' in the store and alive: --resume must not take it
+    "$VEXP" run "$WORK/intr.conf" --store "$STORE" --resume >"$WORK/intr-busy.log" 2>&1
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "still running in another vexp (pid $pid)" "$WORK/intr-busy.log"; then
+        ok "--resume of a live run refused, naming its pid"
+    else
+        ko "--resume of a live run: exit $rc"; cat "$WORK/intr-busy.log"
+    fi
+    [ -e "$STORE-run1.lock" ] && ok "run lock held" || ko "no run lock file while running"
     kill -INT $pid
     wait $pid
     rc=$?
@@ -151,6 +161,7 @@ case_interrupt() {
     [ "$(q "SELECT status FROM run WHERE id = 1")" = complete ] && ok "resumed run complete" || ko "resumed run status"
     done_cells=$(q "SELECT count(DISTINCT cell_index) FROM cell WHERE status = 'complete'")
     [ "$done_cells" -eq 2 ] && ok "both cells complete after resume" || ko "complete cells: $done_cells"
+    [ ! -e "$STORE-run1.lock" ] && ok "run lock removed" || ko "run lock left behind"
 }
 
 case_guestdeath() {
@@ -169,6 +180,17 @@ case_guestdeath() {
     st1=$(q "SELECT status FROM cell WHERE cell_index = 1")
     case "$st0" in failed:*guest*) ok "killed cell failed with a reason ($st0)" ;; *) ko "cell 0: $st0" ;; esac
     [ "$st1" = complete ] && ok "the next cell ran" || ko "cell 1: $st1"
+    # a run resumed after a cell had failed still exits 1 and says so (the
+    # run is marked interrupted by hand: nothing is left to run, no boot)
+    q "UPDATE run SET status = 'interrupted' WHERE id = 1"
+    "$VEXP" run "$WORK/death.conf" --store "$STORE" --resume >"$WORK/death2.log" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "failed now and 1 before the resume" "$WORK/death2.log"; then
+        ok "resume after a failed cell: exit 1, the earlier failure counted"
+    else
+        ko "resume after a failed cell: exit $rc"; tail -5 "$WORK/death2.log"
+    fi
+    [ "$(q "SELECT status FROM run WHERE id = 1")" = complete ] && ok "resumed run complete" || ko "resumed run: $(q "SELECT status FROM run")"
 }
 
 for c in $CASES; do "case_$c"; done
