@@ -7,6 +7,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -669,6 +670,13 @@ static cell_outcome run_cell(hv *w, guint i)
         domains_guest_destroy(w->guest);
         w->guest = NULL;
     }
+    if (out == CELL_FAILED && cancel_flag) {
+        /* what failed was most likely cut short by the signal: run it again on --resume */
+        g_autofree char *why = g_steal_pointer(&reason);
+
+        out = CELL_INTERRUPTED;
+        reason = g_strdup_printf("interrupted by a signal (%s)", why ? why : "");
+    }
     if (out == CELL_FATAL) {
         say(st, "vexp: %s", reason);
         /* the row does not stay 'running' */
@@ -1019,7 +1027,13 @@ static gboolean run_lock_take(run_lock *l, const char *store_file, gint64 run_id
 
     *ret_owner = 0;
     g_free(l->path);
-    l->path = g_strdup_printf("%s-run%" G_GINT64_FORMAT ".lock", store_file, run_id);
+    {
+        /* one lock whatever spelling (relative, symlink) reached the store */
+        g_autofree char *real = realpath(store_file, NULL);
+
+        l->path = g_strdup_printf("%s-run%" G_GINT64_FORMAT ".lock", real ? real : store_file,
+                                  run_id);
+    }
     for (;;) {
         struct stat held, named;
 
@@ -1189,6 +1203,19 @@ static int cmd_run(int argc, char **argv)
                 fprintf(stderr, "; stop it (Ctrl-C or kill -INT) before --resume\n");
                 return VEXP_EXIT_USAGE;
             }
+            /* the owner may have finished it between the lookup and the lock */
+            {
+                gint64 again = 0;
+
+                if (!store_run_find_resumable(store, matrix_hash(m), &again, &error))
+                    return vexp_report_error(error);
+                if (again != st.run_id) {
+                    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " of '%s' ended while "
+                                    "--resume waited for it; nothing to resume\n",
+                            st.run_id, argv[1]);
+                    return VEXP_EXIT_USAGE;
+                }
+            }
         }
     }
 
@@ -1277,9 +1304,21 @@ static int cmd_run(int argc, char **argv)
         {
             long owner = 0;
 
-            /* a new id: nobody else holds it */
             if (!run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
-                status = error ? vexp_report_error(error) : VEXP_EXIT_ENV;
+                if (error) {
+                    /* nothing ran: the run row is finished as failed */
+                    status = vexp_report_error(error);
+                    g_clear_error(&error);
+                    st.fatal = TRUE;
+                } else {
+                    /* a --resume elsewhere took the new run in the instant
+                     * before this lock: it is that process's run now */
+                    fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " was taken by another vexp "
+                                    "(pid %ld) as soon as it began; leaving it to that one\n",
+                            st.run_id, owner);
+                    status = VEXP_EXIT_ENV;
+                    run_open = FALSE;
+                }
                 goto teardown;
             }
         }
