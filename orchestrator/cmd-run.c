@@ -32,6 +32,7 @@ typedef enum {
     CELL_INTERRUPTED,
     CELL_FATAL,
     CELL_HV_LOST, /* the hypervisor went away: the cell goes back to the queue */
+    CELL_DEFERRED, /* not the NIC's fault and not now: left 'interrupted' for --resume */
 } cell_outcome;
 
 typedef struct run_state run_state;
@@ -93,7 +94,7 @@ struct run_state {
 
     hv **hvs;
     guint n_hvs;
-    GMutex queue_lock; /* queue, in_flight, moves, cells_done, failed, interrupted, fatal */
+    GMutex queue_lock; /* queue, in_flight, moves, cells_done, failed, interrupted, deferred, fatal */
     GCond queue_cond;  /* a cell ended: it may have been requeued */
     GQueue queue;      /* cell indexes still to run */
     guint in_flight;   /* cells running now: a lost hypervisor may requeue them */
@@ -104,7 +105,7 @@ struct run_state {
     gboolean serial_trials;
 
     /* progress */
-    guint cells_to_run, cells_done, failed, interrupted;
+    guint cells_to_run, cells_done, failed, interrupted, deferred;
     guint failed_before; /* --resume: cells that had failed in the earlier session */
     gboolean fatal;
     gint64 t_start_us;
@@ -556,7 +557,7 @@ static cell_outcome run_vm_cell(hv *w, vexp_cell_domain *d, char **ret_reason, c
             "address %s already answers on the bridge before the guest boots (a guest left "
             "on a lost hypervisor, or another run's guest_address range?)",
             d->guest_addr);
-        return CELL_FAILED;
+        return CELL_DEFERRED;
     }
     progress(w, TRUE, "booting %s (%s)", d->name, w->cell->nic);
     w->guest = domains_guest_start(w->conn, d->xml, &error);
@@ -699,9 +700,11 @@ static cell_outcome run_cell(hv *w, guint i)
             out = CELL_HV_LOST;
             reason = g_strdup_printf("hypervisor '%s' lost: %s", w->uri, w->lost_reason);
         } else {
-            /* it may be the cell that kills hypervisors: not moved again */
+            /* it may be the cell that kills hypervisors: not moved again in
+             * this run; a --resume (a person's decision) tries it once more */
+            out = CELL_DEFERRED;
             reason = g_strdup_printf("hypervisor '%s' lost: %s; this cell has lost %u "
-                                     "hypervisor(s) already and is not moved again",
+                                     "hypervisor(s) in this run and is not moved again",
                                      w->uri, w->lost_reason, moves + 1);
         }
     }
@@ -717,10 +720,11 @@ static cell_outcome run_cell(hv *w, guint i)
         return CELL_FATAL;
     }
     say(st, "%scell %u %s: %s in %.0f s%s%s", pre, i, cell->label,
-        out == CELL_COMPLETE  ? "complete"
-        : out == CELL_FAILED  ? "FAILED"
-        : out == CELL_HV_LOST ? "moved to another hypervisor"
-                              : "interrupted",
+        out == CELL_COMPLETE   ? "complete"
+        : out == CELL_FAILED   ? "FAILED"
+        : out == CELL_HV_LOST  ? "moved to another hypervisor"
+        : out == CELL_DEFERRED ? "NOT RUN, left for --resume"
+                               : "interrupted",
         (g_get_monotonic_time() - t0) / 1e6, reason ? ": " : "", reason ? reason : "");
     return out;
 }
@@ -770,6 +774,8 @@ static gpointer worker_main(gpointer data)
                 st->failed++;
             else if (out == CELL_INTERRUPTED)
                 st->interrupted++;
+            else if (out == CELL_DEFERRED)
+                st->deferred++;
             else if (out == CELL_FATAL)
                 st->fatal = TRUE;
         }
@@ -1364,7 +1370,7 @@ static int cmd_run(int argc, char **argv)
             g_thread_join(g_steal_pointer(&st.hvs[k]->thread));
     not_run = g_queue_get_length(&st.queue);
     /* a signal after the last cell ended interrupts nothing */
-    interrupted = cancel_flag != 0 && (not_run > 0 || st.interrupted > 0);
+    interrupted = cancel_flag != 0 && (not_run > 0 || st.interrupted > 0 || st.deferred > 0);
 
 teardown:
     /* domains first (they use the namespace's taps), then the tester, then the namespace */
@@ -1382,7 +1388,7 @@ teardown:
 
     /* every hypervisor lost: the run can be resumed once one is back */
     if (!store_run_finish(store, st.run_id,
-                          interrupted || (not_run && !st.fatal) ? "interrupted"
+                          interrupted || ((not_run || st.deferred) && !st.fatal) ? "interrupted"
                           : st.fatal                            ? "failed"
                                                                 : "complete",
                           &error))
@@ -1399,7 +1405,15 @@ teardown:
     if (not_run) {
         fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": every hypervisor was lost; %u cell(s) "
                         "did not run. Continue with: vexp run %s --resume --store %s\n",
-                st.run_id, not_run, argv[1], store_path(store));
+                st.run_id, not_run + st.deferred, argv[1], store_path(store));
+        return VEXP_EXIT_ENV;
+    }
+    if (st.deferred) {
+        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT ": %u cell(s) complete, %u failed, %u not "
+                        "run for a reason outside the cell (above). Continue with: vexp run %s "
+                        "--resume --store %s\n",
+                st.run_id, st.cells_done - st.failed - st.deferred, st.failed, st.deferred,
+                argv[1], store_path(store));
         return VEXP_EXIT_ENV;
     }
     if (st.failed_before)
