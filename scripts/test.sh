@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror,
 # runs unit, ground-truth and end-to-end tests, then the unit tests again
-# under ASan+UBSan.  Needs root (namespaces, QEMU under libvirt).
+# under ASan+UBSan and under valgrind.  Needs root (namespaces, QEMU under libvirt).
 set -eu
 cd "$(dirname "$0")/.."
 VEXP_SETUP_TEST=1 VEXP_BUILDDIR=build-ci VEXP_MESON_ARGS="-Dwerror=true -De2e=enabled" \
@@ -22,4 +22,9 @@ status=0
 meson test -C build-ci --print-errorlogs --num-processes 1 || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs --suite unit --num-processes 1 || status=1
+# and under valgrind (uninitialised reads), where it is installed
+if command -v valgrind >/dev/null; then
+    meson test -C build-ci --setup valgrind --print-errorlogs --suite unit --num-processes 1 ||
+        status=1
+fi
 exit $status
