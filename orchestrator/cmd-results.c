@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "runlock.h"
 #include "vexp.h"
 
 static const char *emulation_note(const char *accel)
@@ -135,17 +136,43 @@ static void print_section(const table_layout *L, GPtrArray *rows)
     }
 }
 
-static void print_table(const store_run *run, GPtrArray *rows, GPtrArray *cells)
+/* 'running' in the store says what the process wrote last; the run lock says
+ * whether that process is still there.  Returns static text or buf. */
+static const char *live_status(const vexp_store *store, const store_run *run, char *buf,
+                               gsize size)
 {
+    long owner = 0;
+
+    if (strcmp(run->status, "running") != 0)
+        return run->status;
+    if (!vexp_run_lock_held(store_path(store), run->id, &owner))
+        return "orphaned";
+    if (owner <= 0)
+        return "running";
+    g_snprintf(buf, size, "running, pid %ld", owner);
+    return buf;
+}
+
+#define ORPHANED_NOTE                                                                           \
+    "orphaned: its process ended without finishing it (killed, or the machine went down); "    \
+    "vexp run MATRIX --resume continues it"
+
+static void print_table(const vexp_store *store, const store_run *run, GPtrArray *rows,
+                        GPtrArray *cells)
+{
+    char status_buf[48];
+    const char *status = live_status(store, run, status_buf, sizeof(status_buf));
     gboolean header = FALSE;
     /* one hypervisor: the run's header says it all; several: a line per cell */
     guint n_hv = store_cells_n_hypervisors(cells);
 
     printf("run %" G_GINT64_FORMAT " '%s' (%s) started %s, %s; host %s; libvirt %s, QEMU %s\n",
-           run->id, run->name, run->status, run->started_at,
+           run->id, run->name, status, run->started_at,
            run->finished_at ? run->finished_at : "not finished", run->host ? run->host : "?",
            run->libvirt_version ? run->libvirt_version : "-",
            run->qemu_version ? run->qemu_version : "-");
+    if (!strcmp(status, "orphaned"))
+        printf("%s\n", ORPHANED_NOTE);
     printf("accel: %s\n", emulation_note(run->accel));
     if (n_hv > 1)
         printf("hypervisors: %u (the cells below say which ran each cell)\n", n_hv);
@@ -236,12 +263,20 @@ static int cmd_results(int argc, char **argv)
         g_autoptr(GPtrArray) runs = NULL;
         if (!store_run_list(store, &runs, &error))
             return vexp_report_error(error);
-        printf("%-5s %-20s %-12s %-25s %s\n", "run", "name", "status", "started", "accel");
+        gboolean orphans = FALSE;
+
+        printf("%-5s %-20s %-16s %-25s %s\n", "run", "name", "status", "started", "accel");
         for (guint i = 0; i < runs->len; i++) {
             const store_run *r = g_ptr_array_index(runs, i);
-            printf("%-5" G_GINT64_FORMAT " %-20s %-12s %-25s %s\n", r->id, r->name, r->status,
+            char status_buf[48];
+            const char *status = live_status(store, r, status_buf, sizeof(status_buf));
+
+            orphans |= !strcmp(status, "orphaned");
+            printf("%-5" G_GINT64_FORMAT " %-20s %-16s %-25s %s\n", r->id, r->name, status,
                    r->started_at, r->accel ? r->accel : "-");
         }
+        if (orphans)
+            printf("\n%s\n", ORPHANED_NOTE);
         return VEXP_EXIT_OK;
     }
     if (format && strcmp(format, "table"))
@@ -252,7 +287,7 @@ static int cmd_results(int argc, char **argv)
             error->code = VEXP_ERROR_INPUT, error->domain = VEXP_ERROR;
         return vexp_report_error(error);
     }
-    print_table(run, rows, cells);
+    print_table(store, run, rows, cells);
     return VEXP_EXIT_OK;
 }
 

@@ -3,19 +3,16 @@
 #include "vexp-config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cells.h"
 #include "common.h"
 #include "guest.h"
+#include "runlock.h"
 #include "vexp.h"
 
 /* raised by SIGINT/SIGTERM; everything polls it */
@@ -1002,80 +999,6 @@ static void cleanup_tester(run_state *st)
     g_clear_pointer(&st->tester_engine, g_free);
 }
 
-/* A run is held by the process running it: an flock on "<store>-run<ID>.lock",
- * released by the kernel however that process ends.  A run left 'running' by a
- * killed process is free to resume; one still running elsewhere is not.  The
- * file holds the owner's pid for the message and is removed when cmd_run returns
- * (after the run's status is written). */
-typedef struct {
-    char *path;
-    int fd;
-} run_lock;
-
-static void run_lock_clear(run_lock *l)
-{
-    if (l->fd > 0) {
-        unlink(l->path);
-        close(l->fd);
-    }
-    l->fd = 0;
-    g_clear_pointer(&l->path, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(run_lock, run_lock_clear)
-
-/* FALSE with *error unset when another process holds the lock (*ret_owner its
- * pid, 0 if unknown); FALSE with *error set when the file cannot be used. */
-static gboolean run_lock_take(run_lock *l, const char *store_file, gint64 run_id,
-                              long *ret_owner, GError **error)
-{
-    char buf[32];
-    int fd;
-
-    *ret_owner = 0;
-    g_free(l->path);
-    {
-        /* one lock whatever spelling (relative, symlink) reached the store */
-        g_autofree char *real = realpath(store_file, NULL);
-
-        l->path = g_strdup_printf("%s-run%" G_GINT64_FORMAT ".lock", real ? real : store_file,
-                                  run_id);
-    }
-    for (;;) {
-        struct stat held, named;
-
-        if ((fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        "cannot open the run lock %s: %s", l->path, g_strerror(errno));
-            return FALSE;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-            int err = errno;
-            ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
-
-            if (len > 0) {
-                buf[len] = '\0';
-                *ret_owner = strtol(buf, NULL, 10);
-            }
-            close(fd);
-            if (err != EWOULDBLOCK)
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
-                            "cannot lock %s: %s", l->path, g_strerror(err));
-            return FALSE;
-        }
-        /* the owner removes the file before it lets go: a lock on a removed
-         * file holds nothing, open the name again */
-        if (fstat(fd, &held) == 0 && stat(l->path, &named) == 0 && held.st_ino == named.st_ino &&
-            held.st_dev == named.st_dev)
-            break;
-        close(fd);
-    }
-    l->fd = fd;
-    g_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
-        g_debug("run lock %s: pid not written (the lock holds without it)", l->path);
-    return TRUE;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL;
@@ -1110,7 +1033,7 @@ static int cmd_run(int argc, char **argv)
     guint n, not_run = 0;
     gboolean interrupted = FALSE, run_open = FALSE;
     int rc, status = VEXP_EXIT_OK;
-    g_auto(run_lock) lock = {0};
+    g_auto(vexp_run_lock) lock = {0};
 
     g_option_context_set_summary(ctx,
                                  "Boot every cell of MATRIX, run the RFC 2544 suite and store "
@@ -1198,7 +1121,7 @@ static int cmd_run(int argc, char **argv)
         {
             long owner = 0;
 
-            if (!run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
+            if (!vexp_run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
                 if (error)
                     return vexp_report_error(error);
                 fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
@@ -1310,7 +1233,7 @@ static int cmd_run(int argc, char **argv)
         {
             long owner = 0;
 
-            if (!run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
+            if (!vexp_run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
                 if (error) {
                     /* nothing ran: the run row is finished as failed */
                     status = vexp_report_error(error);

@@ -158,6 +158,30 @@ EOT
         --candidate 7 --store "$DB"
     grep_out "worse with n = 3" "-90.00%.*worse"
     no_out "no note with n = 3" "^note: .*same\*"
+
+    # a run still 'running' in the store: orphaned when no process holds its
+    # lock (a killed run), running with the owner's pid when one does
+    echo "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash,
+          vexp_version, accel) VALUES (8, 'r8', $T, 'running', '[matrix]', 'h8', '0.1.0',
+          'tcg');" | sqlite3 "$DB"
+    check 0 "results --list: a killed run" "$VEXP" results --list --store "$DB"
+    grep_out "killed run shown orphaned" "^8 .* orphaned "
+    grep_out "orphaned explained" "^orphaned: its process ended.*--resume"
+    check 0 "results --run: a killed run" "$VEXP" results --run 8 --store "$DB"
+    grep_out "run header orphaned" "^run 8 'r8' (orphaned)"
+    LOCK="$(realpath "$DB")-run8.lock"
+    echo 4242 >"$LOCK"
+    # the holder is the sleep itself (the fd is its own), so killing it lets go
+    (exec 9<>"$LOCK" && flock -x 9 && exec sleep 30) </dev/null >/dev/null 2>&1 &
+    holder=$!
+    i=0
+    while [ $i -lt 50 ] && flock -n -s "$LOCK" true; do sleep 0.1; i=$((i + 1)); done
+    check 0 "results --list: a live run" "$VEXP" results --list --store "$DB"
+    grep_out "live run shown with its pid" "^8 .* running, pid 4242 "
+    no_out "no orphan note" "^orphaned:"
+    kill $holder 2>/dev/null
+    wait $holder 2>/dev/null
+    rm -f "$LOCK"
 else
     echo "SKIP: compare/regress/results on a store: no sqlite3 shell"
 fi
