@@ -56,9 +56,6 @@ gboolean domains_kvm_usable(void);
 /* Tests: -1 = probe /dev/kvm (default), 0 = pretend absent, 1 = pretend usable. */
 void domains_set_kvm_override(int usable);
 
-/* Does a libvirt URI name a host ("qemu+ssh://user@host/system")?  Local URIs
- * ("qemu:///system", "qemu:///embed?root=...", "test:///default") do not. */
-gboolean domains_uri_is_remote(const char *uri);
 /* Tests: treat conn as remote (or not) from now on; forgets the cached KVM answer. */
 void domains_conn_set_remote(domains_conn *conn, gboolean remote);
 
@@ -66,4 +63,5 @@ void domains_conn_set_remote(domains_conn *conn, gboolean remote);
 gboolean domains_vhost_available_at(const char *root, char **ret_detail);
 /* The sysfs part of domains_bridge_check() under sysfs_root ("/sys" = the real one;
  * tests pass a fake tree).  Does not compare with the caller's namespace. */
-gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge, GError **error);
+gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge,
+                                 const char *const *isolated_ports, GError **error);

@@ -98,10 +98,13 @@ gboolean domains_vhost_available(char **ret_detail);
  * inside a namespace entered with setns() alone, remount /sys first as
  * `ip netns exec` does; a sysfs of another namespace is detected by the
  * ifindex and fails with DOMAINS_ERROR_ENV.
+ * isolated_ports (NULL-terminated, may be NULL): physical ports the user
+ * declares a dedicated benchmark link (a cable to the tester); they pass.
  * Errors: DOMAINS_ERROR_INPUT "bridge 'X' does not exist", "... is not a
  * bridge", "bridge 'X' has the physical port 'eth0': ...".
  */
-gboolean domains_bridge_check(const char *bridge, GError **error);
+gboolean domains_bridge_check(const char *bridge, const char *const *isolated_ports,
+                              GError **error);
 
 /*
  * Check that "auto" may really mean kvm: /dev/kvm can exist and answer while
@@ -151,6 +154,14 @@ gboolean domains_conn_is_alive(domains_conn *conn);
 /* TRUE when the URI names a host ("qemu+ssh://host/system", "qemu+tcp://host/...");
  * FALSE for the embedded driver and local URIs without a host part. */
 gboolean domains_conn_is_remote(domains_conn *conn);
+/* Does a libvirt URI name a host ("qemu+ssh://user@host/system")?  Local URIs
+ * ("qemu:///system", "qemu:///embed?root=...", "test:///default") do not. */
+gboolean domains_uri_is_remote(const char *uri);
+/* Bridge mode on a hypervisor: bridge must exist there and be a bridge, as
+ * its interface driver sees it.  DOMAINS_ERROR_INPUT naming the bridge and
+ * the URI when it is missing or not a bridge; TRUE when the hypervisor cannot
+ * say (no interface driver: the first boot reports a missing bridge). */
+gboolean domains_conn_check_bridge(domains_conn *conn, const char *bridge, GError **error);
 /*
  * domains_resolve_accel() for the connection's hypervisor host.  Local
  * connections: exactly domains_resolve_accel().  Remote ones: "auto" (or

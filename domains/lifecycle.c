@@ -330,6 +330,47 @@ gboolean domains_uri_is_remote(const char *uri)
     return len > 0;
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virInterface, virInterfaceFree)
+
+gboolean domains_conn_check_bridge(domains_conn *c, const char *bridge, GError **error)
+{
+    g_autoptr(virInterface) iface = virInterfaceLookupByName(c->conn, bridge);
+    g_autofree char *xml = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNodePtr root;
+    xmlChar *type;
+    gboolean is_bridge;
+
+    if (!iface) {
+        virErrorPtr e = virGetLastError();
+        gboolean missing = e && e->code == VIR_ERR_NO_INTERFACE;
+
+        virResetLastError();
+        /* no interface driver there (or no right to ask): the first boot says */
+        if (!missing)
+            return TRUE;
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "bridge '%s' does not exist on hypervisor '%s'", bridge, c->uri);
+        return FALSE;
+    }
+    if (!(xml = virInterfaceGetXMLDesc(iface, 0))) {
+        virResetLastError();
+        return TRUE;
+    }
+    doc = xmlReadMemory(xml, (int)strlen(xml), "interface.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !(root = xmlDocGetRootElement(doc)))
+        return TRUE;
+    type = xmlGetProp(root, (const xmlChar *)"type");
+    is_bridge = type && xmlStrEqual(type, (const xmlChar *)"bridge");
+    if (!is_bridge)
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
+                    "device '%s' on hypervisor '%s' is not a bridge (libvirt says type '%s')",
+                    bridge, c->uri, type ? (const char *)type : "?");
+    xmlFree(type);
+    return is_bridge;
+}
+
 gboolean domains_conn_is_alive(domains_conn *c)
 {
     int alive = virConnectIsAlive(c->conn);

@@ -364,7 +364,8 @@ static int cmp_names(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge, GError **error)
+gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge,
+                                 const char *const *isolated_ports, GError **error)
 {
     g_autofree char *dev = NULL;
     g_autofree char *br = NULL;
@@ -407,19 +408,24 @@ gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge, GEr
         const char *port = ports->pdata[i];
         g_autofree char *link = g_build_filename(sysfs_root, "class", "net", port, "device", NULL);
 
-        /* virtual devices (veth, tap, dummy, bond) have no device link */
-        if (g_file_test(link, G_FILE_TEST_EXISTS)) {
+        /* virtual devices (veth, tap, dummy, bond) have no device link; a
+         * physical port passes only when the user declared it a dedicated
+         * benchmark link */
+        if (g_file_test(link, G_FILE_TEST_EXISTS) &&
+            !(isolated_ports && g_strv_contains(isolated_ports, port))) {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
                         "bridge '%s' has the physical port '%s': vexp sends benchmark traffic "
-                        "only on an isolated bridge (RFC 6815)",
-                        bridge, port);
+                        "only on an isolated bridge (RFC 6815); if '%s' is a cable to the "
+                        "tester and nothing else, list it in [network] isolated_ports",
+                        bridge, port, port);
             return FALSE;
         }
     }
     return TRUE;
 }
 
-gboolean domains_bridge_check(const char *bridge, GError **error)
+gboolean domains_bridge_check(const char *bridge, const char *const *isolated_ports,
+                              GError **error)
 {
     g_autofree char *path = NULL;
     g_autofree char *text = NULL;
@@ -427,7 +433,7 @@ gboolean domains_bridge_check(const char *bridge, GError **error)
     guint64 sysfs_index = 0;
 
     if (!ifname_valid(bridge))
-        return domains_bridge_check_at("/sys", bridge, error);
+        return domains_bridge_check_at("/sys", bridge, isolated_ports, error);
     index = if_nametoindex(bridge);
     if (index == 0) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "bridge '%s' does not exist",
@@ -446,5 +452,5 @@ gboolean domains_bridge_check(const char *bridge, GError **error)
                     bridge, index, path);
         return FALSE;
     }
-    return domains_bridge_check_at("/sys", bridge, error);
+    return domains_bridge_check_at("/sys", bridge, isolated_ports, error);
 }

@@ -858,6 +858,9 @@ static guint open_hypervisors(run_state *st, GError **error)
 {
     g_autoptr(GString) errors = g_string_new(NULL);
     g_autoptr(GError) first = NULL;
+    const matrix_network *mn = matrix_get_network(st->m);
+    /* bridge mode: a remote hypervisor without the bridge cannot run a cell */
+    const char *bridge = mn->mode == MATRIX_NETWORK_BRIDGE ? mn->bridge : NULL;
     guint up = 0;
 
     for (guint k = 0; k < st->n_hvs; k++) {
@@ -868,7 +871,9 @@ static guint open_hypervisors(run_state *st, GError **error)
         if (w->conn)
             w->accel_auto = domains_conn_resolve_accel(w->conn, "auto", &local);
         if (w->conn && w->accel_auto &&
-            domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local)) {
+            domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local) &&
+            (!bridge || !domains_conn_is_remote(w->conn) ||
+             domains_conn_check_bridge(w->conn, bridge, &local))) {
             up++;
             if (st->n_hvs > 1 || domains_conn_is_remote(w->conn))
                 fprintf(stderr, "vexp: hypervisor %u: %s (host %s, libvirt %s, QEMU %s, accel "
@@ -886,7 +891,7 @@ static guint open_hypervisors(run_state *st, GError **error)
         w->lost_reason = g_strdup(local->message);
         g_string_append_printf(errors, "\n  %s: %s", w->uri, local->message);
         if (st->n_hvs > 1)
-            fprintf(stderr, "vexp: warning: hypervisor %u '%s' is unreachable, its cells go to "
+            fprintf(stderr, "vexp: warning: hypervisor %u '%s' cannot be used, its cells go to "
                             "the others: %s\n",
                     k + 1, w->uri, local->message);
         if (!first)
@@ -895,7 +900,7 @@ static guint open_hypervisors(run_state *st, GError **error)
     if (!up && st->n_hvs == 1)
         g_propagate_error(error, g_steal_pointer(&first));
     else if (!up)
-        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV, "no hypervisor is reachable:%s",
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV, "no hypervisor can be used:%s",
                     errors->str);
     return up;
 }
@@ -1087,9 +1092,18 @@ static int cmd_run(int argc, char **argv)
                 traffic_local ? "vexp-traffic-static" : "vexp-traffic");
         return VEXP_EXIT_ENV;
     }
-    if (bridge_mode && !domains_bridge_check(mn->bridge, &error)) {
-        g_prefix_error(&error, "%s:%u: ", matrix_path(m), matrix_line_of(m, "network", "bridge"));
-        return vexp_report_error(error);
+    if (bridge_mode) {
+        /* here only when a hypervisor is this machine; remote ones are asked
+         * through libvirt once connected */
+        gboolean local_hv = FALSE;
+
+        for (guint k = 0; k < e->n_uris; k++)
+            local_hv |= !domains_uri_is_remote(e->uris[k]);
+        if (local_hv && !domains_bridge_check(mn->bridge, mn->isolated_ports, &error)) {
+            g_prefix_error(&error, "%s:%u: ", matrix_path(m),
+                           matrix_line_of(m, "network", "bridge"));
+            return vexp_report_error(error);
+        }
     }
     if (!(store = vexp_open_store(vexp_store_path(store_opt, m), FALSE, &error)))
         return vexp_report_error(error);

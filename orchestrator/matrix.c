@@ -56,7 +56,7 @@ static const char *const traffic_keys[] = {
 };
 static const char *const network_keys[] = {
     "mode",          "bridge", "tester", "tester_address", "guest_address", "tester_identity",
-    "tester_host_key", NULL,
+    "tester_host_key", "isolated_ports", NULL,
 };
 
 static const char *const sections[] = {"experiment", "domain",  "matrix",
@@ -1084,12 +1084,30 @@ static gboolean uri_is_embed(const char *uri)
     return g_str_has_prefix(uri, "qemu:///embed");
 }
 
+static gboolean check_ifname(vexp_matrix *m, const char *key, const char *name, guint line,
+                             GError **error)
+{
+    gboolean ok = *name && strlen(name) <= 15;
+
+    for (const char *c = name; *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+            ok = FALSE;
+    if (!ok)
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] %s = '%s': expected an interface name of 1 to 15 "
+                    "letters, digits, '-', '_' or '.'",
+                    m->path, line, key, name);
+    return ok;
+}
+
 static gboolean load_network(vexp_matrix *m, GError **error)
 {
     static const char g[] = "network";
     static const char *const modes[] = {"namespace", "bridge", NULL};
-    static const char *const bridge_only[] = {"tester", "tester_address", "guest_address",
-                                              "tester_identity", "tester_host_key", NULL};
+    static const char *const bridge_only[] = {"tester",          "tester_address",
+                                              "guest_address",   "tester_identity",
+                                              "tester_host_key", "isolated_ports",
+                                              NULL};
     g_autofree char *mode = NULL;
     g_autofree char *bridge = NULL;
     guint mode_line, bridge_line;
@@ -1106,18 +1124,8 @@ static gboolean load_network(vexp_matrix *m, GError **error)
     m->net.guest_address = "198.18.0.10";
     m->net.prefix = 15;
     if (bridge) {
-        gboolean ok = *bridge && strlen(bridge) <= 15;
-
-        for (const char *c = bridge; *c; c++)
-            if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
-                ok = FALSE;
-        if (!ok) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [network] bridge = '%s': expected an interface name of 1 to 15 "
-                        "letters, digits, '-', '_' or '.'",
-                        m->path, bridge_line, bridge);
+        if (!check_ifname(m, "bridge", bridge, bridge_line, error))
             return FALSE;
-        }
         if (m->net.mode != MATRIX_NETWORK_BRIDGE) {
             g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                         "%s:%u: [network] bridge = '%s' needs mode = bridge", m->path, bridge_line,
@@ -1182,6 +1190,17 @@ static gboolean load_network(vexp_matrix *m, GError **error)
             if ((slash = strchr(v, '/')))
                 *slash = '\0';
             m->net.guest_address = keep_str(m, v);
+        } else if (!strcmp(bridge_only[k], "isolated_ports")) {
+            g_auto(GStrv) ports = split_list(m, g, "isolated_ports", v, line, "list", error);
+
+            if (!ports)
+                return FALSE;
+            for (guint i = 0; ports[i]; i++)
+                if (!check_ifname(m, "isolated_ports", ports[i], line, error))
+                    return FALSE;
+            for (guint i = 0; ports[i]; i++)
+                keep(m, ports[i]);
+            m->net.isolated_ports = (const char *const *)keep(m, g_steal_pointer(&ports));
         } else if (!strcmp(bridge_only[k], "tester_identity")) {
             if (!network_file(m, "tester_identity", v, line, &m->net.tester_identity, error))
                 return FALSE;

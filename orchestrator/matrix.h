@@ -85,6 +85,9 @@ typedef struct matrix_network {
                                   * image's client key */
     const char *tester_host_key; /* ssh: pinned host key (known_hosts or .pub), absolute;
                                   * required for ssh */
+    const char *const *isolated_ports; /* physical ports of the bridge that the user declares
+                                        * a dedicated benchmark link (a cable to the tester
+                                        * and nothing else); NULL-terminated, NULL = none */
 } matrix_network;
 
 typedef struct matrix_cell {

@@ -643,27 +643,40 @@ START_TEST(test_bridge_check_fake_sysfs)
     make_dir(root, "class/net/eth0/device");
     make_dir(root, "class/net/vx2");
     /* virtual ports only */
-    ck_assert_msg(domains_bridge_check_at(root, "br0", &error), "%s", error->message);
+    ck_assert_msg(domains_bridge_check_at(root, "br0", NULL, &error), "%s", error->message);
     /* a physical port */
     make_dir(root, "class/net/br0/brif/eth0");
-    ck_assert(!domains_bridge_check_at(root, "br0", &error));
+    ck_assert(!domains_bridge_check_at(root, "br0", NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
-    ck_assert_str_eq(error->message, "bridge 'br0' has the physical port 'eth0': vexp sends "
-                                     "benchmark traffic only on an isolated bridge (RFC 6815)");
+    ck_assert_str_eq(error->message,
+                     "bridge 'br0' has the physical port 'eth0': vexp sends benchmark traffic "
+                     "only on an isolated bridge (RFC 6815); if 'eth0' is a cable to the "
+                     "tester and nothing else, list it in [network] isolated_ports");
     g_clear_error(&error);
+    {
+        /* declared a dedicated link: it passes; another physical port does not */
+        const char *const eth0[] = {"eth1", "eth0", NULL};
+        const char *const eth1[] = {"eth1", NULL};
+
+        ck_assert_msg(domains_bridge_check_at(root, "br0", eth0, &error), "%s",
+                      error ? error->message : "");
+        ck_assert(!domains_bridge_check_at(root, "br0", eth1, &error));
+        ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+        g_clear_error(&error);
+    }
     ck_assert_int_eq(rmdir(eth0_port), 0);
-    ck_assert(!domains_bridge_check_at(root, "br9", &error));
+    ck_assert(!domains_bridge_check_at(root, "br9", NULL, &error));
     ck_assert_str_eq(error->message, "bridge 'br9' does not exist");
     g_clear_error(&error);
-    ck_assert(!domains_bridge_check_at(root, "vx2", &error));
+    ck_assert(!domains_bridge_check_at(root, "vx2", NULL, &error));
     ck_assert_str_eq(error->message, "device 'vx2' exists but is not a bridge");
     g_clear_error(&error);
-    ck_assert(!domains_bridge_check_at(root, "../br0", &error));
+    ck_assert(!domains_bridge_check_at(root, "../br0", NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
     g_clear_error(&error);
-    ck_assert(!domains_bridge_check_at(root, "a-very-long-name-x", &error));
+    ck_assert(!domains_bridge_check_at(root, "a-very-long-name-x", NULL, &error));
     g_clear_error(&error);
-    ck_assert(!domains_bridge_check("", &error));
+    ck_assert(!domains_bridge_check("", NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
     remove_tree(root);
 }
@@ -1025,7 +1038,7 @@ START_TEST(test_bridge_check_netns)
     ip_in_test_ns(outside, enslave);
 
     /* /sys still shows the outer namespace (setns() alone): refused, not misread */
-    ck_assert(!domains_bridge_check("vxbr0", &error));
+    ck_assert(!domains_bridge_check("vxbr0", NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
     ck_assert_msg(g_str_has_prefix(error->message, "/sys shows another network namespace's "
                                                    "devices (bridge 'vxbr0'"),
@@ -1038,14 +1051,14 @@ START_TEST(test_bridge_check_netns)
     ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s",
                   g_strerror(errno));
 
-    ck_assert_msg(domains_bridge_check("vxbr0", &error), "%s", error->message);
+    ck_assert_msg(domains_bridge_check("vxbr0", NULL, &error), "%s", error->message);
     ip_in_test_ns(outside, add_br2);
-    ck_assert_msg(domains_bridge_check("vxbr1", &error), "%s", error->message);
-    ck_assert(!domains_bridge_check("vxnone", &error));
+    ck_assert_msg(domains_bridge_check("vxbr1", NULL, &error), "%s", error->message);
+    ck_assert(!domains_bridge_check("vxnone", NULL, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
     ck_assert_str_eq(error->message, "bridge 'vxnone' does not exist");
     g_clear_error(&error);
-    ck_assert(!domains_bridge_check("vxv1", &error));
+    ck_assert(!domains_bridge_check("vxv1", NULL, &error));
     ck_assert_str_eq(error->message, "device 'vxv1' exists but is not a bridge");
 }
 END_TEST

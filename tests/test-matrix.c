@@ -184,6 +184,10 @@ START_TEST(test_bridge_uris_vhost)
     ck_assert(g_path_is_absolute(n->tester_host_key));
     ck_assert(g_str_has_suffix(n->tester_host_key, "/tester_known_hosts"));
     ck_assert_ptr_null(n->tester_identity);
+    ck_assert_ptr_nonnull(n->isolated_ports);
+    ck_assert_str_eq(n->isolated_ports[0], "eno2");
+    ck_assert_str_eq(n->isolated_ports[1], "enp3s0f1");
+    ck_assert_ptr_null(n->isolated_ports[2]);
     /* e1000 x (vhost, queues): one cell, without the axes that are virtio's */
     ck_assert_uint_eq(matrix_cell_count(m), G_N_ELEMENTS(labels));
     for (guint i = 0; i < G_N_ELEMENTS(labels); i++)

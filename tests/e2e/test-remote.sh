@@ -10,7 +10,8 @@
 #   two       qemu:///embed and qemu+libssh:// to the private libvirtd: cells
 #             run on both, side by side, every cell stored once
 #   failover  one URI unreachable: its cells run on the other, exit 0 and a
-#             warning; both unreachable: exit 3 with libvirt's error
+#             warning; both unreachable: exit 3 with libvirt's error; the
+#             bridge missing on the remote hypervisor: exit 3 naming both
 #   hvdeath   the remote libvirtd and its QEMU killed mid-cell: the cell is
 #             recorded as interrupted and runs again on the other hypervisor
 #   tester    [network] tester = ssh://root@198.18.0.3: the engine is pushed
@@ -172,6 +173,17 @@ case_failover() {
     [ $rc -eq 3 ] && ok "failover: both unreachable, exit 3" || { ko "failover: both unreachable exit $rc"; }
     grep -qi "connect\|refused" "$WORK/failover2.log" && ok "failover: libvirt's error shown" ||
         { ko "failover: no libvirt error"; cat "$WORK/failover2.log"; }
+
+    # the bridge is missing on the (only, remote) hypervisor: libvirt's
+    # interface driver there says so before anything boots
+    STORE="$WORK/failover3.db"
+    mk_matrix failover3 "$REMOTE_ENV_URI_LIBSSH" "virtio"
+    sed -i 's/^bridge = br0$/bridge = br-none/' "$WORK/failover3.conf"
+    vexp_in run "$WORK/failover3.conf" --store "$STORE" >"$WORK/failover3.log" 2>&1
+    rc=$?
+    [ $rc -eq 3 ] && grep -q "bridge 'br-none' does not exist on hypervisor 'qemu+libssh://" "$WORK/failover3.log" &&
+        ok "failover: a bridge missing on the remote hypervisor, exit 3 naming both" ||
+        { ko "failover: missing remote bridge exit $rc"; cat "$WORK/failover3.log"; }
 }
 
 case_hvdeath() {
