@@ -83,7 +83,7 @@ char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i)
 
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
                                        const vexp_netplan *plan, const char *accel,
-                                       const domains_image *img, const char *state_dir,
+                                       const domains_image *img, const char *console_dir,
                                        GError **error)
 {
     const matrix_cell *cell = matrix_get_cell(m, i);
@@ -126,7 +126,7 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     }
     d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
                                  d->guest_addr, plan->prefix);
-    d->console_log = g_strdup_printf("%s/console/%s.log", state_dir, d->name);
+    d->console_log = g_strdup_printf("%s/%s.log", console_dir, d->name);
     if (cell->vcpu_pin_cpusets)
         d->vcpu_pin = g_strjoinv(" ", (char **)cell->vcpu_pin_cpusets);
 

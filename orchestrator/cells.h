@@ -54,13 +54,22 @@ char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i);
  * the default image dir are used and the key then lacks the image identity).
  * accel: the accelerator resolved for the hypervisor that runs the cell
  * ("kvm" | "tcg"); NULL = the cell's own setting, resolved on this host.
+ * console_dir: where the hypervisor writes the serial console's file
+ * (<console_dir>/<name>.log): vexp's state dir on this machine, a directory
+ * that exists on the hypervisor for a remote one (VEXP_REMOTE_CONSOLE_DIR).
+ * The path is not part of the config key.
  * Errors: render errors are prefixed with the matrix file:line of the cell's
  * template key.
  */
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
                                        const vexp_netplan *plan, const char *accel,
-                                       const domains_image *img, const char *state_dir,
+                                       const domains_image *img, const char *console_dir,
                                        GError **error);
+
+/* A remote hypervisor's filesystem is not ours: its console files go to
+ * libvirt's own QEMU state directory, which every qemu:///system host has
+ * (writable by QEMU and by virtlogd). */
+#define VEXP_REMOTE_CONSOLE_DIR "/var/lib/libvirt/qemu"
 
 /* The config key of a host cell: SHA-256 of VEXP_HOST_CONFIG_XML; caller frees. */
 char *vexp_host_config_key(void);

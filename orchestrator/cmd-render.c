@@ -22,6 +22,7 @@ static int cmd_render(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_matrix) m = NULL;
     g_autoptr(domains_image) img = NULL;
+    g_autofree char *console_dir = g_build_filename(vexp_state_dir(), "console", NULL);
     int rc;
 
     g_option_context_set_summary(ctx, "Print each cell's config key and domain XML; boot nothing.");
@@ -55,7 +56,7 @@ static int cmd_render(int argc, char **argv)
             continue;
         }
         g_autoptr(vexp_cell_domain) d =
-            vexp_cell_domain_new(m, i, "render", NULL, NULL, img, vexp_state_dir(), &error);
+            vexp_cell_domain_new(m, i, "render", NULL, NULL, img, console_dir, &error);
         if (!d)
             return vexp_report_error(error);
         if (keys_only)

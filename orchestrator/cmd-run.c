@@ -77,6 +77,7 @@ struct run_state {
     const vexp_matrix *m;
     vexp_store *store;
     gint64 run_id;
+    const char *console_dir; /* serial console files of local hypervisors' guests */
     domains_net *net;       /* namespace mode */
     vexp_netplan plan;
     char plan_tap[16];
@@ -603,6 +604,13 @@ static void cell_state_reset(hv *w)
     w->last_alive_us = 0;
 }
 
+/* where this hypervisor's QEMU writes a guest's serial console */
+static const char *hv_console_dir(const hv *w)
+{
+    return w->conn && domains_conn_is_remote(w->conn) ? VEXP_REMOTE_CONSOLE_DIR
+                                                      : w->st->console_dir;
+}
+
 static cell_outcome run_cell(hv *w, guint i)
 {
     run_state *st = w->st;
@@ -629,7 +637,7 @@ static cell_outcome run_cell(hv *w, guint i)
         ci.domain_xml = VEXP_HOST_CONFIG_XML;
     } else {
         accel = !g_strcmp0(cell->accel, "auto") ? w->accel_auto : cell->accel;
-        d = vexp_cell_domain_new(st->m, i, st->tag, &w->plan, accel, st->img, vexp_state_dir(),
+        d = vexp_cell_domain_new(st->m, i, st->tag, &w->plan, accel, st->img, hv_console_dir(w),
                                  &error);
         if (!d) {
             say(st, "vexp: %s", error->message);
@@ -931,7 +939,7 @@ static gboolean check_cells(run_state *st, GError **error)
             }
             /* the worker's own plan: its tap names are the ones that must fit */
             d = vexp_cell_domain_new(st->m, i, "check", &w->plan, accel, st->img,
-                                     vexp_state_dir(), error);
+                                     hv_console_dir(w), error);
             if (!d)
                 return FALSE;
         }
@@ -1180,6 +1188,7 @@ static int cmd_run(int argc, char **argv)
     vexp_netplan_init(&st.plan, m, net, tag, st.plan_tap, sizeof(st.plan_tap));
     console_dir = g_build_filename(vexp_state_dir(), "console", NULL);
     g_mkdir_with_parents(console_dir, 0755);
+    st.console_dir = console_dir;
 
     /* one worker per hypervisor; a run of host cells only has one without libvirt */
     st.n_hvs = any_vm ? e->n_uris : 1;

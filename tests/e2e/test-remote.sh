@@ -108,6 +108,11 @@ case_ssh() {
     rc=$?
     [ $rc -eq 0 ] && ok "ssh: a two-cell run over qemu+ssh:// exits 0" ||
         { ko "ssh: run exit $rc"; show_logs "$WORK/ssh.log"; return; }
+    # the remote QEMU wrote the serial consoles into libvirt's own state dir
+    # there (its filesystem is not ours: vexp's state dir need not exist on it)
+    ls "$REMOTE_ENV_DIR"/libvirt/lib/qemu/vexp-*.log >/dev/null 2>&1 &&
+        ok "ssh: consoles in the hypervisor's /var/lib/libvirt/qemu" ||
+        ko "ssh: no console file in the hypervisor's /var/lib/libvirt/qemu"
     n=$(q "SELECT count(*) FROM cell WHERE status = 'complete' AND hypervisor LIKE 'qemu+ssh://root@127.0.0.1/system%' AND host <> ''")
     [ "$n" -eq 2 ] && ok "ssh: both cells stored with the qemu+ssh hypervisor and its host" ||
         { ko "ssh: cells with the remote hypervisor: $n"; q "SELECT label, status, hypervisor, host FROM cell"; }
