@@ -145,8 +145,14 @@ static const char *live_status(const vexp_store *store, const store_run *run, ch
 
     if (strcmp(run->status, "running") != 0)
         return run->status;
-    if (!vexp_run_lock_held(store_path(store), run->id, &owner))
+    switch (vexp_run_lock_probe(store_path(store), run->id, &owner)) {
+    case VEXP_RUN_LOCK_FREE:
         return "orphaned";
+    case VEXP_RUN_LOCK_UNKNOWN:
+        return "running?"; /* the lock file is not readable here */
+    case VEXP_RUN_LOCK_HELD:
+        break;
+    }
     if (owner <= 0)
         return "running";
     g_snprintf(buf, size, "running, pid %ld", owner);
@@ -155,7 +161,7 @@ static const char *live_status(const vexp_store *store, const store_run *run, ch
 
 #define ORPHANED_NOTE                                                                           \
     "orphaned: its process ended without finishing it (killed, or the machine went down); "    \
-    "vexp run MATRIX --resume continues it"
+    "vexp run MATRIX --resume continues the latest unfinished run of that matrix"
 
 static void print_table(const vexp_store *store, const store_run *run, GPtrArray *rows,
                         GPtrArray *cells)
@@ -265,14 +271,14 @@ static int cmd_results(int argc, char **argv)
             return vexp_report_error(error);
         gboolean orphans = FALSE;
 
-        printf("%-5s %-20s %-16s %-25s %s\n", "run", "name", "status", "started", "accel");
+        printf("%-5s %-20s %-20s %-25s %s\n", "run", "name", "status", "started", "accel");
         for (guint i = 0; i < runs->len; i++) {
             const store_run *r = g_ptr_array_index(runs, i);
             char status_buf[48];
             const char *status = live_status(store, r, status_buf, sizeof(status_buf));
 
             orphans |= !strcmp(status, "orphaned");
-            printf("%-5" G_GINT64_FORMAT " %-20s %-16s %-25s %s\n", r->id, r->name, status,
+            printf("%-5" G_GINT64_FORMAT " %-20s %-20s %-25s %s\n", r->id, r->name, status,
                    r->started_at, r->accel ? r->accel : "-");
         }
         if (orphans)

@@ -20,15 +20,20 @@ static char *lock_path(const char *store_file, gint64 run_id)
     return g_strdup_printf("%s-run%" G_GINT64_FORMAT ".lock", real ? real : store_file, run_id);
 }
 
+/* the pid the holder wrote, 0 when the file holds none */
 static long read_owner(int fd)
 {
     char buf[32];
+    gint64 pid = 0;
     ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
 
     if (len <= 0)
         return 0;
     buf[len] = '\0';
-    return strtol(buf, NULL, 10);
+    g_strchomp(buf);
+    if (!g_ascii_string_to_signed(buf, 10, 1, G_MAXINT32, &pid, NULL))
+        return 0;
+    return (long)pid;
 }
 
 gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run_id,
@@ -45,7 +50,7 @@ gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run
 
         if ((fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        "cannot open the run lock %s: %s", l->path, g_strerror(errno));
+                        "cannot open the run lock '%s': %s", l->path, g_strerror(errno));
             return FALSE;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -60,7 +65,7 @@ gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run
             close(fd);
             if (err != EWOULDBLOCK)
                 g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
-                            "cannot lock %s: %s", l->path, g_strerror(err));
+                            "cannot lock '%s': %s", l->path, g_strerror(err));
             return FALSE;
         }
         /* the owner removes the file before it lets go: a lock on a removed
@@ -71,6 +76,10 @@ gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run
         close(fd);
     }
     l->fd = fd;
+    l->held = TRUE;
+    /* readable by `vexp results` of any user, whatever the umask */
+    if (fchmod(fd, 0644) < 0)
+        g_debug("run lock %s: mode not set: %s", l->path, g_strerror(errno));
     g_snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
         g_debug("run lock %s: pid not written (the lock holds without it)", l->path);
@@ -79,28 +88,32 @@ gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run
 
 void vexp_run_lock_clear(vexp_run_lock *l)
 {
-    if (l->fd > 0) {
+    if (l->held) {
         unlink(l->path);
         close(l->fd);
     }
-    l->fd = 0;
+    l->held = FALSE;
+    l->fd = -1;
     g_clear_pointer(&l->path, g_free);
 }
 
-gboolean vexp_run_lock_held(const char *store_file, gint64 run_id, long *ret_owner)
+vexp_run_lock_state vexp_run_lock_probe(const char *store_file, gint64 run_id, long *ret_owner)
 {
     g_autofree char *path = lock_path(store_file, run_id);
-    gboolean held = FALSE;
+    vexp_run_lock_state state = VEXP_RUN_LOCK_FREE;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     *ret_owner = 0;
     if (fd < 0)
-        return FALSE;
+        return errno == ENOENT ? VEXP_RUN_LOCK_FREE : VEXP_RUN_LOCK_UNKNOWN;
     if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-        held = errno == EWOULDBLOCK;
-        if (held)
+        if (errno == EWOULDBLOCK) {
+            state = VEXP_RUN_LOCK_HELD;
             *ret_owner = read_owner(fd);
+        } else {
+            state = VEXP_RUN_LOCK_UNKNOWN;
+        }
     }
     close(fd); /* also lets go of our shared lock, if taken */
-    return held;
+    return state;
 }
