@@ -92,7 +92,8 @@ struct run_state {
 
     hv **hvs;
     guint n_hvs;
-    GMutex queue_lock; /* queue, in_flight, moves, cells_done, failed, interrupted, deferred, fatal */
+    /* queue, in_flight, moves, cells_done, failed, interrupted, deferred, fatal */
+    GMutex queue_lock;
     GCond queue_cond;  /* a cell ended: it may have been requeued */
     GQueue queue;      /* cell indexes still to run */
     guint in_flight;   /* cells running now: a lost hypervisor may requeue them */
@@ -878,10 +879,18 @@ static guint open_hypervisors(run_state *st, GError **error)
         w->conn = domains_connect(w->uri, vexp_state_dir(), &local);
         if (w->conn)
             w->accel_auto = domains_conn_resolve_accel(w->conn, "auto", &local);
-        if (w->conn && w->accel_auto &&
-            domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local) &&
-            (!bridge || !domains_conn_is_remote(w->conn) ||
-             domains_conn_check_bridge(w->conn, bridge, &local))) {
+        gboolean usable =
+            w->conn && w->accel_auto &&
+            domains_conn_versions(w->conn, &w->libvirt_v, &w->qemu_v, &w->host, &local);
+
+        if (usable && bridge && domains_conn_is_remote(w->conn) &&
+            !domains_conn_check_bridge(w->conn, bridge, &local)) {
+            /* the matrix's line: the value may be a typo rather than a host's fault */
+            g_prefix_error(&local, "%s:%u: ", matrix_path(st->m),
+                           matrix_line_of(st->m, "network", "bridge"));
+            usable = FALSE;
+        }
+        if (usable) {
             up++;
             if (st->n_hvs > 1 || domains_conn_is_remote(w->conn))
                 fprintf(stderr, "vexp: hypervisor %u: %s (host %s, libvirt %s, QEMU %s, accel "
@@ -1146,12 +1155,17 @@ static int cmd_run(int argc, char **argv)
             if (!vexp_run_lock_take(&lock, store_path(store), st.run_id, &owner, &error)) {
                 if (error)
                     return vexp_report_error(error);
-                fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
-                                "another vexp",
-                        st.run_id, argv[1]);
                 if (owner > 0)
-                    fprintf(stderr, " (pid %ld)", owner);
-                fprintf(stderr, "; stop it (Ctrl-C or kill -INT) before --resume\n");
+                    fprintf(stderr,
+                            "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
+                            "another vexp (pid %ld); stop it (Ctrl-C or kill -INT) before "
+                            "--resume\n",
+                            st.run_id, argv[1], owner);
+                else
+                    fprintf(stderr,
+                            "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
+                            "another vexp; stop it (Ctrl-C or kill -INT) before --resume\n",
+                            st.run_id, argv[1]);
                 return VEXP_EXIT_USAGE;
             }
             /* the owner may have finished it between the lookup and the lock */

@@ -104,6 +104,7 @@ show_logs() { # run log
 case_ssh() {
     STORE="$WORK/ssh.db"
     mk_matrix ssh "$REMOTE_ENV_URI_SSH" "virtio, e1000"
+    rm -f "$REMOTE_ENV_DIR"/libvirt/lib/qemu/vexp-*.log # only this run's consoles count
     vexp_in run "$WORK/ssh.conf" --store "$STORE" >"$WORK/ssh.log" 2>&1
     rc=$?
     [ $rc -eq 0 ] && ok "ssh: a two-cell run over qemu+ssh:// exits 0" ||
@@ -186,8 +187,8 @@ case_failover() {
     sed -i 's/^bridge = br0$/bridge = br-none/' "$WORK/failover3.conf"
     vexp_in run "$WORK/failover3.conf" --store "$STORE" >"$WORK/failover3.log" 2>&1
     rc=$?
-    [ $rc -eq 3 ] && grep -q "bridge 'br-none' does not exist on hypervisor 'qemu+libssh://" "$WORK/failover3.log" &&
-        ok "failover: a bridge missing on the remote hypervisor, exit 3 naming both" ||
+    [ $rc -eq 3 ] && grep -q "failover3.conf:[0-9][0-9]*: bridge 'br-none' does not exist on hypervisor 'qemu+libssh://" "$WORK/failover3.log" &&
+        ok "failover: a bridge missing on the remote hypervisor, exit 3 naming the matrix line, bridge and hypervisor" ||
         { ko "failover: missing remote bridge exit $rc"; cat "$WORK/failover3.log"; }
 }
 
@@ -294,7 +295,9 @@ case_addrinuse() {
 
 for c in $CASES; do
     echo "== $c"
+    t0=$SECONDS
     "case_$c"
+    echo "== $c: $((SECONDS - t0)) s"
 done
 echo "remote e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
