@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Does KVM really run guests here?  /dev/kvm can exist and answer while guests hang (broken nested KVM). */
+/* Does KVM really run guests here?  /dev/kvm can exist and answer while guests
+ * hang (broken nested KVM). */
 #include "vexp-config.h"
 
 #include <errno.h>

@@ -143,8 +143,8 @@ static int cmd_doctor(int argc, char **argv)
          "apt-get install iproute2");
     item(&t, g_file_test("/proc/self/ns/net", G_FILE_TEST_EXISTS), "network namespaces",
          "/proc/self/ns/net", "a kernel with CONFIG_NET_NS");
-    item(&t, have_program("tc"), "tc (for shaping tests)", have_program("tc") ? "present" : "missing",
-         "apt-get install iproute2");
+    item(&t, have_program("tc"), "tc (for shaping tests)",
+         have_program("tc") ? "present" : "missing", "apt-get install iproute2");
     /* libvirt-qemu user needed by the QEMU driver */
     {
         gboolean ok = g_file_test("/etc/passwd", G_FILE_TEST_EXISTS);
@@ -174,7 +174,8 @@ static int cmd_doctor(int argc, char **argv)
             g_autofree char *d = g_strdup_printf(
                 "%s (in-process; state in %s)", uri, vexp_state_dir());
             gboolean ok = have_program("qemu-system-x86_64");
-            item(&t, ok, "libvirt URI", d, "apt-get install libvirt-daemon-driver-qemu qemu-system-x86");
+            item(&t, ok, "libvirt URI", d,
+                 "apt-get install libvirt-daemon-driver-qemu qemu-system-x86");
         } else {
             g_autoptr(GError) e = NULL;
             g_autoptr(domains_conn) c = domains_connect(uri, vexp_state_dir(), &e);

@@ -11,7 +11,8 @@ pass=0 fail=0
 check() { # expected_rc description cmd...
     local want=$1 what=$2
     shift 2
-    "$@" >"$W/out" 2>"$W/err"
+    # VEXP_WRAPPER: meson test --setup valgrind runs each vexp under valgrind
+    ${VEXP_WRAPPER:-} "$@" >"$W/out" 2>"$W/err"
     local rc=$?
     if [ $rc -eq "$want" ]; then pass=$((pass + 1)); else
         fail=$((fail + 1)); echo "FAIL: $what: exit $rc, expected $want"; cat "$W/err"; fi
