@@ -8,6 +8,9 @@
 
 #define MAX_SEARCH_TRIALS 64u
 #define MAX_INVALID_RETRIES 12u
+/* trials in a row that could not offer a rate well under the generator's
+ * best: the path holds the sender back (a shaper on the tester's egress) */
+#define HELD_BACK_TRIALS 3u
 
 static bool cancelled(const traffic_runner *r)
 {
@@ -128,6 +131,22 @@ static bool dut_tx_limited(const traffic_params *p, enum traffic_direction dir,
            strcmp(t->reason, "generator-limited") == 0;
 }
 
+/*
+ * A trial whose generator fell short of its target rate but whose frames were
+ * lost all the same (over the tolerance): not a result at its target rate,
+ * but a failure at the rate the generator did reach.  Typical of a shaper on
+ * the tester's own egress: it pushes back on the sender and drops too.
+ * *ret_reached: frames/s actually sent.
+ */
+static bool gen_limited_lossy(const traffic_params *p, const traffic_trial *t, double *ret_reached)
+{
+    if (t->valid || !t->reason || strcmp(t->reason, "generator-limited") != 0 ||
+        t->loss_pct <= p->loss_tolerance_pct || t->elapsed_s <= 0)
+        return false;
+    *ret_reached = (double)t->tx / t->elapsed_s;
+    return true;
+}
+
 /* Run search trials at duration dur_s until the search is done. */
 static int search_loop(traffic_runner *r, const traffic_params *p, traffic_search *s,
                        enum traffic_direction dir, unsigned frame_size, unsigned rep,
@@ -151,14 +170,12 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
             /* Not a DUT result: retry (a busy machine can starve the generator for a
              * moment).  Near the generator's known maximum, two in a row lower the
              * ceiling to what it did send. */
+            double reached;
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EAGAIN;
-            if (t.reason && strcmp(t.reason, "generator-limited") == 0 &&
-                t.loss_pct > p->loss_tolerance_pct && t.elapsed_s > 0) {
-                /* Not a result at its target rate, but the DUT lost frames at the
-                 * rate the generator did reach: a failure there, with what got
-                 * through as the estimate. */
-                double reached = (double)t.tx / t.elapsed_s;
+            if (gen_limited_lossy(p, &t, &reached)) {
+                /* a failure where the generator got to, with what got through as
+                 * the estimate */
                 consecutive = 0;
                 if (reached < rate) {
                     rate = traffic_search_step(s, reached, true, t.rx_fps);
@@ -178,6 +195,13 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
                     s->done = true;
                     return 0;
                 }
+            } else if (consecutive >= HELD_BACK_TRIALS && t.reason &&
+                       strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0 &&
+                       (double)t.tx / t.elapsed_s < rate) {
+                /* held back, not starved: this rate cannot be offered, a failure
+                 * here with what was sent as the estimate */
+                consecutive = 0;
+                rate = traffic_search_step(s, rate, true, (double)t.tx / t.elapsed_s);
             }
             continue;
         }
@@ -234,20 +258,42 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
     if (two_phase && answer > 0 && !invalid_reason) {
         /* Full-length trials only near the answer: confirm it, search down if it fails. */
         traffic_trial t;
+        double reached = 0;
+        bool short_lossy = false;
+        unsigned held_back = 0;
         for (unsigned k = 0;; k++) {
             trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index, "confirm",
                        p->reflect, answer, p->trial_s);
             if ((rc = do_trial(r, p, &t, 0)) < 0)
                 return rc;
-            if (t.valid || dut_tx_limited(p, dir, &t) || k + 1 >= MAX_INVALID_RETRIES)
+            short_lossy = gen_limited_lossy(p, &t, &reached) && reached < answer;
+            /* The generator fell short at this rate HELD_BACK_TRIALS times in a
+             * row, with no loss to speak of: the path pushes back on the sender
+             * (a shaper on the tester's egress) and the rate cannot be offered.
+             * Not confirmed: search down from what was sent. */
+            if (!t.valid && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
+                t.elapsed_s > 0 && (double)t.tx / t.elapsed_s < answer) {
+                if (++held_back >= HELD_BACK_TRIALS) {
+                    reached = (double)t.tx / t.elapsed_s;
+                    short_lossy = true;
+                }
+            } else {
+                held_back = 0;
+            }
+            if (t.valid || dut_tx_limited(p, dir, &t) || short_lossy ||
+                k + 1 >= MAX_INVALID_RETRIES)
                 break;
         }
-        if (!t.valid && !dut_tx_limited(p, dir, &t)) {
+        if (!t.valid && !dut_tx_limited(p, dir, &t) && !short_lossy) {
             invalid_reason = t.reason;
         } else if (!t.valid || t.loss_pct > p->loss_tolerance_pct) {
+            /* a short search found a rate that a full-length trial fails (a
+             * queue that absorbed the short one's excess): search down from
+             * it, or from where the generator got to */
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
-            double next = traffic_search_step(&s2, answer, true, t.rx_fps);
+            double next =
+                traffic_search_step(&s2, short_lossy ? reached : answer, true, t.rx_fps);
             rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm", p->trial_s,
                              next);
             if (rc == -EAGAIN)
