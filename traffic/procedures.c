@@ -198,8 +198,9 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
             } else if (consecutive >= HELD_BACK_TRIALS && t.reason &&
                        strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0 &&
                        (double)t.tx / t.elapsed_s < rate) {
-                /* held back, not starved: this rate cannot be offered, a failure
-                 * here with what was sent as the estimate */
+                /* held back (or starved: the two look alike from here): this
+                 * rate cannot be offered, a failure here with what was sent as
+                 * the estimate */
                 consecutive = 0;
                 rate = traffic_search_step(s, rate, true, (double)t.tx / t.elapsed_s);
             }
@@ -259,32 +260,33 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
         /* Full-length trials only near the answer: confirm it, search down if it fails. */
         traffic_trial t;
         double reached = 0;
-        bool short_lossy = false;
+        bool fell_short = false;
         unsigned held_back = 0;
         for (unsigned k = 0;; k++) {
             trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index, "confirm",
                        p->reflect, answer, p->trial_s);
             if ((rc = do_trial(r, p, &t, 0)) < 0)
                 return rc;
-            short_lossy = gen_limited_lossy(p, &t, &reached) && reached < answer;
+            fell_short = gen_limited_lossy(p, &t, &reached) && reached < answer;
             /* The generator fell short at this rate HELD_BACK_TRIALS times in a
              * row, with no loss to speak of: the path pushes back on the sender
-             * (a shaper on the tester's egress) and the rate cannot be offered.
-             * Not confirmed: search down from what was sent. */
+             * (a shaper on the tester's egress; a starved tester looks the
+             * same) and the rate cannot be offered.  Not confirmed: search
+             * down from what was sent. */
             if (!t.valid && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
                 t.elapsed_s > 0 && (double)t.tx / t.elapsed_s < answer) {
                 if (++held_back >= HELD_BACK_TRIALS) {
                     reached = (double)t.tx / t.elapsed_s;
-                    short_lossy = true;
+                    fell_short = true;
                 }
             } else {
                 held_back = 0;
             }
-            if (t.valid || dut_tx_limited(p, dir, &t) || short_lossy ||
+            if (t.valid || dut_tx_limited(p, dir, &t) || fell_short ||
                 k + 1 >= MAX_INVALID_RETRIES)
                 break;
         }
-        if (!t.valid && !dut_tx_limited(p, dir, &t) && !short_lossy) {
+        if (!t.valid && !dut_tx_limited(p, dir, &t) && !fell_short) {
             invalid_reason = t.reason;
         } else if (!t.valid || t.loss_pct > p->loss_tolerance_pct) {
             /* a short search found a rate that a full-length trial fails (a
@@ -293,7 +295,7 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
             double next =
-                traffic_search_step(&s2, short_lossy ? reached : answer, true, t.rx_fps);
+                traffic_search_step(&s2, fell_short ? reached : answer, true, t.rx_fps);
             rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm", p->trial_s,
                              next);
             if (rc == -EAGAIN)
