@@ -282,8 +282,7 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
             } else {
                 held_back = 0;
             }
-            if (t.valid || dut_tx_limited(p, dir, &t) || fell_short ||
-                k + 1 >= MAX_INVALID_RETRIES)
+            if (t.valid || dut_tx_limited(p, dir, &t) || fell_short || k + 1 >= MAX_INVALID_RETRIES)
                 break;
         }
         if (!t.valid && !dut_tx_limited(p, dir, &t) && !fell_short) {
@@ -294,8 +293,7 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
              * it, or from where the generator got to */
             traffic_search s2;
             traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
-            double next =
-                traffic_search_step(&s2, fell_short ? reached : answer, true, t.rx_fps);
+            double next = traffic_search_step(&s2, fell_short ? reached : answer, true, t.rx_fps);
             rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm", p->trial_s,
                              next);
             if (rc == -EAGAIN)
