@@ -52,13 +52,8 @@ ip -n "$T" link set "$VT" up
 ip -n "$D" link set "$VD" up
 set +e
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# in_range VALUE LO HI
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+# pass, fail, in_range, calc, field, tbf_throughput
+. "$(dirname "$0")/groundtruth-lib.sh"
 
 # run NAME ARGS...: the engine with --json; output in $OUT/NAME
 run() {
@@ -73,12 +68,6 @@ run() {
         cat "$OUT/$name.err"
     fi
     return $rc
-}
-
-# field FILE TYPE DIRECTION KEY: first numeric KEY of a TYPE line for DIRECTION
-field() {
-    grep "\"type\":\"$2\"" "$1" | grep "\"direction\":\"$3\"" | head -1 |
-        sed -n "s/.*\"$4\":\([-0-9.e+]*\).*/\1/p"
 }
 
 # ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
@@ -145,35 +134,8 @@ done
 R=100 # Mbit/s
 ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate ${R}mbit burst 16kb latency 10ms
 ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate ${R}mbit burst 16kb latency 10ms
-# A CPU stall of more than ~12 ms on this shared 2-core machine (tbf's queue
-# is latency 10 ms + burst) makes tbf itself drop frames below its rate: the
-# zero-loss search then lands low.  A direction that lands low gets one more
-# attempt (both are printed); one that lands high, or low twice, fails.
 for size in 1518 512; do
-    for dir in in out; do
-        # tbf counts the frame without its FCS: R / (8 (F - 4)) frames/s
-        exp_fps=$(calc "$R * 1000000 / (8 * ($size - 4))")
-        for attempt in 1 2; do
-            run tbf-$size-$dir-$attempt --test throughput --frame-size $size --direction $dir \
-                --trial-s 2 --search-trial-s 0.5 --resolution-pct 0.5
-            f="$OUT/tbf-$size-$dir-$attempt"
-            mbps=$(field "$f" result $dir mbps_l2)
-            fps=$(field "$f" result $dir fps)
-            trials=$(grep -c "\"type\":\"trial\".*\"direction\":\"$dir\"" "$f")
-            # the engine's own verdict: a flagged figure (generator-limited) is no match
-            valid=$(grep '"type":"result"' "$f" | grep -c '"valid":true')
-            if [ "$valid" -eq 1 ] && [ -n "$mbps" ] && in_range "$mbps" "$(calc "$R * 0.97")" "$(calc "$R * 1.03")"; then
-                pass "tbf $R Mbit/s, $size B, $dir: throughput $mbps Mb/s L2, $fps fps (tbf admits $exp_fps fps), $trials trials, attempt $attempt"
-                break
-            fi
-            if [ "$attempt" -eq 1 ] && [ -n "$mbps" ] && in_range "$mbps" 0 "$(calc "$R * 0.97")"; then
-                echo "note: tbf $R Mbit/s, $size B, $dir: $mbps Mb/s L2 on attempt 1 (below; tbf dropped under a CPU stall?), once more"
-                continue
-            fi
-            fail "tbf $R Mbit/s, $size B, $dir: throughput '$mbps' Mb/s L2 (want $R +-3 %), $fps fps, valid results $valid, attempt $attempt"
-            break
-        done
-    done
+    for dir in in out; do tbf_throughput "" $R $size $dir; done
 done
 ip netns exec "$T" tc qdisc del dev "$VT" root
 ip netns exec "$D" tc qdisc del dev "$VD" root
