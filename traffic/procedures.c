@@ -200,8 +200,10 @@ static int search_loop(traffic_runner *r, const traffic_params *p, traffic_searc
                        (double)t.tx / t.elapsed_s < rate) {
                 /* held back (or starved: the two look alike from here): this
                  * rate cannot be offered, a failure here with what was sent as
-                 * the estimate */
+                 * the estimate.  Those trials were a finding, not retries: the
+                 * retry budget starts again. */
                 consecutive = 0;
+                invalid = 0;
                 rate = traffic_search_step(s, rate, true, (double)t.tx / t.elapsed_s);
             }
             continue;
