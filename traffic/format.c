@@ -41,12 +41,12 @@ int traffic_trial_to_json(const traffic_trial *t, char *buf, size_t len)
     app(buf, len, &off,
         "{\"type\":\"trial\",\"test\":\"%s\",\"direction\":\"%s\",\"setup\":\"%s\","
         "\"frame_size\":%u,\"repetition\":%u,\"index\":%u,\"phase\":\"%s\","
-        "\"offered_fps\":%.3f,\"duration_s\":%.3f,\"elapsed_s\":%.6f,\"tx\":%llu,\"rx\":%llu,"
+        "\"offered_fps\":%.3f,\"sent_fps\":%.3f,\"duration_s\":%.3f,\"elapsed_s\":%.6f,\"tx\":%llu,\"rx\":%llu,"
         "\"lost\":%llu,\"reordered\":%llu,\"duplicated\":%llu,\"loss_pct\":%.6f,"
         "\"rx_fps\":%.3f,\"dut_cpu_pct\":%.2f,\"valid\":%s,\"reason\":%s%s%s,\"reflect\":%s",
         traffic_test_name(t->test), traffic_direction_name(t->direction), setup_name(t->reflect),
         t->frame_size, t->repetition, t->index, t->phase ? t->phase : "", t->offered_fps,
-        t->duration_s, t->elapsed_s, (unsigned long long)t->tx, (unsigned long long)t->rx,
+        t->sent_fps, t->duration_s, t->elapsed_s, (unsigned long long)t->tx, (unsigned long long)t->rx,
         (unsigned long long)t->lost, (unsigned long long)t->reordered,
         (unsigned long long)t->duplicated, t->loss_pct, t->rx_fps, t->dut_cpu_pct,
         t->valid ? "true" : "false", t->reason ? "\"" : "", t->reason ? t->reason : "null",
@@ -75,6 +75,14 @@ int traffic_result_to_json(const traffic_result *r, char *buf, size_t len)
     case TRAFFIC_TEST_THROUGHPUT:
         app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f,\"max_fps\":%.3f",
             r->fps, r->mbps_l2, r->mbps_wire, r->max_fps);
+        if (r->goal[0]) {
+            char name[2 * TRAFFIC_GOAL_NAME];
+            traffic_json_escape(name, sizeof(name), r->goal);
+            app(buf, len, &off,
+                ",\"goal\":\"%s\",\"goal_loss_pct\":%g,\"lower_fps\":%.3f,\"upper_fps\":%.3f,"
+                "\"trial_seconds\":%.3f",
+                name, r->goal_loss_pct, r->lower_fps, r->upper_fps, r->trial_seconds);
+        }
         break;
     case TRAFFIC_TEST_LATENCY:
         app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f", r->fps, r->mbps_l2,

@@ -33,6 +33,8 @@ static void usage(FILE *f)
           "            [--warmup-s S] [--straggler-s S] [--rtt-interval-ms MS]\n"
           "            [--dut-port P] [--tester-port P] [--senders N]\n"
           "            [--rtt-sequences N] [--tester-cmd CMD]\n"
+          "            [--method mlrsearch|rfc2544] [--goals ndr,pdr:0.5]\n"
+          "            [--exceed-pct P] [--duration-sum-s S]\n"
           "       vexp-traffic --version\n"
           "--agent-cmd CMD: the DUT's agent, run with /bin/sh -c; its stdin/stdout are the\n"
           "  control channel.  --tester-cmd CMD: the tester side in a second agent started\n"
@@ -78,6 +80,9 @@ static void table_add(const traffic_result *r)
         snprintf(fig, sizeof(fig), "%12.0f %10.2f %10.2f", r->fps, r->mbps_l2, r->mbps_wire);
         if (r->test == TRAFFIC_TEST_FIXED)
             snprintf(fig + strlen(fig), sizeof(fig) - strlen(fig), " %9.4f", r->loss_pct);
+        else if (r->goal[0])
+            snprintf(fig + strlen(fig), sizeof(fig) - strlen(fig), " %9s  %s (loss <= %g %%)",
+                     "", r->goal, r->goal_loss_pct);
         break;
     case TRAFFIC_TEST_LATENCY:
     case TRAFFIC_TEST_RTT: {
@@ -143,7 +148,9 @@ static void on_result(void *ud, const traffic_result *r)
            r->valid ? "" : r->reason);
     switch (r->test) {
     case TRAFFIC_TEST_THROUGHPUT:
-        printf("%.0f fps  %.2f Mb/s L2  %.2f Mb/s wire\n", r->fps, r->mbps_l2, r->mbps_wire);
+        printf("%s %.0f fps  %.2f Mb/s L2  %.2f Mb/s wire  (bounds %.0f..%.0f fps, %.1f trial-s)\n",
+               r->goal, r->fps, r->mbps_l2, r->mbps_wire, r->lower_fps, r->upper_fps,
+               r->trial_seconds);
         break;
     case TRAFFIC_TEST_LATENCY:
     case TRAFFIC_TEST_RTT:
@@ -210,6 +217,10 @@ enum {
     OPT_SENDERS,
     OPT_RTT_SEQ,
     OPT_TESTER_CMD,
+    OPT_METHOD,
+    OPT_GOALS,
+    OPT_EXCEED,
+    OPT_DSUM,
     OPT_HELP,
 };
 
@@ -243,6 +254,10 @@ static const struct option run_opts[] = {
     {"senders", required_argument, NULL, OPT_SENDERS},
     {"rtt-sequences", required_argument, NULL, OPT_RTT_SEQ},
     {"tester-cmd", required_argument, NULL, OPT_TESTER_CMD},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"goals", required_argument, NULL, OPT_GOALS},
+    {"exceed-pct", required_argument, NULL, OPT_EXCEED},
+    {"duration-sum-s", required_argument, NULL, OPT_DSUM},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -287,6 +302,7 @@ static int cmd_run(int argc, char **argv)
 {
     traffic_params p;
     traffic_params_init(&p);
+    bool goals_set = false; /* --goals and --loss-tolerance-pct: one or the other, once */
     const char *agent_cmd = NULL, *tester_cmd = NULL;
     bool have_dut = false;
     int c;
@@ -365,8 +381,33 @@ static int cmd_run(int argc, char **argv)
             if (traffic_parse_double(optarg, 0.01, 50, &p.resolution_pct) < 0)
                 return bad(name, optarg);
             break;
-        case OPT_TOL:
-            if (traffic_parse_double(optarg, 0, 50, &p.loss_tolerance_pct) < 0)
+        case OPT_TOL: {
+            double tol;
+            if (goals_set || traffic_parse_double(optarg, 0, 50, &tol) < 0)
+                return bad(name, optarg);
+            traffic_goals_set_tolerance(&p, tol);
+            goals_set = true;
+            break;
+        }
+        case OPT_GOALS:
+            if (goals_set ||
+                traffic_goals_from_list(optarg, p.goals, TRAFFIC_MAX_GOALS, &p.n_goals) < 0)
+                return bad(name, optarg);
+            goals_set = true;
+            break;
+        case OPT_METHOD: {
+            int m = traffic_method_from_name(optarg);
+            if (m < 0)
+                return bad(name, optarg);
+            p.method = (unsigned)m;
+            break;
+        }
+        case OPT_EXCEED:
+            if (traffic_parse_double(optarg, 0, 90, &p.exceed_pct) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_DSUM:
+            if (traffic_parse_double(optarg, 0.1, 36000, &p.duration_sum_s) < 0)
                 return bad(name, optarg);
             break;
         case OPT_STEP:

@@ -2,6 +2,7 @@
 /* RFC 2544 §26 procedures (and RFC 9004 back-to-back) over a trial runner. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "traffic-priv.h"
@@ -120,100 +121,288 @@ static int max_rate(traffic_runner *r, const traffic_params *p, enum traffic_dir
 
 /*
  * In direction out (not reflected) the generator is the DUT's own: a trial
- * whose generator fell short measured the DUT's sending limit.  It stays
- * marked invalid (no loss figure at the offered rate), but for the search it
- * is a failure at that rate, with what arrived as the estimate.
+ * whose generator fell short measured the DUT's sending limit, a finding and
+ * not a tester fault.
  */
 static bool dut_tx_limited(const traffic_params *p, enum traffic_direction dir,
                            const traffic_trial *t)
 {
     return dir == TRAFFIC_DIR_OUT && !p->reflect && !t->valid && t->reason &&
-           strcmp(t->reason, "generator-limited") == 0;
+           strcmp(t->reason, "generator-limited") == 0 && t->tx > 0 && t->elapsed_s > 0;
 }
 
-/*
- * A trial whose generator fell short of its target rate but whose frames were
- * lost all the same (over the tolerance): not a result at its target rate,
- * but a failure at the rate the generator did reach.  Typical of a shaper on
- * the tester's own egress: it pushes back on the sender and drops too.
- * *ret_reached: frames/s actually sent.
- */
-static bool gen_limited_lossy(const traffic_params *p, const traffic_trial *t, double *ret_reached)
+/* What one throughput trial tells the search.  RFC 9971 keeps the intended
+ * load (asked) and the offered load (sent) apart. */
+enum verdict {
+    V_RETRY,      /* the tester's fault (starved a moment): ask again */
+    V_AT_LOAD,    /* a trial at the intended load */
+    V_AT_SENT,    /* only a trial at the load actually sent */
+    V_FELL_SHORT, /* the intended load could not be offered, and a trial at what was sent */
+    V_GIVE_UP,    /* the tester never managed a valid trial often enough */
+};
+
+typedef struct search_ctx {
+    traffic_runner *r;
+    const traffic_params *p;
+    enum traffic_direction dir;
+    unsigned frame_size, rep, index;
+    unsigned invalid;  /* tester faults so far (retries) */
+    unsigned held;     /* tester shortfalls in a row at held_fps */
+    double held_fps;
+    double seconds;    /* trial time spent, s */
+} search_ctx;
+
+static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, double max_loss_pct)
 {
-    if (t->valid || !t->reason || strcmp(t->reason, "generator-limited") != 0 ||
-        t->loss_pct <= p->loss_tolerance_pct || t->elapsed_s <= 0)
-        return false;
-    *ret_reached = (double)t->tx / t->elapsed_s;
-    return true;
+    if (t->valid) {
+        c->held = 0;
+        return V_AT_LOAD;
+    }
+    if (dut_tx_limited(c->p, c->dir, t))
+        return V_FELL_SHORT;
+    const bool short_sent = t->reason && strcmp(t->reason, "generator-limited") == 0 &&
+                            t->tx > 0 && t->elapsed_s > 0 && t->sent_fps < fps;
+    if (short_sent && t->loss_pct > max_loss_pct) {
+        /* the tester fell short, but what it sent was lost over every goal: a
+         * finding at the load that was offered (a shaper on the tester's egress
+         * that also drops) */
+        c->held = 0;
+        return V_AT_SENT;
+    }
+    if (short_sent) {
+        /* The same load held back HELD_BACK_TRIALS times in a row, with no loss
+         * to speak of: the path pushes back on the sender (a shaper on the
+         * tester's egress; a starved tester looks the same) and this load
+         * cannot be offered.  Those trials were a finding: retries start again. */
+        c->held = c->held_fps == fps ? c->held + 1 : 1;
+        c->held_fps = fps;
+        if (c->held >= HELD_BACK_TRIALS) {
+            c->held = 0;
+            c->invalid = 0;
+            return V_FELL_SHORT;
+        }
+    }
+    if (++c->invalid > MAX_INVALID_RETRIES)
+        return V_GIVE_UP;
+    return V_RETRY;
 }
 
-/* Run search trials at duration dur_s until the search is done. */
-static int search_loop(traffic_runner *r, const traffic_params *p, traffic_search *s,
-                       enum traffic_direction dir, unsigned frame_size, unsigned rep,
-                       unsigned *index, const char *phase, double dur_s, double rate)
+/* The loss of a trial that fell short, counted against the intended load: frames
+ * that could not be offered were not forwarded either. */
+static double loss_vs_intended(const traffic_trial *t, double fps)
 {
-    unsigned invalid = 0, consecutive = 0;
-    if (s->done)
+    double fwd = t->elapsed_s > 0 ? (double)t->rx / t->elapsed_s : 0;
+    double loss = 1 - fwd / fps;
+    return loss < 0 ? 0 : loss > 1 ? 1 : loss;
+}
+
+/* Offered loads within this share of the intended one are the intended load (clock and
+ * frame rounding); below it the shortfall counts as not forwarded. */
+#define OFFERED_TOLERANCE 1e-3
+
+/* Direction out (the DUT sends): the best forwarding rate of a full-length trial whose loss
+ * met each goal, against what the DUT sent. */
+static void note_proof(const search_ctx *c, const traffic_trial *t, double *best)
+{
+    if (c->dir != TRAFFIC_DIR_OUT || c->p->reflect || t->tx == 0 || t->elapsed_s <= 0)
+        return;
+    for (unsigned g = 0; g < c->p->n_goals; g++)
+        if (t->loss_pct <= c->p->goals[g].loss_pct && t->rx_fps > best[g])
+            best[g] = t->rx_fps;
+}
+
+static double max_goal_loss(const traffic_params *p)
+{
+    double m = 0;
+    for (unsigned i = 0; i < p->n_goals; i++)
+        if (p->goals[i].loss_pct > m)
+            m = p->goals[i].loss_pct;
+    return m;
+}
+
+/* The highest load the search may ask for: the line rate when known, else a
+ * hair under what the generator managed in a calibration trial. */
+static int search_max(search_ctx *c, double *max_fps, traffic_trial *ret_cal, bool *ret_calibrated)
+{
+    *ret_calibrated = false;
+    if (*max_fps > 0)
         return 0;
-    for (unsigned n = 0; n < MAX_SEARCH_TRIALS && rate > 0; n++) {
+    if (c->p->line_rate_mbps > 0) {
+        *max_fps = traffic_line_rate_fps(c->p->line_rate_mbps, c->frame_size);
+        return 0;
+    }
+    int rc = calibrate(c->r, c->p, c->dir, c->frame_size, TRAFFIC_TEST_THROUGHPUT, c->rep,
+                       &c->index, max_fps, ret_cal);
+    if (rc < 0)
+        return rc;
+    c->seconds += ret_cal->duration_s;
+    *ret_calibrated = true;
+    return 0;
+}
+
+static void result_goal(traffic_result *res, const traffic_params *p, unsigned goal)
+{
+    snprintf(res->goal, sizeof(res->goal), "%s", p->goals[goal].name);
+    res->goal_loss_pct = p->goals[goal].loss_pct;
+}
+
+/* RFC 9971 MLRsearch over every goal at once. */
+static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
+{
+    const traffic_params *p = c->p;
+    traffic_trial cal;
+    bool calibrated;
+    int rc = search_max(c, &max_fps, &cal, &calibrated);
+    if (rc < 0)
+        return rc;
+    traffic_mlr_goal goals[TRAFFIC_MAX_GOALS];
+    unsigned n_goals;
+    traffic_mlr_goals_from_params(p, goals, &n_goals);
+    traffic_mlr s;
+    /* the lowest load: a short trial still sends ~1000 frames (a frame or two
+     * lost is then no more than 0.2 %), unless the maximum itself is that low */
+    const double min_fps =
+        fmax(max_fps * 1e-4, fmin(max_fps / 100, 1000 / goals[0].initial_s));
+    traffic_mlr_init(&s, goals, n_goals, max_fps, min_fps);
+    double best[TRAFFIC_MAX_GOALS] = {0};
+    /* the calibration trial is the first point, at the maximum (it offered more) */
+    if (calibrated)
+        (void)traffic_mlr_add(&s, max_fps, cal.duration_s, cal.loss_pct / 100);
+    const char *invalid_reason = NULL;
+    const double max_loss = max_goal_loss(p);
+    double fps, dur;
+    while (traffic_mlr_next(&s, &fps, &dur)) {
+        if (s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS) {
+            invalid_reason = "search-budget";
+            break;
+        }
         traffic_trial t;
-        trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, rep, index, phase, p->reflect,
-                   rate, dur_s);
-        int rc = do_trial(r, p, &t, 0);
+        trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index,
+                   dur < p->trial_s ? "search" : "confirm", p->reflect, fps, dur);
+        if ((rc = do_trial(c->r, p, &t, 0)) < 0)
+            return rc;
+        c->seconds += t.duration_s;
+        const double sent = traffic_mlr_snap_down(&s, t.sent_fps);
+        const enum verdict v = judge(c, &t, fps, max_loss);
+        if (v != V_RETRY && v != V_GIVE_UP && dur >= p->trial_s)
+            note_proof(c, &t, best);
+        switch (v) {
+        case V_RETRY:
+            continue;
+        case V_GIVE_UP:
+            invalid_reason = "generator-limited";
+            break;
+        case V_AT_LOAD:
+            /* offered a little under the load (within the generator's 0.5 %
+             * tolerance): what was not offered was not forwarded either */
+            (void)traffic_mlr_add(&s, fps, dur,
+                                  t.sent_fps < fps * (1 - OFFERED_TOLERANCE)
+                                      ? fmax(t.loss_pct / 100, loss_vs_intended(&t, fps))
+                                      : t.loss_pct / 100);
+            continue;
+        case V_AT_SENT:
+            (void)traffic_mlr_add(&s, sent, dur, t.loss_pct / 100);
+            continue;
+        case V_FELL_SHORT:
+            (void)traffic_mlr_add(&s, fps, dur, loss_vs_intended(&t, fps));
+            if (sent < fps)
+                (void)traffic_mlr_add(&s, sent, dur, t.loss_pct / 100);
+            continue;
+        }
+        break;
+    }
+    for (unsigned g = 0; g < n_goals; g++) {
+        traffic_mlr_result a;
+        traffic_mlr_answer(&s, g, &a);
+        traffic_result res;
+        result_init(&res, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, p->reflect);
+        result_goal(&res, p, g);
+        result_rate(&res, a.conditional_fps);
+        if (best[g] > 0 && a.conditional_fps < best[g] * (1 - p->resolution_pct / 100)) {
+            /* Direction out: the DUT itself sent best[g] frames/s in a full-length
+             * trial and the tester received them within the goal's loss.  That
+             * is proof of what it can do; the figure never falls below it by
+             * more than one width (a sender whose speed varies from trial to
+             * trial can leave such a load undecided or above an upper bound). */
+            result_rate(&res, best[g]);
+        }
+        res.lower_fps = a.lower_fps;
+        res.upper_fps = a.upper_fps;
+        res.max_fps = max_fps;
+        res.trials = c->index;
+        res.trial_seconds = c->seconds;
+        if (invalid_reason) {
+            res.valid = false;
+            res.reason = invalid_reason;
+        } else if (!a.found) {
+            res.valid = false;
+            res.reason = "no-lower-bound";
+        }
+        emit(c->r, &res);
+        if (ret && g == 0)
+            *ret = res;
+    }
+    return 0;
+}
+
+/* The classic binary search (RFC 2544 §26.1 as usually done) for one goal:
+ * full-length trials only, one per load, pass when the loss is within the goal. */
+static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_result *ret)
+{
+    const traffic_params *p = c->p;
+    const double goal_loss = p->goals[goal].loss_pct;
+    const double width = p->resolution_pct / 100;
+    double lo = 0, hi = max_fps, rate = max_fps;
+    bool failed = false;
+    const char *invalid_reason = NULL;
+    c->invalid = 0;
+    c->held = 0;
+    for (unsigned n = 0; n < MAX_SEARCH_TRIALS; n++) {
+        traffic_trial t;
+        trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index, "trial",
+                   p->reflect, rate, p->trial_s);
+        int rc = do_trial(c->r, p, &t, 0);
         if (rc < 0)
             return rc;
-        if (dut_tx_limited(p, dir, &t)) {
-            rate = traffic_search_step(s, rate, true, t.rx_fps);
+        c->seconds += t.duration_s;
+        enum verdict v = judge(c, &t, rate, goal_loss);
+        if (v == V_RETRY)
             continue;
+        if (v == V_GIVE_UP) {
+            invalid_reason = "generator-limited";
+            break;
         }
-        if (!t.valid) {
-            /* Not a DUT result: retry (a busy machine can starve the generator for a
-             * moment).  Near the generator's known maximum, two in a row lower the
-             * ceiling to what it did send. */
-            double reached;
-            if (++invalid > MAX_INVALID_RETRIES)
-                return -EAGAIN;
-            if (gen_limited_lossy(p, &t, &reached)) {
-                /* a failure where the generator got to, with what got through as
-                 * the estimate */
-                consecutive = 0;
-                if (reached < rate) {
-                    rate = traffic_search_step(s, reached, true, t.rx_fps);
-                    continue;
-                }
-            }
-            if (++consecutive >= 2 && rate >= 0.9 * s->max_fps && t.reason &&
-                strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0) {
-                consecutive = 0;
-                double can = (double)t.tx / t.elapsed_s * 0.98;
-                if (can < s->max_fps)
-                    s->max_fps = can;
-                if (s->has_hi && s->hi > can)
-                    s->hi = can;
-                rate = rate < can ? rate : can;
-                if (s->has_lo && rate <= s->lo) {
-                    s->done = true;
-                    return 0;
-                }
-            } else if (consecutive >= HELD_BACK_TRIALS && t.reason &&
-                       strcmp(t.reason, "generator-limited") == 0 && t.elapsed_s > 0 &&
-                       (double)t.tx / t.elapsed_s < rate) {
-                /* held back (or starved: the two look alike from here): this
-                 * rate cannot be offered, a failure here with what was sent as
-                 * the estimate.  Those trials were a finding, not retries: the
-                 * retry budget starts again. */
-                consecutive = 0;
-                invalid = 0;
-                rate = traffic_search_step(s, rate, true, (double)t.tx / t.elapsed_s);
-            }
-            continue;
+        if (v == V_AT_LOAD && t.loss_pct <= goal_loss) {
+            lo = rate;
+            if (rate >= max_fps * (1 - 1e-9))
+                break;
+        } else {
+            hi = rate;
+            failed = true;
         }
-        consecutive = 0;
-        bool lossy = t.loss_pct > p->loss_tolerance_pct;
-        rate = traffic_search_step(s, rate, lossy, t.rx_fps);
+        if (hi - lo <= width * hi || hi < 1)
+            break;
+        rate = (lo + hi) / 2;
     }
-    if (!s->done)
-        return -EIO;
+    traffic_result res;
+    result_init(&res, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, p->reflect);
+    result_goal(&res, p, goal);
+    result_rate(&res, lo);
+    res.lower_fps = lo;
+    res.upper_fps = failed ? hi : 0;
+    res.max_fps = max_fps;
+    res.trials = c->index;
+    res.trial_seconds = c->seconds;
+    if (invalid_reason) {
+        res.valid = false;
+        res.reason = invalid_reason;
+    } else if (lo <= 0) {
+        res.valid = false;
+        res.reason = "no-lower-bound";
+    }
+    emit(c->r, &res);
+    if (ret)
+        *ret = res;
     return 0;
 }
 
@@ -221,102 +410,21 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
                             unsigned frame_size, double max_fps, unsigned repetition,
                             traffic_result *ret)
 {
-    unsigned index = 0;
-    int rc;
+    search_ctx c = {.r = r, .p = p, .dir = dir, .frame_size = frame_size, .rep = repetition};
+    if (p->method != TRAFFIC_METHOD_RFC2544)
+        return proc_mlr(&c, max_fps, ret);
     traffic_trial cal;
-    bool calibrated = false;
-    if (max_fps <= 0 && p->line_rate_mbps > 0) {
-        max_fps = traffic_line_rate_fps(p->line_rate_mbps, frame_size);
-    } else if (max_fps <= 0) {
-        rc = calibrate(r, p, dir, frame_size, TRAFFIC_TEST_THROUGHPUT, repetition, &index, &max_fps,
-                       &cal);
-        if (rc < 0)
-            return rc;
-        calibrated = true;
-    }
-    const double min_fps = 1;
-    const double dshort = short_s(p);
-    const bool two_phase = dshort < p->trial_s;
-    traffic_search s;
-    traffic_search_init(&s, max_fps, min_fps, p->resolution_pct);
-    double start = max_fps;
-    if (calibrated) {
-        /* The calibration trial is the search's first point: its loss (against the
-         * frames it sent) and the rate that got through tell where to go. */
-        if (cal.loss_pct > p->loss_tolerance_pct)
-            start = traffic_search_step(&s, cal.offered_fps, true, cal.rx_fps);
-        else
-            start = traffic_search_step(&s, max_fps, false, cal.rx_fps);
-    }
-    /* -EAGAIN: the generator never managed a valid trial often enough; the
-     * figure is reported, flagged, rather than failing the whole suite */
-    const char *invalid_reason = NULL;
-    rc = search_loop(r, p, &s, dir, frame_size, repetition, &index, two_phase ? "search" : "trial",
-                     dshort, start);
-    if (rc == -EAGAIN)
-        invalid_reason = "generator-limited";
-    else if (rc < 0)
+    bool calibrated;
+    int rc = search_max(&c, &max_fps, &cal, &calibrated);
+    if (rc < 0)
         return rc;
-    double answer = s.has_lo ? s.lo : 0;
-    if (two_phase && answer > 0 && !invalid_reason) {
-        /* Full-length trials only near the answer: confirm it, search down if it fails. */
-        traffic_trial t;
-        double reached = 0;
-        bool fell_short = false;
-        unsigned held_back = 0;
-        for (unsigned k = 0;; k++) {
-            trial_init(&t, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, &index, "confirm",
-                       p->reflect, answer, p->trial_s);
-            if ((rc = do_trial(r, p, &t, 0)) < 0)
-                return rc;
-            fell_short = gen_limited_lossy(p, &t, &reached) && reached < answer;
-            /* The generator fell short at this rate HELD_BACK_TRIALS times in a
-             * row, with no loss to speak of: the path pushes back on the sender
-             * (a shaper on the tester's egress; a starved tester looks the
-             * same) and the rate cannot be offered.  Not confirmed: search
-             * down from what was sent. */
-            if (!t.valid && t.reason && strcmp(t.reason, "generator-limited") == 0 &&
-                t.elapsed_s > 0 && (double)t.tx / t.elapsed_s < answer) {
-                if (++held_back >= HELD_BACK_TRIALS) {
-                    reached = (double)t.tx / t.elapsed_s;
-                    fell_short = true;
-                }
-            } else {
-                held_back = 0;
-            }
-            if (t.valid || dut_tx_limited(p, dir, &t) || fell_short || k + 1 >= MAX_INVALID_RETRIES)
-                break;
-        }
-        if (!t.valid && !dut_tx_limited(p, dir, &t) && !fell_short) {
-            invalid_reason = t.reason;
-        } else if (!t.valid || t.loss_pct > p->loss_tolerance_pct) {
-            /* a short search found a rate that a full-length trial fails (a
-             * queue that absorbed the short one's excess): search down from
-             * it, or from where the generator got to */
-            traffic_search s2;
-            traffic_search_init(&s2, answer, min_fps, p->resolution_pct);
-            double next = traffic_search_step(&s2, fell_short ? reached : answer, true, t.rx_fps);
-            rc = search_loop(r, p, &s2, dir, frame_size, repetition, &index, "confirm", p->trial_s,
-                             next);
-            if (rc == -EAGAIN)
-                invalid_reason = "generator-limited";
-            else if (rc < 0)
-                return rc;
-            answer = s2.has_lo ? s2.lo : 0;
-        }
+    for (unsigned g = 0; g < p->n_goals; g++) {
+        traffic_result res;
+        if ((rc = proc_binary(&c, max_fps, g, &res)) < 0)
+            return rc;
+        if (ret && g == 0)
+            *ret = res;
     }
-    traffic_result res;
-    result_init(&res, TRAFFIC_TEST_THROUGHPUT, dir, frame_size, repetition, p->reflect);
-    result_rate(&res, answer);
-    res.max_fps = max_fps;
-    res.trials = index;
-    if (invalid_reason) {
-        res.valid = false;
-        res.reason = invalid_reason;
-    }
-    emit(r, &res);
-    if (ret)
-        *ret = res;
     return 0;
 }
 

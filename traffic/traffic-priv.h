@@ -169,21 +169,68 @@ void traffic_rx_done(traffic_rx *rx);
 /* Drain the socket without blocking; returns frames processed or -errno. */
 int traffic_rx_drain(traffic_rx *rx);
 
-/* ---- search (pure; driven by tests with a simulated DUT) ---- */
-typedef struct traffic_search {
-    double lo, hi; /* proven loss-free / lossy rates, fps */
-    bool has_lo, has_hi;
-    double max_fps; /* the highest rate that can be offered */
-    double min_fps; /* below this the answer is 0 */
-    double res;     /* resolution as a fraction */
-    unsigned creep; /* consecutive loss-free probes just above lo */
-    bool done;
-} traffic_search;
+/* ---- RFC 9971 MLRsearch (pure; mlrsearch.c, driven by tests with a simulated DUT) ---- */
+#define TRAFFIC_MLR_MAX_TRIALS 160u
 
-void traffic_search_init(traffic_search *s, double max_fps, double min_fps, double res_pct);
-/* Feed the outcome of a trial at rate (fps): lossy or not, and the frames/s that got through.
- * Returns the next rate to try, or 0 when done (answer in s->lo, 0 if !has_lo). */
-double traffic_search_step(traffic_search *s, double rate, bool lossy, double rx_fps);
+/* One goal with all its RFC 9971 attributes; ratios as fractions, durations in s. */
+typedef struct traffic_mlr_goal {
+    double loss_ratio, exceed_ratio, final_s, sum_s, initial_s, width;
+} traffic_mlr_goal;
+
+/* A target: the goal, or a coarser one on the way to it (shorter trials, wider width). */
+typedef struct traffic_mlr_target {
+    double loss_ratio, exceed_ratio, trial_s, sum_s, width;
+} traffic_mlr_target;
+
+typedef struct traffic_mlr_goal_state {
+    traffic_mlr_goal goal;
+    traffic_mlr_target targets[3]; /* coarse to final */
+    unsigned n_targets, stage;     /* stage: the target being searched for */
+    unsigned down;                 /* external search steps down without a lower bound */
+} traffic_mlr_goal_state;
+
+typedef struct traffic_mlr_load {
+    int k;      /* grid index: fps = max_fps * ratio^k */
+    double fps; /* the load (intended), frames/s */
+} traffic_mlr_load;
+
+typedef struct traffic_mlr_trial {
+    unsigned load; /* index into loads */
+    double dur_s, loss_ratio;
+} traffic_mlr_trial;
+
+typedef struct traffic_mlr {
+    unsigned n_goals;
+    traffic_mlr_goal_state goals[TRAFFIC_MAX_GOALS];
+    double max_fps, min_fps, ratio;
+    int kmax;
+    unsigned n_loads, n_trials;
+    traffic_mlr_load loads[TRAFFIC_MLR_MAX_TRIALS];
+    traffic_mlr_trial trials[TRAFFIC_MLR_MAX_TRIALS];
+    double trial_seconds;
+} traffic_mlr;
+
+enum traffic_mlr_class { TRAFFIC_MLR_UNDECIDED, TRAFFIC_MLR_LOWER, TRAFFIC_MLR_UPPER };
+
+typedef struct traffic_mlr_result {
+    bool decided; /* the search reached the goal's width */
+    bool found;   /* a lower bound exists */
+    double conditional_fps, lower_fps, upper_fps; /* 0 = none */
+} traffic_mlr_result;
+
+void traffic_mlr_goals_from_params(const traffic_params *p, traffic_mlr_goal *ret, unsigned *ret_n);
+void traffic_mlr_init(traffic_mlr *s, const traffic_mlr_goal *goals, unsigned n_goals,
+                      double max_fps, double min_fps);
+/* 1 with the next trial's load and duration, 0 when every goal is decided. */
+int traffic_mlr_next(traffic_mlr *s, double *ret_fps, double *ret_dur_s);
+/* A trial at load fps (snapped down to the grid); -ENOSPC when the search is full. */
+int traffic_mlr_add(traffic_mlr *s, double fps, double dur_s, double loss_ratio);
+double traffic_mlr_snap_down(const traffic_mlr *s, double fps);
+enum traffic_mlr_class traffic_mlr_classify(const traffic_mlr *s, unsigned load,
+                                            const traffic_mlr_target *t);
+void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result *ret);
+/* The goal/method fields of p; 0 or -EINVAL with a static message naming the field. */
+int traffic_goals_validate(const traffic_params *p, const char **ret_msg);
 
 /* ---- CPU from /proc/stat ---- */
 int traffic_cpu_sample(uint64_t *ret_busy, uint64_t *ret_total);

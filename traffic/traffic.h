@@ -121,6 +121,33 @@ double traffic_line_rate_fps(double line_mbps, unsigned frame_size);
 #define TRAFFIC_MAX_FRAME_SIZES 16
 #define TRAFFIC_ADDR_LEN 46
 
+/* Throughput search method. */
+enum traffic_method {
+    TRAFFIC_METHOD_MLR = 0,     /* RFC 9971 MLRsearch: every goal in one search (default) */
+    TRAFFIC_METHOD_RFC2544 = 1, /* classic binary search per goal: one full-length trial per
+                                 * load, no short trials */
+};
+/* "mlrsearch", "rfc2544"; "?" otherwise. Static. */
+const char *traffic_method_name(enum traffic_method m);
+/* Returns the enum value (>= 0) or -EINVAL. */
+int traffic_method_from_name(const char *name);
+
+#define TRAFFIC_MAX_GOALS 4
+#define TRAFFIC_GOAL_NAME 16
+#define TRAFFIC_PDR_LOSS_PCT 0.5 /* CSIT's partial drop rate goal */
+
+/* One RFC 9971 search goal; its other attributes are common to the search:
+ * final trial duration = trial_s, duration sum = duration_sum_s, initial trial
+ * duration = search_trial_s, width = resolution_pct, exceed ratio = exceed_pct. */
+typedef struct traffic_goal {
+    char name[TRAFFIC_GOAL_NAME]; /* [a-z0-9_]+: "ndr", "pdr", ... */
+    double loss_pct;              /* goal loss ratio, %: 0 (NDR) to 50 */
+} traffic_goal;
+
+/* "ndr, pdr:0.5, plr1:1" -> goals (ndr = 0 %, pdr = 0.5 % when no value given; other
+ * names need one); 0 or -EINVAL on bad syntax, a duplicate, more than max. */
+int traffic_goals_from_list(const char *list, traffic_goal *goals, unsigned max, unsigned *ret_n);
+
 typedef struct traffic_params {
     unsigned tests; /* bitmask of enum traffic_test; default TRAFFIC_TEST_THROUGHPUT */
     unsigned frame_sizes[TRAFFIC_MAX_FRAME_SIZES]; /* bytes, 64..9018 */
@@ -136,7 +163,13 @@ typedef struct traffic_params {
     bool rate_max;                /* --rate-fps max: as fast as the generator can */
     double line_rate_mbps;        /* 0 = unknown: the maximum rate is measured; <= 4e5 */
     double resolution_pct;        /* throughput search stops when (hi-lo)/hi <= this; default 1 */
-    double loss_tolerance_pct;    /* throughput: loss accepted; default 0, 0..50 */
+    double loss_tolerance_pct;    /* shorthand for one goal (traffic_goals_set_tolerance());
+                                   * not read by the search; default 0, 0..50 */
+    unsigned method;              /* enum traffic_method; default TRAFFIC_METHOD_MLR */
+    unsigned n_goals;             /* 1..4; default 2: ndr (0 %), pdr (0.5 %) */
+    traffic_goal goals[TRAFFIC_MAX_GOALS]; /* the first is the headline figure */
+    double exceed_pct;     /* goal exceed ratio, %: default 50, 0..90 */
+    double duration_sum_s; /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
     double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
     double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
     unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
@@ -155,6 +188,10 @@ typedef struct traffic_params {
 } traffic_params;
 
 void traffic_params_init(traffic_params *p);
+/* One goal with loss_pct (named "ndr" at 0, else "pdr"); sets loss_tolerance_pct too. */
+void traffic_goals_set_tolerance(traffic_params *p, double loss_pct);
+/* The goal duration sum in effect, s. */
+double traffic_params_duration_sum(const traffic_params *p);
 /* 0, or -EINVAL with *ret_msg (may be NULL) a static message naming the field. */
 int traffic_params_validate(const traffic_params *p, const char **ret_msg);
 
@@ -175,7 +212,9 @@ typedef struct traffic_trial {
     unsigned index;        /* trial number inside this procedure repetition, 1-based */
     const char *phase;     /* static: "calibrate", "search", "confirm", "trial", "burst", "probe" */
     bool reflect;          /* forwarding setup (DUT reflects), else DUT as end host */
-    double offered_fps;    /* target rate; for max-rate trials the rate achieved */
+    double offered_fps;    /* target rate (RFC 9971's intended load); for max-rate trials the
+                            * rate achieved */
+    double sent_fps;       /* rate actually sent, tx / elapsed_s (the offered load) */
     double duration_s;     /* asked */
     double elapsed_s;      /* generator's actual sending time */
     uint64_t burst_frames; /* b2b trials: frames asked in the burst; else 0 */
@@ -208,6 +247,13 @@ typedef struct traffic_result {
     const char *reason; /* static; NULL when valid */
     /* throughput (also the rate latency ran at, and fixed's offered rate) */
     double fps, mbps_l2, mbps_wire;
+    /* throughput: the search goal this figure answers (RFC 9971); "" for other tests.
+     * fps is the goal's conditional throughput, lower/upper_fps its relevant bounds
+     * (0 = none found) */
+    char goal[TRAFFIC_GOAL_NAME];
+    double goal_loss_pct;
+    double lower_fps, upper_fps;
+    double trial_seconds; /* trial time the whole search spent (all goals), s */
     /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
     bool has_rtt;
     traffic_rtt_summary rtt;
@@ -269,7 +315,8 @@ int traffic_run_suite(traffic_conn *conn, const traffic_params *p, const traffic
 int traffic_run_suite_remote(traffic_conn *tester, traffic_conn *dut, const traffic_params *p,
                              const traffic_observer *obs);
 
-/* Highest rate with loss <= tolerance (loss-informed search, short trials then full). */
+/* The search's goals (p->method): one result per goal through obs; ret_res, when given,
+ * gets the first goal's. */
 int traffic_throughput(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
                        unsigned frame_size, unsigned repetition, const traffic_observer *obs,
                        traffic_result *ret_res);

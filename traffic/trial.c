@@ -22,6 +22,7 @@ void traffic_trial_account(traffic_trial *t, uint64_t missed)
     t->lost = t->tx > t->rx ? t->tx - t->rx : 0;
     t->loss_pct = t->tx ? 100.0 * (double)t->lost / (double)t->tx : 0;
     t->rx_fps = t->elapsed_s > 0 ? (double)t->rx / t->elapsed_s : 0;
+    t->sent_fps = t->elapsed_s > 0 ? (double)t->tx / t->elapsed_s : 0;
     t->valid = true;
     t->reason = NULL;
     if (t->offered_fps <= 0) {

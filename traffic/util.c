@@ -227,6 +227,13 @@ void traffic_params_init(traffic_params *p)
     p->b2b_repetitions = 50;
     p->resolution_pct = 1;
     p->loss_tolerance_pct = 0;
+    p->method = TRAFFIC_METHOD_MLR;
+    p->n_goals = 2;
+    snprintf(p->goals[0].name, sizeof(p->goals[0].name), "ndr");
+    p->goals[0].loss_pct = 0;
+    snprintf(p->goals[1].name, sizeof(p->goals[1].name), "pdr");
+    p->goals[1].loss_pct = TRAFFIC_PDR_LOSS_PCT;
+    p->exceed_pct = 50;
     p->loss_step_pct = 10;
     p->b2b_burst_s = 2;
     p->probes = 100;
@@ -286,6 +293,8 @@ int traffic_params_validate(const traffic_params *p, const char **ret_msg)
     CHECK(in_range(p->resolution_pct, 0.01, 50), "resolution_pct: 0.01 to 50");
     CHECK(in_range(p->loss_tolerance_pct, 0, 50), "loss_tolerance_pct: 0 to 50");
     CHECK(in_range(p->loss_step_pct, 1, 50), "loss_step_pct: 1 to 50");
+    const char *goal_msg = NULL;
+    CHECK(traffic_goals_validate(p, &goal_msg) == 0, goal_msg);
     CHECK(in_range(p->b2b_burst_s, 0.01, 30), "b2b_burst_s: 0.01 to 30 s");
     CHECK(p->probes >= 1 && p->probes <= 100000, "probes: 1 to 100000");
     CHECK(p->rtt_sequences >= 1 && p->rtt_sequences <= 1000, "rtt_sequences: 1 to 1000");
