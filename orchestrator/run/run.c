@@ -76,7 +76,7 @@ static int preflight(run_ctx *c)
         c->img = domains_image_load(c->o->image_dir ? c->o->image_dir : domains_image_default_dir(),
                                     &error);
         if (!c->img)
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         if (may_kvm)
             vexp_probe_accel(c->img);
     }
@@ -99,7 +99,7 @@ static int preflight(run_ctx *c)
         if (local_hv && !domains_bridge_check(mn->bridge, mn->isolated_ports, &error)) {
             g_prefix_error(&error, "%s:%u: ", matrix_path(c->m),
                            matrix_line_of(c->m, "network", "bridge"));
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         }
     }
     if (!(c->store = vexp_open_store(vexp_store_path(c->o->store, c->m), FALSE, &error)))
@@ -118,7 +118,7 @@ static int resume_take(run_ctx *c)
     gint64 again = 0;
 
     if (!store_run_find_resumable(c->store, matrix_hash(c->m), &st->run_id, &error))
-        return vexp_report_error(error);
+        return vexp_report_env_error(error);
     if (!st->run_id) {
         fprintf(stderr, "vexp: no interrupted run of '%s' in '%s' to resume\n", path,
                 store_path(c->store));
@@ -127,7 +127,7 @@ static int resume_take(run_ctx *c)
     /* 'running' may mean killed or still running: the lock tells them apart */
     if (!vexp_run_lock_take(&c->lock, store_path(c->store), st->run_id, &owner, &error)) {
         if (error)
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         if (owner > 0)
             fprintf(stderr,
                     "vexp: run %" G_GINT64_FORMAT " of '%s' is still running in "
@@ -143,7 +143,7 @@ static int resume_take(run_ctx *c)
     }
     /* the owner may have finished it between the lookup and the lock */
     if (!store_run_find_resumable(c->store, matrix_hash(c->m), &again, &error))
-        return vexp_report_error(error);
+        return vexp_report_env_error(error);
     if (again != st->run_id) {
         fprintf(stderr,
                 "vexp: run %" G_GINT64_FORMAT " of '%s' ended while "
@@ -191,11 +191,11 @@ static int setup(run_ctx *c)
         /* namespaces of dead runs first, then ours; enter it before any thread starts */
         guint removed = 0;
         if (!domains_net_sweep(&removed, &error))
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         if (removed)
             fprintf(stderr, "vexp: removed %u namespace(s) left by dead runs\n", removed);
         if (!(c->net = domains_net_create(c->tag, &error)) || !domains_net_enter(c->net, &error))
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         st->net = c->net;
     }
     vexp_netplan_init(&st->plan, c->m, c->net, c->tag, st->plan_tap, sizeof(st->plan_tap));
@@ -213,14 +213,20 @@ static int setup(run_ctx *c)
 }
 
 /* Hypervisors, cells and the tester: what can only be checked once connected.
- * FALSE: the error is set, the run must be torn down. */
-static gboolean connect_all(run_ctx *c, GError **error)
+ * Returns -1 to go on, else the exit status (the run must be torn down).  A
+ * cell that renders on no hypervisor is the user's input; the rest is the
+ * environment's, whatever the module said (a bridge a remote hypervisor lacks). */
+static int connect_all(run_ctx *c)
 {
-    if (c->any_vm && !run_open_hypervisors(&c->st, error))
-        return FALSE;
-    if (c->any_vm && !run_check_cells(&c->st, error))
-        return FALSE;
-    return run_prepare_tester(&c->st, error);
+    g_autoptr(GError) error = NULL;
+
+    if (c->any_vm && !run_open_hypervisors(&c->st, &error))
+        return vexp_report_env_error(error);
+    if (c->any_vm && !run_check_cells(&c->st, &error))
+        return vexp_report_error(error);
+    if (!run_prepare_tester(&c->st, &error))
+        return vexp_report_env_error(error);
+    return -1;
 }
 
 /* A new run row, locked for this process.  Returns -1 to go on, else the exit
@@ -248,13 +254,13 @@ static int begin_new(run_ctx *c)
         .accel = c->any_vm ? run_accel(st) : "none",
     };
     if (!store_run_begin(c->store, &ri, &st->run_id, &error))
-        return vexp_report_error(error);
+        return vexp_report_env_error(error);
     c->run_open = TRUE;
     if (vexp_run_lock_take(&c->lock, store_path(c->store), st->run_id, &owner, &error))
         return -1;
     if (error) {
         /* nothing ran: the run row is finished as failed */
-        status = vexp_report_error(error);
+        status = vexp_report_env_error(error);
         st->fatal = TRUE;
         return status;
     }
@@ -278,7 +284,7 @@ static int open_run(run_ctx *c)
     if (!st->run_id)
         return begin_new(c);
     if (!store_run_resume(c->store, st->run_id, &error))
-        return vexp_report_error(error);
+        return vexp_report_env_error(error);
     fprintf(stderr, "vexp: resuming run %" G_GINT64_FORMAT " in %s\n", st->run_id,
             store_path(c->store));
     c->run_open = TRUE;
@@ -300,7 +306,7 @@ static int fill_queue(run_ctx *c)
         if (c->o->resume && !store_cell_status(c->store, st->run_id, i, &cell_status, &error)) {
             /* nothing ran: leave the run as it was (resumable) */
             c->run_open = FALSE;
-            return vexp_report_error(error);
+            return vexp_report_env_error(error);
         }
         if (cell_status && !strcmp(cell_status, "failed"))
             st->failed_before++;
@@ -350,7 +356,7 @@ static int finish(run_ctx *c)
                           : st->fatal ? "failed"
                                       : "complete",
                           &error))
-        return vexp_report_error(error);
+        return vexp_report_env_error(error);
     if (c->interrupted) {
         fprintf(stderr,
                 "vexp: run %" G_GINT64_FORMAT " interrupted; finished trials are kept. "
@@ -389,15 +395,13 @@ static int finish(run_ctx *c)
 
 static int run_steps(run_ctx *c)
 {
-    g_autoptr(GError) error = NULL;
     run_state *st = &c->st;
     int status;
 
     if ((status = preflight(c)) >= 0 || (status = setup(c)) >= 0)
         return status;
-    if (!connect_all(c, &error))
-        status = vexp_report_error(error);
-    else if ((status = open_run(c)) < 0 && (status = fill_queue(c)) < 0) {
+    if ((status = connect_all(c)) < 0 && (status = open_run(c)) < 0 &&
+        (status = fill_queue(c)) < 0) {
         st->t_start_us = g_get_monotonic_time();
         run_pool_run(st, c->any_vm);
         c->not_run = g_queue_get_length(&st->queue);
