@@ -161,12 +161,8 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
         guint line = matrix_line_of(m, "domain", "template");
         if (!line)
             line = matrix_line_of(m, "matrix", "nic");
-        g_set_error(error, VEXP_ERROR,
-                    local->domain == DOMAINS_ERROR && local->code == DOMAINS_ERROR_INPUT
-                        ? VEXP_ERROR_INPUT
-                        : VEXP_ERROR_ENV,
-                    "%s:%u: cell %u (%s): %s", matrix_path(m), line, i, cell->label,
-                    local->message);
+        g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                   "%s:%u: cell %u (%s): ", matrix_path(m), line, i, cell->label);
         return NULL;
     }
     /* the spec must not point into freed strings once returned */

@@ -196,11 +196,8 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
     if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
         return vexp_report_error(error);
     if (!store_run_get(store, ra, &a, &error) || !store_run_get(store, rb, &b, &error) ||
-        !store_compare(store, a->id, b->id, threshold, alpha, &rows, &error)) {
-        if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
-            error->domain = VEXP_ERROR, error->code = VEXP_ERROR_INPUT;
+        !store_compare(store, a->id, b->id, threshold, alpha, &rows, &error))
         return vexp_report_error(error);
-    }
     if (a->id == b->id)
         fprintf(stderr, "vexp: warning: comparing run %" G_GINT64_FORMAT " with itself\n", a->id);
     mixed = find_mixed_accel(rows, (const char *const *)metrics, &n_mixed);

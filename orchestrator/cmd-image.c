@@ -34,12 +34,8 @@ static int cmd_image(int argc, char **argv)
     }
     const char *dir = outdir ? outdir : domains_image_default_dir();
     fprintf(stderr, "vexp: building the default guest image into %s\n", dir);
-    if (!domains_image_build(dir, workdir, &summary, &error)) {
-        fprintf(stderr, "vexp: %s\n", error->message);
-        return error->domain == DOMAINS_IMAGE_ERROR && error->code == DOMAINS_IMAGE_ERROR_INPUT
-                   ? VEXP_EXIT_USAGE
-                   : VEXP_EXIT_ENV;
-    }
+    if (!domains_image_build(dir, workdir, &summary, &error))
+        return vexp_report_error(error);
     printf("%s\n", summary ? summary : dir);
     return VEXP_EXIT_OK;
 }

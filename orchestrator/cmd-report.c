@@ -81,15 +81,8 @@ static int cmd_report(int argc, char **argv)
     }
     if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
         return vexp_report_error(error);
-    if (!report_write(store, ids, n_runs, dir, threshold, alpha, &files, &error)) {
-        if (error->domain == STORE_ERROR &&
-            (error->code == STORE_ERROR_NOT_FOUND || error->code == STORE_ERROR_INVALID ||
-             error->code == STORE_ERROR_OPEN))
-            error->domain = VEXP_ERROR, error->code = VEXP_ERROR_INPUT;
-        else if (error->domain == STORE_ERROR)
-            error->domain = VEXP_ERROR, error->code = VEXP_ERROR_ENV;
+    if (!report_write(store, ids, n_runs, dir, threshold, alpha, &files, &error))
         return vexp_report_error(error);
-    }
     for (guint i = 0; i < files->len; i++)
         printf("%s\n", (const char *)g_ptr_array_index(files, i));
     return VEXP_EXIT_OK;

@@ -214,11 +214,8 @@ static int print_export(vexp_store *store, gint64 run_id, gboolean csv)
     report_run *run = NULL;
     g_autofree char *text = NULL;
 
-    if (!report_run_load(store, run_id, &run, &error)) {
-        if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
-            error->domain = VEXP_ERROR, error->code = VEXP_ERROR_INPUT;
+    if (!report_run_load(store, run_id, &run, &error))
         return vexp_report_error(error);
-    }
     text = csv ? report_csv(&run, 1) : report_json(&run, 1, NULL);
     report_run_free(run);
     fputs(text, stdout);
@@ -288,11 +285,8 @@ static int cmd_results(int argc, char **argv)
     if (format && strcmp(format, "table"))
         return print_export(store, run_id, !strcmp(format, "csv"));
     if (!store_results_rows(store, run_id, &run, &rows, &error) ||
-        !store_cells_rows(store, run->id, &cells, &error)) {
-        if (error->domain == STORE_ERROR && error->code == STORE_ERROR_NOT_FOUND)
-            error->code = VEXP_ERROR_INPUT, error->domain = VEXP_ERROR;
+        !store_cells_rows(store, run->id, &cells, &error))
         return vexp_report_error(error);
-    }
     print_table(store, run, rows, cells);
     return VEXP_EXIT_OK;
 }

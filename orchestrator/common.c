@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by subcommands: loading a matrix with the NIC models QEMU offers, stores. */
+/* Helpers shared by subcommands: errors to exit statuses, the matrix with QEMU's NIC models,
+ * stores. */
 #include "vexp-config.h"
 
 #include <stdio.h>
@@ -7,6 +8,38 @@
 #include "cells.h"
 #include "common.h"
 #include "vexp.h"
+
+int vexp_exit_status(GQuark domain, int code)
+{
+    if (domain == VEXP_ERROR)
+        return code == VEXP_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
+    if (domain == G_OPTION_ERROR || domain == G_KEY_FILE_ERROR || domain == MATRIX_ERROR)
+        return VEXP_EXIT_USAGE;
+    if (domain == DOMAINS_ERROR)
+        return code == DOMAINS_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
+    if (domain == DOMAINS_IMAGE_ERROR)
+        return code == DOMAINS_IMAGE_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
+    if (domain == STORE_ERROR)
+        /* not a store, a newer one, no such run, a value it refuses; SQLite
+         * failing (STORE_ERROR_SQL) is the host's */
+        return code == STORE_ERROR_OPEN || code == STORE_ERROR_VERSION ||
+                       code == STORE_ERROR_NOT_FOUND || code == STORE_ERROR_INVALID
+                   ? VEXP_EXIT_USAGE
+                   : VEXP_EXIT_ENV;
+    return VEXP_EXIT_ENV;
+}
+
+int vexp_report_error(const GError *error)
+{
+    fprintf(stderr, "vexp: %s\n", error->message);
+    return vexp_exit_status(error->domain, error->code);
+}
+
+int vexp_report_env_error(const GError *error)
+{
+    fprintf(stderr, "vexp: %s\n", error->message);
+    return VEXP_EXIT_ENV;
+}
 
 vexp_matrix *vexp_load_matrix(const char *path, GError **error)
 {
@@ -17,16 +50,11 @@ vexp_matrix *vexp_load_matrix(const char *path, GError **error)
     if (domains_nic_models(NULL, &models, &local)) {
         valid = (const char *const *)models;
     } else {
-        fprintf(stderr, "vexp: warning: %s; using the built-in NIC model list\n",
-                local->message);
+        fprintf(stderr, "vexp: warning: %s; using the built-in NIC model list\n", local->message);
         valid = domains_default_nic_models();
     }
-    vexp_matrix *m = matrix_load(path, valid, &local);
-    if (!m) {
-        g_set_error_literal(error, VEXP_ERROR, VEXP_ERROR_INPUT, local->message);
-        return NULL;
-    }
-    return m;
+    g_clear_error(&local);
+    return matrix_load(path, valid, error);
 }
 
 const char *vexp_store_path(const char *option, const vexp_matrix *m)
@@ -42,24 +70,13 @@ const char *vexp_store_path(const char *option, const vexp_matrix *m)
 
 vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **error)
 {
-    g_autoptr(GError) local = NULL;
-
     if (must_exist && !g_file_test(path, G_FILE_TEST_EXISTS)) {
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
                     "store '%s' does not exist (run 'vexp run MATRIX' first, or pass --store FILE)",
                     path);
         return NULL;
     }
-    vexp_store *s = store_open(path, &local);
-    if (!s) {
-        g_set_error(error, VEXP_ERROR,
-                    local->code == STORE_ERROR_OPEN || local->code == STORE_ERROR_VERSION
-                        ? VEXP_ERROR_INPUT
-                        : VEXP_ERROR_ENV,
-                    "%s", local->message);
-        return NULL;
-    }
-    return s;
+    return store_open(path, error);
 }
 
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)

@@ -9,11 +9,12 @@
 #include "store.h"
 
 /* Load a matrix, validating NIC models against what QEMU offers.  Errors are
- * VEXP_ERROR_INPUT with file:line. */
+ * MATRIX_ERROR with file:line. */
 vexp_matrix *vexp_load_matrix(const char *path, GError **error);
 /* --store, else $VEXP_STORE, else the matrix's store, else "results.db".  Borrowed. */
 const char *vexp_store_path(const char *option, const vexp_matrix *m);
-/* Open a store; must_exist for read-only commands (a typo must not create a file). */
+/* Open a store; must_exist for read-only commands (a typo must not create a file).
+ * Errors: VEXP_ERROR_INPUT (no such file) or the store's. */
 vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **error);
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error);
 /* accel = auto means kvm only where KVM really boots guests: check once (cached

@@ -37,16 +37,6 @@ int vexp_parse_options(GOptionContext *ctx, int *argc, char ***argv)
     return -1;
 }
 
-int vexp_report_error(const GError *error)
-{
-    fprintf(stderr, "vexp: %s\n", error->message);
-    if (error->domain == VEXP_ERROR && error->code == VEXP_ERROR_INPUT)
-        return VEXP_EXIT_USAGE;
-    if (error->domain == G_OPTION_ERROR || error->domain == G_KEY_FILE_ERROR)
-        return VEXP_EXIT_USAGE;
-    return VEXP_EXIT_ENV;
-}
-
 gboolean vexp_is_tty(void)
 {
     return isatty(STDERR_FILENO);

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-/* exit statuses of the vexp command (STYLE.md) */
+/* exit statuses of the vexp command, as docs/vexp.1 lists them */
 enum {
     VEXP_EXIT_OK = 0,
     VEXP_EXIT_FINDING = 1, /* e.g. a regression, or failed cells */
@@ -38,8 +38,18 @@ typedef enum {
  * Returns -1 to go on, else the exit status to return. */
 int vexp_parse_options(GOptionContext *ctx, int *argc, char ***argv);
 
-/* Map an error to an exit status and print it as "vexp: <message>". */
+/* The one mapping from an error to an exit status (common.c): the user's input
+ * (VEXP_ERROR_INPUT, option and matrix errors, a module's *_INPUT code, a store
+ * that is missing, newer or asked for a run it lacks) is VEXP_EXIT_USAGE,
+ * anything else VEXP_EXIT_ENV. */
+int vexp_exit_status(GQuark domain, int code);
+/* Print error as "vexp: <message>"; returns vexp_exit_status() of it. */
 int vexp_report_error(const GError *error);
+/* Print error as "vexp: <message>"; returns VEXP_EXIT_ENV.  For what vexp run
+ * meets on the host or a hypervisor (the image, a bridge, the namespace,
+ * libvirt, the tester, the store's writes): whatever code the module gave it,
+ * e.g. a bridge missing on a remote hypervisor, it is the environment's. */
+int vexp_report_env_error(const GError *error);
 
 /* Is stdout/stderr a terminal (progress lines vs plain lines). */
 gboolean vexp_is_tty(void);

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp run's recording: every trial to the store as it ends, the figures per cell at its end. */
+#include "vexp-config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "run-priv.h"
+
+/* A figure's identity in the store.  metric and unit are static strings
+ * (STORE_METRIC_* or the literals below), compared by content. */
+typedef struct {
+    enum traffic_test test;
+    enum traffic_direction direction;
+    guint frame_size; /* bytes on the wire, FCS included */
+    const char *metric;
+    const char *unit;
+} sample_key;
+
+typedef struct {
+    sample_key key;
+    GArray *values; /* double, one per repetition */
+} sample;
+
+/* one throughput search: the repetition of a direction and frame size */
+typedef struct {
+    enum traffic_direction direction;
+    guint frame_size;
+    guint repetition;
+} best_key;
+
+/* the fastest passing trial of a throughput search: the DUT's and QEMU's CPU
+ * at the throughput rate */
+typedef struct {
+    best_key key;
+    double fps, dut_cpu_pct, host_cpu_pct;
+} best_trial;
+
+struct run_record {
+    GHashTable *samples; /* sample_key * -> sample * (owned by order) */
+    GPtrArray *order;    /* sample *, first seen first: the order of the store rows */
+    GHashTable *best;    /* best_key * -> best_trial * (owned) */
+};
+
+static guint sample_key_hash(gconstpointer p)
+{
+    const sample_key *k = p;
+    guint h = g_str_hash(k->metric);
+
+    h = h * 31 + g_str_hash(k->unit);
+    h = h * 31 + (guint)k->test;
+    h = h * 31 + (guint)k->direction;
+    return h * 31 + k->frame_size;
+}
+
+static gboolean sample_key_equal(gconstpointer pa, gconstpointer pb)
+{
+    const sample_key *a = pa, *b = pb;
+
+    return a->test == b->test && a->direction == b->direction && a->frame_size == b->frame_size &&
+           !strcmp(a->metric, b->metric) && !strcmp(a->unit, b->unit);
+}
+
+static guint best_key_hash(gconstpointer p)
+{
+    const best_key *k = p;
+
+    return ((guint)k->direction * 31 + k->frame_size) * 31 + k->repetition;
+}
+
+static gboolean best_key_equal(gconstpointer pa, gconstpointer pb)
+{
+    const best_key *a = pa, *b = pb;
+
+    return a->direction == b->direction && a->frame_size == b->frame_size &&
+           a->repetition == b->repetition;
+}
+
+static void sample_free(gpointer p)
+{
+    sample *s = p;
+
+    g_array_unref(s->values);
+    g_free(s);
+}
+
+run_record *run_record_new(void)
+{
+    run_record *r = g_new0(run_record, 1);
+
+    r->samples = g_hash_table_new(sample_key_hash, sample_key_equal);
+    r->order = g_ptr_array_new_with_free_func(sample_free);
+    r->best = g_hash_table_new_full(best_key_hash, best_key_equal, NULL, g_free);
+    return r;
+}
+
+void run_record_free(run_record *r)
+{
+    if (!r)
+        return;
+    g_hash_table_unref(r->samples);
+    g_ptr_array_unref(r->order);
+    g_hash_table_unref(r->best);
+    g_free(r);
+}
+
+void run_record_reset(run_record *r)
+{
+    g_hash_table_remove_all(r->samples);
+    g_ptr_array_set_size(r->order, 0);
+    g_hash_table_remove_all(r->best);
+}
+
+static void add_sample(run_record *rec, const traffic_result *r, const char *metric,
+                       const char *unit, double v)
+{
+    sample_key key = {r->test, r->direction, r->frame_size, metric, unit};
+    sample *s;
+
+    if (!isfinite(v))
+        return;
+    s = g_hash_table_lookup(rec->samples, &key);
+    if (!s) {
+        s = g_new0(sample, 1);
+        s->key = key;
+        s->values = g_array_new(FALSE, FALSE, sizeof(double));
+        g_ptr_array_add(rec->order, s);
+        g_hash_table_insert(rec->samples, &s->key, s);
+    }
+    g_array_append_val(s->values, v);
+}
+
+static void best_update(run_record *rec, const traffic_trial *t, double dut_cpu_pct,
+                        double host_cpu_pct)
+{
+    best_key key = {t->direction, t->frame_size, t->repetition};
+    best_trial *b = g_hash_table_lookup(rec->best, &key);
+
+    if (!b) {
+        b = g_new0(best_trial, 1);
+        b->key = key;
+        b->fps = -1;
+        g_hash_table_insert(rec->best, &b->key, b);
+    }
+    if (t->offered_fps > b->fps) {
+        b->fps = t->offered_fps;
+        b->dut_cpu_pct = dut_cpu_pct;
+        b->host_cpu_pct = host_cpu_pct;
+    }
+}
+
+static int obs_cancelled(void *ud)
+{
+    run_hv *st = ud;
+    gint64 now;
+
+    if (run_cancel_flag || st->store_error || st->guest_died)
+        return 1;
+    now = g_get_monotonic_time();
+    if (st->guest && now - st->last_alive_us > 500000) {
+        st->last_alive_us = now;
+        if (!domains_guest_is_running(st->guest)) {
+            st->guest_died = TRUE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void obs_trial_begin(void *ud, const traffic_trial *t)
+{
+    run_hv *st = ud;
+
+    st->have_cpu0 = st->guest && domains_guest_cpu_time(st->guest, &st->cpu0_ns, NULL);
+    st->t0_us = g_get_monotonic_time();
+    run_progress(st, FALSE, "%s %s %u B, %s trial at %.0f fps", traffic_test_name(t->test),
+                 traffic_direction_name(t->direction), t->frame_size, t->phase, t->offered_fps);
+}
+
+static void obs_trial_end(void *ud, const traffic_trial *t)
+{
+    run_hv *st = ud;
+    store_trial row;
+    guint64 cpu1 = 0;
+    g_autoptr(GError) error = NULL;
+
+    st->host_cpu_pct = NAN;
+    if (st->have_cpu0 && domains_guest_cpu_time(st->guest, &cpu1, NULL)) {
+        gint64 dt = g_get_monotonic_time() - st->t0_us;
+        if (dt > 0 && cpu1 >= st->cpu0_ns)
+            st->host_cpu_pct = (double)(cpu1 - st->cpu0_ns) / 1e3 / (double)dt * 100.0;
+    }
+
+    store_trial_init(&row);
+    row.test = traffic_test_name(t->test);
+    row.direction = traffic_direction_name(t->direction);
+    row.frame_size = t->frame_size;
+    row.repetition = t->repetition;
+    row.step = t->index ? t->index - 1 : 0;
+    row.offered_fps = t->offered_fps;
+    row.duration_s = t->elapsed_s > 0 ? t->elapsed_s : t->duration_s;
+    row.tx = t->tx;
+    row.rx = t->rx;
+    row.lost = t->lost;
+    row.reordered = t->reordered;
+    row.duplicated = t->duplicated;
+    row.loss_pct = t->loss_pct;
+    row.dut_cpu_pct = t->dut_cpu_pct >= 0 ? t->dut_cpu_pct : NAN;
+    row.host_cpu_pct = st->host_cpu_pct;
+    row.passed = t->valid && t->loss_pct <= st->params.loss_tolerance_pct;
+    row.valid = t->valid;
+    row.reason = t->reason;
+    row.reflect = t->reflect;
+    row.burst_frames = t->burst_frames;
+    if (t->has_rtt) {
+        row.has_rtt = TRUE;
+        row.rtt_n = t->rtt.samples;
+        row.rtt_min_us = t->rtt.min_us;
+        row.rtt_mean_us = t->rtt.mean_us;
+        row.rtt_p50_us = t->rtt.p50_us;
+        row.rtt_p90_us = t->rtt.p90_us;
+        row.rtt_p99_us = t->rtt.p99_us;
+        row.rtt_p999_us = t->rtt.p999_us;
+        row.rtt_max_us = t->rtt.max_us;
+        row.rtt_jitter_us = t->rtt.jitter_us;
+    }
+    g_mutex_lock(&st->st->store_lock);
+    if (!store_trial_add(st->st->store, st->cell_id, &row, &error) && !st->store_error)
+        st->store_error = g_steal_pointer(&error);
+    g_mutex_unlock(&st->st->store_lock);
+
+    /* the DUT's and QEMU's CPU at the throughput rate: the fastest passing trial */
+    if (t->test == TRAFFIC_TEST_THROUGHPUT && row.passed)
+        best_update(st->record, t, row.dut_cpu_pct, row.host_cpu_pct);
+    run_progress(st, FALSE, "%s %s %u B: %.0f fps offered, %.3f %% lost%s",
+                 traffic_test_name(t->test), traffic_direction_name(t->direction), t->frame_size,
+                 t->offered_fps, t->loss_pct, t->valid ? "" : " (invalid)");
+}
+
+static void obs_result(void *ud, const traffic_result *r)
+{
+    run_hv *st = ud;
+    const char *test = traffic_test_name(r->test);
+    const char *dir = traffic_direction_name(r->direction);
+    unsigned fs = r->frame_size;
+
+    st->units_done++;
+    if (!r->valid) {
+        run_progress(st, TRUE, "%s %s %u B: no figure (%s)", test, dir, fs,
+                     r->reason ? r->reason : "invalid");
+        return;
+    }
+    switch (r->test) {
+    case TRAFFIC_TEST_THROUGHPUT: {
+        best_key bk = {r->direction, r->frame_size, r->repetition};
+        const best_trial *b = g_hash_table_lookup(st->record->best, &bk);
+        add_sample(st->record, r, STORE_METRIC_THROUGHPUT_FPS, "frames/s", r->fps);
+        add_sample(st->record, r, STORE_METRIC_THROUGHPUT_MBPS_L2, "Mbit/s", r->mbps_l2);
+        add_sample(st->record, r, STORE_METRIC_THROUGHPUT_MBPS_WIRE, "Mbit/s", r->mbps_wire);
+        if (b) {
+            add_sample(st->record, r, STORE_METRIC_DUT_CPU_PCT, "%", b->dut_cpu_pct);
+            add_sample(st->record, r, STORE_METRIC_HOST_CPU_PCT, "%", b->host_cpu_pct);
+        }
+        run_progress(st, TRUE, "throughput %s %u B rep %u: %.0f fps = %.1f Mbit/s L2", dir, fs,
+                     r->repetition, r->fps, r->mbps_l2);
+        break;
+    }
+    case TRAFFIC_TEST_LATENCY:
+    case TRAFFIC_TEST_RTT:
+        if (r->has_rtt) {
+            add_sample(st->record, r, STORE_METRIC_RTT_P50_US, "us", r->rtt.p50_us);
+            add_sample(st->record, r, STORE_METRIC_RTT_P99_US, "us", r->rtt.p99_us);
+            add_sample(st->record, r, "rtt_mean_us", "us", r->rtt.mean_us);
+            add_sample(st->record, r, "rtt_jitter_us", "us", r->rtt.jitter_us);
+            run_progress(st, TRUE, "%s %s %u B rep %u: p50 %.1f us, p99 %.1f us", test, dir, fs,
+                         r->repetition, r->rtt.p50_us, r->rtt.p99_us);
+        }
+        break;
+    case TRAFFIC_TEST_LOSS:
+        if (r->n_curve > 0) {
+            add_sample(st->record, r, STORE_METRIC_LOSS_PCT_AT_MAX, "%", r->curve[0].loss_pct);
+            add_sample(st->record, r, "loss_max_fps", "frames/s", r->curve[0].offered_fps);
+            run_progress(st, TRUE, "loss %s %u B rep %u: %.2f %% at %.0f fps", dir, fs,
+                         r->repetition, r->curve[0].loss_pct, r->curve[0].offered_fps);
+        }
+        break;
+    case TRAFFIC_TEST_B2B:
+        add_sample(st->record, r, STORE_METRIC_B2B_FRAMES, "frames", r->burst_frames_mean);
+        add_sample(st->record, r, "b2b_buffer_s", "s", r->buffer_time_s);
+        add_sample(st->record, r, "b2b_corrected_buffer_s", "s", r->corrected_buffer_time_s);
+        run_progress(st, TRUE, "b2b %s %u B rep %u: %.0f frames", dir, fs, r->repetition,
+                     r->burst_frames_mean);
+        break;
+    case TRAFFIC_TEST_FIXED:
+        add_sample(st->record, r, "offered_fps", "frames/s", r->offered_fps);
+        add_sample(st->record, r, "rx_fps", "frames/s", r->rx_fps);
+        add_sample(st->record, r, "loss_pct", "%", r->loss_pct);
+        run_progress(st, TRUE, "fixed %s %u B rep %u: %.0f of %.0f fps received, %.3f %% lost", dir,
+                     fs, r->repetition, r->rx_fps, r->offered_fps, r->loss_pct);
+        break;
+    }
+}
+
+void run_record_observer(run_hv *w, traffic_observer *ret_obs)
+{
+    *ret_obs = (traffic_observer){
+        .userdata = w,
+        .trial_begin = obs_trial_begin,
+        .trial_end = obs_trial_end,
+        .result = obs_result,
+        .cancelled = obs_cancelled,
+    };
+}
+
+gboolean run_record_store(run_hv *w, GError **error)
+{
+    GPtrArray *order = w->record->order; /* the order the figures came in */
+
+    for (guint i = 0; i < order->len; i++) {
+        const sample *s = g_ptr_array_index(order, i);
+        gboolean ok;
+
+        g_mutex_lock(&w->st->store_lock);
+        ok = store_result_add(w->st->store, w->cell_id, traffic_test_name(s->key.test),
+                              traffic_direction_name(s->key.direction), s->key.frame_size,
+                              s->key.metric, s->key.unit, (const double *)(void *)s->values->data,
+                              s->values->len, error);
+        g_mutex_unlock(&w->st->store_lock);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}

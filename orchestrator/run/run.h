@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* vexp run's work, as cmd-run.c calls it once its options are parsed. */
+#pragma once
+
+#include <glib.h>
+
+/* The options of `vexp run`, checked for their own ranges by cmd-run.c. */
+typedef struct run_options {
+    const char *matrix_path; /* as the user wrote it (it is quoted back in messages) */
+    const char *store;       /* --store, or NULL */
+    const char *image_dir;   /* --image, or NULL: the default image directory */
+    gboolean resume;         /* --resume */
+    double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
+} run_options;
+
+/* Check everything before the first boot, run every cell of the matrix (or
+ * the ones a resumed run lacks) and store every trial.  Reports to stderr.
+ * Returns the exit status: 0 all cells complete, 1 some failed, 2 bad input,
+ * 3 environment failure, 130 interrupted. */
+int run_matrix(const run_options *o);
