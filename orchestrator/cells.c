@@ -226,7 +226,8 @@ gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, G
     p.b2b_burst_s = t->b2b_trial_s;
     p.line_rate_mbps = t->line_rate_mbps;
     p.resolution_pct = t->resolution_pct;
-    p.loss_tolerance_pct = t->loss_tolerance_pct;
+    if (t->loss_tolerance_pct > 0) /* the one-goal shorthand; else ndr and pdr */
+        traffic_goals_set_tolerance(&p, t->loss_tolerance_pct);
     p.probes = t->probes;
     p.straggler_s = t->wait_s;
     p.reflect = t->reflect;
