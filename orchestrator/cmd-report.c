@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "report.h"
 #include "vexp.h"
 
 static gboolean parse_compare(const char *text, gint64 ret_ids[2], GError **error)
@@ -82,9 +83,12 @@ static int cmd_report(int argc, char **argv)
     if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
         return vexp_report_error(error);
     if (!report_write(store, ids, n_runs, dir, threshold, alpha, &files, &error)) {
-        if (error->domain == STORE_ERROR &&
-            (error->code == STORE_ERROR_NOT_FOUND || error->code == STORE_ERROR_INVALID ||
-             error->code == STORE_ERROR_OPEN))
+        /* a run that is not there or a directory that cannot be written: the
+         * user's input; the store failing: the environment */
+        if (error->domain == REPORT_ERROR ||
+            (error->domain == STORE_ERROR &&
+             (error->code == STORE_ERROR_NOT_FOUND || error->code == STORE_ERROR_INVALID ||
+              error->code == STORE_ERROR_OPEN)))
             error->domain = VEXP_ERROR, error->code = VEXP_ERROR_INPUT;
         else if (error->domain == STORE_ERROR)
             error->domain = VEXP_ERROR, error->code = VEXP_ERROR_ENV;

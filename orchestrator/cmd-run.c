@@ -1252,6 +1252,9 @@ static int cmd_run(int argc, char **argv)
         for (guint k = 0; k < st.n_hvs && !first; k++)
             if (st.hvs[k]->conn)
                 first = st.hvs[k];
+        const matrix_traffic *mt = matrix_get_traffic(m);
+        store_run_traffic traffic = {mt->line_rate_mbps, mt->trial_s, mt->resolution_pct,
+                                     e->repetitions};
         store_run_info ri = {
             .name = e->name,
             .matrix_text = matrix_text(m),
@@ -1261,6 +1264,7 @@ static int cmd_run(int argc, char **argv)
             .libvirt_version = first ? first->libvirt_v : NULL,
             .qemu_version = first ? first->qemu_v : NULL,
             .accel = any_vm ? run_accel(&st) : "none",
+            .traffic = &traffic,
         };
         if (!store_run_begin(store, &ri, &st.run_id, &error)) {
             status = vexp_report_error(error);

@@ -177,7 +177,7 @@ START_TEST(test_schema_new)
     ck_assert_msg(s != NULL, "%s", error ? error->message : "");
     ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
     g_clear_pointer(&s, store_close);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                                    "name IN ('run', 'config', 'cell', 'trial', 'result')"),
                      5);
