@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vexp report: CSV and JSON export of runs, their findings and differences. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "report-internal.h"
@@ -31,46 +32,101 @@ static void csv_number(GString *out, double v)
         g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.9g", v));
 }
 
+/* One field of a result row as both exports write it. */
+typedef enum {
+    FIELD_TEXT,   /* char *: CSV quoted when needed, JSON string or null */
+    FIELD_UINT,   /* guint */
+    FIELD_COUNT,  /* guint, 0 = not set: empty in CSV, null in JSON */
+    FIELD_NUMBER, /* double, non-finite = empty in CSV, null in JSON */
+} field_kind;
+
+typedef struct result_field {
+    const char *name; /* CSV column and JSON key */
+    field_kind kind;
+    size_t offset; /* in store_result_row */
+    guint json;    /* position in a JSON result object, 1-based; 0 = CSV only */
+} result_field;
+
+#define F(name, kind, member, json)                                                                \
+    {                                                                                              \
+        name, kind, offsetof(store_result_row, member), json                                       \
+    }
+/* In CSV column order after "run"; new columns go at the end so that
+ * scripts that index columns keep working.  JSON writes ci95_low and
+ * ci95_high as one "ci95": [low, high] pair. */
+static const result_field result_fields[] = {
+    F("cell", FIELD_UINT, cell_index, 1),
+    F("label", FIELD_TEXT, label, 0),
+    F("config_key", FIELD_TEXT, config_key, 3),
+    F("nic", FIELD_TEXT, nic, 2),
+    F("accel", FIELD_TEXT, accel, 4),
+    F("test", FIELD_TEXT, test, 9),
+    F("direction", FIELD_TEXT, direction, 10),
+    F("frame_size", FIELD_UINT, frame_size, 11),
+    F("metric", FIELD_TEXT, metric, 12),
+    F("unit", FIELD_TEXT, unit, 13),
+    F("n", FIELD_UINT, n, 14),
+    F("mean", FIELD_NUMBER, mean, 15),
+    F("stddev", FIELD_NUMBER, stddev, 16),
+    F("ci95_low", FIELD_NUMBER, ci95_low, 17),
+    F("ci95_high", FIELD_NUMBER, ci95_high, 18),
+    F("vhost", FIELD_TEXT, vhost, 5),
+    F("queues", FIELD_COUNT, queues, 6),
+    F("hypervisor", FIELD_TEXT, hypervisor, 7),
+    F("hypervisor_host", FIELD_TEXT, host, 8),
+};
+#undef F
+
+static const char *field_text(const store_result_row *row, const result_field *f)
+{
+    return *(char *const *)(const void *)((const char *)row + f->offset);
+}
+
+static guint field_uint(const store_result_row *row, const result_field *f)
+{
+    return *(const guint *)(const void *)((const char *)row + f->offset);
+}
+
+static double field_number(const store_result_row *row, const result_field *f)
+{
+    return *(const double *)(const void *)((const char *)row + f->offset);
+}
+
+static void csv_value(GString *out, const store_result_row *row, const result_field *f)
+{
+    switch (f->kind) {
+    case FIELD_TEXT:
+        csv_field(out, field_text(row, f));
+        break;
+    case FIELD_UINT:
+        g_string_append_printf(out, "%u", field_uint(row, f));
+        break;
+    case FIELD_COUNT:
+        if (field_uint(row, f))
+            g_string_append_printf(out, "%u", field_uint(row, f));
+        break;
+    case FIELD_NUMBER:
+        csv_number(out, field_number(row, f));
+        break;
+    }
+}
+
 char *report_csv(report_run *const *runs, guint n_runs)
 {
-    /* new columns go at the end: scripts that index columns keep working */
-    GString *out = g_string_new("run,cell,label,config_key,nic,accel,test,direction,frame_size,"
-                                "metric,unit,n,mean,stddev,ci95_low,ci95_high,vhost,queues,"
-                                "hypervisor,hypervisor_host\n");
+    GString *out = g_string_new("run");
 
+    for (guint k = 0; k < G_N_ELEMENTS(result_fields); k++)
+        g_string_append_printf(out, ",%s", result_fields[k].name);
+    g_string_append_c(out, '\n');
     for (guint ri = 0; ri < n_runs; ri++) {
         const report_run *r = runs[ri];
         for (guint i = 0; i < r->results->len; i++) {
             const store_result_row *row = g_ptr_array_index(r->results, i);
-            const char *text[] = {row->label, row->config_key, row->nic,
-                                  row->accel, row->test,       row->direction};
-            g_string_append_printf(out, "%" G_GINT64_FORMAT ",%u", r->run ? r->run->id : 0,
-                                   row->cell_index);
-            for (guint k = 0; k < G_N_ELEMENTS(text); k++) {
+            g_string_append_printf(out, "%" G_GINT64_FORMAT, r->run ? r->run->id : 0);
+            for (guint k = 0; k < G_N_ELEMENTS(result_fields); k++) {
                 g_string_append_c(out, ',');
-                csv_field(out, text[k]);
+                csv_value(out, row, &result_fields[k]);
             }
-            g_string_append_printf(out, ",%u,", row->frame_size);
-            csv_field(out, row->metric);
-            g_string_append_c(out, ',');
-            csv_field(out, row->unit);
-            g_string_append_printf(out, ",%u,", row->n);
-            csv_number(out, row->mean);
-            g_string_append_c(out, ',');
-            csv_number(out, row->stddev);
-            g_string_append_c(out, ',');
-            csv_number(out, row->ci95_low);
-            g_string_append_c(out, ',');
-            csv_number(out, row->ci95_high);
-            g_string_append_c(out, ',');
-            csv_field(out, row->vhost);
-            g_string_append_c(out, ',');
-            if (row->queues)
-                g_string_append_printf(out, "%u", row->queues);
-            g_string_append_c(out, ',');
-            csv_field(out, row->hypervisor);
-            g_string_append_c(out, ',');
-            csv_field(out, row->host);
             g_string_append_c(out, '\n');
         }
     }
@@ -124,6 +180,46 @@ static void json_count(GString *out, const char *key, guint v)
         g_string_append(out, ":null");
 }
 
+/* the fields of a result row in their JSON order, without the braces */
+static void json_result(GString *out, const store_result_row *row)
+{
+    for (guint pos = 1; pos <= G_N_ELEMENTS(result_fields); pos++) {
+        const result_field *f = NULL;
+        for (guint k = 0; k < G_N_ELEMENTS(result_fields) && !f; k++)
+            if (result_fields[k].json == pos)
+                f = &result_fields[k];
+        if (!f)
+            break;
+        if (pos > 1)
+            g_string_append_c(out, ',');
+        if (!strcmp(f->name, "ci95_low"))
+            g_string_append(out, "\"ci95\":[");
+        else if (strcmp(f->name, "ci95_high")) {
+            json_string(out, f->name);
+            g_string_append_c(out, ':');
+        }
+        switch (f->kind) {
+        case FIELD_TEXT:
+            json_string(out, field_text(row, f));
+            break;
+        case FIELD_UINT:
+            g_string_append_printf(out, "%u", field_uint(row, f));
+            break;
+        case FIELD_COUNT:
+            if (field_uint(row, f))
+                g_string_append_printf(out, "%u", field_uint(row, f));
+            else
+                g_string_append(out, "null");
+            break;
+        case FIELD_NUMBER:
+            json_number(out, field_number(row, f));
+            break;
+        }
+        if (!strcmp(f->name, "ci95_high"))
+            g_string_append_c(out, ']');
+    }
+}
+
 static void json_run(GString *out, const report_run *r)
 {
     const store_run *ru = r->run;
@@ -162,29 +258,9 @@ static void json_run(GString *out, const report_run *r)
     }
     g_string_append(out, "],\"results\":[");
     for (guint i = 0; i < r->results->len; i++) {
-        const store_result_row *row = g_ptr_array_index(r->results, i);
-        g_string_append_printf(out, "%s{\"cell\":%u", i ? "," : "", row->cell_index);
-        json_kv(out, "nic", row->nic, FALSE);
-        json_kv(out, "config_key", row->config_key, FALSE);
-        json_kv(out, "accel", row->accel, FALSE);
-        json_kv(out, "vhost", row->vhost, FALSE);
-        json_count(out, "queues", row->queues);
-        json_kv(out, "hypervisor", row->hypervisor, FALSE);
-        json_kv(out, "hypervisor_host", row->host, FALSE);
-        json_kv(out, "test", row->test, FALSE);
-        json_kv(out, "direction", row->direction, FALSE);
-        g_string_append_printf(out, ",\"frame_size\":%u", row->frame_size);
-        json_kv(out, "metric", row->metric, FALSE);
-        json_kv(out, "unit", row->unit, FALSE);
-        g_string_append_printf(out, ",\"n\":%u,\"mean\":", row->n);
-        json_number(out, row->mean);
-        g_string_append(out, ",\"stddev\":");
-        json_number(out, row->stddev);
-        g_string_append(out, ",\"ci95\":[");
-        json_number(out, row->ci95_low);
-        g_string_append_c(out, ',');
-        json_number(out, row->ci95_high);
-        g_string_append(out, "]}");
+        g_string_append(out, i ? ",{" : "{");
+        json_result(out, g_ptr_array_index(r->results, i));
+        g_string_append_c(out, '}');
     }
     g_string_append(out, "],\"findings\":[");
     g_autoptr(GPtrArray) findings = report_findings(r);
