@@ -127,22 +127,14 @@ static gboolean ratio_by_frame(const report_run *r, GHashTable *idx, guint a, gu
     return n > 0;
 }
 
-static report_finding *finding_virtio_vs_host(const report_run *r, GHashTable *idx)
+/* virtio (a) against host (b) */
+static void check_virtio_vs_host(const report_run *r, GHashTable *idx, guint v, guint h,
+                                 report_finding *f)
 {
-    report_finding *f = finding_new(
-        1, "virtio throughput is close to the bare host in both directions",
-        "virtio reaches >= 90 % of the host's throughput (frames/s) at every frame size "
-        "measured for both, in and out");
-    guint v = first_cell(r, "virtio"), h = first_cell(r, "host");
     g_autoptr(GString) ev = g_string_new(NULL);
     double lo = INFINITY;
     gboolean all = TRUE;
 
-    if (v == G_MAXUINT || h == G_MAXUINT) {
-        f->evidence =
-            g_strdup(v == G_MAXUINT ? "no virtio cell in this run" : "no host cell in this run");
-        return f;
-    }
     g_string_append(ev, "virtio / host: ");
     g_autoptr(GString) ratios = g_string_new(NULL);
     for (guint d = 0; d < 2; d++) {
@@ -161,24 +153,15 @@ static report_finding *finding_virtio_vs_host(const report_run *r, GHashTable *i
         g_string_append_printf(ev, "; lowest %.0f %%", lo * 100);
     }
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
-    return f;
 }
 
-static report_finding *finding_e1000_out(const report_run *r, GHashTable *idx)
+/* e1000 (a) against virtio (b) */
+static void check_e1000_out(const report_run *r, GHashTable *idx, guint e, guint v,
+                            report_finding *f)
 {
-    report_finding *f =
-        finding_new(2, "e1000 'out' throughput is far below virtio 'out'",
-                    "e1000 out reaches < 50 % of virtio out (frames/s) at every frame size "
-                    "measured for both");
-    guint e = first_cell(r, "e1000"), v = first_cell(r, "virtio");
     g_autoptr(GString) ev = g_string_new(NULL);
     double mn, mx;
 
-    if (e == G_MAXUINT || v == G_MAXUINT) {
-        f->evidence =
-            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no virtio cell in this run");
-        return f;
-    }
     g_autoptr(GString) ratios = g_string_new(NULL);
     gboolean ok = ratio_by_frame(r, idx, e, v, "out", ratios, &mn, &mx, NULL);
     g_string_append_printf(ev, "e1000 / virtio: %s", ratios->str);
@@ -187,24 +170,16 @@ static report_finding *finding_e1000_out(const report_run *r, GHashTable *idx)
         g_string_append_printf(ev, "; highest %.0f %%", mx * 100);
     }
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
-    return f;
 }
 
-static report_finding *finding_e1000_in_large(const report_run *r, GHashTable *idx)
+/* e1000 (a) against virtio (b) */
+static void check_e1000_in_large(const report_run *r, GHashTable *idx, guint e, guint v,
+                                 report_finding *f)
 {
     static const guint sizes[] = {1280, 1518};
-    report_finding *f =
-        finding_new(3, "e1000 'in' throughput is close to virtio at 1280 and 1518 bytes",
-                    "e1000 in reaches >= 90 % of virtio in (frames/s) at both 1280 and 1518 bytes");
-    guint e = first_cell(r, "e1000"), v = first_cell(r, "virtio");
     g_autoptr(GString) ev = g_string_new("e1000 / virtio, in:");
     gboolean all = TRUE, close = TRUE;
 
-    if (e == G_MAXUINT || v == G_MAXUINT) {
-        f->evidence =
-            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no virtio cell in this run");
-        return f;
-    }
     for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
         double a = result_mean(idx, e, "throughput", "in", sizes[i], STORE_METRIC_THROUGHPUT_FPS);
         double b = result_mean(idx, v, "throughput", "in", sizes[i], STORE_METRIC_THROUGHPUT_FPS);
@@ -222,17 +197,12 @@ static report_finding *finding_e1000_in_large(const report_run *r, GHashTable *i
     if (all)
         f->verdict = close ? REPORT_HOLDS : REPORT_DOES_NOT_HOLD;
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
-    return f;
 }
 
-static report_finding *finding_e1000_latency(const report_run *r, GHashTable *idx)
+/* e1000 (a) against host (b) */
+static void check_e1000_latency(const report_run *r, GHashTable *idx, guint e, guint h,
+                                report_finding *f)
 {
-    report_finding *f = finding_new(
-        4, "e1000 latency is up to about twice the host's",
-        "the largest ratio e1000 / host of the p50 latency (test 'latency' at the throughput "
-        "rate; the idle 'rtt' test when no latency was measured) over frame sizes and "
-        "directions lies in [1.5, 2.5]");
-    guint e = first_cell(r, "e1000"), h = first_cell(r, "host");
     g_autoptr(GString) ev = g_string_new(NULL);
     const char *tests[] = {"latency", "rtt"};
     const char *dirs[] = {"in", "out", "both"};
@@ -240,11 +210,6 @@ static report_finding *finding_e1000_latency(const report_run *r, GHashTable *id
     guint at_frame = 0, n = 0;
     const char *at_dir = NULL, *used = NULL;
 
-    if (e == G_MAXUINT || h == G_MAXUINT) {
-        f->evidence =
-            g_strdup(e == G_MAXUINT ? "no e1000 cell in this run" : "no host cell in this run");
-        return f;
-    }
     for (guint t = 0; t < G_N_ELEMENTS(tests) && n == 0; t++) {
         used = tests[t];
         for (guint d = 0; d < G_N_ELEMENTS(dirs); d++) {
@@ -263,7 +228,7 @@ static report_finding *finding_e1000_latency(const report_run *r, GHashTable *id
     }
     if (n == 0) {
         f->evidence = g_strdup("no p50 latency of both e1000 and host at a common frame size");
-        return f;
+        return;
     }
     double a = result_mean(idx, e, used, at_dir, at_frame, STORE_METRIC_RTT_P50_US);
     double b = result_mean(idx, h, used, at_dir, at_frame, STORE_METRIC_RTT_P50_US);
@@ -274,24 +239,16 @@ static report_finding *finding_e1000_latency(const report_run *r, GHashTable *id
     f->verdict =
         mx >= REPORT_TWICE_LOW && mx <= REPORT_TWICE_HIGH ? REPORT_HOLDS : REPORT_DOES_NOT_HOLD;
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
-    return f;
 }
 
-static report_finding *finding_e1000_cpu(const report_run *r, GHashTable *idx)
+/* e1000 (a) alone */
+static void check_e1000_cpu(const report_run *r, GHashTable *idx, guint e, guint unused,
+                            report_finding *f)
 {
-    report_finding *f =
-        finding_new(5, "the guest's CPU is near 100 % on one vCPU for e1000 'out'",
-                    "guest CPU busy at the throughput rate, converted to one vCPU (% of all "
-                    "vCPUs x vCPUs), is >= 90 % at every frame size of e1000 out");
-    guint e = first_cell(r, "e1000");
     g_autoptr(GString) ev = g_string_new(NULL);
     double mn = INFINITY;
     guint vcpus, n = 0;
 
-    if (e == G_MAXUINT) {
-        f->evidence = g_strdup("no e1000 cell in this run");
-        return f;
-    }
     vcpus = GPOINTER_TO_UINT(g_hash_table_lookup(r->vcpus, GUINT_TO_POINTER(e)));
     if (vcpus == 0)
         vcpus = 1; /* unknown: the study's guests had one */
@@ -308,23 +265,59 @@ static report_finding *finding_e1000_cpu(const report_run *r, GHashTable *idx)
     }
     if (n == 0) {
         f->evidence = g_strdup("no guest CPU figure for e1000 out");
-        return f;
+        return;
     }
     g_string_append_printf(ev, "; lowest %.0f %%", mn);
     f->verdict = mn >= REPORT_SATURATED_PCT ? REPORT_HOLDS : REPORT_DOES_NOT_HOLD;
     f->evidence = g_string_free(g_steal_pointer(&ev), FALSE);
-    return f;
 }
+
+/* The study's five conclusions, in its order: what it found, how vexp
+ * decides, the NIC models each needs (b NULL: one model) and the check
+ * that gives the verdict from the first cell of each model. */
+static const struct {
+    const char *claim, *criterion;
+    const char *nic_a, *nic_b;
+    void (*check)(const report_run *r, GHashTable *idx, guint a, guint b, report_finding *f);
+} study_findings[] = {
+    {"virtio throughput is close to the bare host in both directions",
+     "virtio reaches >= 90 % of the host's throughput (frames/s) at every frame size "
+     "measured for both, in and out",
+     "virtio", "host", check_virtio_vs_host},
+    {"e1000 'out' throughput is far below virtio 'out'",
+     "e1000 out reaches < 50 % of virtio out (frames/s) at every frame size measured for both",
+     "e1000", "virtio", check_e1000_out},
+    {"e1000 'in' throughput is close to virtio at 1280 and 1518 bytes",
+     "e1000 in reaches >= 90 % of virtio in (frames/s) at both 1280 and 1518 bytes", "e1000",
+     "virtio", check_e1000_in_large},
+    {"e1000 latency is up to about twice the host's",
+     "the largest ratio e1000 / host of the p50 latency (test 'latency' at the throughput "
+     "rate; the idle 'rtt' test when no latency was measured) over frame sizes and "
+     "directions lies in [1.5, 2.5]",
+     "e1000", "host", check_e1000_latency},
+    {"the guest's CPU is near 100 % on one vCPU for e1000 'out'",
+     "guest CPU busy at the throughput rate, converted to one vCPU (% of all "
+     "vCPUs x vCPUs), is >= 90 % at every frame size of e1000 out",
+     "e1000", NULL, check_e1000_cpu},
+};
 
 GPtrArray *report_findings(const report_run *run)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)report_finding_free);
     g_autoptr(GHashTable) idx = report_index_rows(run);
 
-    g_ptr_array_add(out, finding_virtio_vs_host(run, idx));
-    g_ptr_array_add(out, finding_e1000_out(run, idx));
-    g_ptr_array_add(out, finding_e1000_in_large(run, idx));
-    g_ptr_array_add(out, finding_e1000_latency(run, idx));
-    g_ptr_array_add(out, finding_e1000_cpu(run, idx));
+    for (guint i = 0; i < G_N_ELEMENTS(study_findings); i++) {
+        report_finding *f =
+            finding_new(i + 1, study_findings[i].claim, study_findings[i].criterion);
+        guint a = first_cell(run, study_findings[i].nic_a);
+        guint b = study_findings[i].nic_b ? first_cell(run, study_findings[i].nic_b) : 0;
+        if (a == G_MAXUINT || b == G_MAXUINT)
+            f->evidence =
+                g_strdup_printf("no %s cell in this run",
+                                a == G_MAXUINT ? study_findings[i].nic_a : study_findings[i].nic_b);
+        else
+            study_findings[i].check(run, idx, a, b, f);
+        g_ptr_array_add(out, f);
+    }
     return out;
 }
