@@ -237,21 +237,77 @@ typedef struct legend_entry {
     report_style style;
 } legend_entry;
 
-char *report_chart_svg(const report_chart *chart, gsize *ret_len)
+/* One panel (direction): its axes, its series side by side, its clip path in defs. */
+static void draw_panel(xmlNodePtr root, xmlNodePtr defs, const report_chart *chart, guint p,
+                       const report_scale *ys_in)
 {
-    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "svg");
-    xmlNsPtr ns = xmlNewNs(root, BAD_CAST SVG_NS, NULL);
-    guint np = MAX(chart->panels->len, 1u);
-    report_scale ys = report_chart_y_scale(chart);
-    gboolean clipped = theory_clipped(chart, &ys);
     double panel_w = SVG_TICKS + SVG_PLOT_W;
-    double width = 2 * SVG_PAD + SVG_YLABEL + np * panel_w + (np - 1) * SVG_GAP;
-    g_autoptr(GArray) legend = g_array_new(FALSE, FALSE, sizeof(legend_entry));
-    g_autoptr(GHashTable) in_legend = g_hash_table_new(g_str_hash, g_str_equal);
+    report_scale ys = *ys_in;
+    const report_panel *panel = g_ptr_array_index(chart->panels, p);
+    plot_area a = {SVG_PAD + SVG_YLABEL + SVG_TICKS + p * (panel_w + SVG_GAP),
+                   SVG_TOP,
+                   SVG_PLOT_W,
+                   SVG_PLOT_H,
+                   ys,
+                   chart};
+    xmlNodePtr g = svg_el(root, "g");
+    g_autofree char *clip_id = g_strdup_printf("clip-%s-%u", chart->id, p);
+    g_autofree char *clip_ref = g_strdup_printf("url(#%s)", clip_id);
+    xmlNodePtr clip = svg_el(defs, "clipPath");
+    set_attr(clip, "id", clip_id);
+    xmlNodePtr cr = svg_el(clip, "rect");
+    /* a little room above the axis so markers at the top are whole */
+    set_num(cr, "x", a.x0 - 8);
+    set_num(cr, "y", a.y0 - 6);
+    set_num(cr, "width", a.w + 16);
+    set_num(cr, "height", a.h + 12);
 
-    xmlSetNs(root, ns);
-    xmlDocSetRootElement(doc, root);
+    set_attr(g, "class", "panel");
+    set_attr(g, "data-direction", panel->direction);
+    svg_text(g, a.x0 + a.w / 2, a.y0 - 10, "middle", 13, panel->title);
+    draw_axes(g, &a);
+    xmlNodePtr data = svg_el(g, "g");
+    set_attr(data, "clip-path", clip_ref);
+    guint n_measured = 0;
+    for (guint s = 0; s < panel->series->len; s++)
+        if (((report_series *)g_ptr_array_index(panel->series, s))->style != REPORT_STYLE_DASHED)
+            n_measured++;
+    guint k = 0;
+    for (guint s = 0; s < panel->series->len; s++) {
+        const report_series *se = g_ptr_array_index(panel->series, s);
+        xmlNodePtr sg = svg_el(data, "g");
+        set_attr(sg, "class", se->style == REPORT_STYLE_DASHED ? "theory" : "series");
+        set_attr(sg, "data-name", se->name);
+        double dodge = 0;
+        if (chart->x_categories && se->style != REPORT_STYLE_DASHED && n_measured > 1) {
+            /* side by side inside a category, so that error bars do not overlap */
+            double band = a.w / MAX(chart->categories->len, 1u);
+            double step = MIN(7.0, band * 0.5 / n_measured);
+            dodge = (k - (n_measured - 1) / 2.0) * step;
+        }
+        if (se->style != REPORT_STYLE_DASHED)
+            k++;
+        draw_series(sg, &a, se, dodge);
+    }
+    if (n_measured == 0) {
+        xmlNodePtr t = svg_text(g, a.x0 + a.w / 2, a.y0 + a.h / 2, "middle", 13, "not measured");
+        set_attr(t, "fill", "#7f7f7f");
+    }
+}
+
+static char *legend_text(const legend_entry *e, gboolean clipped)
+{
+    return g_strdup_printf("%s%s", e->name,
+                           e->style == REPORT_STYLE_DASHED && clipped ? " (partly off the scale)"
+                                                                      : "");
+}
+
+/* Each distinct series name once, in order of appearance, in rows that fit
+ * the width: fills legend, lx (x of each entry) and lrow; returns the rows. */
+static guint legend_layout(const report_chart *chart, gboolean clipped, double width,
+                           GArray *legend, GArray *lx, GArray *lrow)
+{
+    g_autoptr(GHashTable) in_legend = g_hash_table_new(g_str_hash, g_str_equal);
 
     /* legend entries: each distinct series name once, in order of appearance */
     for (guint p = 0; p < chart->panels->len; p++) {
@@ -265,15 +321,11 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
         }
     }
     /* legend layout: rows that fit the width */
-    g_autoptr(GArray) lx = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autoptr(GArray) lrow = g_array_new(FALSE, FALSE, sizeof(guint));
     double x = SVG_PAD + SVG_YLABEL + SVG_TICKS;
     guint row = 0;
     for (guint i = 0; i < legend->len; i++) {
         const legend_entry *e = &g_array_index(legend, legend_entry, i);
-        g_autofree char *text = g_strdup_printf(
-            "%s%s", e->name,
-            e->style == REPORT_STYLE_DASHED && clipped ? " (partly off the scale)" : "");
+        g_autofree char *text = legend_text(e, clipped);
         double w = 34 + g_utf8_strlen(text, -1) * SVG_CHAR_W + 18;
         if (x + w > width - SVG_PAD && x > SVG_PAD + SVG_YLABEL + SVG_TICKS)
             x = SVG_PAD + SVG_YLABEL + SVG_TICKS, row++;
@@ -281,7 +333,28 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
         g_array_append_val(lrow, row);
         x += w;
     }
-    guint legend_rows = legend->len ? row + 1 : 0;
+    return legend->len ? row + 1 : 0;
+}
+
+char *report_chart_svg(const report_chart *chart, gsize *ret_len)
+{
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "svg");
+    xmlNsPtr ns = xmlNewNs(root, BAD_CAST SVG_NS, NULL);
+    guint np = MAX(chart->panels->len, 1u);
+    report_scale ys = report_chart_y_scale(chart);
+    gboolean clipped = theory_clipped(chart, &ys);
+    double panel_w = SVG_TICKS + SVG_PLOT_W;
+    double width = 2 * SVG_PAD + SVG_YLABEL + np * panel_w + (np - 1) * SVG_GAP;
+    g_autoptr(GArray) legend = g_array_new(FALSE, FALSE, sizeof(legend_entry));
+    g_autoptr(GArray) lx = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) lrow = g_array_new(FALSE, FALSE, sizeof(guint));
+
+    xmlSetNs(root, ns);
+    xmlDocSetRootElement(doc, root);
+
+    guint legend_rows = legend_layout(chart, clipped, width, legend, lx, lrow);
+
     double height = SVG_TOP + SVG_PLOT_H + SVG_XAXIS + legend_rows * SVG_LEGEND_ROW + SVG_PAD;
 
     set_num(root, "width", width);
@@ -313,60 +386,8 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
     }
     set_attr(yl, "transform", rot);
 
-    for (guint p = 0; p < chart->panels->len; p++) {
-        const report_panel *panel = g_ptr_array_index(chart->panels, p);
-        plot_area a = {SVG_PAD + SVG_YLABEL + SVG_TICKS + p * (panel_w + SVG_GAP),
-                       SVG_TOP,
-                       SVG_PLOT_W,
-                       SVG_PLOT_H,
-                       ys,
-                       chart};
-        xmlNodePtr g = svg_el(root, "g");
-        g_autofree char *clip_id = g_strdup_printf("clip-%s-%u", chart->id, p);
-        g_autofree char *clip_ref = g_strdup_printf("url(#%s)", clip_id);
-        xmlNodePtr clip = svg_el(defs, "clipPath");
-        set_attr(clip, "id", clip_id);
-        xmlNodePtr cr = svg_el(clip, "rect");
-        /* a little room above the axis so markers at the top are whole */
-        set_num(cr, "x", a.x0 - 8);
-        set_num(cr, "y", a.y0 - 6);
-        set_num(cr, "width", a.w + 16);
-        set_num(cr, "height", a.h + 12);
-
-        set_attr(g, "class", "panel");
-        set_attr(g, "data-direction", panel->direction);
-        svg_text(g, a.x0 + a.w / 2, a.y0 - 10, "middle", 13, panel->title);
-        draw_axes(g, &a);
-        xmlNodePtr data = svg_el(g, "g");
-        set_attr(data, "clip-path", clip_ref);
-        guint n_measured = 0;
-        for (guint s = 0; s < panel->series->len; s++)
-            if (((report_series *)g_ptr_array_index(panel->series, s))->style !=
-                REPORT_STYLE_DASHED)
-                n_measured++;
-        guint k = 0;
-        for (guint s = 0; s < panel->series->len; s++) {
-            const report_series *se = g_ptr_array_index(panel->series, s);
-            xmlNodePtr sg = svg_el(data, "g");
-            set_attr(sg, "class", se->style == REPORT_STYLE_DASHED ? "theory" : "series");
-            set_attr(sg, "data-name", se->name);
-            double dodge = 0;
-            if (chart->x_categories && se->style != REPORT_STYLE_DASHED && n_measured > 1) {
-                /* side by side inside a category, so that error bars do not overlap */
-                double band = a.w / MAX(chart->categories->len, 1u);
-                double step = MIN(7.0, band * 0.5 / n_measured);
-                dodge = (k - (n_measured - 1) / 2.0) * step;
-            }
-            if (se->style != REPORT_STYLE_DASHED)
-                k++;
-            draw_series(sg, &a, se, dodge);
-        }
-        if (n_measured == 0) {
-            xmlNodePtr t =
-                svg_text(g, a.x0 + a.w / 2, a.y0 + a.h / 2, "middle", 13, "not measured");
-            set_attr(t, "fill", "#7f7f7f");
-        }
-    }
+    for (guint p = 0; p < chart->panels->len; p++)
+        draw_panel(root, defs, chart, p, &ys);
 
     xmlNodePtr lg = svg_el(root, "g");
     set_attr(lg, "class", "legend");
@@ -387,9 +408,7 @@ char *report_chart_svg(const report_chart *chart, gsize *ret_len)
             set_attr(m, "fill", e->style == REPORT_STYLE_DOTTED ? "#ffffff" : e->color);
             set_attr(m, "stroke", e->color);
         }
-        g_autofree char *text = g_strdup_printf(
-            "%s%s", e->name,
-            e->style == REPORT_STYLE_DASHED && clipped ? " (partly off the scale)" : "");
+        g_autofree char *text = legend_text(e, clipped);
         svg_text(lg, lxv + 34, ly + 4, NULL, 12, text);
     }
 
