@@ -435,7 +435,8 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
         /* unknown and out-of-range values become NULL: the columns' CHECKs stay quiet */
         bind_double(st, 9, info->traffic->line_rate_mbps > 0 ? info->traffic->line_rate_mbps : NAN);
         bind_double(st, 10, info->traffic->trial_s > 0 ? info->traffic->trial_s : NAN);
-        bind_double(st, 11, info->traffic->resolution_pct > 0 ? info->traffic->resolution_pct : NAN);
+        bind_double(st, 11,
+                    info->traffic->resolution_pct > 0 ? info->traffic->resolution_pct : NAN);
         if (info->traffic->repetitions)
             sqlite3_bind_int64(st, 12, info->traffic->repetitions);
     }
@@ -1130,8 +1131,8 @@ void store_trial_row_free(store_trial_row *row)
     g_free(row);
 }
 
-gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test,
-                           GPtrArray **ret_rows, GError **error)
+gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, GPtrArray **ret_rows,
+                           GError **error)
 {
     g_autoptr(sqlite3_stmt) st = NULL;
     g_autoptr(GPtrArray) rows =

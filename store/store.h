@@ -191,8 +191,8 @@ void store_trial_row_free(store_trial_row *row);
 /* The trials of the latest attempt of every cell of a run (0 = latest);
  * test NULL = every test.  Ordered by cell index, test, direction, frame
  * size, repetition, step.  Elements are store_trial_row *. */
-gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test,
-                           GPtrArray **ret_rows, GError **error);
+gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, GPtrArray **ret_rows,
+                           GError **error);
 
 /* ---- results ---- */
 

@@ -176,8 +176,8 @@ static gint64 build_run(vexp_store *s, const char *accel, double virtio_scale)
                          "rtl8139\n[traffic]\nline_rate_mbps = 1000\n";
     /* as `vexp run` records them: the matrix's [traffic] after its defaults */
     const store_run_traffic traffic = {1000, 60, 0.5, 3};
-    store_run_info info = {"synth",  matrix, "hash", "0.1.0", "testhost", "10.0.0",
-                           "8.2.0", accel,  &traffic};
+    store_run_info info = {"synth",  matrix,  "hash", "0.1.0", "testhost",
+                           "10.0.0", "8.2.0", accel,  &traffic};
     gint64 run = 0;
 
     NEED(store_run_begin(s, &info, &run, &error));
