@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the report (store/report.c): scales, chart data, findings, SVG and HTML. */
+/* Unit tests of the report (report/): scales, chart data, findings, SVG and HTML. */
 #include <check.h>
 #include <errno.h>
 #include <glib/gstdio.h>
