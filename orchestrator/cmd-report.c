@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "report.h"
 #include "vexp.h"
 
 static gboolean parse_compare(const char *text, gint64 ret_ids[2], GError **error)

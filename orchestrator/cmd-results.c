@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "report.h"
 #include "runlock.h"
 #include "vexp.h"
 

@@ -7,6 +7,7 @@
 
 #include "cells.h"
 #include "common.h"
+#include "report.h"
 #include "vexp.h"
 
 int vexp_exit_status(GQuark domain, int code)
@@ -19,6 +20,8 @@ int vexp_exit_status(GQuark domain, int code)
         return code == DOMAINS_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
     if (domain == DOMAINS_IMAGE_ERROR)
         return code == DOMAINS_IMAGE_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
+    if (domain == REPORT_ERROR) /* a run that is not there, a directory that cannot be written */
+        return VEXP_EXIT_USAGE;
     if (domain == STORE_ERROR)
         /* not a store, a newer one, no such run, a value it refuses; SQLite
          * failing (STORE_ERROR_SQL) is the host's */

@@ -154,3 +154,13 @@ stats_welch stats_welch_test(double mean_a, double sd_a, guint n_a, double mean_
         w.p = 1.0;
     return w;
 }
+
+store_summary store_summarise(const double *samples, guint n)
+{
+    store_summary sum;
+
+    sum.mean = stats_mean(samples, n);
+    sum.stddev = stats_stddev(samples, n);
+    sum.ci95_half = stats_ci95_half(sum.stddev, n);
+    return sum;
+}

@@ -44,3 +44,14 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
                             GError **error);
 /* PRAGMA user_version of the open file. */
 int store_schema_version(vexp_store *store);
+
+/* ---- what older stores need (legacy.c) ---- */
+
+/* line_rate_mbps of [traffic] in a matrix text (GKeyFile syntax) as vexp
+ * before schema v3 read it: 1000 (the matrix default then) when absent; NAN
+ * when the text does not parse or the value is not a number in (0, 400000]. */
+double store_matrix_line_rate(const char *matrix_text);
+
+struct sqlite3;
+/* Registers vexp_matrix_line_rate(text) on db for the v3 migration; an SQLite code. */
+int store_legacy_register(struct sqlite3 *db);

@@ -122,9 +122,20 @@ static const char schema_v2[] =
     "ALTER TABLE config ADD COLUMN vhost TEXT CHECK (vhost IN ('on','off'));"
     "ALTER TABLE config ADD COLUMN queues INTEGER CHECK (queues >= 1);";
 
+/* v3: the run's [traffic] settings, recorded by `vexp run`.  Older runs
+ * get their line rate from their matrix text (vexp_matrix_line_rate(),
+ * legacy.c), the one place that reads it; the rest stays NULL = unknown. */
+static const char schema_v3[] =
+    "ALTER TABLE run ADD COLUMN line_rate_mbps REAL CHECK (line_rate_mbps > 0);"
+    "ALTER TABLE run ADD COLUMN trial_s REAL CHECK (trial_s > 0);"
+    "ALTER TABLE run ADD COLUMN resolution_pct REAL CHECK (resolution_pct > 0);"
+    "ALTER TABLE run ADD COLUMN repetitions INTEGER CHECK (repetitions >= 1);"
+    "UPDATE run SET line_rate_mbps = vexp_matrix_line_rate(matrix_text);";
+
 const store_migration store_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);
@@ -328,6 +339,10 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
     /* FULL: a finished trial survives a power cut too; one fsync per trial is cheap */
     if (!exec(s, "PRAGMA foreign_keys = ON", error) || !exec(s, "PRAGMA synchronous = FULL", error))
         return NULL;
+    if (store_legacy_register(s->db) != SQLITE_OK) {
+        set_sql_error(s, error, "failed to register the migration functions");
+        return NULL;
+    }
     if (!migrate(s, migrations, n, error))
         return NULL;
     return g_steal_pointer(&s);
@@ -384,6 +399,11 @@ static gboolean check_status(const char *status, const char *const *allowed, con
 
 /* ---- runs ---- */
 
+void store_run_traffic_init(store_run_traffic *t)
+{
+    *t = (store_run_traffic){NAN, NAN, NAN, 0};
+}
+
 gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *ret_run_id,
                          GError **error)
 {
@@ -397,8 +417,9 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
     }
     st = prepare(store,
                  "INSERT INTO run (name, started_at, status, matrix_text, matrix_hash, "
-                 "vexp_version, host, libvirt_version, qemu_version, accel) "
-                 "VALUES (?, " NOW_SQL ", 'running', ?, ?, ?, ?, ?, ?, ?)",
+                 "vexp_version, host, libvirt_version, qemu_version, accel, line_rate_mbps, "
+                 "trial_s, resolution_pct, repetitions) "
+                 "VALUES (?, " NOW_SQL ", 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  error);
     if (!st)
         return FALSE;
@@ -410,6 +431,15 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
     bind_text(st, 6, info->libvirt_version);
     bind_text(st, 7, info->qemu_version);
     bind_text(st, 8, info->accel);
+    if (info->traffic) {
+        /* unknown and out-of-range values become NULL: the columns' CHECKs stay quiet */
+        bind_double(st, 9, info->traffic->line_rate_mbps > 0 ? info->traffic->line_rate_mbps : NAN);
+        bind_double(st, 10, info->traffic->trial_s > 0 ? info->traffic->trial_s : NAN);
+        bind_double(st, 11,
+                    info->traffic->resolution_pct > 0 ? info->traffic->resolution_pct : NAN);
+        if (info->traffic->repetitions)
+            sqlite3_bind_int64(st, 12, info->traffic->repetitions);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error, "failed to insert run '%s'", info->name);
         return FALSE;
@@ -494,7 +524,7 @@ void store_run_free(store_run *run)
 
 #define RUN_COLUMNS                                                                                \
     "id, name, started_at, finished_at, status, matrix_hash, vexp_version, host, "                 \
-    "libvirt_version, qemu_version, accel"
+    "libvirt_version, qemu_version, accel, line_rate_mbps, trial_s, resolution_pct, repetitions"
 
 static store_run *run_from_row(sqlite3_stmt *st)
 {
@@ -511,6 +541,10 @@ static store_run *run_from_row(sqlite3_stmt *st)
     r->libvirt_version = col_text(st, 8);
     r->qemu_version = col_text(st, 9);
     r->accel = col_text(st, 10);
+    r->traffic.line_rate_mbps = col_double(st, 11);
+    r->traffic.trial_s = col_double(st, 12);
+    r->traffic.resolution_pct = col_double(st, 13);
+    r->traffic.repetitions = (guint)sqlite3_column_int64(st, 14);
     return r;
 }
 
@@ -1050,8 +1084,8 @@ gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows
     st = prepare(store,
                  "SELECT ce.id, ce.cell_index, ce.attempt, ce.label, c.key, c.nic, ce.status, "
                  "ce.reason, ce.guest_driver, ce.guest_kernel, ce.hypervisor, ce.host, "
-                 "ce.started_at, ce.finished_at, coalesce(c.accel, ru.accel), c.vhost, c.queues "
-                 "FROM cell ce JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = "
+                 "ce.started_at, ce.finished_at, coalesce(c.accel, ru.accel), c.vhost, c.queues, "
+                 "c.vcpus FROM cell ce JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = "
                  "ce.run_id WHERE ce.run_id = ? AND " LATEST_ATTEMPT " ORDER BY ce.cell_index",
                  error);
     if (!st)
@@ -1077,10 +1111,70 @@ gboolean store_cells_rows(vexp_store *store, gint64 run_id, GPtrArray **ret_rows
         r->accel = col_text(st, 14);
         r->vhost = col_text(st, 15);
         r->queues = (guint)sqlite3_column_int64(st, 16);
+        r->vcpus = (guint)sqlite3_column_int64(st, 17);
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {
         set_sql_error(store, error, "failed to read the cells of run %" G_GINT64_FORMAT, id);
+        return FALSE;
+    }
+    *ret_rows = g_steal_pointer(&rows);
+    return TRUE;
+}
+
+void store_trial_row_free(store_trial_row *row)
+{
+    if (!row)
+        return;
+    g_free(row->test);
+    g_free(row->direction);
+    g_free(row);
+}
+
+gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, GPtrArray **ret_rows,
+                           GError **error)
+{
+    g_autoptr(sqlite3_stmt) st = NULL;
+    g_autoptr(GPtrArray) rows =
+        g_ptr_array_new_with_free_func((GDestroyNotify)store_trial_row_free);
+    gint64 id;
+    int rc;
+
+    if (!resolve_run(store, run_id, &id, error))
+        return FALSE;
+    st = prepare(store,
+                 "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
+                 "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid "
+                 "FROM trial t JOIN cell ce ON ce.id = t.cell_id WHERE ce.run_id = ?1 AND "
+                 "(?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT
+                 " ORDER BY ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, "
+                 "t.step, t.id",
+                 error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, test);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_trial_row *r = g_new0(store_trial_row, 1);
+
+        r->cell_index = (guint)sqlite3_column_int64(st, 0);
+        r->test = col_text(st, 1);
+        r->direction = col_text(st, 2);
+        r->frame_size = (guint)sqlite3_column_int64(st, 3);
+        r->repetition = (guint)sqlite3_column_int64(st, 4);
+        r->step = (guint)sqlite3_column_int64(st, 5);
+        r->offered_fps = col_double(st, 6);
+        r->duration_s = col_double(st, 7);
+        r->loss_pct = col_double(st, 8);
+        r->tx = (guint64)sqlite3_column_int64(st, 9);
+        r->rx = (guint64)sqlite3_column_int64(st, 10);
+        r->lost = (guint64)sqlite3_column_int64(st, 11);
+        r->passed = sqlite3_column_int(st, 12) != 0;
+        r->valid = sqlite3_column_int(st, 13) != 0;
+        g_ptr_array_add(rows, r);
+    }
+    if (rc != SQLITE_DONE) {
+        set_sql_error(store, error, "failed to read the trials of run %" G_GINT64_FORMAT, id);
         return FALSE;
     }
     *ret_rows = g_steal_pointer(&rows);

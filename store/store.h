@@ -27,7 +27,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -39,6 +39,18 @@ const char *store_path(const vexp_store *store);
 
 /* ---- runs ---- */
 
+/* The [traffic] settings a run was started with, after the matrix's defaults
+ * (the matrix owns them; the store only records them).  Unknown: NAN, 0. */
+typedef struct store_run_traffic {
+    double line_rate_mbps; /* wire Mbit/s (frame + 20 B preamble/IFG) */
+    double trial_s;        /* length of a final trial, s */
+    double resolution_pct; /* the throughput search stops at this width, % */
+    guint repetitions;     /* repetitions of each procedure */
+} store_run_traffic;
+
+/* Every field unknown (NAN, 0). */
+void store_run_traffic_init(store_run_traffic *t);
+
 typedef struct store_run_info {
     const char *name;        /* [experiment] name */
     const char *matrix_text; /* the matrix file as read */
@@ -48,6 +60,8 @@ typedef struct store_run_info {
     const char *libvirt_version; /* may be NULL */
     const char *qemu_version;    /* may be NULL */
     const char *accel;           /* resolved: kvm | tcg | mixed; may be NULL */
+    /* last, so that positional initialisers of the fields above still work */
+    const store_run_traffic *traffic; /* NULL = not known */
 } store_run_info;
 
 /* Inserts a run with status 'running'. */
@@ -71,6 +85,9 @@ typedef struct store_run {
     char *matrix_hash;
     char *vexp_version;
     char *host, *libvirt_version, *qemu_version, *accel; /* may be NULL */
+    /* as recorded at `vexp run`; runs before schema v3 know their line rate
+     * only (the migration reads it from their matrix text) */
+    store_run_traffic traffic;
 } store_run;
 void store_run_free(store_run *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(store_run, store_run_free)
@@ -160,6 +177,23 @@ void store_trial_init(store_trial *t);
 
 gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t, GError **error);
 
+/* One stored trial, as read back. */
+typedef struct store_trial_row {
+    guint cell_index;
+    char *test, *direction;
+    guint frame_size, repetition, step;
+    double offered_fps, duration_s, loss_pct; /* NAN where NULL */
+    guint64 tx, rx, lost;
+    gboolean passed, valid;
+} store_trial_row;
+void store_trial_row_free(store_trial_row *row);
+
+/* The trials of the latest attempt of every cell of a run (0 = latest);
+ * test NULL = every test.  Ordered by cell index, test, direction, frame
+ * size, repetition, step.  Elements are store_trial_row *. */
+gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, GPtrArray **ret_rows,
+                           GError **error);
+
 /* ---- results ---- */
 
 /* Metric names used by vexp; SCHEMA.md lists units.  Any name may be stored:
@@ -187,6 +221,14 @@ gboolean store_metric_higher_is_better(const char *metric);
 gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
                           const char *direction, guint frame_size, const char *metric,
                           const char *unit, const double *samples, guint n, GError **error);
+
+/* The statistics store_result_add() stores, of n samples as given (no
+ * sample skipped): mean, sample stddev and the half width of the Student-t
+ * 95 % interval; NAN where n is too small. */
+typedef struct store_summary {
+    double mean, stddev, ci95_half;
+} store_summary;
+store_summary store_summarise(const double *samples, guint n);
 
 typedef struct store_result_row {
     guint cell_index;
@@ -223,6 +265,7 @@ typedef struct store_cell_row {
     char *accel;  /* config's accel, else the run's; may be NULL */
     char *vhost;  /* config's vhost: "on" | "off"; NULL = n/a or the template's */
     guint queues; /* config's virtio queues; 0 = not set */
+    guint vcpus;  /* config's vCPUs; 0 = n/a (nic = host) */
 } store_cell_row;
 void store_cell_row_free(store_cell_row *row);
 /* Latest attempt of every cell of a run (0 = latest), by cell index. */
@@ -278,205 +321,3 @@ gboolean store_compare_row_mixed_accel(const store_compare_row *row);
  * Matched rows first (run A's order), then only-a, then only-b rows. */
 gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double threshold_pct,
                        double alpha, GPtrArray **ret_rows, GError **error);
-
-/* ======================================================================
- * report: chart data, SVG charts, the HTML page and CSV/JSON export
- * (store/report.c, used by `vexp report`).
- *
- * The chart data (points, scales, theoretical maximum, findings) comes from
- * pure functions over a report_run, so that tests can check every number;
- * the SVG and HTML are written through libxml2's tree API and serialised,
- * never pasted together as text.  Nothing here prints.
- * ====================================================================== */
-
-/* ---- axis scales ---- */
-
-typedef struct report_scale {
-    double min, max; /* axis ends, multiples of step */
-    double step;     /* tick spacing: 1, 2 or 5 x 10^k */
-    guint n_ticks;   /* ticks from min to max inclusive */
-} report_scale;
-
-/* Heckbert's "nice number": 1, 2, 5 or 10 x 10^k near x (round) or >= x. */
-double report_nice_number(double x, gboolean round);
-/* An axis covering [lo, hi] with at most max_ticks (>= 2) ticks.  include_zero
- * extends the range to 0; lo == hi or non-finite ends still give a usable
- * axis ([0, 1] when nothing is known). */
-report_scale report_scale_nice(double lo, double hi, guint max_ticks, gboolean include_zero);
-/* Tick text for v on an axis with that step: "0.5", "250", "20k", "1.5M".
- * Caller frees. */
-char *report_tick_label(double v, double step);
-
-/* ---- theoretical maximum (RFC 2544 section 26.1) ---- */
-
-/* frames/s at a wire line rate in Mbit/s (frame + 20 B preamble/IFG):
- * line * 1e6 / ((F + 20) * 8); NAN when the rate is not positive. */
-double report_line_fps(double line_mbps, guint frame_size);
-/* The same rate counted as L2 Mbit/s (frame bytes only): fps * F * 8 / 1e6. */
-double report_line_mbps_l2(double line_mbps, guint frame_size);
-/* line_rate_mbps of [traffic] in a matrix text (GKeyFile syntax); the
- * matrix default 1000 when absent; NAN when the text does not parse or the
- * value is not a number in (0, 400000]. */
-double report_matrix_line_rate(const char *matrix_text);
-
-/* ---- one run's data ---- */
-
-/* A valid trial of the 'loss' test: one point of a loss curve. */
-typedef struct report_loss_trial {
-    guint cell_index;
-    char *direction;
-    guint frame_size, repetition, step; /* step 0 = 100 % of the maximum rate */
-    double offered_fps, loss_pct;
-} report_loss_trial;
-void report_loss_trial_free(report_loss_trial *t);
-
-typedef struct report_run {
-    store_run *run;
-    char *matrix_text;      /* may be NULL */
-    double line_rate_mbps;  /* wire Mbit/s; NAN = unknown (no theoretical line) */
-    GPtrArray *results;     /* store_result_row *, as store_results_rows() */
-    GPtrArray *cells;       /* store_cell_row *, as store_cells_rows() */
-    GPtrArray *loss_trials; /* report_loss_trial *, by cell, direction, size, rep, step */
-    GHashTable *vcpus;      /* GUINT_TO_POINTER(cell_index) -> GUINT_TO_POINTER(vcpus) */
-} report_run;
-
-/* Everything the report shows about a run (0 = the latest).  The loss-curve
- * trials and vCPU counts are read over a second, read-only connection to
- * store_path(): a ":memory:" store gives none.  Caller frees. */
-gboolean report_run_load(vexp_store *store, gint64 run_id, report_run **ret_run, GError **error);
-/* An empty run for tests to fill by hand (arrays allocated, line rate NAN). */
-report_run *report_run_new(void);
-void report_run_free(report_run *run);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(report_run, report_run_free)
-
-/* ---- chart data ---- */
-
-typedef enum {
-    REPORT_STYLE_SOLID,  /* a measured series (run A / the only run) */
-    REPORT_STYLE_DOTTED, /* the same, run B of a comparison */
-    REPORT_STYLE_DASHED, /* the theoretical maximum: no markers, no error bars */
-} report_style;
-
-typedef struct report_point {
-    double x;      /* category index (x_categories) or the x value */
-    double y;      /* NAN: no figure at this x */
-    double lo, hi; /* error bar (95 % CI) or whisker ends; NAN: none */
-    guint n;       /* repetitions behind y */
-} report_point;
-
-typedef struct report_series {
-    char *name;        /* legend text: "virtio", "virtio, run 3" */
-    const char *color; /* static "#rrggbb" */
-    report_style style;
-    GArray *points; /* report_point, x ascending */
-} report_series;
-
-typedef struct report_panel {
-    char *title;       /* "DUT in (tester -> guest)" */
-    char *direction;   /* in | out | both */
-    GPtrArray *series; /* report_series * */
-} report_panel;
-
-typedef struct report_chart {
-    char *id; /* file stem, "throughput-mbps" */
-    char *title;
-    char *subtitle;          /* "TCG: emulation figures", may be NULL */
-    char *x_label, *y_label; /* with units */
-    char *note;              /* what the error bars are; may be NULL */
-    gboolean x_categories;   /* TRUE: x is an index into categories */
-    GPtrArray *categories;   /* char *: "64", "128", ... */
-    double x_min, x_max;     /* linear x only */
-    GPtrArray *panels;       /* report_panel *: one per direction */
-} report_chart;
-void report_chart_free(report_chart *chart);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(report_chart, report_chart_free)
-
-/* Measured series over all panels (the dashed theoretical line not counted). */
-guint report_chart_n_series(const report_chart *chart);
-/* The y axis the chart is drawn with: measured points, error bars and the
- * theoretical line unless it is more than 4x above the data (then it is
- * clipped at the top and the legend says so). */
-report_scale report_chart_y_scale(const report_chart *chart);
-
-typedef enum {
-    REPORT_THEORY_NONE,
-    REPORT_THEORY_FPS,     /* report_line_fps() */
-    REPORT_THEORY_MBPS_L2, /* report_line_mbps_l2() */
-} report_theory;
-
-typedef struct report_chart_spec {
-    const char *id, *title;
-    const char *test, *metric; /* the result rows plotted (mean, 95 % CI) */
-    const char *whisker;       /* metric drawn as a whisker from the mean up (p99), or NULL */
-    const char *y_label;
-    double factor; /* y = mean * factor (s -> ms); 0 means 1 */
-    report_theory theory;
-} report_chart_spec;
-
-/* A metric against frame size: frame sizes as categories, one panel per
- * direction (in, out, both, in that order), one series per cell of each run
- * (named by NIC model, by cell label when a model occurs twice, with ", run N"
- * when n_runs = 2; run B dotted).  NULL when no run has the metric. */
-report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
-                                  const report_chart_spec *spec);
-/* Frame loss (% , mean over repetitions with 95 % CI) against offered load
- * in % of the maximum rate, for one frame size.  NULL without loss trials. */
-report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, guint frame_size);
-/* Every chart of the report, in page order; empty ones left out.
- * Elements are report_chart *. */
-GPtrArray *report_charts(report_run *const *runs, guint n_runs);
-
-/* The chart as a standalone SVG document (UTF-8 text); caller frees. */
-char *report_chart_svg(const report_chart *chart, gsize *ret_len);
-
-/* ---- the study's conclusions ---- */
-
-/* Criteria (README "What vexp finds on this machine" repeats them). */
-#define REPORT_CLOSE_RATIO 0.90     /* "close": at least 90 % of the reference */
-#define REPORT_FAR_BELOW_RATIO 0.50 /* "far below": under 50 % of the reference */
-#define REPORT_TWICE_LOW 1.5        /* "about twice": the largest ratio in [1.5, 2.5] */
-#define REPORT_TWICE_HIGH 2.5
-#define REPORT_SATURATED_PCT 90.0 /* "near 100 % of one vCPU": >= 90 % of one vCPU */
-
-typedef enum {
-    REPORT_HOLDS,
-    REPORT_DOES_NOT_HOLD,
-    REPORT_NOT_MEASURED,
-} report_verdict;
-
-/* "holds" | "does not hold" | "not measured" */
-const char *report_verdict_name(report_verdict v);
-
-typedef struct report_finding {
-    guint number;          /* 1..5, the study's order */
-    const char *claim;     /* static */
-    const char *criterion; /* static: how vexp decides */
-    report_verdict verdict;
-    char *evidence; /* the numbers behind the verdict, or what is missing */
-} report_finding;
-void report_finding_free(report_finding *f);
-
-/* The five conclusions checked against one run.  Always 5 elements
- * (report_finding *).  Where a NIC model occurs in several cells the first
- * cell is used. */
-GPtrArray *report_findings(const report_run *run);
-
-/* ---- the page and the exports ---- */
-
-/* CSV of the runs' results, one line per figure, with the run id first. */
-char *report_csv(report_run *const *runs, guint n_runs);
-/* JSON: runs (provenance, cells, results), findings per run and, for two
- * runs, the differences (compare_rows may be NULL). */
-char *report_json(report_run *const *runs, guint n_runs, GPtrArray *compare_rows);
-/* The HTML page (UTF-8): provenance, cells, findings, the charts as
- * <img src="ID.svg">, the significant differences when n_runs = 2
- * (compare_rows: store_compare_row *), links to results.csv/.json. */
-char *report_html(report_run *const *runs, guint n_runs, GPtrArray *charts, GPtrArray *compare_rows,
-                  double threshold_pct, double alpha);
-
-/* Loads run_ids (1 or 2; the second is compared with the first through
- * store_compare()), writes DIR/index.html, DIR/<chart>.svg, DIR/results.csv
- * and DIR/results.json (DIR is created).  ret_files (optional) gets the
- * paths written (char *). */
-gboolean report_write(vexp_store *store, const gint64 *run_ids, guint n_runs, const char *dir,
-                      double threshold_pct, double alpha, GPtrArray **ret_files, GError **error);

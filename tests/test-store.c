@@ -177,7 +177,7 @@ START_TEST(test_schema_new)
     ck_assert_msg(s != NULL, "%s", error ? error->message : "");
     ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
     g_clear_pointer(&s, store_close);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                                    "name IN ('run', 'config', 'cell', 'trial', 'result')"),
                      5);
@@ -284,6 +284,97 @@ START_TEST(test_schema_migrate_v1)
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM config WHERE vhost IS NULL AND "
                                    "queues IS NULL"),
                      1);
+}
+END_TEST
+
+/* Schema v3: a v2 file's runs get their line rate from their matrix text;
+ * new runs record their traffic settings; the trials and vCPUs read back. */
+START_TEST(test_schema_migrate_v2_traffic)
+{
+    g_autofree char *path = tmp_path("v2.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+    g_autoptr(store_run) r1 = NULL;
+    g_autoptr(store_run) r2 = NULL;
+    g_autoptr(store_run) r3 = NULL;
+    g_autoptr(GPtrArray) trials = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    const store_run_traffic traffic = {2500, 30, 0.5, 4};
+    store_run_info ri = {.name = "new",
+                         .matrix_text = "[traffic]\nline_rate_mbps = 1\n",
+                         .matrix_hash = "h",
+                         .vexp_version = "0.1.0",
+                         .traffic = &traffic};
+    store_config_info ci = {.key = "k", .nic = "virtio", .vcpus = 2};
+    gint64 run = 0, cfg = 0, cell = 0;
+
+    /* the line rate as vexp before v3 read it from the matrix */
+    ck_assert(store_matrix_line_rate("[traffic]\nline_rate_mbps = 10000\n") == 10000);
+    ck_assert(store_matrix_line_rate("# c\n[experiment]\nname = x\n[traffic]\n"
+                                     "tests = throughput, loss\n") == 1000);
+    ck_assert(isnan(store_matrix_line_rate("[traffic]\nline_rate_mbps = fast\n")));
+    ck_assert(isnan(store_matrix_line_rate("[traffic]\nline_rate_mbps = -5\n")));
+    ck_assert(isnan(store_matrix_line_rate("[traffic]\nline_rate_mbps = 1e9\n")));
+    ck_assert(isnan(store_matrix_line_rate("not a key file [")));
+    ck_assert(isnan(store_matrix_line_rate(NULL)));
+
+    s = store_open_with(path, store_migrations, 2, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    g_clear_pointer(&s, store_close);
+    raw_exec(path, "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash, "
+                   "vexp_version) VALUES (1, 'a', 'T', 'complete', "
+                   "'[traffic]\nline_rate_mbps = 2.5e3\n', 'h', '0.1.0'), "
+                   "(2, 'b', 'T', 'complete', '[matrix]\n', 'h', '0.1.0'), "
+                   "(3, 'c', 'T', 'complete', '[traffic]\nline_rate_mbps = x\n', 'h', '0.1.0');");
+    s = store_open(path, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert(store_run_get(s, 1, &r1, &error));
+    ck_assert(store_run_get(s, 2, &r2, &error));
+    ck_assert(store_run_get(s, 3, &r3, &error));
+    ck_assert(r1->traffic.line_rate_mbps == 2500);
+    ck_assert(isnan(r1->traffic.trial_s));
+    ck_assert_uint_eq(r1->traffic.repetitions, 0);
+    ck_assert(r2->traffic.line_rate_mbps == 1000);
+    ck_assert(isnan(r3->traffic.line_rate_mbps));
+    g_clear_pointer(&r1, store_run_free);
+
+    /* a new run: the settings given, not the matrix text */
+    ck_assert(store_run_begin(s, &ri, &run, &error));
+    ck_assert(store_run_get(s, run, &r1, &error));
+    ck_assert(r1->traffic.line_rate_mbps == 2500);
+    ck_assert(r1->traffic.trial_s == 30);
+    ck_assert(r1->traffic.resolution_pct == 0.5);
+    ck_assert_uint_eq(r1->traffic.repetitions, 4);
+
+    ck_assert(store_config_upsert(s, &ci, &cfg, &error));
+    ck_assert(store_cell_begin(s, run, cfg, 0, "nic=virtio", &cell, &error));
+    for (guint k = 0; k < 3; k++) {
+        store_trial t;
+        store_trial_init(&t);
+        t.test = k == 1 ? "throughput" : "loss";
+        t.direction = "in";
+        t.frame_size = 64;
+        t.repetition = 1;
+        t.step = 2 - k;
+        t.offered_fps = 1000 * (k + 1);
+        t.tx = 10;
+        t.rx = 9;
+        t.lost = 1;
+        t.loss_pct = 10;
+        t.valid = k != 2;
+        ck_assert(store_trial_add(s, cell, &t, &error));
+    }
+    ck_assert(store_trials_rows(s, run, "loss", &trials, &error));
+    ck_assert_uint_eq(trials->len, 2);
+    const store_trial_row *t0 = trials->pdata[0];
+    ck_assert_uint_eq(t0->step, 0);
+    ck_assert(!t0->valid);
+    ck_assert(((store_trial_row *)trials->pdata[1])->offered_fps == 1000);
+    g_clear_pointer(&trials, g_ptr_array_unref);
+    ck_assert(store_trials_rows(s, 0, NULL, &trials, &error));
+    ck_assert_uint_eq(trials->len, 3);
+    ck_assert(store_cells_rows(s, run, &cells, &error));
+    ck_assert_uint_eq(((store_cell_row *)cells->pdata[0])->vcpus, 2);
 }
 END_TEST
 
@@ -965,6 +1056,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_schema_v0_empty);
     tcase_add_test(tc, test_schema_migrate_v1);
     tcase_add_test(tc, test_schema_future);
+    tcase_add_test(tc, test_schema_migrate_v2_traffic);
     tcase_add_test(tc, test_schema_foreign);
     tcase_add_test(tc, test_schema_migration_step);
     suite_add_tcase(s, tc);

@@ -243,6 +243,9 @@ static int begin_new(run_ctx *c)
     for (guint k = 0; k < st->n_hvs && !first; k++)
         if (st->hvs[k]->conn)
             first = st->hvs[k];
+    const matrix_traffic *mt = matrix_get_traffic(c->m);
+    store_run_traffic traffic = {mt->line_rate_mbps, mt->trial_s, mt->resolution_pct,
+                                 e->repetitions};
     store_run_info ri = {
         .name = e->name,
         .matrix_text = matrix_text(c->m),
@@ -252,6 +255,7 @@ static int begin_new(run_ctx *c)
         .libvirt_version = first ? first->libvirt_v : NULL,
         .qemu_version = first ? first->qemu_v : NULL,
         .accel = c->any_vm ? run_accel(st) : "none",
+        .traffic = &traffic,
     };
     if (!store_run_begin(c->store, &ri, &st->run_id, &error))
         return vexp_report_env_error(error);
