@@ -12,7 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "domains.h"
-#include "traffic-ssh.h"
+#include "sshlink.h"
 
 static const char *const image_files[] = {
     "vmlinuz", "initramfs.img", "client_key", "host_key.pub", "manifest",
@@ -159,7 +159,7 @@ START_TEST(test_build_reproducible)
     ck_assert_msg(img, "%s", error ? error->message : "");
     g_autofree char *pub = NULL;
     ck_assert(g_file_get_contents(img->host_key_pub, &pub, NULL, NULL));
-    g_autofree char *fp = traffic_ssh_key_fingerprint(pub, &error);
+    g_autofree char *fp = sshlink_key_fingerprint(pub, &error);
     ck_assert_msg(fp, "%s", error ? error->message : "");
     ck_assert_str_eq(fp, img->host_key_fingerprint);
 

@@ -19,7 +19,7 @@
 
 #include "domains-priv.h" /* domains_run */
 #include "tests-common.h"
-#include "traffic-ssh.h"
+#include "sshlink.h"
 #include "traffic.h"
 
 #define BOOT_TIMEOUT_S 60
@@ -118,9 +118,9 @@ static void net_teardown(void)
     }
 }
 
-static traffic_ssh *guest_ssh(const char *addr, GError **error)
+static sshlink *guest_ssh(const char *addr, GError **error)
 {
-    traffic_ssh_options o = {
+    sshlink_options o = {
         .host = addr,
         .port = 22,
         .user = "root",
@@ -128,7 +128,7 @@ static traffic_ssh *guest_ssh(const char *addr, GError **error)
         .host_key = img->host_key_pub,
         .timeout_ms = 15000,
     };
-    return traffic_ssh_connect(&o, error);
+    return sshlink_connect(&o, error);
 }
 
 START_TEST(test_boot)
@@ -146,7 +146,7 @@ START_TEST(test_boot)
     g_autofree char *driver = NULL;
     g_autoptr(domains_conn) conn = NULL;
     g_autoptr(domains_guest) guest = NULL;
-    g_autoptr(traffic_ssh) ssh = NULL;
+    g_autoptr(sshlink) ssh = NULL;
     domains_spec spec = {
         .template_path = tpath,
         .name = name,
@@ -201,9 +201,9 @@ START_TEST(test_boot)
 
     ssh = guest_ssh(addr, &error);
     ck_assert_msg(ssh, "%s", error ? error->message : "");
-    ck_assert_str_eq(traffic_ssh_host_fingerprint(ssh), img->host_key_fingerprint);
-    ck_assert_msg(traffic_ssh_run(ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"",
-                                  0, &driver, &error),
+    ck_assert_str_eq(sshlink_host_fingerprint(ssh), img->host_key_fingerprint);
+    ck_assert_msg(sshlink_run(ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 0,
+                              &driver, &error),
                   "%s", error ? error->message : "");
     g_strstrip(driver);
     g_auto(GStrv) accepted = g_strsplit(models[_i].drivers, " ", -1);
@@ -211,15 +211,14 @@ START_TEST(test_boot)
                   "%s: guest bound '%s', expected one of '%s'", nic, driver, models[_i].drivers);
 
     gint64 t_push = g_get_monotonic_time();
-    ck_assert_msg(traffic_ssh_push(ssh, engine, "/tmp/vexp-traffic", 0755, &error), "%s",
+    ck_assert_msg(sshlink_push(ssh, engine, "/tmp/vexp-traffic", 0755, &error), "%s",
                   error->message);
     double push_s = (g_get_monotonic_time() - t_push) / 1e6;
-    traffic_conn *agent = traffic_ssh_start_agent(ssh, "/tmp/vexp-traffic agent", &error);
+    traffic_conn *agent = sshlink_start_agent(ssh, "/tmp/vexp-traffic agent", &error);
     ck_assert_msg(agent, "%s", error ? error->message : "");
     traffic_agent_info info;
     int r = traffic_conn_hello(agent, 10000, &info);
-    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r),
-                  traffic_ssh_agent_stderr(ssh));
+    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r), sshlink_agent_stderr(ssh));
     ck_assert_str_eq(info.kernel, img->kernel_release);
 
     traffic_params p;
@@ -237,7 +236,7 @@ START_TEST(test_boot)
         r = traffic_fixed(agent, &p, dir, 64, 1, NULL, &res);
         ck_assert_msg(r == 0, "%s fixed %s: %s (%s); agent stderr: %s", nic,
                       traffic_direction_name(dir), g_strerror(-r), traffic_conn_last_error(agent),
-                      traffic_ssh_agent_stderr(ssh));
+                      sshlink_agent_stderr(ssh));
         ck_assert_msg(res.rx > 0, "%s fixed %s: tx %" G_GUINT64_FORMAT ", nothing received", nic,
                       traffic_direction_name(dir), res.tx);
         rx[d] = res.rx;
