@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "domains.h"
+#include "image.h"
 #include "vexp.h"
 
 static int cmd_image(int argc, char **argv)
@@ -32,13 +32,12 @@ static int cmd_image(int argc, char **argv)
         fprintf(stderr, "vexp image: expected 'vexp image build [-o DIR]'\n");
         return VEXP_EXIT_USAGE;
     }
-    const char *dir = outdir ? outdir : domains_image_default_dir();
+    const char *dir = outdir ? outdir : image_default_dir();
     fprintf(stderr, "vexp: building the default guest image into %s\n", dir);
-    if (!domains_image_build(dir, workdir, &summary, &error)) {
+    if (!image_build(dir, workdir, &summary, &error)) {
         fprintf(stderr, "vexp: %s\n", error->message);
-        return error->domain == DOMAINS_IMAGE_ERROR && error->code == DOMAINS_IMAGE_ERROR_INPUT
-                   ? VEXP_EXIT_USAGE
-                   : VEXP_EXIT_ENV;
+        return error->domain == IMAGE_ERROR && error->code == IMAGE_ERROR_INPUT ? VEXP_EXIT_USAGE
+                                                                                : VEXP_EXIT_ENV;
     }
     printf("%s\n", summary ? summary : dir);
     return VEXP_EXIT_OK;

@@ -81,7 +81,7 @@ struct run_state {
     domains_net *net;       /* namespace mode */
     vexp_netplan plan;
     char plan_tap[16];
-    domains_image *img;
+    vexp_image *img;
     const char *tag;
     const char *traffic_static; /* the static engine pushed into guests and the tester */
     const char *traffic_local;  /* the engine run for host cells */
@@ -1043,7 +1043,7 @@ static int cmd_run(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_matrix) m = NULL;
     g_autoptr(vexp_store) store = NULL;
-    g_autoptr(domains_image) img = NULL;
+    g_autoptr(vexp_image) img = NULL;
     g_autoptr(domains_net) net = NULL;
     g_autofree char *tag = NULL;
     g_autofree char *traffic_static = NULL, *traffic_local = NULL, *console_dir = NULL;
@@ -1095,7 +1095,7 @@ static int cmd_run(int argc, char **argv)
         may_kvm |= !c->is_host && g_strcmp0(c->accel, "tcg") != 0;
     }
     if (any_vm || strcmp(mn->tester, "local") != 0) {
-        img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
+        img = image_load(image_dir ? image_dir : image_default_dir(), &error);
         if (!img)
             return vexp_report_error(error);
         if (may_kvm)

@@ -75,7 +75,7 @@ gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)
     return TRUE;
 }
 
-void vexp_probe_accel(const domains_image *img)
+void vexp_probe_accel(const vexp_image *img)
 {
     g_autofree char *detail = NULL;
     const char *before = domains_resolve_accel("auto", NULL);

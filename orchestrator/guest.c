@@ -17,7 +17,7 @@ struct vexp_guest_session {
     char *engine; /* the engine's path on the remote side */
 };
 
-vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
+vexp_guest_session *vexp_guest_session_open(const char *addr, const vexp_image *img,
                                             const char *engine_path, GError **error)
 {
     g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "domains-priv.h" /* domains_run */
+#include "image.h"
 #include "tests-common.h"
 #include "sshlink.h"
 #include "traffic.h"
@@ -29,7 +30,7 @@
 static char *state_dir;
 static char *tag;
 static char *engine;
-static domains_image *img;
+static vexp_image *img;
 static domains_net *net;
 
 static const struct {
@@ -251,7 +252,7 @@ START_TEST(test_boot)
 END_TEST
 
 /* The image: $VEXP_IMAGE_DIR, else a stable cache built once. */
-static domains_image *ensure_image(GError **error)
+static vexp_image *ensure_image(GError **error)
 {
     const char *env = g_getenv("VEXP_IMAGE_DIR");
     const char *dir = env && *env ? env : "/var/cache/vexp/test-image";
@@ -261,11 +262,11 @@ static domains_image *ensure_image(GError **error)
     if (!g_file_test(kernel, G_FILE_TEST_EXISTS) || !g_file_test(manifest, G_FILE_TEST_EXISTS)) {
         g_autofree char *summary = NULL;
         fprintf(stderr, "building the guest image in '%s'\n", dir);
-        if (!domains_image_build(dir, NULL, &summary, error))
+        if (!image_build(dir, NULL, &summary, error))
             return NULL;
         fprintf(stderr, "%s\n", summary);
     }
-    return domains_image_load(dir, error);
+    return image_load(dir, error);
 }
 
 int main(void)
@@ -309,6 +310,6 @@ int main(void)
     g_free(state_dir);
     g_free(tag);
     g_free(engine);
-    domains_image_free(img);
+    image_free(img);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

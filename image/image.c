@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The default guest: Debian kernel + a reproducible busybox/dropbear initramfs. */
 
-#include "domains.h"
+#include "image.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -79,9 +79,9 @@ static const char image_inittab[] = "::respawn:/usr/sbin/dropbear -F -E -s -j -k
                                     " -r /etc/dropbear/dropbear_ed25519_host_key\n"
                                     "::ctrlaltdel:/bin/poweroff -f\n";
 
-GQuark domains_image_error_quark(void)
+GQuark image_error_quark(void)
 {
-    return g_quark_from_static_string("vexp-domains-image-error");
+    return g_quark_from_static_string("vexp-image-error");
 }
 
 /* ---- spawning tools ---------------------------------------------------- */
@@ -100,16 +100,15 @@ static gboolean run_tool(const char *const *argv, const char *cwd, char **ret_ou
     env = g_environ_setenv(env, "LC_ALL", "C", TRUE);
     if (!g_spawn_sync(cwd, (char **)argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
                       &local)) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV, "failed to run '%s': %s",
-                    cmd, local->message);
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to run '%s': %s", cmd,
+                    local->message);
         return FALSE;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         g_strstrip(err);
         gsize len = strlen(err);
         const char *tail = len > 400 ? err + len - 400 : err;
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                    "'%s' failed (status %d): %s", cmd,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "'%s' failed (status %d): %s", cmd,
                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
         return FALSE;
     }
@@ -122,8 +121,8 @@ static gboolean mkdir_p(const char *path, int mode, GError **error)
 {
     if (g_mkdir_with_parents(path, mode) < 0) {
         int e = errno;
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                    "failed to create directory '%s': %s", path, g_strerror(e));
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to create directory '%s': %s",
+                    path, g_strerror(e));
         return FALSE;
     }
     return TRUE;
@@ -135,13 +134,13 @@ static gboolean read_file(const char *path, char **ret_data, gsize *ret_len, GEr
     g_autoptr(GError) local = NULL;
 
     if (g_stat(path, &st) == 0 && (guint64)st.st_size > IMAGE_MAX_FILE_SIZE) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "file '%s' is too large (%" G_GUINT64_FORMAT " bytes)", path,
                     (guint64)st.st_size);
         return FALSE;
     }
     if (!g_file_get_contents(path, ret_data, ret_len, &local)) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV, "%s", local->message);
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "%s", local->message);
         return FALSE;
     }
     return TRUE;
@@ -153,7 +152,7 @@ static gboolean write_file(const char *path, const void *data, gsize len, int mo
 
     if (!g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, mode,
                                   &local)) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV, "%s", local->message);
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "%s", local->message);
         return FALSE;
     }
     return TRUE;
@@ -241,7 +240,7 @@ static image_pkg *fetch_pkg(const char *name, const char *shown, const char *wor
         g_autofree char *version = deb822_field(show, "Version");
         g_autofree char *arch = deb822_field(show, "Architecture");
         if (!version || !arch) {
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV,
                         "apt-cache has no version of package '%s'", name);
             return NULL;
         }
@@ -261,7 +260,7 @@ static image_pkg *fetch_pkg(const char *name, const char *shown, const char *wor
             if (!run_tool(dl_argv, debdir, NULL, error))
                 return NULL;
             if (!g_file_test(pkg->deb, G_FILE_TEST_EXISTS)) {
-                g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
+                g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV,
                             "apt-get download '%s' did not write '%s'", spec, pkg->deb);
                 return NULL;
             }
@@ -280,7 +279,7 @@ static image_pkg *fetch_pkg(const char *name, const char *shown, const char *wor
             }
         }
         if (!best) {
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV,
                         "cannot find package '%s': %s (run apt-get update?)", name,
                         local ? local->message : "apt-cache printed nothing");
             return NULL;
@@ -294,8 +293,8 @@ static image_pkg *fetch_pkg(const char *name, const char *shown, const char *wor
     pkg->version = g_strstrip(g_steal_pointer(&fields));
     if (!*pkg->version) {
         /* dpkg-deb -f with one field prints the bare value */
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                    "package '%s' has no Version field", pkg->deb);
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "package '%s' has no Version field",
+                    pkg->deb);
         return NULL;
     }
 
@@ -316,8 +315,8 @@ static image_pkg *fetch_pkg(const char *name, const char *shown, const char *wor
             return NULL;
         if (g_rename(tmp, pkg->root) < 0) {
             int e = errno;
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                        "failed to rename '%s' to '%s': %s", tmp, pkg->root, g_strerror(e));
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to rename '%s' to '%s': %s",
+                        tmp, pkg->root, g_strerror(e));
             return NULL;
         }
     }
@@ -355,7 +354,7 @@ static gboolean elf_open(elf_view *v, const char *data, gsize len, const char *p
         (v->eh->e_phnum && v->eh->e_phentsize != sizeof(Elf64_Phdr)) || v->eh->e_shoff > len ||
         v->eh->e_shnum > (len - v->eh->e_shoff) / sizeof(Elf64_Shdr) || v->eh->e_phoff > len ||
         v->eh->e_phnum > (len - v->eh->e_phoff) / sizeof(Elf64_Phdr)) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "'%s' is not a well-formed 64-bit little-endian ELF file", path);
         return FALSE;
     }
@@ -596,17 +595,17 @@ static gboolean module_visit(module_walk *w, const char *raw, GError **error)
     if (GPOINTER_TO_INT(st) == 2)
         return TRUE;
     if (GPOINTER_TO_INT(st) == 1) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
-                    "kernel module '%s' depends on itself", name);
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT, "kernel module '%s' depends on itself",
+                    name);
         return FALSE;
     }
     if (!path) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "kernel module '%s' is not in the kernel package (built in? renamed?)", name);
         return FALSE;
     }
     if (!g_str_has_suffix(path, ".ko")) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "kernel module '%s' is compressed; busybox insmod needs a plain .ko", path);
         return FALSE;
     }
@@ -615,7 +614,7 @@ static gboolean module_visit(module_walk *w, const char *raw, GError **error)
         return FALSE;
     depends = elf_modinfo_depends(&v);
     if (!depends) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "kernel module '%s' has no .modinfo section", path);
         return FALSE;
     }
@@ -762,7 +761,7 @@ static gboolean add_libs(lib_walk *w, const char *src, const image_pkg *owner, G
             path = find_lib(w, soname, &p);
         }
         if (!path) {
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                         "library '%s' needed by '%s' is in none of the fetched packages", soname,
                         src);
             return FALSE;
@@ -798,8 +797,8 @@ static char *dropbear_public(const char *key, GError **error)
         if (g_str_has_prefix(*l, "ssh-") && f[0] && f[1])
             return g_strdup_printf("%s %s", f[0], f[1]);
     }
-    g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                "dropbearkey printed no public key for '%s'", key);
+    g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "dropbearkey printed no public key for '%s'",
+                key);
     return NULL;
 }
 
@@ -824,8 +823,8 @@ static gboolean ensure_host_key(const char *outdir, char **ret_pub, GError **err
             return FALSE;
         if (g_chmod(tmp, 0600) < 0 || g_rename(tmp, key) < 0) {
             int e = errno;
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                        "failed to store host key '%s': %s", key, g_strerror(e));
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to store host key '%s': %s",
+                        key, g_strerror(e));
             return FALSE;
         }
     }
@@ -857,8 +856,8 @@ static gboolean ensure_client_key(const char *outdir, const char *workdir, char 
             return FALSE;
         if (g_chmod(tmp, 0600) < 0 || g_rename(tmp, key) < 0) {
             int e = errno;
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                        "failed to store client key '%s': %s", key, g_strerror(e));
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to store client key '%s': %s",
+                        key, g_strerror(e));
             return FALSE;
         }
     } else {
@@ -900,7 +899,7 @@ static char *fingerprint(const char *pub)
 
 /* ---- build ---------------------------------------------------------------- */
 
-const char *domains_image_default_dir(void)
+const char *image_default_dir(void)
 {
     static gsize once;
     static char *dir;
@@ -915,7 +914,7 @@ const char *domains_image_default_dir(void)
     return dir;
 }
 
-const char *domains_image_default_workdir(void)
+const char *image_default_workdir(void)
 {
     static gsize once;
     static char *dir;
@@ -943,8 +942,7 @@ static gboolean put_dropbear_and_busybox(image_tree *tree, lib_walk *lw, image_p
     return add_libs(lw, db, dropbear, error);
 }
 
-gboolean domains_image_build(const char *outdir, const char *workdir, char **ret_summary,
-                             GError **error)
+gboolean image_build(const char *outdir, const char *workdir, char **ret_summary, GError **error)
 {
     g_autoptr(GPtrArray) pkgs = g_ptr_array_new_with_free_func((GDestroyNotify)image_pkg_free);
     g_autoptr(GHashTable) fetched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -965,9 +963,9 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
     gint64 t0 = g_get_monotonic_time();
 
     if (!outdir)
-        outdir = domains_image_default_dir();
+        outdir = image_default_dir();
     if (!workdir)
-        workdir = domains_image_default_workdir();
+        workdir = image_default_workdir();
     if (!mkdir_p(outdir, 0755, error) || !mkdir_p(workdir, 0755, error))
         return FALSE;
 
@@ -1000,7 +998,7 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
         }
     }
     if (!kernel_pkg) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV,
                     "cannot find the kernel package of 'linux-image-amd64': %s",
                     local ? local->message : "no linux-image-* in its Depends");
         return FALSE;
@@ -1027,7 +1025,7 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
         const char *ent;
         while (d && (ent = g_dir_read_name(d))) {
             if (release) {
-                g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+                g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                             "package '%s' has more than one kernel release", kernel->deb);
                 return FALSE;
             }
@@ -1035,7 +1033,7 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
         }
     }
     if (!release) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "package '%s' has no lib/modules/<release>", kernel->deb);
         return FALSE;
     }
@@ -1116,8 +1114,8 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
         return FALSE;
     if (g_rename(gz_tmp, initrd) < 0 || g_rename(vmlinuz_tmp, vmlinuz) < 0) {
         int e = errno;
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_ENV,
-                    "failed to write the image in '%s': %s", outdir, g_strerror(e));
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_ENV, "failed to write the image in '%s': %s",
+                    outdir, g_strerror(e));
         return FALSE;
     }
     /* it holds the guest's private host key: only root (QEMU runs as root) reads it */
@@ -1176,7 +1174,7 @@ gboolean domains_image_build(const char *outdir, const char *workdir, char **ret
 
 /* ---- load ----------------------------------------------------------------- */
 
-void domains_image_free(domains_image *img)
+void image_free(vexp_image *img)
 {
     if (!img)
         return;
@@ -1191,14 +1189,14 @@ void domains_image_free(domains_image *img)
     g_free(img);
 }
 
-domains_image *domains_image_load(const char *dir, GError **error)
+vexp_image *image_load(const char *dir, GError **error)
 {
-    g_autoptr(domains_image) img = g_new0(domains_image, 1);
+    g_autoptr(vexp_image) img = g_new0(vexp_image, 1);
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GError) local = NULL;
 
     if (!dir)
-        dir = domains_image_default_dir();
+        dir = image_default_dir();
     img->dir = g_strdup(dir);
     img->kernel = g_build_filename(dir, "vmlinuz", NULL);
     img->initrd = g_build_filename(dir, "initramfs.img", NULL);
@@ -1209,14 +1207,14 @@ domains_image *domains_image_load(const char *dir, GError **error)
                           img->host_key_pub};
     for (gsize i = 0; i < G_N_ELEMENTS(need); i++) {
         if (!g_file_test(need[i], G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_MISSING,
+            g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_MISSING,
                         "guest image file '%s' is missing; run 'vexp image build -o %s'", need[i],
                         dir);
             return NULL;
         }
     }
     if (!g_key_file_load_from_file(kf, img->manifest, G_KEY_FILE_NONE, &local)) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "cannot read image manifest '%s': %s; run 'vexp image build -o %s'",
                     img->manifest, local->message, dir);
         return NULL;
@@ -1226,7 +1224,7 @@ domains_image *domains_image_load(const char *dir, GError **error)
     img->host_key_fingerprint =
         g_key_file_get_string(kf, IMAGE_MANIFEST_GROUP, "host-key-fingerprint", NULL);
     if (format != IMAGE_FORMAT || !img->kernel_release || !img->host_key_fingerprint) {
-        g_set_error(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT,
+        g_set_error(error, IMAGE_ERROR, IMAGE_ERROR_INPUT,
                     "image manifest '%s' is not format %d with kernel-release and "
                     "host-key-fingerprint; run 'vexp image build -o %s'",
                     img->manifest, IMAGE_FORMAT, dir);
