@@ -4,7 +4,8 @@
 
 #include <glib.h>
 
-#include "domains.h"
+#include "domains-net.h"
+#include "domains-render.h"
 #include "image.h"
 #include "matrix.h"
 #include "traffic.h"

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "cells.h"
-#include "domains.h"
+#include "domains-host.h"
+#include "domains-lifecycle.h"
 #include "image.h"
 #include "vexp.h"
 

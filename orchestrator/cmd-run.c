@@ -11,6 +11,8 @@
 
 #include "cells.h"
 #include "common.h"
+#include "domains-lifecycle.h"
+#include "domains-net.h"
 #include "guest.h"
 #include "runlock.h"
 #include "vexp.h"

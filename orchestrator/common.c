@@ -6,6 +6,7 @@
 
 #include "cells.h"
 #include "common.h"
+#include "domains-host.h"
 #include "vexp.h"
 
 vexp_matrix *vexp_load_matrix(const char *path, GError **error)

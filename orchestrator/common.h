@@ -4,7 +4,6 @@
 
 #include <glib.h>
 
-#include "domains.h"
 #include "image.h"
 #include "matrix.h"
 #include "store.h"
