@@ -8,7 +8,11 @@
 #include <libvirt/virterror.h>
 #include <libxml/tree.h>
 
-#include "domains.h"
+#include "domains-error.h"
+#include "domains-host.h"
+#include "domains-lifecycle.h"
+#include "domains-net.h"
+#include "domains-render.h"
 
 /* autoptr wrappers (libvirt's tools/virsh-util.h does the same) */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "domains-priv.h"
-#include "domains.h"
 
 /* the kernel prints this once it runs in protected/long mode (earlyprintk) */
 #define KERNEL_BANNER "Linux version"

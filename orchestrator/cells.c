@@ -83,7 +83,7 @@ char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i)
 
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
                                        const vexp_netplan *plan, const char *accel,
-                                       const domains_image *img, const char *console_dir,
+                                       const vexp_image *img, const char *console_dir,
                                        GError **error)
 {
     const matrix_cell *cell = matrix_get_cell(m, i);
@@ -149,8 +149,8 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
         s->initrd = img->initrd;
         s->image_id = img->kernel_release;
     } else {
-        default_kernel = g_build_filename(domains_image_default_dir(), "vmlinuz", NULL);
-        default_initrd = g_build_filename(domains_image_default_dir(), "initramfs.img", NULL);
+        default_kernel = g_build_filename(image_default_dir(), "vmlinuz", NULL);
+        default_initrd = g_build_filename(image_default_dir(), "initramfs.img", NULL);
         s->kernel = default_kernel;
         s->initrd = default_initrd;
     }

@@ -4,7 +4,9 @@
 
 #include <glib.h>
 
-#include "domains.h"
+#include "domains-net.h"
+#include "domains-render.h"
+#include "image.h"
 #include "matrix.h"
 #include "traffic.h"
 
@@ -63,7 +65,7 @@ char *vexp_netplan_guest_addr(const vexp_netplan *plan, guint i);
  */
 vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char *tag,
                                        const vexp_netplan *plan, const char *accel,
-                                       const domains_image *img, const char *console_dir,
+                                       const vexp_image *img, const char *console_dir,
                                        GError **error);
 
 /* A remote hypervisor's filesystem is not ours: its console files go to

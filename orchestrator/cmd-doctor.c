@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cells.h"
-#include "domains.h"
+#include "domains-host.h"
+#include "domains-lifecycle.h"
+#include "image.h"
 #include "vexp.h"
 
 typedef struct {
@@ -67,8 +69,7 @@ static int cmd_doctor(int argc, char **argv)
     {
         const char *accel = domains_resolve_accel("auto", NULL);
         gboolean kvm = !g_strcmp0(accel, "kvm");
-        g_autoptr(domains_image) img =
-            domains_image_load(image_dir ? image_dir : domains_image_default_dir(), NULL);
+        g_autoptr(vexp_image) img = image_load(image_dir ? image_dir : image_default_dir(), NULL);
         g_autofree char *detail = NULL;
         if (kvm && img && !domains_accel_probe(img->kernel, vexp_state_dir(), &detail)) {
             g_autofree char *d = g_strdup_printf(
@@ -158,8 +159,8 @@ static int cmd_doctor(int argc, char **argv)
     /* the guest image */
     {
         g_autoptr(GError) e = NULL;
-        const char *dir = image_dir ? image_dir : domains_image_default_dir();
-        g_autoptr(domains_image) img = domains_image_load(dir, &e);
+        const char *dir = image_dir ? image_dir : image_default_dir();
+        g_autoptr(vexp_image) img = image_load(dir, &e);
         g_autofree char *d = img ? g_strdup_printf("%s (kernel %s, host key %s)", dir,
                                                    img->kernel_release,
                                                    img->host_key_fingerprint)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "domains.h"
+#include "image.h"
 #include "vexp.h"
 
 static int cmd_image(int argc, char **argv)
@@ -32,9 +32,9 @@ static int cmd_image(int argc, char **argv)
         fprintf(stderr, "vexp image: expected 'vexp image build [-o DIR]'\n");
         return VEXP_EXIT_USAGE;
     }
-    const char *dir = outdir ? outdir : domains_image_default_dir();
+    const char *dir = outdir ? outdir : image_default_dir();
     fprintf(stderr, "vexp: building the default guest image into %s\n", dir);
-    if (!domains_image_build(dir, workdir, &summary, &error))
+    if (!image_build(dir, workdir, &summary, &error))
         return vexp_report_error(error);
     printf("%s\n", summary ? summary : dir);
     return VEXP_EXIT_OK;

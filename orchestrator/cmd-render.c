@@ -21,7 +21,7 @@ static int cmd_render(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_matrix) m = NULL;
-    g_autoptr(domains_image) img = NULL;
+    g_autoptr(vexp_image) img = NULL;
     g_autofree char *console_dir = g_build_filename(vexp_state_dir(), "console", NULL);
     int rc;
 
@@ -36,7 +36,7 @@ static int cmd_render(int argc, char **argv)
     if (!(m = vexp_load_matrix(argv[1], &error)))
         return vexp_report_error(error);
 
-    img = domains_image_load(image_dir ? image_dir : domains_image_default_dir(), &error);
+    img = image_load(image_dir ? image_dir : image_default_dir(), &error);
     if (!img) {
         fprintf(stderr,
                 "vexp render: warning: %s\n"

@@ -7,6 +7,7 @@
 
 #include "cells.h"
 #include "common.h"
+#include "domains-host.h"
 #include "report.h"
 #include "vexp.h"
 
@@ -18,8 +19,8 @@ int vexp_exit_status(GQuark domain, int code)
         return VEXP_EXIT_USAGE;
     if (domain == DOMAINS_ERROR)
         return code == DOMAINS_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
-    if (domain == DOMAINS_IMAGE_ERROR)
-        return code == DOMAINS_IMAGE_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
+    if (domain == IMAGE_ERROR)
+        return code == IMAGE_ERROR_INPUT ? VEXP_EXIT_USAGE : VEXP_EXIT_ENV;
     if (domain == REPORT_ERROR) /* a run that is not there, a directory that cannot be written */
         return VEXP_EXIT_USAGE;
     if (domain == STORE_ERROR)
@@ -95,7 +96,7 @@ gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)
     return TRUE;
 }
 
-void vexp_probe_accel(const domains_image *img)
+void vexp_probe_accel(const vexp_image *img)
 {
     g_autofree char *detail = NULL;
     const char *before = domains_resolve_accel("auto", NULL);

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "domains.h"
+#include "image.h"
 #include "matrix.h"
 #include "store.h"
 
@@ -19,4 +19,4 @@ vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **erro
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error);
 /* accel = auto means kvm only where KVM really boots guests: check once (cached
  * until reboot) with the image's kernel; warns and falls back to tcg. */
-void vexp_probe_accel(const domains_image *img);
+void vexp_probe_accel(const vexp_image *img);

@@ -5,24 +5,24 @@
 #include <string.h>
 
 #include "guest.h"
-#include "traffic-ssh.h"
+#include "sshlink.h"
 #include "vexp.h"
 
 /* where the engine goes in the guest (the default image keeps /tmp writable) */
 #define GUEST_ENGINE_PATH "/tmp/vexp-traffic"
 
 struct vexp_guest_session {
-    traffic_ssh *ssh;
+    sshlink *ssh;
     char *driver;
     char *engine; /* the engine's path on the remote side */
 };
 
-vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
+vexp_guest_session *vexp_guest_session_open(const char *addr, const vexp_image *img,
                                             const char *engine_path, GError **error)
 {
     g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);
     g_autofree char *out = NULL;
-    traffic_ssh_options o = {
+    sshlink_options o = {
         .host = addr,
         .port = 22,
         .user = "root",
@@ -32,14 +32,13 @@ vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_imag
     };
 
     s->engine = g_strdup(GUEST_ENGINE_PATH);
-    if (!(s->ssh = traffic_ssh_connect(&o, error)))
+    if (!(s->ssh = sshlink_connect(&o, error)))
         return NULL;
-    if (!traffic_ssh_push(s->ssh, engine_path, s->engine, 0755, error))
+    if (!sshlink_push(s->ssh, engine_path, s->engine, 0755, error))
         return NULL;
     /* the driver the guest actually bound to its NIC */
-    if (!traffic_ssh_run(s->ssh,
-                         "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 10000,
-                         &out, error))
+    if (!sshlink_run(s->ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 10000,
+                     &out, error))
         return NULL;
     s->driver = g_strstrip(g_steal_pointer(&out));
     return g_steal_pointer(&s);
@@ -55,7 +54,7 @@ vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char
                                              gboolean push, GError **error)
 {
     g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);
-    traffic_ssh_options o = {
+    sshlink_options o = {
         .host = n->tester_host,
         .port = n->tester_port,
         .user = n->tester_user,
@@ -65,11 +64,11 @@ vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char
     };
 
     s->engine = g_strdup(remote_path);
-    if (!(s->ssh = traffic_ssh_connect(&o, error))) {
+    if (!(s->ssh = sshlink_connect(&o, error))) {
         g_prefix_error(error, "tester %s: ", n->tester);
         return NULL;
     }
-    if (push && !traffic_ssh_push(s->ssh, engine_path, s->engine, 0755, error)) {
+    if (push && !sshlink_push(s->ssh, engine_path, s->engine, 0755, error)) {
         g_prefix_error(error, "tester %s: ", n->tester);
         return NULL;
     }
@@ -78,23 +77,23 @@ vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char
 
 void vexp_guest_session_remove_engine(vexp_guest_session *s)
 {
-    g_autofree char *q = traffic_ssh_quote(s->engine);
+    g_autofree char *q = sshlink_quote(s->engine);
     g_autofree char *cmd = g_strdup_printf("rm -f %s", q);
 
-    (void)traffic_ssh_run(s->ssh, cmd, 10000, NULL, NULL);
+    (void)sshlink_run(s->ssh, cmd, 10000, NULL, NULL);
 }
 
 traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
 {
-    g_autofree char *q = traffic_ssh_quote(s->engine);
+    g_autofree char *q = sshlink_quote(s->engine);
     g_autofree char *cmd = g_strdup_printf("exec %s agent", q);
-    traffic_conn *conn = traffic_ssh_start_agent(s->ssh, cmd, error);
+    traffic_conn *conn = sshlink_start_agent(s->ssh, cmd, error);
     int rc;
 
     if (!conn)
         return NULL;
     if ((rc = traffic_conn_hello(conn, 15000, NULL)) < 0) {
-        const char *err = traffic_ssh_agent_stderr(s->ssh);
+        const char *err = sshlink_agent_stderr(s->ssh);
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV,
                     "the agent did not answer: %s%s%s", g_strerror(-rc),
                     *err ? "; its stderr: " : "", err);
@@ -108,7 +107,7 @@ void vexp_guest_session_free(vexp_guest_session *s)
 {
     if (!s)
         return;
-    traffic_ssh_free(s->ssh);
+    sshlink_free(s->ssh);
     g_free(s->driver);
     g_free(s->engine);
     g_free(s);

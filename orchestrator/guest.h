@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "domains.h"
+#include "image.h"
 #include "matrix.h"
 #include "traffic.h"
 
@@ -15,7 +15,7 @@ typedef struct vexp_guest_session vexp_guest_session;
  * against the image's pinned one, push the static engine to the guest
  * (checksum verified) and read the NIC driver the guest bound to eth0.
  */
-vexp_guest_session *vexp_guest_session_open(const char *addr, const domains_image *img,
+vexp_guest_session *vexp_guest_session_open(const char *addr, const vexp_image *img,
                                             const char *engine_path, GError **error);
 /*
  * The tester machine of [network] tester = ssh://user@host: connect with

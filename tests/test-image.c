@@ -11,8 +11,8 @@
 
 #include <glib/gstdio.h>
 
-#include "domains.h"
-#include "traffic-ssh.h"
+#include "image.h"
+#include "sshlink.h"
 
 static const char *const image_files[] = {
     "vmlinuz", "initramfs.img", "client_key", "host_key.pub", "manifest",
@@ -57,7 +57,7 @@ START_TEST(test_load_ok)
     g_autoptr(GError) error = NULL;
 
     make_image(good_manifest, NULL);
-    g_autoptr(domains_image) img = domains_image_load(tmpdir, &error);
+    g_autoptr(vexp_image) img = image_load(tmpdir, &error);
     ck_assert_msg(img, "%s", error ? error->message : "");
     ck_assert_str_eq(img->kernel_release, "6.1.0-56-amd64");
     ck_assert_str_eq(img->host_key_fingerprint, "SHA256:abc");
@@ -66,15 +66,15 @@ START_TEST(test_load_ok)
 }
 END_TEST
 
-/* Each missing file: DOMAINS_IMAGE_ERROR_MISSING naming it and `vexp image build`. */
+/* Each missing file: IMAGE_ERROR_MISSING naming it and `vexp image build`. */
 START_TEST(test_load_missing)
 {
     g_autoptr(GError) error = NULL;
 
     make_image(good_manifest, image_files[_i]);
-    g_autoptr(domains_image) img = domains_image_load(tmpdir, &error);
+    g_autoptr(vexp_image) img = image_load(tmpdir, &error);
     ck_assert_ptr_null(img);
-    ck_assert(g_error_matches(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_MISSING));
+    ck_assert(g_error_matches(error, IMAGE_ERROR, IMAGE_ERROR_MISSING));
     ck_assert_msg(strstr(error->message, image_files[_i]) &&
                       strstr(error->message, "vexp image build"),
                   "%s", error->message);
@@ -93,18 +93,18 @@ START_TEST(test_load_bad_manifest)
     g_autoptr(GError) error = NULL;
 
     make_image(bad_manifests[_i], NULL);
-    g_autoptr(domains_image) img = domains_image_load(tmpdir, &error);
+    g_autoptr(vexp_image) img = image_load(tmpdir, &error);
     ck_assert_ptr_null(img);
-    ck_assert(g_error_matches(error, DOMAINS_IMAGE_ERROR, DOMAINS_IMAGE_ERROR_INPUT));
+    ck_assert(g_error_matches(error, IMAGE_ERROR, IMAGE_ERROR_INPUT));
     ck_assert_msg(strstr(error->message, "manifest"), "%s", error->message);
 }
 END_TEST
 
 START_TEST(test_default_dirs)
 {
-    ck_assert(g_path_is_absolute(domains_image_default_dir()));
-    ck_assert(g_path_is_absolute(domains_image_default_workdir()));
-    ck_assert_str_ne(domains_image_default_dir(), domains_image_default_workdir());
+    ck_assert(g_path_is_absolute(image_default_dir()));
+    ck_assert(g_path_is_absolute(image_default_workdir()));
+    ck_assert_str_ne(image_default_dir(), image_default_workdir());
 }
 END_TEST
 
@@ -140,13 +140,12 @@ START_TEST(test_build_reproducible)
     g_autofree char *summary = NULL;
     const char *workdir = g_getenv("VEXP_IMAGE_WORKDIR");
 
-    ck_assert_msg(domains_image_build(a, workdir, &summary, &error), "%s",
-                  error ? error->message : "");
+    ck_assert_msg(image_build(a, workdir, &summary, &error), "%s", error ? error->message : "");
     fprintf(stderr, "%s\n", summary);
     g_mkdir_with_parents(b, 0755);
     copy_file(a, b, "host_key");
     copy_file(a, b, "client_key");
-    ck_assert_msg(domains_image_build(b, workdir, NULL, &error), "%s", error ? error->message : "");
+    ck_assert_msg(image_build(b, workdir, NULL, &error), "%s", error ? error->message : "");
 
     const char *same[] = {"vmlinuz", "initramfs.img", "host_key.pub", "client_key.pub", "manifest"};
     for (gsize i = 0; i < G_N_ELEMENTS(same); i++) {
@@ -155,11 +154,11 @@ START_TEST(test_build_reproducible)
         ck_assert_msg(strcmp(ha, hb) == 0, "'%s' differs between two builds", same[i]);
     }
 
-    g_autoptr(domains_image) img = domains_image_load(a, &error);
+    g_autoptr(vexp_image) img = image_load(a, &error);
     ck_assert_msg(img, "%s", error ? error->message : "");
     g_autofree char *pub = NULL;
     ck_assert(g_file_get_contents(img->host_key_pub, &pub, NULL, NULL));
-    g_autofree char *fp = traffic_ssh_key_fingerprint(pub, &error);
+    g_autofree char *fp = sshlink_key_fingerprint(pub, &error);
     ck_assert_msg(fp, "%s", error ? error->message : "");
     ck_assert_str_eq(fp, img->host_key_fingerprint);
 

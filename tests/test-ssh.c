@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* traffic/ssh: quoting and fingerprints (unit); against a real dropbear on loopback (e2e). */
+/* sshlink: quoting and fingerprints (unit); against a real dropbear on loopback (e2e). */
 #include "vexp-config.h"
 
 #include <arpa/inet.h>
@@ -16,7 +16,7 @@
 
 #include <glib/gstdio.h>
 
-#include "traffic-ssh.h"
+#include "sshlink.h"
 #include "tests-common.h"
 
 static char *data_path(const char *rel)
@@ -46,7 +46,7 @@ static const struct {
 
 START_TEST(test_quote)
 {
-    g_autofree char *q = traffic_ssh_quote(quote_cases[_i].in);
+    g_autofree char *q = sshlink_quote(quote_cases[_i].in);
 
     ck_assert_str_eq(q, quote_cases[_i].out);
 }
@@ -56,7 +56,7 @@ END_TEST
 START_TEST(test_quote_shell)
 {
     const char *in = quote_cases[_i].in;
-    g_autofree char *q = traffic_ssh_quote(in);
+    g_autofree char *q = sshlink_quote(in);
     g_autofree char *script = g_strdup_printf("printf %%s %s", q);
     const char *argv[] = {"/bin/sh", "-c", script, NULL};
     g_autofree char *out = NULL;
@@ -87,7 +87,7 @@ START_TEST(test_fingerprint_fixtures)
             continue;
         g_auto(GStrv) f = g_strsplit(*l, "\t", 2);
         ck_assert_ptr_nonnull(f[1]);
-        g_autofree char *fp = traffic_ssh_key_fingerprint(f[1], &error);
+        g_autofree char *fp = sshlink_key_fingerprint(f[1], &error);
         ck_assert_msg(fp, "%s", error ? error->message : "");
         ck_assert_str_eq(fp, f[0]);
         n++;
@@ -100,8 +100,8 @@ START_TEST(test_fingerprint_format)
 {
     guint8 zero[32] = {0};
     guint8 ff[3] = {0xff, 0xff, 0xff};
-    g_autofree char *a = traffic_ssh_format_fingerprint(zero, sizeof(zero));
-    g_autofree char *b = traffic_ssh_format_fingerprint(ff, sizeof(ff));
+    g_autofree char *a = sshlink_format_fingerprint(zero, sizeof(zero));
+    g_autofree char *b = sshlink_format_fingerprint(ff, sizeof(ff));
 
     /* 32 bytes: 43 base64 characters, the '=' padding dropped */
     ck_assert_str_eq(a, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -116,27 +116,27 @@ static const char *const bad_keys[] = {
 START_TEST(test_fingerprint_bad)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *fp = traffic_ssh_key_fingerprint(bad_keys[_i], &error);
+    g_autofree char *fp = sshlink_key_fingerprint(bad_keys[_i], &error);
 
     ck_assert_ptr_null(fp);
-    ck_assert(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT));
+    ck_assert(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT));
 }
 END_TEST
 
 START_TEST(test_connect_input)
 {
     g_autofree char *fixture = data_path("fingerprints.tsv");
-    traffic_ssh_options none = {.host = "127.0.0.1", .port = 1};
-    traffic_ssh_options nohost = {.host = NULL, .host_key = fixture};
-    traffic_ssh_options missing = {.host = "127.0.0.1", .host_key = "/nonexistent/vexp"};
-    const traffic_ssh_options *cases[] = {&none, &nohost, &missing};
+    sshlink_options none = {.host = "127.0.0.1", .port = 1};
+    sshlink_options nohost = {.host = NULL, .host_key = fixture};
+    sshlink_options missing = {.host = "127.0.0.1", .host_key = "/nonexistent/vexp"};
+    const sshlink_options *cases[] = {&none, &nohost, &missing};
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(traffic_ssh) ssh = traffic_ssh_connect(cases[i], &error);
+        g_autoptr(sshlink) ssh = sshlink_connect(cases[i], &error);
         ck_assert_ptr_null(ssh);
-        ck_assert_msg(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT),
-                      "case %zu: %s", i, error ? error->message : "(none)");
+        ck_assert_msg(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT), "case %zu: %s", i,
+                      error ? error->message : "(none)");
     }
 }
 END_TEST
@@ -290,9 +290,9 @@ static void dropbear_teardown(void)
     g_clear_pointer(&client_key, g_free);
 }
 
-static traffic_ssh *connect_pinned(const char *pin, const char *identity, GError **error)
+static sshlink *connect_pinned(const char *pin, const char *identity, GError **error)
 {
-    traffic_ssh_options o = {
+    sshlink_options o = {
         .host = "127.0.0.1",
         .port = port,
         .user = "root",
@@ -300,19 +300,19 @@ static traffic_ssh *connect_pinned(const char *pin, const char *identity, GError
         .host_key = pin,
         .timeout_ms = 5000,
     };
-    return traffic_ssh_connect(&o, error);
+    return sshlink_connect(&o, error);
 }
 
 START_TEST(test_e2e_connect_pinned)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(traffic_ssh) ssh = connect_pinned(host_pub, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, client_key, &error);
     g_autofree char *line = NULL;
 
     ck_assert_msg(ssh, "%s", error ? error->message : "");
     g_file_get_contents(host_pub, &line, NULL, NULL);
-    g_autofree char *want = traffic_ssh_key_fingerprint(line, NULL);
-    ck_assert_str_eq(traffic_ssh_host_fingerprint(ssh), want);
+    g_autofree char *want = sshlink_key_fingerprint(line, NULL);
+    ck_assert_str_eq(sshlink_host_fingerprint(ssh), want);
 }
 END_TEST
 
@@ -325,7 +325,7 @@ START_TEST(test_e2e_connect_known_hosts)
     g_file_get_contents(host_pub, &line, NULL, NULL);
     g_autofree char *entry = g_strdup_printf("[127.0.0.1]:%u %s", port, line);
     g_file_set_contents(kh, entry, -1, NULL);
-    g_autoptr(traffic_ssh) ssh = connect_pinned(kh, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(kh, client_key, &error);
     ck_assert_msg(ssh, "%s", error ? error->message : "");
 }
 END_TEST
@@ -343,14 +343,14 @@ START_TEST(test_e2e_wrong_pin)
     g_auto(GStrv) f = g_strsplit(lines[1], "\t", 2);
     g_file_set_contents(pin, f[1], -1, NULL);
 
-    g_autoptr(traffic_ssh) ssh = connect_pinned(pin, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(pin, client_key, &error);
     ck_assert_ptr_null(ssh);
-    ck_assert_msg(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_HOST_KEY), "%s",
+    ck_assert_msg(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_HOST_KEY), "%s",
                   error->message);
     /* both fingerprints named */
     g_autofree char *line = NULL;
     g_file_get_contents(host_pub, &line, NULL, NULL);
-    g_autofree char *real = traffic_ssh_key_fingerprint(line, NULL);
+    g_autofree char *real = sshlink_key_fingerprint(line, NULL);
     ck_assert_msg(strstr(error->message, f[0]) && strstr(error->message, real), "%s",
                   error->message);
 
@@ -359,9 +359,9 @@ START_TEST(test_e2e_wrong_pin)
     g_autofree char *kh = g_build_filename(tmpdir, "known_hosts_other", NULL);
     g_autofree char *entry = g_strdup_printf("[127.0.0.1]:%u %s", port, f[1]);
     g_file_set_contents(kh, entry, -1, NULL);
-    g_autoptr(traffic_ssh) ssh2 = connect_pinned(kh, client_key, &error2);
+    g_autoptr(sshlink) ssh2 = connect_pinned(kh, client_key, &error2);
     ck_assert_ptr_null(ssh2);
-    ck_assert_msg(g_error_matches(error2, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_HOST_KEY), "%s",
+    ck_assert_msg(g_error_matches(error2, SSHLINK_ERROR, SSHLINK_ERROR_HOST_KEY), "%s",
                   error2->message);
 }
 END_TEST
@@ -377,36 +377,35 @@ START_TEST(test_e2e_wrong_identity)
 
     run_ok(gen);
     run_ok(conv);
-    g_autoptr(traffic_ssh) ssh = connect_pinned(host_pub, other, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, other, &error);
     ck_assert_ptr_null(ssh);
-    ck_assert_msg(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_AUTH), "%s",
-                  error->message);
+    ck_assert_msg(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_AUTH), "%s", error->message);
 }
 END_TEST
 
 START_TEST(test_e2e_exec)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(traffic_ssh) ssh = connect_pinned(host_pub, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, client_key, &error);
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     int status = -1;
 
     ck_assert_msg(ssh, "%s", error ? error->message : "");
     ck_assert_msg(
-        traffic_ssh_exec(ssh, "echo hello; echo oops >&2; exit 3", 0, &out, &err, &status, &error),
+        sshlink_exec(ssh, "echo hello; echo oops >&2; exit 3", 0, &out, &err, &status, &error),
         "%s", error ? error->message : "");
     ck_assert_str_eq(out, "hello\n");
     ck_assert_str_eq(err, "oops\n");
     ck_assert_int_eq(status, 3);
 
-    ck_assert(!traffic_ssh_run(ssh, "echo broken >&2; false", 0, NULL, &error));
-    ck_assert(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_REMOTE));
+    ck_assert(!sshlink_run(ssh, "echo broken >&2; false", 0, NULL, &error));
+    ck_assert(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE));
     ck_assert_msg(strstr(error->message, "broken"), "%s", error->message);
     g_clear_error(&error);
 
-    ck_assert(!traffic_ssh_run(ssh, "sleep 5", 300, NULL, &error));
-    ck_assert_msg(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_TIMEOUT), "%s",
+    ck_assert(!sshlink_run(ssh, "sleep 5", 300, NULL, &error));
+    ck_assert_msg(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_TIMEOUT), "%s",
                   error->message);
 }
 END_TEST
@@ -414,7 +413,7 @@ END_TEST
 START_TEST(test_e2e_push)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(traffic_ssh) ssh = connect_pinned(host_pub, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, client_key, &error);
     g_autofree char *local = g_build_filename(tmpdir, "payload", NULL);
     g_autofree char *remote_dir = g_build_filename(tmpdir, "remote dir", NULL);
     g_autofree char *remote = g_build_filename(remote_dir, "it's $x", NULL);
@@ -432,7 +431,7 @@ START_TEST(test_e2e_push)
     g_mkdir_with_parents(remote_dir, 0755);
 
     gint64 t0 = g_get_monotonic_time();
-    ck_assert_msg(traffic_ssh_push(ssh, local, remote, 0755, &error), "%s",
+    ck_assert_msg(sshlink_push(ssh, local, remote, 0755, &error), "%s",
                   error ? error->message : "");
     fprintf(stderr, "push of 2 MiB over loopback: %.3f s\n", (g_get_monotonic_time() - t0) / 1e6);
     ck_assert(g_file_get_contents(remote, &back, &len, NULL));
@@ -442,8 +441,8 @@ START_TEST(test_e2e_push)
     ck_assert_uint_eq(st.st_mode & 07777, 0755);
 
     /* a target that cannot be written: an error, not a silent success */
-    ck_assert(!traffic_ssh_push(ssh, local, "/nonexistent-dir/x", 0755, &error));
-    ck_assert_msg(g_error_matches(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_REMOTE), "%s",
+    ck_assert(!sshlink_push(ssh, local, "/nonexistent-dir/x", 0755, &error));
+    ck_assert_msg(g_error_matches(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE), "%s",
                   error->message);
 }
 END_TEST
@@ -453,7 +452,7 @@ END_TEST
 START_TEST(test_e2e_agent)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(traffic_ssh) ssh = connect_pinned(host_pub, client_key, &error);
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, client_key, &error);
     const char *build = g_getenv("VEXP_BUILD_ROOT");
     g_autofree char *engine =
         g_build_filename(build ? build : VEXP_BUILD_ROOT, "traffic", "vexp-traffic-static", NULL);
@@ -463,22 +462,21 @@ START_TEST(test_e2e_agent)
     ck_assert_msg(ssh, "%s", error ? error->message : "");
     if (!g_file_test(engine, G_FILE_TEST_IS_EXECUTABLE)) {
         fprintf(stderr, "'%s' not built: testing the transport with cat\n", engine);
-        conn = traffic_ssh_start_agent(ssh, "cat", &error);
+        conn = sshlink_start_agent(ssh, "cat", &error);
         ck_assert_msg(conn, "%s", error ? error->message : "");
         traffic_conn_free(conn);
         return;
     }
-    ck_assert_msg(traffic_ssh_push(ssh, engine, remote, 0755, &error), "%s",
+    ck_assert_msg(sshlink_push(ssh, engine, remote, 0755, &error), "%s",
                   error ? error->message : "");
-    g_autofree char *q = traffic_ssh_quote(remote);
+    g_autofree char *q = sshlink_quote(remote);
     g_autofree char *cmd = g_strdup_printf("%s agent", q);
-    conn = traffic_ssh_start_agent(ssh, cmd, &error);
+    conn = sshlink_start_agent(ssh, cmd, &error);
     ck_assert_msg(conn, "%s", error ? error->message : "");
 
     traffic_agent_info info;
     int r = traffic_conn_hello(conn, 5000, &info);
-    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r),
-                  traffic_ssh_agent_stderr(ssh));
+    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r), sshlink_agent_stderr(ssh));
     ck_assert_int_eq(info.proto, TRAFFIC_PROTO_VERSION);
 
     traffic_params p;
@@ -496,13 +494,13 @@ START_TEST(test_e2e_agent)
     for (unsigned dir = TRAFFIC_DIR_IN; dir <= TRAFFIC_DIR_OUT; dir <<= 1) {
         r = traffic_fixed(conn, &p, dir, 64, 1, NULL, &res);
         ck_assert_msg(r == 0, "fixed %s: %s (%s); agent stderr: %s", traffic_direction_name(dir),
-                      g_strerror(-r), traffic_conn_last_error(conn), traffic_ssh_agent_stderr(ssh));
+                      g_strerror(-r), traffic_conn_last_error(conn), sshlink_agent_stderr(ssh));
         ck_assert_msg(res.rx > 0, "fixed %s: tx %" G_GUINT64_FORMAT " rx 0",
                       traffic_direction_name(dir), res.tx);
     }
     traffic_conn_free(conn);
     /* the session outlives the conn and still works */
-    ck_assert_msg(traffic_ssh_run(ssh, "true", 0, NULL, &error), "%s", error ? error->message : "");
+    ck_assert_msg(sshlink_run(ssh, "true", 0, NULL, &error), "%s", error ? error->message : "");
 }
 END_TEST
 

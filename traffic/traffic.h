@@ -12,7 +12,7 @@
  *
  * The control connection to an agent is transport independent: a local
  * pipe pair (a command run with /bin/sh -c), or any byte stream that
- * provides these operations (traffic/ssh/ wraps a libssh channel in them).
+ * provides these operations (sshlink/ wraps a libssh channel in them).
  */
 typedef struct traffic_transport_ops {
     /* read up to len bytes; wait at most timeout_ms (-1 = forever);

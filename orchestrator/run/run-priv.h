@@ -8,6 +8,9 @@
 
 #include "cells.h"
 #include "common.h"
+#include "domains-host.h"
+#include "domains-lifecycle.h"
+#include "domains-net.h"
 #include "guest.h"
 #include "vexp.h"
 
@@ -70,7 +73,7 @@ struct run_state {
     domains_net *net;        /* namespace mode */
     vexp_netplan plan;
     char plan_tap[16];
-    domains_image *img;
+    vexp_image *img;
     const char *tag;
     const char *traffic_static; /* the static engine pushed into guests and the tester */
     const char *traffic_local;  /* the engine run for host cells */

@@ -16,7 +16,7 @@ typedef struct run_ctx {
     const run_options *o;
     vexp_matrix *m;
     vexp_store *store;
-    domains_image *img;
+    vexp_image *img;
     domains_net *net;
     char *tag, *traffic_static, *traffic_local, *console_dir;
     traffic_params params;
@@ -38,7 +38,7 @@ static void ctx_clear(run_ctx *c)
     g_free(c->traffic_static);
     g_free(c->tag);
     g_clear_pointer(&c->net, domains_net_destroy);
-    g_clear_pointer(&c->img, domains_image_free);
+    g_clear_pointer(&c->img, image_free);
     g_clear_pointer(&c->store, store_close);
     g_clear_pointer(&c->m, matrix_free);
 }
@@ -73,7 +73,7 @@ static int preflight(run_ctx *c)
         may_kvm |= !cell->is_host && g_strcmp0(cell->accel, "tcg") != 0;
     }
     if (c->any_vm || strcmp(mn->tester, "local") != 0) {
-        c->img = domains_image_load(c->o->image_dir ? c->o->image_dir : domains_image_default_dir(),
+        c->img = image_load(c->o->image_dir ? c->o->image_dir : image_default_dir(),
                                     &error);
         if (!c->img)
             return vexp_report_env_error(error);

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #include "domains-priv.h" /* domains_run */
+#include "image.h"
 #include "tests-common.h"
-#include "traffic-ssh.h"
+#include "sshlink.h"
 #include "traffic.h"
 
 #define BOOT_TIMEOUT_S 60
@@ -29,7 +30,7 @@
 static char *state_dir;
 static char *tag;
 static char *engine;
-static domains_image *img;
+static vexp_image *img;
 static domains_net *net;
 
 static const struct {
@@ -118,9 +119,9 @@ static void net_teardown(void)
     }
 }
 
-static traffic_ssh *guest_ssh(const char *addr, GError **error)
+static sshlink *guest_ssh(const char *addr, GError **error)
 {
-    traffic_ssh_options o = {
+    sshlink_options o = {
         .host = addr,
         .port = 22,
         .user = "root",
@@ -128,7 +129,7 @@ static traffic_ssh *guest_ssh(const char *addr, GError **error)
         .host_key = img->host_key_pub,
         .timeout_ms = 15000,
     };
-    return traffic_ssh_connect(&o, error);
+    return sshlink_connect(&o, error);
 }
 
 START_TEST(test_boot)
@@ -146,7 +147,7 @@ START_TEST(test_boot)
     g_autofree char *driver = NULL;
     g_autoptr(domains_conn) conn = NULL;
     g_autoptr(domains_guest) guest = NULL;
-    g_autoptr(traffic_ssh) ssh = NULL;
+    g_autoptr(sshlink) ssh = NULL;
     domains_spec spec = {
         .template_path = tpath,
         .name = name,
@@ -201,9 +202,9 @@ START_TEST(test_boot)
 
     ssh = guest_ssh(addr, &error);
     ck_assert_msg(ssh, "%s", error ? error->message : "");
-    ck_assert_str_eq(traffic_ssh_host_fingerprint(ssh), img->host_key_fingerprint);
-    ck_assert_msg(traffic_ssh_run(ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"",
-                                  0, &driver, &error),
+    ck_assert_str_eq(sshlink_host_fingerprint(ssh), img->host_key_fingerprint);
+    ck_assert_msg(sshlink_run(ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 0,
+                              &driver, &error),
                   "%s", error ? error->message : "");
     g_strstrip(driver);
     g_auto(GStrv) accepted = g_strsplit(models[_i].drivers, " ", -1);
@@ -211,15 +212,14 @@ START_TEST(test_boot)
                   "%s: guest bound '%s', expected one of '%s'", nic, driver, models[_i].drivers);
 
     gint64 t_push = g_get_monotonic_time();
-    ck_assert_msg(traffic_ssh_push(ssh, engine, "/tmp/vexp-traffic", 0755, &error), "%s",
+    ck_assert_msg(sshlink_push(ssh, engine, "/tmp/vexp-traffic", 0755, &error), "%s",
                   error->message);
     double push_s = (g_get_monotonic_time() - t_push) / 1e6;
-    traffic_conn *agent = traffic_ssh_start_agent(ssh, "/tmp/vexp-traffic agent", &error);
+    traffic_conn *agent = sshlink_start_agent(ssh, "/tmp/vexp-traffic agent", &error);
     ck_assert_msg(agent, "%s", error ? error->message : "");
     traffic_agent_info info;
     int r = traffic_conn_hello(agent, 10000, &info);
-    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r),
-                  traffic_ssh_agent_stderr(ssh));
+    ck_assert_msg(r == 0, "hello: %s; agent stderr: %s", g_strerror(-r), sshlink_agent_stderr(ssh));
     ck_assert_str_eq(info.kernel, img->kernel_release);
 
     traffic_params p;
@@ -237,7 +237,7 @@ START_TEST(test_boot)
         r = traffic_fixed(agent, &p, dir, 64, 1, NULL, &res);
         ck_assert_msg(r == 0, "%s fixed %s: %s (%s); agent stderr: %s", nic,
                       traffic_direction_name(dir), g_strerror(-r), traffic_conn_last_error(agent),
-                      traffic_ssh_agent_stderr(ssh));
+                      sshlink_agent_stderr(ssh));
         ck_assert_msg(res.rx > 0, "%s fixed %s: tx %" G_GUINT64_FORMAT ", nothing received", nic,
                       traffic_direction_name(dir), res.tx);
         rx[d] = res.rx;
@@ -252,7 +252,7 @@ START_TEST(test_boot)
 END_TEST
 
 /* The image: $VEXP_IMAGE_DIR, else a stable cache built once. */
-static domains_image *ensure_image(GError **error)
+static vexp_image *ensure_image(GError **error)
 {
     const char *env = g_getenv("VEXP_IMAGE_DIR");
     const char *dir = env && *env ? env : "/var/cache/vexp/test-image";
@@ -262,11 +262,11 @@ static domains_image *ensure_image(GError **error)
     if (!g_file_test(kernel, G_FILE_TEST_EXISTS) || !g_file_test(manifest, G_FILE_TEST_EXISTS)) {
         g_autofree char *summary = NULL;
         fprintf(stderr, "building the guest image in '%s'\n", dir);
-        if (!domains_image_build(dir, NULL, &summary, error))
+        if (!image_build(dir, NULL, &summary, error))
             return NULL;
         fprintf(stderr, "%s\n", summary);
     }
-    return domains_image_load(dir, error);
+    return image_load(dir, error);
 }
 
 int main(void)
@@ -310,6 +310,6 @@ int main(void)
     g_free(state_dir);
     g_free(tag);
     g_free(engine);
-    domains_image_free(img);
+    image_free(img);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SSH push over libssh: pinned host key, exec, file copy, the agent as a traffic transport. */
 
-#include "traffic-ssh.h"
+#include "sshlink.h"
 
 #include <errno.h>
 #include <string.h>
@@ -9,15 +9,15 @@
 #include <libssh/libssh.h>
 
 #define SSH_DEFAULT_TIMEOUT_MS 10000u
-#define SSH_MAX_OUTPUT (16u << 20)  /* bytes per stream of traffic_ssh_exec */
+#define SSH_MAX_OUTPUT (16u << 20)  /* bytes per stream of sshlink_exec */
 #define SSH_MAX_PUSH (512u << 20)   /* bytes; the engine is ~1 MB */
 #define SSH_MAX_KEYFILE (1u << 20)  /* bytes of a pinned key / known_hosts file */
 #define SSH_AGENT_STDERR_KEEP 4096u /* bytes of agent stderr kept for messages */
 #define SSH_POLL_MS 50              /* read slice while waiting for a command */
 
-GQuark traffic_ssh_error_quark(void)
+GQuark sshlink_error_quark(void)
 {
-    return g_quark_from_static_string("vexp-traffic-ssh-error");
+    return g_quark_from_static_string("vexp-sshlink-error");
 }
 
 /* g_autoptr names for libssh's pointer typedefs */
@@ -26,7 +26,7 @@ typedef struct ssh_channel_struct ssh_channel_obj;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ssh_key_obj, ssh_key_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ssh_channel_obj, ssh_channel_free)
 
-struct traffic_ssh {
+struct sshlink {
     gint refs; /* the caller's + one per live agent channel */
     ssh_session session;
     char *target; /* "user@host:port" for messages */
@@ -35,13 +35,13 @@ struct traffic_ssh {
     GString *agent_stderr;
 };
 
-static traffic_ssh *ssh_ref(traffic_ssh *ssh)
+static sshlink *sshlink_ref(sshlink *ssh)
 {
     g_atomic_int_inc(&ssh->refs);
     return ssh;
 }
 
-static void ssh_unref(traffic_ssh *ssh)
+static void sshlink_unref(sshlink *ssh)
 {
     if (!ssh || !g_atomic_int_dec_and_test(&ssh->refs))
         return;
@@ -56,24 +56,24 @@ static void ssh_unref(traffic_ssh *ssh)
     g_free(ssh);
 }
 
-void traffic_ssh_free(traffic_ssh *ssh)
+void sshlink_free(sshlink *ssh)
 {
-    ssh_unref(ssh);
+    sshlink_unref(ssh);
 }
 
-const char *traffic_ssh_host_fingerprint(traffic_ssh *ssh)
+const char *sshlink_host_fingerprint(sshlink *ssh)
 {
     return ssh->fingerprint;
 }
 
-const char *traffic_ssh_agent_stderr(traffic_ssh *ssh)
+const char *sshlink_agent_stderr(sshlink *ssh)
 {
     return ssh->agent_stderr->str;
 }
 
 /* ---- pure helpers --------------------------------------------------------- */
 
-char *traffic_ssh_quote(const char *arg)
+char *sshlink_quote(const char *arg)
 {
     static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                "0123456789_./:=@%+,-";
@@ -92,7 +92,7 @@ char *traffic_ssh_quote(const char *arg)
     return g_string_free(q, FALSE);
 }
 
-char *traffic_ssh_format_fingerprint(const guint8 *digest, gsize len)
+char *sshlink_format_fingerprint(const guint8 *digest, gsize len)
 {
     g_autofree char *b64 = g_base64_encode(digest, len);
     char *eq = strchr(b64, '=');
@@ -118,7 +118,7 @@ static gboolean parse_key_line(const char *line, char **ret_type, char **ret_b64
     return TRUE;
 }
 
-char *traffic_ssh_key_fingerprint(const char *pubkey_line, GError **error)
+char *sshlink_key_fingerprint(const char *pubkey_line, GError **error)
 {
     g_autofree char *type = NULL;
     g_autofree char *b64 = NULL;
@@ -128,7 +128,7 @@ char *traffic_ssh_key_fingerprint(const char *pubkey_line, GError **error)
     gsize len = 0;
 
     if (!parse_key_line(line, &type, &b64)) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "'%s' is not a public key line (TYPE BASE64 [comment])", line);
         return NULL;
     }
@@ -136,7 +136,7 @@ char *traffic_ssh_key_fingerprint(const char *pubkey_line, GError **error)
     g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(ck, blob, len);
     g_checksum_get_digest(ck, digest, &dlen);
-    return traffic_ssh_format_fingerprint(digest, dlen);
+    return sshlink_format_fingerprint(digest, dlen);
 }
 
 static char *key_fingerprint(ssh_key key)
@@ -146,7 +146,7 @@ static char *key_fingerprint(ssh_key key)
 
     if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0)
         return g_strdup("SHA256:?");
-    char *fp = traffic_ssh_format_fingerprint(hash, hlen);
+    char *fp = sshlink_format_fingerprint(hash, hlen);
     ssh_clean_pubkey_hash(&hash);
     return fp;
 }
@@ -164,12 +164,12 @@ static GPtrArray *read_pinned_keys(const char *path, GError **error)
     unsigned lineno = 0;
 
     if (!g_file_get_contents(path, &text, &len, &local)) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "cannot read pinned host key file: %s", local->message);
         return NULL;
     }
     if (len > SSH_MAX_KEYFILE || memchr(text, '\0', len)) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "pinned host key file '%s' is not a text file of at most %u bytes", path,
                     SSH_MAX_KEYFILE);
         return NULL;
@@ -186,19 +186,19 @@ static GPtrArray *read_pinned_keys(const char *path, GError **error)
         if (!parse_key_line(s, &type, &b64)) {
             if (keys->len == 0)
                 return NULL; /* known_hosts */
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                         "%s:%u: not a public key line: '%s'", path, lineno, s);
             return NULL;
         }
         if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                         "%s:%u: cannot decode the '%s' key", path, lineno, type);
             return NULL;
         }
         g_ptr_array_add(keys, key);
     }
     if (keys->len == 0) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "pinned host key file '%s' holds no key", path);
         return NULL;
     }
@@ -224,14 +224,14 @@ static char *hostkey_algorithms(GPtrArray *keys)
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-static gboolean verify_host_key(traffic_ssh *ssh, const traffic_ssh_options *opts,
-                                GPtrArray *pinned, GError **error)
+static gboolean verify_host_key(sshlink *ssh, const sshlink_options *opts, GPtrArray *pinned,
+                                GError **error)
 {
     g_autoptr(ssh_key_obj) server = NULL;
 
     if (ssh_get_server_publickey(ssh->session, &server) != SSH_OK) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
-                    "no host key from '%s': %s", ssh->target, ssh_get_error(ssh->session));
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT, "no host key from '%s': %s",
+                    ssh->target, ssh_get_error(ssh->session));
         return FALSE;
     }
     ssh->fingerprint = key_fingerprint(server);
@@ -241,7 +241,7 @@ static gboolean verify_host_key(traffic_ssh *ssh, const traffic_ssh_options *opt
                 return TRUE;
         }
         g_autofree char *want = key_fingerprint(g_ptr_array_index(pinned, 0));
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_HOST_KEY,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_HOST_KEY,
                     "host key of '%s' is %s, but '%s' pins %s%s", ssh->target, ssh->fingerprint,
                     opts->host_key, want, pinned->len > 1 ? " (and others)" : "");
         return FALSE;
@@ -250,12 +250,12 @@ static gboolean verify_host_key(traffic_ssh *ssh, const traffic_ssh_options *opt
     case SSH_KNOWN_HOSTS_OK:
         return TRUE;
     case SSH_KNOWN_HOSTS_ERROR:
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "cannot check '%s' against known_hosts file '%s': %s", ssh->target,
                     opts->host_key, ssh_get_error(ssh->session));
         return FALSE;
     default:
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_HOST_KEY,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_HOST_KEY,
                     "host key of '%s' is %s, which known_hosts file '%s' does not list "
                     "for this host",
                     ssh->target, ssh->fingerprint, opts->host_key);
@@ -263,14 +263,14 @@ static gboolean verify_host_key(traffic_ssh *ssh, const traffic_ssh_options *opt
     }
 }
 
-static gboolean authenticate(traffic_ssh *ssh, const traffic_ssh_options *opts, GError **error)
+static gboolean authenticate(sshlink *ssh, const sshlink_options *opts, GError **error)
 {
     int rc;
 
     if (opts->identity) {
         g_autoptr(ssh_key_obj) key = NULL;
         if (ssh_pki_import_privkey_file(opts->identity, NULL, NULL, NULL, &key) != SSH_OK) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                         "cannot read private key '%s' (missing, unreadable or with a "
                         "passphrase)",
                         opts->identity);
@@ -281,7 +281,7 @@ static gboolean authenticate(traffic_ssh *ssh, const traffic_ssh_options *opts, 
         rc = ssh_userauth_publickey_auto(ssh->session, NULL, NULL);
     }
     if (rc != SSH_AUTH_SUCCESS) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_AUTH, "'%s' refused key '%s': %s",
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_AUTH, "'%s' refused key '%s': %s",
                     ssh->target, opts->identity ? opts->identity : "(ssh-agent/default keys)",
                     rc == SSH_AUTH_ERROR ? ssh_get_error(ssh->session) : "not accepted");
         return FALSE;
@@ -289,9 +289,9 @@ static gboolean authenticate(traffic_ssh *ssh, const traffic_ssh_options *opts, 
     return TRUE;
 }
 
-traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error)
+sshlink *sshlink_connect(const sshlink_options *opts, GError **error)
 {
-    g_autoptr(traffic_ssh) ssh = g_new0(traffic_ssh, 1);
+    g_autoptr(sshlink) ssh = g_new0(sshlink, 1);
     g_autoptr(GPtrArray) pinned = NULL;
     g_autoptr(GError) local = NULL;
     const char *user = opts->user ? opts->user : "root";
@@ -303,14 +303,14 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
     ssh->agent_stderr = g_string_new(NULL);
     ssh->timeout_ms = opts->timeout_ms ? opts->timeout_ms : SSH_DEFAULT_TIMEOUT_MS;
     if (!opts->host || !*opts->host || port > 65535) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
-                    "invalid SSH target '%s' port %u", opts->host ? opts->host : "", port);
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT, "invalid SSH target '%s' port %u",
+                    opts->host ? opts->host : "", port);
         return NULL;
     }
     ssh->target = g_strdup_printf("%s@%s:%u", user, opts->host, port);
     if (!opts->host_key) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
-                    "no pinned host key for '%s'", ssh->target);
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT, "no pinned host key for '%s'",
+                    ssh->target);
         return NULL;
     }
     pinned = read_pinned_keys(opts->host_key, &local);
@@ -322,7 +322,7 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
     long timeout_usec = (long)ssh->timeout_ms * 1000;
     ssh->session = ssh_new();
     if (!ssh->session) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT, "ssh_new failed");
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT, "ssh_new failed");
         return NULL;
     }
     /* no ~/.ssh/config: what vexp asks for is what happens */
@@ -335,14 +335,14 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
         ssh_options_set(ssh->session, SSH_OPTIONS_KNOWNHOSTS,
                         pinned ? "/dev/null" : opts->host_key) < 0 ||
         ssh_options_set(ssh->session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
-                    "invalid SSH options for '%s': %s", ssh->target, ssh_get_error(ssh->session));
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT, "invalid SSH options for '%s': %s",
+                    ssh->target, ssh_get_error(ssh->session));
         return NULL;
     }
     if (pinned) {
         g_autofree char *algs = hostkey_algorithms(pinned);
         if (*algs && ssh_options_set(ssh->session, SSH_OPTIONS_HOSTKEYS, algs) < 0) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                         "host key type '%s' pinned for '%s' is not supported: %s", algs,
                         ssh->target, ssh_get_error(ssh->session));
             return NULL;
@@ -351,8 +351,7 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
     if (ssh_connect(ssh->session) != SSH_OK) {
         const char *msg = ssh_get_error(ssh->session);
         gboolean timed_out = strstr(msg, "imeout") || strstr(msg, "timed out");
-        g_set_error(error, TRAFFIC_SSH_ERROR,
-                    timed_out ? TRAFFIC_SSH_ERROR_TIMEOUT : TRAFFIC_SSH_ERROR_CONNECT,
+        g_set_error(error, SSHLINK_ERROR, timed_out ? SSHLINK_ERROR_TIMEOUT : SSHLINK_ERROR_CONNECT,
                     "cannot connect to '%s': %s", ssh->target, msg);
         return NULL;
     }
@@ -363,15 +362,14 @@ traffic_ssh *traffic_ssh_connect(const traffic_ssh_options *opts, GError **error
 
 /* ---- exec ------------------------------------------------------------------ */
 
-static ssh_channel open_exec(traffic_ssh *ssh, const char *command, GError **error)
+static ssh_channel open_exec(sshlink *ssh, const char *command, GError **error)
 {
     g_autoptr(ssh_channel_obj) ch = ssh_channel_new(ssh->session);
 
     if (!ch || ssh_channel_open_session(ch) != SSH_OK ||
         ssh_channel_request_exec(ch, command) != SSH_OK) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
-                    "cannot run '%s' on '%s': %s", command, ssh->target,
-                    ssh_get_error(ssh->session));
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT, "cannot run '%s' on '%s': %s",
+                    command, ssh->target, ssh_get_error(ssh->session));
         return NULL;
     }
     return g_steal_pointer(&ch);
@@ -391,26 +389,26 @@ static gboolean drain(ssh_channel ch, int is_stderr, int timeout_ms, GString *ou
 }
 
 /* Read stdout and stderr until EOF, then the exit status. */
-static gboolean collect(traffic_ssh *ssh, ssh_channel ch, const char *command, unsigned timeout_ms,
+static gboolean collect(sshlink *ssh, ssh_channel ch, const char *command, unsigned timeout_ms,
                         GString *out, GString *err, int *ret_status, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
     while (!ssh_channel_is_eof(ch)) {
         if (!drain(ch, 0, SSH_POLL_MS, out) || !drain(ch, 1, 0, err)) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT,
                         "lost '%s' while running '%s': %s", ssh->target, command,
                         ssh_get_error(ssh->session));
             return FALSE;
         }
         if (out->len > SSH_MAX_OUTPUT || err->len > SSH_MAX_OUTPUT) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_REMOTE,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE,
                         "'%s' on '%s' wrote more than %u bytes", command, ssh->target,
                         SSH_MAX_OUTPUT);
             return FALSE;
         }
         if (g_get_monotonic_time() > deadline) {
-            g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_TIMEOUT,
+            g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_TIMEOUT,
                         "'%s' on '%s' did not finish within %u ms", command, ssh->target,
                         timeout_ms);
             return FALSE;
@@ -426,8 +424,8 @@ static gboolean collect(traffic_ssh *ssh, ssh_channel ch, const char *command, u
     return TRUE;
 }
 
-gboolean traffic_ssh_exec(traffic_ssh *ssh, const char *command, unsigned timeout_ms,
-                          char **ret_stdout, char **ret_stderr, int *ret_status, GError **error)
+gboolean sshlink_exec(sshlink *ssh, const char *command, unsigned timeout_ms, char **ret_stdout,
+                      char **ret_stderr, int *ret_status, GError **error)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     g_autoptr(GString) err = g_string_new(NULL);
@@ -451,24 +449,23 @@ gboolean traffic_ssh_exec(traffic_ssh *ssh, const char *command, unsigned timeou
     return TRUE;
 }
 
-static void set_remote_error(GError **error, traffic_ssh *ssh, const char *command, int status,
+static void set_remote_error(GError **error, sshlink *ssh, const char *command, int status,
                              const char *err)
 {
     g_autofree char *e = g_strstrip(g_strdup(err ? err : ""));
     gsize len = strlen(e);
-    g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_REMOTE,
-                "'%s' on '%s' failed (status %d): %s", command, ssh->target, status,
-                len > 400 ? e + len - 400 : e);
+    g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE, "'%s' on '%s' failed (status %d): %s",
+                command, ssh->target, status, len > 400 ? e + len - 400 : e);
 }
 
-gboolean traffic_ssh_run(traffic_ssh *ssh, const char *command, unsigned timeout_ms,
-                         char **ret_stdout, GError **error)
+gboolean sshlink_run(sshlink *ssh, const char *command, unsigned timeout_ms, char **ret_stdout,
+                     GError **error)
 {
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     int status = -1;
 
-    if (!traffic_ssh_exec(ssh, command, timeout_ms, &out, &err, &status, error))
+    if (!sshlink_exec(ssh, command, timeout_ms, &out, &err, &status, error))
         return FALSE;
     if (status != 0) {
         set_remote_error(error, ssh, command, status, err);
@@ -481,8 +478,8 @@ gboolean traffic_ssh_run(traffic_ssh *ssh, const char *command, unsigned timeout
 
 /* ---- push -------------------------------------------------------------------- */
 
-gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *remote_path,
-                          unsigned mode, GError **error)
+gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_path, unsigned mode,
+                      GError **error)
 {
     g_autofree char *data = NULL;
     gsize len = 0;
@@ -492,20 +489,19 @@ gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *
     int status = -1;
 
     if (!g_file_get_contents(local_path, &data, &len, &local)) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT, "cannot push: %s",
-                    local->message);
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT, "cannot push: %s", local->message);
         return FALSE;
     }
     if (len > SSH_MAX_PUSH || mode > 07777) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_INPUT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
                     "cannot push '%s': larger than %u bytes or mode %o invalid", local_path,
                     SSH_MAX_PUSH, mode);
         return FALSE;
     }
     g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
     g_autofree char *tmp = g_strconcat(remote_path, ".vexp-tmp", NULL);
-    g_autofree char *qpath = traffic_ssh_quote(remote_path);
-    g_autofree char *qtmp = traffic_ssh_quote(tmp);
+    g_autofree char *qpath = sshlink_quote(remote_path);
+    g_autofree char *qtmp = sshlink_quote(tmp);
     /* sha256sum where the guest has one (busybox does), else the size */
     g_autofree char *command = g_strdup_printf("cat > %s && chmod %o %s && mv -f %s %s && "
                                                "{ sha256sum %s 2>/dev/null || wc -c < %s; }",
@@ -533,9 +529,8 @@ gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *
         return FALSE;
     }
     if (!sent) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
-                    "failed to send '%s' to '%s': %s", local_path, ssh->target,
-                    ssh_get_error(ssh->session));
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT, "failed to send '%s' to '%s': %s",
+                    local_path, ssh->target, ssh_get_error(ssh->session));
         return FALSE;
     }
     g_strstrip(out->str);
@@ -543,7 +538,7 @@ gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *
     gboolean same = g_str_has_prefix(out->str, sum) ? out->str[strlen(sum)] == ' '
                                                     : strcmp(out->str, size) == 0;
     if (!same) {
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_REMOTE,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE,
                     "'%s' copied to '%s' on '%s' differs: remote says '%.80s', local sha256 "
                     "%s, %s bytes",
                     local_path, remote_path, ssh->target, out->str, sum, size);
@@ -555,7 +550,7 @@ gboolean traffic_ssh_push(traffic_ssh *ssh, const char *local_path, const char *
 /* ---- the agent as a traffic transport --------------------------------------- */
 
 typedef struct agent_chan {
-    traffic_ssh *ssh; /* a reference */
+    sshlink *ssh; /* a reference */
     ssh_channel ch;
 } agent_chan;
 
@@ -611,7 +606,7 @@ static void agent_close(void *ctx)
         ssh_channel_close(a->ch);
     }
     ssh_channel_free(a->ch);
-    ssh_unref(a->ssh);
+    sshlink_unref(a->ssh);
     g_free(a);
 }
 
@@ -621,7 +616,7 @@ static const traffic_transport_ops agent_ops = {
     .close = agent_close,
 };
 
-traffic_conn *traffic_ssh_start_agent(traffic_ssh *ssh, const char *command, GError **error)
+traffic_conn *sshlink_start_agent(sshlink *ssh, const char *command, GError **error)
 {
     traffic_conn *conn = NULL;
     ssh_channel ch = open_exec(ssh, command, error);
@@ -630,12 +625,12 @@ traffic_conn *traffic_ssh_start_agent(traffic_ssh *ssh, const char *command, GEr
         return NULL;
     g_string_truncate(ssh->agent_stderr, 0);
     agent_chan *a = g_new0(agent_chan, 1);
-    a->ssh = ssh_ref(ssh);
+    a->ssh = sshlink_ref(ssh);
     a->ch = ch;
     int rc = traffic_conn_open_ops(&agent_ops, a, &conn);
     if (rc < 0) {
         agent_close(a);
-        g_set_error(error, TRAFFIC_SSH_ERROR, TRAFFIC_SSH_ERROR_CONNECT,
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_CONNECT,
                     "cannot use '%s' on '%s' as the control connection: %s", command, ssh->target,
                     g_strerror(-rc));
         return NULL;
