@@ -29,7 +29,7 @@ tbf_throughput() {
     for attempt in 1 2; do
         f="$OUT/tbf-$size-$dir-$attempt"
         run "tbf-$size-$dir-$attempt" --test throughput --frame-size "$size" --direction "$dir" \
-            --trial-s 2 --search-trial-s 0.5 --resolution-pct 0.5
+            --trial-s 2 --search-trial-s 0.5 --resolution-pct 0.5 --goals ndr
         mbps=$(field "$f" result "$dir" mbps_l2)
         fps=$(field "$f" result "$dir" fps)
         trials=$(grep -c "\"type\":\"trial\".*\"direction\":\"$dir\"" "$f")

@@ -146,7 +146,8 @@ ip netns exec "$R" tc qdisc del dev vxs$$r1 root
 if mkdir "$CG" 2>/dev/null && echo 100000 >"$CG/cpu.cfs_period_us" &&
     echo 20000 >"$CG/cpu.cfs_quota_us"; then
     SIZE=256
-    run capped-out "sh -c 'echo \$\$ >$CG/cgroup.procs && exec \"\$0\" \"\$@\"'" \
+    # (ip netns exec remounts /sys: the cgroup is reached through pid 1's root)
+    run capped-out "sh -c 'echo \$\$ >/proc/1/root$CG/cgroup.procs && exec \"\$0\" \"\$@\"'" \
         --test throughput --frame-size $SIZE --direction out --line-rate-mbps 1000 \
         --trial-s 2 --search-trial-s 0.5 --resolution-pct 1 --repetitions "$REPS"
     f="$OUT/capped-out"

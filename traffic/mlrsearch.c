@@ -219,11 +219,15 @@ static bounds target_bounds(const traffic_mlr *s, const traffic_mlr_target *t)
             b.lb = (int)i;
     }
     const int klb = b.lb < 0 ? s->kmax + 1 : s->loads[b.lb].k;
+    /* Of the undecided loads between the bounds, the one nearest the middle:
+     * whatever it turns out to be, about half of the others stop mattering.
+     * (RFC 9971 leaves the order to the implementation; the reported bounds
+     * do not depend on it.) */
+    const double mid = ((kub < 0 ? 0 : kub) + (double)klb) / 2;
     for (unsigned i = 0; i < s->n_loads; i++) {
         const int k = s->loads[i].k;
-        /* smaller load candidates first (RFC 9971 §1, item 4) */
         if (cls[i] == TRAFFIC_MLR_UNDECIDED && k > kub && k < klb &&
-            (b.und < 0 || k > s->loads[b.und].k))
+            (b.und < 0 || fabs(k - mid) < fabs(s->loads[b.und].k - mid)))
             b.und = (int)i;
     }
     return b;
@@ -275,14 +279,17 @@ static bool target_next(traffic_mlr *s, traffic_mlr_goal_state *g, const traffic
     if (ub->fps - lb->fps <= t->width * ub->fps * (1 + 1e-9) || lb->k - ub->k <= 1)
         return false;
     /* Use the loss seen: what got through at the upper bound estimates the
-     * knee.  Just under it when that lies inside the interval; when it lies at
-     * or under the lower bound, probe just under one width above the lower
-     * bound, which closes the interval if it fails; else bisect. */
+     * knee.  Just under it when that lies inside the interval, at least a
+     * width under the upper bound (a small loss at every rate must not make
+     * the search creep down); when it lies at or under the lower bound, probe
+     * just under one width above the lower bound, which closes the interval if
+     * it fails; else bisect. */
     const double est = ub_forwarding(s, ub);
     const int kest = snap_down_k(s, est);
     int k = (lb->k + ub->k) / 2;
     if (kest > ub->k && kest < lb->k) {
-        k = kest;
+        if (est <= ub->fps * (1 - t->width))
+            k = kest;
     } else if (kest >= lb->k) {
         int nw = (int)floor(log(1 - 0.9 * t->width) / log(s->ratio));
         k = lb->k - (nw > 1 ? nw : 1);
