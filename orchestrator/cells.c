@@ -184,63 +184,16 @@ char *vexp_host_config_key(void)
 
 gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, GError **error)
 {
-    const matrix_traffic *t = matrix_get_traffic(m);
-    const matrix_experiment *e = matrix_get_experiment(m);
-    traffic_params p;
+    const traffic_params *p = matrix_get_traffic_params(m);
     const char *msg = NULL;
 
-    traffic_params_init(&p);
-    p.tests = 0;
-    for (guint k = 0; k < t->n_tests; k++) {
-        int v = traffic_test_from_name(t->tests[k]);
-        if (v < 0) {
-            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown test '%s'",
-                        matrix_path(m), matrix_line_of(m, "traffic", "tests"), t->tests[k]);
-            return FALSE;
-        }
-        p.tests |= (unsigned)v;
-    }
-    if (t->n_frame_sizes > TRAFFIC_MAX_FRAME_SIZES) {
-        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
-                    "%s:%u: 'frame_sizes' has %u values; at most %u", matrix_path(m),
-                    matrix_line_of(m, "traffic", "frame_sizes"), t->n_frame_sizes,
-                    TRAFFIC_MAX_FRAME_SIZES);
-        return FALSE;
-    }
-    p.n_frame_sizes = t->n_frame_sizes;
-    for (guint k = 0; k < t->n_frame_sizes; k++)
-        p.frame_sizes[k] = t->frame_sizes[k];
-    p.directions = 0;
-    for (guint k = 0; k < t->n_directions; k++) {
-        unsigned mask = 0;
-        if (traffic_directions_from_list(t->directions[k], &mask) < 0) {
-            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown direction '%s'",
-                        matrix_path(m), matrix_line_of(m, "traffic", "directions"),
-                        t->directions[k]);
-            return FALSE;
-        }
-        p.directions |= mask;
-    }
-    p.trial_s = t->trial_s;
-    if (p.search_trial_s > p.trial_s)
-        p.search_trial_s = p.trial_s;
-    p.repetitions = e->repetitions;
-    p.latency_repetitions = t->latency_repetitions;
-    p.b2b_repetitions = t->b2b_repetitions;
-    p.b2b_burst_s = t->b2b_trial_s;
-    p.line_rate_mbps = t->line_rate_mbps;
-    p.resolution_pct = t->resolution_pct;
-    p.loss_tolerance_pct = t->loss_tolerance_pct;
-    p.probes = t->probes;
-    p.straggler_s = t->wait_s;
-    p.reflect = t->reflect;
-    p.rate_mbps = t->rate_mbps;
-    if (traffic_params_validate(&p, &msg) < 0) {
+    /* the matrix filled them and the engine checked them while loading */
+    if (traffic_params_validate(p, &msg) < 0) {
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: [traffic]: %s", matrix_path(m),
-                    matrix_line_of(m, "traffic", NULL), msg ? msg : "invalid value");
+                    matrix_line_of(m, "traffic", NULL), msg);
         return FALSE;
     }
-    *ret_params = p;
+    *ret_params = *p;
     return TRUE;
 }
 

@@ -55,6 +55,7 @@ struct vexp_matrix {
     const char *const *valid_nics;
     matrix_experiment exp;
     matrix_traffic traffic;
+    traffic_params params; /* [traffic] as the engine takes it, checked by the engine */
     matrix_network net;
     const char *domain[N_DOMAIN_KEYS]; /* [domain] values or defaults */
     guint domain_line[N_DOMAIN_KEYS];  /* 0 = default */
@@ -85,6 +86,8 @@ gboolean matrix_check_keys(vexp_matrix *m, const char *group, const char *const 
 gboolean matrix_all_digits(const char *s);
 gboolean matrix_parse_uint(vexp_matrix *m, const char *group, const char *key, const char *value,
                            guint line, guint64 min, guint64 max, guint *ret, GError **error);
+gboolean matrix_parse_whole(vexp_matrix *m, const char *group, const char *key, const char *value,
+                            guint line, guint *ret, GError **error);
 gboolean matrix_parse_double(vexp_matrix *m, const char *group, const char *key, const char *value,
                              guint line, double min, double max, double *ret, GError **error);
 gboolean matrix_parse_bool(vexp_matrix *m, const char *group, const char *key, const char *value,

@@ -166,7 +166,8 @@ gboolean matrix_load_experiment(vexp_matrix *m, GError **error)
     m->exp.repetitions = 3;
     if (!matrix_get_value(m, g, "repetitions", &v, &line, error))
         return FALSE;
-    if (v && !matrix_parse_uint(m, g, "repetitions", v, line, 1, 1000, &m->exp.repetitions, error))
+    /* its range is the engine's: checked with [traffic] */
+    if (v && !matrix_parse_whole(m, g, "repetitions", v, line, &m->exp.repetitions, error))
         return FALSE;
     return TRUE;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* matrix.conf [traffic]: the engine's parameters, checked by the engine. */
+/* matrix.conf [traffic]: the engine's parameters, held to the engine's own limits. */
 #include "vexp-config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "matrix-priv.h"
@@ -12,149 +13,217 @@ static const char *const known_directions[] = {"in", "out", "both", NULL};
 
 static const guint default_frame_sizes[] = {64, 128, 256, 512, 1024, 1280, 1518};
 
-gboolean matrix_load_traffic(vexp_matrix *m, GError **error)
+/*
+ * The [traffic] numbers and the engine's field each one fills.  Their limits
+ * are the engine's (traffic_params_check, traffic_param_range); the matrix
+ * only checks the syntax.  floor: where the matrix means more than the engine
+ * by a value, it refuses what the engine would take with another meaning.
+ */
+typedef struct traffic_number {
+    const char *key;
+    enum traffic_param field;
+    gboolean whole; /* a whole number, else a decimal */
+    double def;     /* the matrix's default */
+    double floor;   /* lowest value the matrix takes; NAN = the engine's minimum */
+} traffic_number;
+
+static const traffic_number numbers[] = {
+    {"trial_s", TRAFFIC_PARAM_TRIAL_S, FALSE, 60, NAN},
+    /* the engine's 0 = "measure the maximum": a matrix states its line (reports use it) */
+    {"line_rate_mbps", TRAFFIC_PARAM_LINE_RATE_MBPS, FALSE, 1000, 1},
+    {"resolution_pct", TRAFFIC_PARAM_RESOLUTION_PCT, FALSE, 0.5, NAN},
+    {"loss_tolerance_pct", TRAFFIC_PARAM_LOSS_TOLERANCE_PCT, FALSE, 0, NAN},
+    /* RFC 2544 §26.4: back-to-back trials of at least 2 s */
+    {"b2b_trial_s", TRAFFIC_PARAM_B2B_BURST_S, FALSE, 2, 2},
+    {"wait_s", TRAFFIC_PARAM_STRAGGLER_S, FALSE, 2, NAN},
+    /* the engine's 0 = not set: written, it is the fixed test's rate */
+    {"rate_mbps", TRAFFIC_PARAM_RATE_MBPS, FALSE, 0, 0.001},
+    {"probes", TRAFFIC_PARAM_PROBES, TRUE, 100, NAN},
+    {"latency_repetitions", TRAFFIC_PARAM_LATENCY_REPETITIONS, TRUE, 20, NAN},
+    {"b2b_repetitions", TRAFFIC_PARAM_B2B_REPETITIONS, TRUE, 50, NAN},
+};
+
+/* The other keys that fill one engine field. */
+static const struct {
+    const char *key;
+    enum traffic_param field;
+} other_keys[] = {
+    {"tests", TRAFFIC_PARAM_TESTS},
+    {"frame_sizes", TRAFFIC_PARAM_FRAME_SIZES},
+    {"directions", TRAFFIC_PARAM_DIRECTIONS},
+    {"trial_s", TRAFFIC_PARAM_SEARCH_TRIAL_S}, /* the search's trials: at most trial_s */
+    {"reflect", TRAFFIC_PARAM_REFLECT},
+    {"repetitions", TRAFFIC_PARAM_REPETITIONS},
+};
+
+static double *number_dst(matrix_traffic *t, guint i)
+{
+    switch (numbers[i].field) {
+    case TRAFFIC_PARAM_TRIAL_S:
+        return &t->trial_s;
+    case TRAFFIC_PARAM_LINE_RATE_MBPS:
+        return &t->line_rate_mbps;
+    case TRAFFIC_PARAM_RESOLUTION_PCT:
+        return &t->resolution_pct;
+    case TRAFFIC_PARAM_LOSS_TOLERANCE_PCT:
+        return &t->loss_tolerance_pct;
+    case TRAFFIC_PARAM_B2B_BURST_S:
+        return &t->b2b_trial_s;
+    case TRAFFIC_PARAM_STRAGGLER_S:
+        return &t->wait_s;
+    case TRAFFIC_PARAM_RATE_MBPS:
+        return &t->rate_mbps;
+    default:
+        g_assert_not_reached(); /* whole numbers: whole_dst() */
+    }
+}
+
+static guint *whole_dst(vexp_matrix *m, enum traffic_param field)
+{
+    switch (field) {
+    case TRAFFIC_PARAM_PROBES:
+        return &m->traffic.probes;
+    case TRAFFIC_PARAM_LATENCY_REPETITIONS:
+        return &m->traffic.latency_repetitions;
+    case TRAFFIC_PARAM_B2B_REPETITIONS:
+        return &m->traffic.b2b_repetitions;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+static gboolean load_numbers(vexp_matrix *m, GError **error)
+{
+    static const char g[] = "traffic";
+
+    for (guint i = 0; i < G_N_ELEMENTS(numbers); i++) {
+        const traffic_number *n = &numbers[i];
+        g_autofree char *v = NULL;
+        guint line;
+
+        if (n->whole)
+            *whole_dst(m, n->field) = (guint)n->def;
+        else
+            *number_dst(&m->traffic, i) = n->def;
+        if (!matrix_get_value(m, g, n->key, &v, &line, error))
+            return FALSE;
+        if (!v)
+            continue;
+        if (n->whole ? !matrix_parse_whole(m, g, n->key, v, line, whole_dst(m, n->field), error)
+                     : !matrix_parse_double(m, g, n->key, v, line, 0, INFINITY,
+                                            number_dst(&m->traffic, i), error))
+            return FALSE;
+        if (!isnan(n->floor) && !n->whole && *number_dst(&m->traffic, i) < n->floor) {
+            double lo, hi;
+
+            traffic_param_range(n->field, &lo, &hi);
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                        "%s:%u: [%s] %s = '%s': out of range %g..%g", m->path, line, g, n->key, v,
+                        MAX(lo, n->floor), hi);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* a list of choices (tests, directions); default when absent; the strings are kept */
+static gboolean load_choices(vexp_matrix *m, const char *key, const char *def,
+                             const char *const *choices, const char *const **ret_items,
+                             guint *ret_n, GError **error)
+{
+    static const char g[] = "traffic";
+    g_autofree char *v = NULL;
+    g_auto(GStrv) items = NULL;
+    guint line;
+
+    if (!matrix_get_value(m, g, key, &v, &line, error))
+        return FALSE;
+    items = v ? matrix_split_list(m, g, key, v, line, "list", error) : g_strsplit(def, ",", -1);
+    if (!items)
+        return FALSE;
+    for (guint i = 0; items[i]; i++)
+        if (!matrix_parse_choice(m, g, key, items[i], line, choices, error))
+            return FALSE;
+    if (!strcmp(key, "tests") && g_strv_contains((const char *const *)items, "latency") &&
+        !g_strv_contains((const char *const *)items, "throughput")) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] tests = '%s': 'latency' is measured at the throughput "
+                    "rate, so it needs 'throughput' too",
+                    m->path, line, v);
+        return FALSE;
+    }
+    *ret_n = g_strv_length(items);
+    for (guint i = 0; items[i]; i++)
+        matrix_keep(m, items[i]);
+    *ret_items = matrix_keep(m, g_memdup2(items, sizeof(char *) * (*ret_n + 1)));
+    g_free(g_steal_pointer(&items)); /* the strings are kept */
+    return TRUE;
+}
+
+static gboolean load_frame_sizes(vexp_matrix *m, GError **error)
 {
     static const char g[] = "traffic";
     matrix_traffic *t = &m->traffic;
     g_autofree char *v = NULL;
+    g_auto(GStrv) items = NULL;
+    guint *sizes;
     guint line;
-    struct {
-        const char *key;
-        double *dst, min, max, def;
-    } doubles[] = {
-        {"trial_s", &t->trial_s, 0.1, 3600, 60},
-        {"line_rate_mbps", &t->line_rate_mbps, 1, 400000, 1000},
-        {"resolution_pct", &t->resolution_pct, 0.01, 50, 0.5},
-        {"loss_tolerance_pct", &t->loss_tolerance_pct, 0, 100, 0},
-        {"b2b_trial_s", &t->b2b_trial_s, 2, 3600, 2},
-        {"wait_s", &t->wait_s, 0, 600, 2},
-        {"rate_mbps", &t->rate_mbps, 0.001, 400000, 0},
-    };
-    struct {
-        const char *key;
-        guint *dst, min, max, def;
-    } uints[] = {
-        {"probes", &t->probes, 1, 1000000, 100},
-        {"latency_repetitions", &t->latency_repetitions, 1, 1000, 20},
-        {"b2b_repetitions", &t->b2b_repetitions, 1, 1000, 50},
-    };
 
-    /* tests */
-    if (!matrix_get_value(m, g, "tests", &v, &line, error))
-        return FALSE;
-    {
-        g_auto(GStrv) items = v ? matrix_split_list(m, g, "tests", v, line, "list", error)
-                                : g_strsplit("throughput,latency,loss,b2b", ",", -1);
-        if (!items)
-            return FALSE;
-        for (guint i = 0; items[i]; i++)
-            if (!matrix_parse_choice(m, g, "tests", items[i], line, known_tests, error))
-                return FALSE;
-        if (g_strv_contains((const char *const *)items, "latency") &&
-            !g_strv_contains((const char *const *)items, "throughput")) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [traffic] tests = '%s': 'latency' is measured at the throughput "
-                        "rate, so it needs 'throughput' too",
-                        m->path, line, v);
-            return FALSE;
-        }
-        t->n_tests = g_strv_length(items);
-        for (guint i = 0; items[i]; i++)
-            matrix_keep(m, items[i]);
-        t->tests = matrix_keep(m, g_memdup2(items, sizeof(char *) * (t->n_tests + 1)));
-        g_free(g_steal_pointer(&items)); /* the strings are kept */
-    }
-    g_clear_pointer(&v, g_free);
-
-    /* frame sizes */
     if (!matrix_get_value(m, g, "frame_sizes", &v, &line, error))
         return FALSE;
-    if (v) {
-        g_auto(GStrv) items = matrix_split_list(m, g, "frame_sizes", v, line, "list", error);
-        guint *sizes;
-
-        if (!items)
-            return FALSE;
-        t->n_frame_sizes = g_strv_length(items);
-        sizes = matrix_keep(m, g_new0(guint, t->n_frame_sizes));
-        for (guint i = 0; items[i]; i++) {
-            if (!matrix_parse_uint(m, g, "frame_sizes", items[i], line, 64, 9018, &sizes[i], error))
-                return FALSE;
-            /* "64" and "064" are the same size */
-            for (guint j = 0; j < i; j++) {
-                if (sizes[j] == sizes[i]) {
-                    g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                                "%s:%u: [traffic] frame_sizes = '%s': duplicate value '%s'",
-                                m->path, line, v, items[i]);
-                    return FALSE;
-                }
-            }
-        }
-        t->frame_sizes = sizes;
-    } else {
+    if (!v) {
         t->frame_sizes = default_frame_sizes;
         t->n_frame_sizes = G_N_ELEMENTS(default_frame_sizes);
+        return TRUE;
     }
-    g_clear_pointer(&v, g_free);
-
-    /* directions */
-    if (!matrix_get_value(m, g, "directions", &v, &line, error))
+    items = matrix_split_list(m, g, "frame_sizes", v, line, "list", error);
+    if (!items)
         return FALSE;
-    {
-        g_auto(GStrv) items = v ? matrix_split_list(m, g, "directions", v, line, "list", error)
-                                : g_strsplit("in", ",", -1);
-        if (!items)
+    t->n_frame_sizes = g_strv_length(items);
+    sizes = matrix_keep(m, g_new0(guint, t->n_frame_sizes));
+    for (guint i = 0; items[i]; i++) {
+        /* the engine's limits, named per item */
+        if (!matrix_parse_uint(m, g, "frame_sizes", items[i], line, TRAFFIC_FRAME_MIN,
+                               TRAFFIC_FRAME_MAX, &sizes[i], error))
             return FALSE;
-        for (guint i = 0; items[i]; i++)
-            if (!matrix_parse_choice(m, g, "directions", items[i], line, known_directions, error))
+        /* "64" and "064" are the same size */
+        for (guint j = 0; j < i; j++) {
+            if (sizes[j] == sizes[i]) {
+                g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                            "%s:%u: [traffic] frame_sizes = '%s': duplicate value '%s'", m->path,
+                            line, v, items[i]);
                 return FALSE;
-        t->n_directions = g_strv_length(items);
-        for (guint i = 0; items[i]; i++)
-            matrix_keep(m, items[i]);
-        t->directions = matrix_keep(m, g_memdup2(items, sizeof(char *) * (t->n_directions + 1)));
-        g_free(g_steal_pointer(&items));
-    }
-    g_clear_pointer(&v, g_free);
-
-    for (guint i = 0; i < G_N_ELEMENTS(doubles); i++) {
-        *doubles[i].dst = doubles[i].def;
-        if (!matrix_get_value(m, g, doubles[i].key, &v, &line, error))
-            return FALSE;
-        if (v && !matrix_parse_double(m, g, doubles[i].key, v, line, doubles[i].min, doubles[i].max,
-                                      doubles[i].dst, error))
-            return FALSE;
-        g_clear_pointer(&v, g_free);
-    }
-    for (guint i = 0; i < G_N_ELEMENTS(uints); i++) {
-        *uints[i].dst = uints[i].def;
-        if (!matrix_get_value(m, g, uints[i].key, &v, &line, error))
-            return FALSE;
-        if (v && !matrix_parse_uint(m, g, uints[i].key, v, line, uints[i].min, uints[i].max,
-                                    uints[i].dst, error))
-            return FALSE;
-        g_clear_pointer(&v, g_free);
-    }
-
-    {
-        gboolean fixed = g_strv_contains(t->tests, "fixed");
-        guint rate_line = matrix_line_of(m, g, "rate_mbps");
-
-        if (fixed && t->rate_mbps == 0) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [traffic] tests includes 'fixed': give its offered rate as "
-                        "rate_mbps = M (L2 Mb/s)",
-                        m->path, matrix_line_of(m, g, "tests"));
-            return FALSE;
-        }
-        if (!fixed && rate_line) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [traffic] rate_mbps is the offered rate of the 'fixed' test, "
-                        "which tests does not include",
-                        m->path, rate_line);
-            return FALSE;
+            }
         }
     }
+    t->frame_sizes = sizes;
+    return TRUE;
+}
 
+/* rules of the matrix's own: fixed's rate, repetitions written once, reflect's syntax */
+static gboolean load_rules(vexp_matrix *m, GError **error)
+{
+    static const char g[] = "traffic";
+    matrix_traffic *t = &m->traffic;
+    gboolean fixed = g_strv_contains(t->tests, "fixed");
+    guint rate_line = matrix_line_of(m, g, "rate_mbps");
+    g_autofree char *v = NULL;
+    guint line;
+
+    if (fixed && t->rate_mbps == 0) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] tests includes 'fixed': give its offered rate as "
+                    "rate_mbps = M (L2 Mb/s)",
+                    m->path, matrix_line_of(m, g, "tests"));
+        return FALSE;
+    }
+    if (!fixed && rate_line) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] rate_mbps is the offered rate of the 'fixed' test, "
+                    "which tests does not include",
+                    m->path, rate_line);
+        return FALSE;
+    }
     if (!matrix_get_value(m, g, "reflect", &v, &line, error))
         return FALSE;
     if (v && !matrix_parse_bool(m, g, "reflect", v, line, &t->reflect, error))
@@ -173,10 +242,117 @@ gboolean matrix_load_traffic(vexp_matrix *m, GError **error)
                         m->path, line, v, first);
             return FALSE;
         }
-        if (!matrix_parse_uint(m, g, "repetitions", v, line, 1, 1000, &m->exp.repetitions, error))
+        if (!matrix_parse_whole(m, g, "repetitions", v, line, &m->exp.repetitions, error))
             return FALSE;
     }
     return TRUE;
 }
 
-/* An IPv4 address, optionally with "/prefix" when ret_prefix is not NULL. */
+/* [traffic] + [experiment] repetitions as the engine takes them */
+static void fill_params(vexp_matrix *m)
+{
+    const matrix_traffic *t = &m->traffic;
+    traffic_params *p = &m->params;
+
+    traffic_params_init(p);
+    p->tests = 0;
+    for (guint k = 0; k < t->n_tests; k++)
+        p->tests |= (unsigned)traffic_test_from_name(t->tests[k]); /* a known_tests name */
+    /* more than the engine holds: its check refuses the count */
+    p->n_frame_sizes = t->n_frame_sizes;
+    for (guint k = 0; k < MIN(t->n_frame_sizes, TRAFFIC_MAX_FRAME_SIZES); k++)
+        p->frame_sizes[k] = t->frame_sizes[k];
+    p->directions = 0;
+    for (guint k = 0; k < t->n_directions; k++) {
+        unsigned mask = 0;
+
+        traffic_directions_from_list(t->directions[k], &mask); /* a known_directions name */
+        p->directions |= mask;
+    }
+    p->trial_s = t->trial_s;
+    if (p->search_trial_s > p->trial_s)
+        p->search_trial_s = p->trial_s;
+    p->repetitions = m->exp.repetitions;
+    p->latency_repetitions = t->latency_repetitions;
+    p->b2b_repetitions = t->b2b_repetitions;
+    p->b2b_burst_s = t->b2b_trial_s;
+    p->line_rate_mbps = t->line_rate_mbps;
+    p->resolution_pct = t->resolution_pct;
+    p->loss_tolerance_pct = t->loss_tolerance_pct;
+    p->probes = t->probes;
+    p->straggler_s = t->wait_s;
+    p->reflect = t->reflect;
+    p->rate_mbps = t->rate_mbps;
+}
+
+static const char *key_of(enum traffic_param field)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(numbers); i++)
+        if (numbers[i].field == field)
+            return numbers[i].key;
+    for (guint i = 0; i < G_N_ELEMENTS(other_keys); i++)
+        if (other_keys[i].field == field)
+            return other_keys[i].key;
+    return NULL;
+}
+
+/* The engine's check; what it refuses is named by the key and line the user wrote. */
+static gboolean check_params(vexp_matrix *m, GError **error)
+{
+    enum traffic_param field = TRAFFIC_PARAM_NONE;
+    const char *msg = NULL;
+    const char *key, *group = "traffic";
+    g_autofree char *raw = NULL;
+    double lo, hi;
+    guint line;
+
+    if (traffic_params_check(&m->params, &field, &msg) == 0)
+        return TRUE;
+    key = key_of(field);
+    line = key ? matrix_line_of(m, group, key) : 0;
+    if (key && !line && !strcmp(key, "repetitions") &&
+        (line = matrix_line_of(m, "experiment", key)))
+        group = "experiment";
+    if (!line) {
+        /* a default refused, or a rule over several keys: the section names it */
+        line = matrix_line_of(m, "traffic", NULL);
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [traffic]: %s", m->path,
+                    line ? line : 1, msg);
+        return FALSE;
+    }
+    raw = g_key_file_get_value(m->kf, group, key, NULL);
+    if (raw)
+        g_strstrip(raw);
+    if (traffic_param_range(field, &lo, &hi) == 0) {
+        for (guint i = 0; i < G_N_ELEMENTS(numbers); i++)
+            if (numbers[i].field == field && !isnan(numbers[i].floor))
+                lo = MAX(lo, numbers[i].floor);
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [%s] %s = '%s': out of range %g..%g", m->path, line, group, key,
+                    raw ? raw : "", lo, hi);
+        return FALSE;
+    }
+    g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [%s] %s = '%s': %s", m->path,
+                line, group, key, raw ? raw : "", msg);
+    return FALSE;
+}
+
+gboolean matrix_load_traffic(vexp_matrix *m, GError **error)
+{
+    matrix_traffic *t = &m->traffic;
+
+    if (!load_choices(m, "tests", "throughput,latency,loss,b2b", known_tests, &t->tests,
+                      &t->n_tests, error) ||
+        !load_frame_sizes(m, error) ||
+        !load_choices(m, "directions", "in", known_directions, &t->directions, &t->n_directions,
+                      error) ||
+        !load_numbers(m, error) || !load_rules(m, error))
+        return FALSE;
+    fill_params(m);
+    return check_params(m, error);
+}
+
+const traffic_params *matrix_get_traffic_params(const vexp_matrix *m)
+{
+    return &m->params;
+}

@@ -41,6 +41,23 @@ range:
     return FALSE;
 }
 
+/* A whole number's syntax only, for values whose range another module checks (the
+ * engine's); one too large for a guint becomes G_MAXUINT, out of any such range. */
+gboolean matrix_parse_whole(vexp_matrix *m, const char *group, const char *key, const char *value,
+                            guint line, guint *ret, GError **error)
+{
+    if (!matrix_all_digits(value)) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [%s] %s = '%s': not a whole number", m->path, line, group, key, value);
+        return FALSE;
+    }
+    if (strlen(value) > 10)
+        *ret = G_MAXUINT;
+    else
+        *ret = (guint)MIN(g_ascii_strtoull(value, NULL, 10), (guint64)G_MAXUINT);
+    return TRUE;
+}
+
 /* decimal only: digits, optionally '.' digits (no sign, exponent, inf, nan, hex) */
 gboolean matrix_parse_double(vexp_matrix *m, const char *group, const char *key, const char *value,
                              guint line, double min, double max, double *ret, GError **error)
