@@ -14,7 +14,7 @@
 
 #include "domains-priv.h"
 
-G_DEFINE_QUARK(domains - error - quark, domains_error)
+/* domains_error_quark(): spec.c */
 
 static volatile sig_atomic_t *cancel_flag;
 

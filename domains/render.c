@@ -12,6 +12,7 @@
 #include <libxml/xpath.h>
 
 #include "domains-priv.h"
+#include "spec.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
@@ -19,10 +20,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 #define VEXP_XMLNS "urn:vexp:domains:1"
 #define NAME_MAX_LEN 200
-#define VCPUS_MAX 256
-#define MEMORY_MIB_MAX (1024u * 1024u) /* 1 TiB */
+#define VCPUS_MAX DOMAINS_VCPUS_MAX
+#define MEMORY_MIB_MAX DOMAINS_MEMORY_MIB_MAX
 #define TAP_MAX_LEN 15                 /* IFNAMSIZ - 1 */
-#define QUEUES_MAX 256                 /* QEMU's virtio-net limit on queue pairs */
 
 static const char *const default_nic_models[] = {
     "e1000",
@@ -260,23 +260,9 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
         if (!domains_cpuset_parse(spec->emulator_pin, "emulator_pin", map, error))
             return FALSE;
     }
-    if (spec->vhost != NULL && strcmp(spec->vhost, "on") != 0 && strcmp(spec->vhost, "off") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost '%s' is neither 'on' nor 'off'", spec->vhost);
-        return FALSE;
-    }
-    if (spec->queues > QUEUES_MAX) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "queues '%u' above the limit %d",
-                    spec->queues, QUEUES_MAX);
-        return FALSE;
-    }
-    /* the same rule as the matrix: the transitional variants are other models there */
-    if ((spec->vhost != NULL || spec->queues != 0) && strcmp(spec->nic, "virtio") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost/queues apply to nic = virtio only, not '%s'", spec->nic);
-        return FALSE;
-    }
-    return TRUE;
+    /* the accelerator is resolved later: domains_render() asks again with it */
+    return domains_spec_check_nic(spec->nic, spec->vhost, spec->queues, NULL, error) ==
+           DOMAINS_SPEC_OK;
 }
 
 /* ---- tree helpers ------------------------------------------------------- */
@@ -817,11 +803,9 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
         accel = "kvm";
     else if ((accel = domains_resolve_accel(spec->accel, error)) == NULL)
         return FALSE;
-    if (g_strcmp0(spec->vhost, "on") == 0 && strcmp(accel, "kvm") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost-net needs accel = kvm; this cell resolves to %s", accel);
+    if (domains_spec_check_nic(spec->nic, spec->vhost, spec->queues, accel, error) !=
+        DOMAINS_SPEC_OK)
         return FALSE;
-    }
     if (len > DOMAINS_TEMPLATE_MAX) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s: template larger than %d bytes",
                     filename, DOMAINS_TEMPLATE_MAX);

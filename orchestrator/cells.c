@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "cells.h"
+#include "net-defaults.h"
 #include "vexp.h"
 
 const char *vexp_state_dir(void)
@@ -62,11 +63,10 @@ void vexp_netplan_init(vexp_netplan *ret_plan, const vexp_matrix *m, domains_net
         ret_plan->tap_prefix = plan_tap;
         return;
     }
-    ret_plan->bridge = net ? domains_net_bridge(net) : "br0";
-    ret_plan->tester_addr = net ? domains_net_tester_addr(net) : "198.18.0.1";
-    ret_plan->prefix = net ? domains_net_prefix(net) : 15;
-    inet_pton(AF_INET, "198.18.0.10", &in);
-    ret_plan->guest_base = ntohl(in.s_addr);
+    ret_plan->bridge = net ? domains_net_bridge(net) : DOMAINS_NET_BRIDGE;
+    ret_plan->tester_addr = net ? domains_net_tester_addr(net) : DOMAINS_NET_TESTER_ADDR;
+    ret_plan->prefix = net ? domains_net_prefix(net) : DOMAINS_NET_PREFIX_LEN;
+    ret_plan->guest_base = DOMAINS_NET_GUEST_BASE;
     ret_plan->tap_prefix = NULL;
     ret_plan->net = net;
 }

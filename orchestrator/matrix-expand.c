@@ -85,6 +85,31 @@ static const char *cpuset_of(vexp_matrix *m, char **entries)
     return matrix_keep_str(m, joined);
 }
 
+/* The domain spec's NIC rules (domains/spec.h), named by the cell's key and line. */
+static gboolean check_nic(vexp_matrix *m, const matrix_cell *p, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    switch (domains_spec_check_nic(p->nic, p->vhost, p->queues, p->accel, &local)) {
+    case DOMAINS_SPEC_OK:
+        return TRUE;
+    case DOMAINS_SPEC_VHOST_ACCEL:
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: vhost = on needs accel = kvm (or auto on a host with KVM), cell "
+                    "'%s' has accel = %s",
+                    m->path, value_line(m, D_VHOST), p->label, p->accel);
+        return FALSE;
+    case DOMAINS_SPEC_QUEUES:
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: cell '%s': %s", m->path,
+                    value_line(m, D_QUEUES), p->label, local->message);
+        return FALSE;
+    default:
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: cell '%s': %s", m->path,
+                    value_line(m, D_VHOST), p->label, local->message);
+        return FALSE;
+    }
+}
+
 static gboolean make_cell(vexp_matrix *m, const char *const *values, GHashTable *templates,
                           GError **error)
 {
@@ -107,13 +132,8 @@ static gboolean make_cell(vexp_matrix *m, const char *const *values, GHashTable 
     p->machine = values[D_MACHINE];
     p->vhost = values[D_VHOST];
     p->queues = values[D_QUEUES] ? (guint)g_ascii_strtoull(values[D_QUEUES], NULL, 10) : 0;
-    if (p->vhost && !strcmp(p->vhost, "on") && !strcmp(p->accel, "tcg")) {
-        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                    "%s:%u: vhost = on needs accel = kvm (or auto on a host with KVM), cell "
-                    "'%s' has accel = tcg",
-                    m->path, value_line(m, D_VHOST), p->label);
+    if (!check_nic(m, p, error))
         return FALSE;
-    }
     if (!matrix_parse_pin(m, "domain", "vcpu_pin", p->vcpu_pin, 0, &vpins, error) ||
         !matrix_parse_pin(m, "domain", "emulator_pin", p->emulator_pin, 0, &epins, error))
         return FALSE;
@@ -192,7 +212,7 @@ gboolean matrix_expand(vexp_matrix *m, GError **error)
             const axis *a = m->axes->pdata[i];
             values[a->key] = a->values[pos[i]];
         }
-        if (strcmp(values[D_NIC], "virtio") != 0) {
+        if (!domains_spec_nic_has_virtio_options(values[D_NIC])) {
             /* vhost-net and multiqueue are virtio's: not applicable to other NICs */
             values[D_VHOST] = NULL;
             values[D_QUEUES] = NULL;

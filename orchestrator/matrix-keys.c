@@ -46,4 +46,3 @@ const char *const matrix_sections[] = {"experiment", "domain",  "matrix",
                                        "traffic",    "network", NULL};
 
 const char *const matrix_known_accels[] = {"auto", "kvm", "tcg", NULL};
-const char *const matrix_known_vhost[] = {"on", "off", NULL};

@@ -30,7 +30,8 @@ static gboolean parse_ipv4(vexp_matrix *m, const char *key, const char *value, g
 bad:
     g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                 "%s:%u: [network] %s = '%s': expected an IPv4 address%s", m->path, line, key, value,
-                ret_prefix ? " with an optional /prefix (8..30), e.g. 198.18.0.10/15" : "");
+                ret_prefix ? " with an optional /prefix (8..30), e.g. " DOMAINS_NET_GUEST_ADDR "/15"
+                           : "");
     return FALSE;
 }
 
@@ -139,9 +140,9 @@ gboolean matrix_load_network(vexp_matrix *m, GError **error)
     m->net.mode =
         mode && !strcmp(mode, "bridge") ? MATRIX_NETWORK_BRIDGE : MATRIX_NETWORK_NAMESPACE;
     m->net.tester = "local";
-    m->net.tester_address = "198.18.0.1";
-    m->net.guest_address = "198.18.0.10";
-    m->net.prefix = 15;
+    m->net.tester_address = DOMAINS_NET_TESTER_ADDR;
+    m->net.guest_address = DOMAINS_NET_GUEST_ADDR;
+    m->net.prefix = DOMAINS_NET_PREFIX_LEN;
     if (bridge) {
         if (!check_ifname(m, "bridge", bridge, bridge_line, error))
             return FALSE;

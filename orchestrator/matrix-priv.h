@@ -3,6 +3,8 @@
 #pragma once
 
 #include "matrix.h"
+#include "net-defaults.h"
+#include "spec.h"
 
 /* [domain] keys, also the possible [matrix] axes */
 enum {
@@ -26,7 +28,6 @@ extern const char *const matrix_keys_traffic[];
 extern const char *const matrix_keys_network[];
 extern const char *const matrix_sections[];
 extern const char *const matrix_known_accels[];
-extern const char *const matrix_known_vhost[];
 
 #define MAX_CPU 4095
 #define MAX_NAME 64

@@ -46,20 +46,20 @@ static gboolean check_domain_value(vexp_matrix *m, guint key, const char *group,
         }
         return TRUE;
     case D_VCPUS:
-        return matrix_parse_uint(m, group, k, value, line, 1, 256, &u, error);
+        return matrix_parse_uint(m, group, k, value, line, 1, DOMAINS_VCPUS_MAX, &u, error);
     case D_VCPU_PIN:
     case D_EMULATOR_PIN:
         return matrix_parse_pin(m, group, k, value, line, &pins, error);
     case D_MEMORY_MIB:
-        return matrix_parse_uint(m, group, k, value, line, 16, 1048576, &u, error);
+        return matrix_parse_uint(m, group, k, value, line, 16, DOMAINS_MEMORY_MIB_MAX, &u, error);
     case D_ACCEL:
         return matrix_parse_choice(m, group, k, value, line, matrix_known_accels, error);
     case D_MACHINE:
         return matrix_parse_name(m, group, k, value, line, error);
     case D_VHOST:
-        return matrix_parse_choice(m, group, k, value, line, matrix_known_vhost, error);
-    case D_QUEUES:
-        return matrix_parse_uint(m, group, k, value, line, 1, 256, &u, error);
+        return matrix_parse_choice(m, group, k, value, line, domains_vhost_values, error);
+    case D_QUEUES: /* written: 1..; 0 is the spec's "the template's" */
+        return matrix_parse_uint(m, group, k, value, line, 1, DOMAINS_QUEUES_MAX, &u, error);
     }
     g_assert_not_reached();
 }

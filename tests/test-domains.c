@@ -21,6 +21,7 @@
 #include <libxml/xpath.h>
 
 #include "domains-priv.h"
+#include "spec.h"
 #include "tests-common.h"
 
 static char *data_path(const char *name)
@@ -141,6 +142,27 @@ START_TEST(test_render_case)
     ck_assert_uint_eq(strlen(key), 64);
     ck_assert_ptr_null(strstr(canonical, "vexp-1-1"));
     ck_assert_ptr_null(strstr(canonical, "198.18.0.11"));
+}
+END_TEST
+
+/* the NIC rules the renderer and the matrix share, without a template */
+START_TEST(test_spec_check_nic)
+{
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 4, "kvm", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, NULL, NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, "auto", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("e1000", NULL, 0, "tcg", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "yes", 0, NULL, NULL), DOMAINS_SPEC_VHOST);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", NULL, DOMAINS_QUEUES_MAX + 1, NULL, NULL),
+                     DOMAINS_SPEC_QUEUES);
+    ck_assert_int_eq(domains_spec_check_nic("virtio-transitional", NULL, 2, NULL, NULL),
+                     DOMAINS_SPEC_NOT_VIRTIO);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, "tcg", &error),
+                     DOMAINS_SPEC_VHOST_ACCEL);
+    ck_assert(g_error_matches(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT));
+    ck_assert_str_eq(error->message, "vhost-net needs accel = kvm; this cell resolves to tcg");
 }
 END_TEST
 
@@ -1079,6 +1101,7 @@ static Suite *domains_suite(void)
     TCase *tc = tcase_create("render");
 
     tcase_add_loop_test(tc, test_render_case, 0, G_N_ELEMENTS(render_cases));
+    tcase_add_test(tc, test_spec_check_nic);
     tcase_add_test(tc, test_render_mac);
     tcase_add_test(tc, test_key_stability);
     tcase_add_loop_test(tc, test_key_sensitivity, 0, G_N_ELEMENTS(key_changes));
