@@ -226,6 +226,11 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
 
 /* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
 void traffic_trial_account(traffic_trial *t, uint64_t missed);
+/* A finished trial's counters: tx and elapsed from the generator's gr, the receiver's
+ * unique rx, reordered and duplicated, the DUT's CPU busy % (< 0 unknown); then
+ * traffic_trial_account().  The one place the runners fill them. */
+void traffic_trial_finish(traffic_trial *t, const traffic_gen_result *gr, uint64_t rx,
+                          uint64_t reordered, uint64_t duplicated, double dut_cpu_pct);
 
 /* ---- shared by the runners over agents (trial.c, remote.c) ---- */
 
