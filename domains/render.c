@@ -199,7 +199,6 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
         {"mac", spec->mac},
         {"bridge", spec->bridge},
         {"tap", spec->tap},
-        {"vcpu_pin", spec->vcpu_pin},
         {"emulator_pin", spec->emulator_pin},
         {"accel", spec->accel},
         {"machine", spec->machine},
@@ -214,6 +213,10 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
 
     for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
         if (!check_string(strings[i].what, strings[i].value, error))
+            return FALSE;
+    }
+    for (size_t i = 0; spec->vcpu_pin != NULL && spec->vcpu_pin[i] != NULL; i++) {
+        if (!check_string("vcpu_pin", spec->vcpu_pin[i], error))
             return FALSE;
     }
     if (spec->name == NULL || strlen(spec->name) > NAME_MAX_LEN ||
@@ -437,7 +440,7 @@ static void edit_vcpus(xmlNodePtr root, xmlXPathContextPtr ctx, const domains_sp
 }
 
 static void edit_cputune(xmlNodePtr root, xmlXPathContextPtr ctx, const domains_spec *spec,
-                         char **sets)
+                         const char *const *sets)
 {
     gboolean emu = spec->emulator_pin != NULL && strcmp(spec->emulator_pin, "none") != 0;
     xmlNodePtr tune;
@@ -787,7 +790,6 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     g_autoptr(xmlParserCtxt) pctx = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctx = NULL;
-    g_auto(GStrv) pin_sets = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
     g_autofree char *canonical = NULL;
@@ -865,7 +867,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     }
     if (!effective_vcpus(spec, ctx, filename, &vcpus, error))
         return FALSE;
-    if (!domains_vcpu_pin_split(spec->vcpu_pin, vcpus, &pin_sets, error))
+    if (!domains_vcpu_pin_check(spec->vcpu_pin, vcpus, error))
         return FALSE;
     if (!edit_disk(devices, ctx, filename, spec, error))
         return FALSE;
@@ -875,7 +877,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     xp_remove_all(ctx, "/domain/uuid");
     edit_memory(root, ctx, spec);
     edit_vcpus(root, ctx, spec, vcpus);
-    edit_cputune(root, ctx, spec, pin_sets);
+    edit_cputune(root, ctx, spec, spec->vcpu_pin);
     edit_os(root, spec);
     edit_interface(iface, spec);
     edit_nic_driver(iface, spec);

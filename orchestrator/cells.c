@@ -38,7 +38,6 @@ void vexp_cell_domain_free(vexp_cell_domain *d)
     g_free(d->guest_addr);
     g_free(d->cmdline);
     g_free(d->console_log);
-    g_free(d->vcpu_pin);
     g_free(d->xml);
     g_free(d->key);
     g_free(d->canonical);
@@ -127,8 +126,6 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
                                  d->guest_addr, plan->prefix);
     d->console_log = g_strdup_printf("%s/%s.log", console_dir, d->name);
-    if (cell->vcpu_pin_cpusets)
-        d->vcpu_pin = g_strjoinv(" ", (char **)cell->vcpu_pin_cpusets);
 
     s->template_path = cell->template_path;
     s->name = d->name;
@@ -137,7 +134,7 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     s->bridge = plan->bridge;
     s->tap = d->tap;
     s->vcpus = cell->vcpus;
-    s->vcpu_pin = d->vcpu_pin;
+    s->vcpu_pin = cell->vcpu_pin_cpusets; /* typed from the matrix on: no text between */
     s->emulator_pin = cell->emulator_cpuset;
     s->memory_mib = cell->memory_mib;
     s->accel = accel ? accel : cell->accel;

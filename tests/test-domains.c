@@ -35,6 +35,14 @@ static char *example_path(const char *name)
 }
 
 /* A typical cell of the orchestrator. */
+/* vcpu_pin values: one cpuset per vCPU */
+static const char *const pin_0[] = {"0", NULL};
+static const char *const pin_1[] = {"1", NULL};
+static const char *const pin_1_1[] = {"1", "1", NULL};
+static const char *const pin_1x[] = {"1-x", NULL};
+static const char *const pin_0_1[] = {"0", "1", NULL};
+static const char *const pin_0_12[] = {"0", "1-2", NULL};
+
 static domains_spec base_spec(const char *template_path)
 {
     return (domains_spec){
@@ -44,7 +52,7 @@ static domains_spec base_spec(const char *template_path)
         .bridge = "br0",
         .tap = "vx1",
         .vcpus = 1,
-        .vcpu_pin = "1",
+        .vcpu_pin = pin_1,
         .emulator_pin = "0",
         .memory_mib = 256,
         .accel = "tcg",
@@ -121,10 +129,13 @@ START_TEST(test_render_case)
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
     g_autofree char *canonical = NULL;
+    g_auto(GStrv) pins = NULL;
 
     spec.nic = c->nic;
     spec.vcpus = c->vcpus;
-    spec.vcpu_pin = c->vcpu_pin;
+    /* the fixtures' text form, split at this edge */
+    ck_assert(domains_vcpu_pin_split(c->vcpu_pin, 0, &pins, NULL));
+    spec.vcpu_pin = (const char *const *)pins;
     spec.emulator_pin = c->emulator_pin;
     spec.accel = c->accel;
     spec.machine = c->machine;
@@ -235,11 +246,11 @@ static void ch_nic(domains_spec *s)
 static void ch_vcpus(domains_spec *s)
 {
     s->vcpus = 2;
-    s->vcpu_pin = "1 1";
+    s->vcpu_pin = pin_1_1;
 }
 static void ch_pin(domains_spec *s)
 {
-    s->vcpu_pin = "0";
+    s->vcpu_pin = pin_0;
 }
 static void ch_unpinned(domains_spec *s)
 {
@@ -408,11 +419,11 @@ static void bs_nic(domains_spec *s)
 static void bs_pincount(domains_spec *s)
 {
     s->vcpus = 2;
-    s->vcpu_pin = "1";
+    s->vcpu_pin = pin_1;
 }
 static void bs_pinset(domains_spec *s)
 {
-    s->vcpu_pin = "1-x";
+    s->vcpu_pin = pin_1x;
 }
 static void bs_emu(domains_spec *s)
 {
@@ -782,7 +793,7 @@ START_TEST(test_lifecycle)
     ck_assert_ptr_nonnull(strchr(lib, '.'));
 
     spec.vcpus = 2;
-    spec.vcpu_pin = "0 1-2";
+    spec.vcpu_pin = pin_0_12;
     spec.emulator_pin = "3";
     g = start_test_guest(conn, &spec);
     ck_assert_str_eq(domains_guest_name(g), "vexp-1-1");
@@ -791,13 +802,13 @@ START_TEST(test_lifecycle)
     ck_assert(domains_guest_cpu_time(g, &ns, &error));
 
     /* asked otherwise than the domain runs: a cell failure naming both sets */
-    spec.vcpu_pin = "0 1";
+    spec.vcpu_pin = pin_0_1;
     ck_assert(!domains_guest_check_pinning(g, &spec, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_GUEST);
     ck_assert_str_eq(error->message,
                      "vCPU 1 of domain 'vexp-1-1' runs on host CPUs '1-2', asked '1'");
     g_clear_error(&error);
-    spec.vcpu_pin = "0 1-2";
+    spec.vcpu_pin = pin_0_12;
     spec.emulator_pin = "2";
     ck_assert(!domains_guest_check_pinning(g, &spec, &error));
     ck_assert_str_eq(error->message, "the emulator threads of domain 'vexp-1-1' run on host "
