@@ -14,7 +14,7 @@
 
 #include "domains-priv.h"
 
-G_DEFINE_QUARK(domains - error - quark, domains_error)
+/* domains_error_quark(): spec.c */
 
 static volatile sig_atomic_t *cancel_flag;
 
@@ -230,7 +230,6 @@ gboolean domains_vcpu_pin_split(const char *vcpu_pin, unsigned vcpus, GStrv *ret
 {
     g_auto(GStrv) sets = NULL;
     g_autofree char *copy = NULL;
-    unsigned char map[DOMAINS_CPUMAP_LEN];
     guint n;
 
     if (vcpu_pin == NULL || strcmp(vcpu_pin, "none") == 0) {
@@ -249,17 +248,31 @@ gboolean domains_vcpu_pin_split(const char *vcpu_pin, unsigned vcpus, GStrv *ret
         sets[n++] = sets[i];
     }
     sets[n] = NULL;
+    if (!domains_vcpu_pin_check((const char *const *)sets, vcpus, error))
+        return FALSE;
+    *ret_sets = g_steal_pointer(&sets);
+    return TRUE;
+}
+
+gboolean domains_vcpu_pin_check(const char *const *sets, unsigned vcpus, GError **error)
+{
+    unsigned char map[DOMAINS_CPUMAP_LEN];
+    guint n = sets ? g_strv_length((char **)sets) : 0;
+
+    if (sets == NULL)
+        return TRUE;
     if (vcpus != 0 && n != vcpus) {
+        /* the text only for the message */
+        g_autofree char *text = g_strjoinv(" ", (char **)sets);
+
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vcpu_pin '%s' names %u cpusets for %u vCPUs (one per vCPU)", vcpu_pin, n,
-                    vcpus);
+                    "vcpu_pin '%s' names %u cpusets for %u vCPUs (one per vCPU)", text, n, vcpus);
         return FALSE;
     }
     for (guint i = 0; i < n; i++) {
         if (!domains_cpuset_parse(sets[i], "vcpu_pin", map, error))
             return FALSE;
     }
-    *ret_sets = g_steal_pointer(&sets);
     return TRUE;
 }
 

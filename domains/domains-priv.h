@@ -44,10 +44,12 @@ char *domains_mac_from_name(const char *name);
 gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map, GError **error);
 /* Format a map as "0-1,3" ("" when empty); g_free(). */
 char *domains_cpuset_format(const unsigned char *map, size_t maplen);
-/* Split spec->vcpu_pin into one cpuset per vCPU; NULL/"none" -> *ret = NULL, ok.
- * vcpus 0 = any count. */
+/* The text form "0 1-2" (tests, tools) into one cpuset per vCPU, checked with
+ * domains_vcpu_pin_check(); NULL/"none" -> *ret = NULL, ok.  vcpus 0 = any count. */
 gboolean domains_vcpu_pin_split(const char *vcpu_pin, unsigned vcpus, GStrv *ret_sets,
                                 GError **error);
+/* spec->vcpu_pin: NULL (not pinned) or vcpus valid cpusets (vcpus 0 = any count). */
+gboolean domains_vcpu_pin_check(const char *const *sets, unsigned vcpus, GError **error);
 
 /* Run argv (no shell), capture stdout; error names argv[0..] and quotes stderr. */
 gboolean domains_run(const char *const *argv, char **ret_stdout, GError **error);

@@ -18,8 +18,8 @@ typedef struct domains_spec {
     const char *bridge;            /* bridge the tap is enslaved to; NULL = template's source */
     const char *tap;               /* tap device name (<= 15 chars); NULL = libvirt picks */
     unsigned vcpus;                /* 0 = template's */
-    const char *vcpu_pin;          /* host cpuset per vCPU, separated by spaces: "1", "0 1",
-                                    * "0-1 2,3"; NULL or "none" = not pinned */
+    const char *const *vcpu_pin;   /* host cpuset per vCPU ("1", "0-1", "2,3"), one per vCPU,
+                                    * NULL-terminated; NULL = not pinned */
     const char *emulator_pin;      /* cpuset ("0", "0-1"); NULL or "none" = not pinned */
     unsigned memory_mib;           /* 0 = template's */
     const char *accel;             /* "auto" | "kvm" | "tcg"; NULL = "auto".  Only "auto" is

@@ -758,13 +758,13 @@ gboolean domains_guest_wait_ssh(domains_guest *g, const char *addr, unsigned por
 gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec, GError **error)
 {
     virConnectPtr conn = virDomainGetConnect(g->dom);
-    g_auto(GStrv) sets = NULL;
+    const char *const *sets = spec->vcpu_pin;
     g_autofree unsigned char *maps = NULL;
     gboolean emu = spec->emulator_pin != NULL && strcmp(spec->emulator_pin, "none") != 0;
     unsigned char want[DOMAINS_CPUMAP_LEN];
     int ncpus, maplen, nvcpus, n;
 
-    if (!domains_vcpu_pin_split(spec->vcpu_pin, spec->vcpus, &sets, error))
+    if (!domains_vcpu_pin_check(sets, spec->vcpus, error))
         return FALSE;
     if (sets == NULL && !emu)
         return TRUE;
@@ -782,10 +782,10 @@ gboolean domains_guest_check_pinning(domains_guest *g, const domains_spec *spec,
     maps = g_malloc0((gsize)maplen * (gsize)nvcpus);
 
     if (sets != NULL) {
-        if (g_strv_length(sets) != (guint)nvcpus) {
+        if (g_strv_length((char **)sets) != (guint)nvcpus) {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_GUEST,
                         "domain '%s' has %d vCPUs, pinning asked for %u", g->name, nvcpus,
-                        g_strv_length(sets));
+                        g_strv_length((char **)sets));
             return FALSE;
         }
         n = virDomainGetVcpuPinInfo(g->dom, nvcpus, maps, maplen, 0);

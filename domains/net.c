@@ -13,16 +13,17 @@
 #include <unistd.h>
 
 #include "domains-priv.h"
+#include "net-defaults.h"
 
 #define NETNS_DIR "/run/netns"
 #define PID_DIR "/run/vexp"
 #define NET_PREFIX "vexp-"
 #define TAG_MAX 20
-#define BRIDGE "br0"
-#define TESTER_ADDR "198.18.0.1"
-#define PEER_ADDR "198.18.0.2"
-#define PREFIX_LEN 15
-#define GUEST_BASE 0xc612000au /* 198.18.0.10 */
+#define BRIDGE DOMAINS_NET_BRIDGE
+#define TESTER_ADDR DOMAINS_NET_TESTER_ADDR
+#define PEER_ADDR DOMAINS_NET_PEER_ADDR
+#define PREFIX_LEN DOMAINS_NET_PREFIX_LEN
+#define GUEST_BASE DOMAINS_NET_GUEST_BASE
 #define GUEST_INDEX_MAX 100000
 #define PEER_BR_END "vxh0"
 #define PEER_NS_END "vxh1"

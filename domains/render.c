@@ -12,6 +12,7 @@
 #include <libxml/xpath.h>
 
 #include "domains-priv.h"
+#include "spec.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
@@ -19,10 +20,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 #define VEXP_XMLNS "urn:vexp:domains:1"
 #define NAME_MAX_LEN 200
-#define VCPUS_MAX 256
-#define MEMORY_MIB_MAX (1024u * 1024u) /* 1 TiB */
+#define VCPUS_MAX DOMAINS_VCPUS_MAX
+#define MEMORY_MIB_MAX DOMAINS_MEMORY_MIB_MAX
 #define TAP_MAX_LEN 15                 /* IFNAMSIZ - 1 */
-#define QUEUES_MAX 256                 /* QEMU's virtio-net limit on queue pairs */
 
 /* ---- spec checks -------------------------------------------------------- */
 
@@ -82,7 +82,6 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
         {"mac", spec->mac},
         {"bridge", spec->bridge},
         {"tap", spec->tap},
-        {"vcpu_pin", spec->vcpu_pin},
         {"emulator_pin", spec->emulator_pin},
         {"accel", spec->accel},
         {"machine", spec->machine},
@@ -97,6 +96,10 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
 
     for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
         if (!check_string(strings[i].what, strings[i].value, error))
+            return FALSE;
+    }
+    for (size_t i = 0; spec->vcpu_pin != NULL && spec->vcpu_pin[i] != NULL; i++) {
+        if (!check_string("vcpu_pin", spec->vcpu_pin[i], error))
             return FALSE;
     }
     if (spec->name == NULL || strlen(spec->name) > NAME_MAX_LEN ||
@@ -143,23 +146,9 @@ static gboolean check_spec(const domains_spec *spec, GError **error)
         if (!domains_cpuset_parse(spec->emulator_pin, "emulator_pin", map, error))
             return FALSE;
     }
-    if (spec->vhost != NULL && strcmp(spec->vhost, "on") != 0 && strcmp(spec->vhost, "off") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost '%s' is neither 'on' nor 'off'", spec->vhost);
-        return FALSE;
-    }
-    if (spec->queues > QUEUES_MAX) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "queues '%u' above the limit %d",
-                    spec->queues, QUEUES_MAX);
-        return FALSE;
-    }
-    /* the same rule as the matrix: the transitional variants are other models there */
-    if ((spec->vhost != NULL || spec->queues != 0) && strcmp(spec->nic, "virtio") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost/queues apply to nic = virtio only, not '%s'", spec->nic);
-        return FALSE;
-    }
-    return TRUE;
+    /* the accelerator is resolved later: domains_render() asks again with it */
+    return domains_spec_check_nic(spec->nic, spec->vhost, spec->queues, NULL, error) ==
+           DOMAINS_SPEC_OK;
 }
 
 /* ---- tree helpers ------------------------------------------------------- */
@@ -334,7 +323,7 @@ static void edit_vcpus(xmlNodePtr root, xmlXPathContextPtr ctx, const domains_sp
 }
 
 static void edit_cputune(xmlNodePtr root, xmlXPathContextPtr ctx, const domains_spec *spec,
-                         char **sets)
+                         const char *const *sets)
 {
     gboolean emu = spec->emulator_pin != NULL && strcmp(spec->emulator_pin, "none") != 0;
     xmlNodePtr tune;
@@ -684,7 +673,6 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     g_autoptr(xmlParserCtxt) pctx = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctx = NULL;
-    g_auto(GStrv) pin_sets = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
     g_autofree char *canonical = NULL;
@@ -700,11 +688,9 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
         accel = "kvm";
     else if ((accel = domains_resolve_accel(spec->accel, error)) == NULL)
         return FALSE;
-    if (g_strcmp0(spec->vhost, "on") == 0 && strcmp(accel, "kvm") != 0) {
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT,
-                    "vhost-net needs accel = kvm; this cell resolves to %s", accel);
+    if (domains_spec_check_nic(spec->nic, spec->vhost, spec->queues, accel, error) !=
+        DOMAINS_SPEC_OK)
         return FALSE;
-    }
     if (len > DOMAINS_TEMPLATE_MAX) {
         g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT, "%s: template larger than %d bytes",
                     filename, DOMAINS_TEMPLATE_MAX);
@@ -764,7 +750,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     }
     if (!effective_vcpus(spec, ctx, filename, &vcpus, error))
         return FALSE;
-    if (!domains_vcpu_pin_split(spec->vcpu_pin, vcpus, &pin_sets, error))
+    if (!domains_vcpu_pin_check(spec->vcpu_pin, vcpus, error))
         return FALSE;
     if (!edit_disk(devices, ctx, filename, spec, error))
         return FALSE;
@@ -774,7 +760,7 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
     xp_remove_all(ctx, "/domain/uuid");
     edit_memory(root, ctx, spec);
     edit_vcpus(root, ctx, spec, vcpus);
-    edit_cputune(root, ctx, spec, pin_sets);
+    edit_cputune(root, ctx, spec, spec->vcpu_pin);
     edit_os(root, spec);
     edit_interface(iface, spec);
     edit_nic_driver(iface, spec);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "cells.h"
+#include "net-defaults.h"
 #include "vexp.h"
 
 const char *vexp_state_dir(void)
@@ -37,7 +38,6 @@ void vexp_cell_domain_free(vexp_cell_domain *d)
     g_free(d->guest_addr);
     g_free(d->cmdline);
     g_free(d->console_log);
-    g_free(d->vcpu_pin);
     g_free(d->xml);
     g_free(d->key);
     g_free(d->canonical);
@@ -62,11 +62,10 @@ void vexp_netplan_init(vexp_netplan *ret_plan, const vexp_matrix *m, domains_net
         ret_plan->tap_prefix = plan_tap;
         return;
     }
-    ret_plan->bridge = net ? domains_net_bridge(net) : "br0";
-    ret_plan->tester_addr = net ? domains_net_tester_addr(net) : "198.18.0.1";
-    ret_plan->prefix = net ? domains_net_prefix(net) : 15;
-    inet_pton(AF_INET, "198.18.0.10", &in);
-    ret_plan->guest_base = ntohl(in.s_addr);
+    ret_plan->bridge = net ? domains_net_bridge(net) : DOMAINS_NET_BRIDGE;
+    ret_plan->tester_addr = net ? domains_net_tester_addr(net) : DOMAINS_NET_TESTER_ADDR;
+    ret_plan->prefix = net ? domains_net_prefix(net) : DOMAINS_NET_PREFIX_LEN;
+    ret_plan->guest_base = DOMAINS_NET_GUEST_BASE;
     ret_plan->tap_prefix = NULL;
     ret_plan->net = net;
 }
@@ -127,8 +126,6 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     d->cmdline = g_strdup_printf("console=ttyS0 quiet %s=%s/%u", DOMAINS_GUEST_IP_ARG,
                                  d->guest_addr, plan->prefix);
     d->console_log = g_strdup_printf("%s/%s.log", console_dir, d->name);
-    if (cell->vcpu_pin_cpusets)
-        d->vcpu_pin = g_strjoinv(" ", (char **)cell->vcpu_pin_cpusets);
 
     s->template_path = cell->template_path;
     s->name = d->name;
@@ -137,7 +134,7 @@ vexp_cell_domain *vexp_cell_domain_new(const vexp_matrix *m, guint i, const char
     s->bridge = plan->bridge;
     s->tap = d->tap;
     s->vcpus = cell->vcpus;
-    s->vcpu_pin = d->vcpu_pin;
+    s->vcpu_pin = cell->vcpu_pin_cpusets; /* typed from the matrix on: no text between */
     s->emulator_pin = cell->emulator_cpuset;
     s->memory_mib = cell->memory_mib;
     s->accel = accel ? accel : cell->accel;
@@ -180,64 +177,16 @@ char *vexp_host_config_key(void)
 
 gboolean vexp_traffic_params(const vexp_matrix *m, traffic_params *ret_params, GError **error)
 {
-    const matrix_traffic *t = matrix_get_traffic(m);
-    const matrix_experiment *e = matrix_get_experiment(m);
-    traffic_params p;
+    const traffic_params *p = matrix_get_traffic_params(m);
     const char *msg = NULL;
 
-    traffic_params_init(&p);
-    p.tests = 0;
-    for (guint k = 0; k < t->n_tests; k++) {
-        int v = traffic_test_from_name(t->tests[k]);
-        if (v < 0) {
-            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown test '%s'",
-                        matrix_path(m), matrix_line_of(m, "traffic", "tests"), t->tests[k]);
-            return FALSE;
-        }
-        p.tests |= (unsigned)v;
-    }
-    if (t->n_frame_sizes > TRAFFIC_MAX_FRAME_SIZES) {
-        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
-                    "%s:%u: 'frame_sizes' has %u values; at most %u", matrix_path(m),
-                    matrix_line_of(m, "traffic", "frame_sizes"), t->n_frame_sizes,
-                    TRAFFIC_MAX_FRAME_SIZES);
-        return FALSE;
-    }
-    p.n_frame_sizes = t->n_frame_sizes;
-    for (guint k = 0; k < t->n_frame_sizes; k++)
-        p.frame_sizes[k] = t->frame_sizes[k];
-    p.directions = 0;
-    for (guint k = 0; k < t->n_directions; k++) {
-        unsigned mask = 0;
-        if (traffic_directions_from_list(t->directions[k], &mask) < 0) {
-            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: unknown direction '%s'",
-                        matrix_path(m), matrix_line_of(m, "traffic", "directions"),
-                        t->directions[k]);
-            return FALSE;
-        }
-        p.directions |= mask;
-    }
-    p.trial_s = t->trial_s;
-    if (p.search_trial_s > p.trial_s)
-        p.search_trial_s = p.trial_s;
-    p.repetitions = e->repetitions;
-    p.latency_repetitions = t->latency_repetitions;
-    p.b2b_repetitions = t->b2b_repetitions;
-    p.b2b_burst_s = t->b2b_trial_s;
-    p.line_rate_mbps = t->line_rate_mbps;
-    p.resolution_pct = t->resolution_pct;
-    if (t->loss_tolerance_pct > 0) /* the one-goal shorthand; else ndr and pdr */
-        traffic_goals_set_tolerance(&p, t->loss_tolerance_pct);
-    p.probes = t->probes;
-    p.straggler_s = t->wait_s;
-    p.reflect = t->reflect;
-    p.rate_mbps = t->rate_mbps;
-    if (traffic_params_validate(&p, &msg) < 0) {
+    /* the matrix filled them and the engine checked them while loading */
+    if (traffic_params_validate(p, &msg) < 0) {
         g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT, "%s:%u: [traffic]: %s", matrix_path(m),
-                    matrix_line_of(m, "traffic", NULL), msg ? msg : "invalid value");
+                    matrix_line_of(m, "traffic", NULL), msg);
         return FALSE;
     }
-    *ret_params = p;
+    *ret_params = *p;
     return TRUE;
 }
 

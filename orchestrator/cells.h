@@ -22,7 +22,6 @@ typedef struct vexp_cell_domain {
     char *guest_addr;  /* dotted quad */
     char *cmdline;
     char *console_log;
-    char *vcpu_pin;    /* space separated cpusets, or NULL */
     char *xml;         /* rendered */
     char *key;         /* config key, 64 hex */
     char *canonical;   /* canonical XML the key hashes */

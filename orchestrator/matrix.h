@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "traffic.h"
+
 /*
  * Sections: [experiment], [domain], [matrix], [traffic], [network].
  * Every [domain] key may be an axis in [matrix] (comma separated values);
@@ -40,25 +42,31 @@ typedef struct matrix_experiment {
     gboolean parallel_trials; /* several URIs: trials of different hypervisors may overlap
                                * (default false: they take turns on the one tester) */
     const char *store; /* as written (relative to the cwd); NULL = not set */
-    guint repetitions; /* 1..1000, default 3 (also accepted in [traffic]) */
+    guint repetitions; /* the engine's repetitions, default 3 (also accepted in [traffic]) */
 } matrix_experiment;
 
 typedef struct matrix_traffic {
     const char *const *tests; /* throughput|latency|loss|b2b|rtt|fixed, file order, NULL-term. */
     guint n_tests;
-    const guint *frame_sizes; /* 64..9018 bytes (L2 incl. FCS), file order */
+    const guint *frame_sizes; /* TRAFFIC_FRAME_MIN..MAX bytes (L2 incl. FCS), file order */
     guint n_frame_sizes;
     const char *const *directions; /* in|out|both, NULL-terminated */
     guint n_directions;
-    double trial_s;            /* 0.1..3600, default 60 */
-    double line_rate_mbps;     /* 1..400000, default 1000 (L2+preamble/IFG, i.e. wire) */
-    double resolution_pct;     /* 0.01..50, default 0.5 */
-    double loss_tolerance_pct; /* 0..100, default 0 */
-    guint probes;              /* rtt probes per repetition 1..1000000, default 100 */
-    guint latency_repetitions; /* 1..1000, default 20 */
-    guint b2b_repetitions;     /* 1..1000, default 50 */
-    double b2b_trial_s;        /* 2..3600, default 2 (RFC 2544: >= 2 s) */
-    double wait_s;             /* settle time between trials 0..600, default 2 */
+    /* ranges: the engine's (traffic_param_range() of the field named) */
+    double trial_s;            /* trial_s, default 60 */
+    double line_rate_mbps;     /* >= 1, default 1000 (L2+preamble/IFG, i.e. wire) */
+    double resolution_pct;     /* resolution_pct, default 0.5 */
+    double loss_tolerance_pct; /* loss_tolerance_pct, default 0: one goal (see goals) */
+    double exceed_pct;         /* exceed_pct, default 50 (RFC 9971 goal exceed ratio) */
+    double duration_sum_s;     /* duration_sum_s, default 0 = 3 x trial_s */
+    int method;                /* method: enum traffic_method, default mlrsearch */
+    guint n_goals;             /* goals: 0 = the engine's default (ndr, pdr) */
+    traffic_goal goals[TRAFFIC_MAX_GOALS];
+    guint probes;              /* rtt probes per repetition (probes), default 100 */
+    guint latency_repetitions; /* latency_repetitions, default 20 */
+    guint b2b_repetitions;     /* b2b_repetitions, default 50 */
+    double b2b_trial_s;        /* b2b_burst_s but >= 2, default 2 (RFC 2544: >= 2 s) */
+    double wait_s;             /* settle time between trials (straggler_s), default 2 */
     double rate_mbps;          /* offered L2 rate of 'fixed' (required with it), else 0 */
     gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
@@ -128,6 +136,9 @@ const char *matrix_text(const vexp_matrix *m); /* the raw text, NUL-terminated *
 const char *matrix_hash(const vexp_matrix *m); /* SHA-256 hex of the raw text */
 const matrix_experiment *matrix_get_experiment(const vexp_matrix *m);
 const matrix_traffic *matrix_get_traffic(const vexp_matrix *m);
+/* [traffic] and the repetitions as the engine's parameters, which passed its
+ * traffic_params_check() while loading (addresses and ports: the engine's defaults). */
+const traffic_params *matrix_get_traffic_params(const vexp_matrix *m);
 const matrix_network *matrix_get_network(const vexp_matrix *m);
 
 guint matrix_cell_count(const vexp_matrix *m);

@@ -1,8 +1,114 @@
 # SPDX-License-Identifier: MIT
-# Shared by the ground-truth scripts (sourced, POSIX sh).  The caller defines
-# run NAME ARGS... (the engine with --json, output in $OUT/NAME) and sets OUT.
+# Shared by the ground-truth scripts (sourced, POSIX sh).  The caller calls
+# gt_setup first and defines engine ARGS...: `vexp-traffic run --json` with its
+# transport and addresses, then ARGS.
 
 failures=0
+
+# gt_setup NS IF OUT: skip (77) unless root with ip, nft, tc, awk and timeout; then
+# namespaces T=NS<pid>-tst and D=NS<pid>-dut joined by the veth pair VT=IF<pid>a,
+# VD=IF<pid>b, addresses TA=198.18.0.1 (tester) and DA=198.18.0.2 (DUT), /24; a
+# fresh OUT=$(mktemp -d OUT.XXXXXX).  All of it is removed on every exit
+# (KEEP_OUT=1 keeps OUT).
+gt_setup() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: needs root for network namespaces"
+        exit 77
+    fi
+    for tool in ip nft tc awk timeout; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "SKIP: '$tool' is not installed"
+            exit 77
+        fi
+    done
+
+    T=$1$$-tst
+    D=$1$$-dut
+    VT=$2$$a
+    VD=$2$$b
+    TA=198.18.0.1
+    DA=198.18.0.2
+    OUT=$(mktemp -d "$3.XXXXXX")
+    trap gt_cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+
+    set -e
+    ip netns add "$T"
+    ip netns add "$D"
+    ip link add "$VT" type veth peer name "$VD"
+    ip link set "$VT" netns "$T"
+    ip link set "$VD" netns "$D"
+    ip -n "$T" addr add "$TA/24" dev "$VT"
+    ip -n "$D" addr add "$DA/24" dev "$VD"
+    ip -n "$T" link set lo up
+    ip -n "$D" link set lo up
+    ip -n "$T" link set "$VT" up
+    ip -n "$D" link set "$VD" up
+    set +e
+}
+
+# run NAME ARGS...: the caller's engine with ARGS; output in $OUT/NAME, errors in
+# $OUT/NAME.err and, when it fails, on stdout
+run() {
+    name=$1
+    shift
+    engine "$@" >"$OUT/$name" 2>"$OUT/$name.err"
+    rc=$?
+    if [ $rc != 0 ]; then
+        echo "engine failed ($rc) for $name:"
+        cat "$OUT/$name.err"
+    fi
+    return $rc
+}
+
+# gt_drop_every NS PORT N: nftables in NS drops exactly every Nth UDP frame to PORT
+# (until nft delete table ip vexpgt)
+gt_drop_every() {
+    ip netns exec "$1" nft -f - <<NFT
+add table ip vexpgt
+add chain ip vexpgt pre { type filter hook prerouting priority -300; }
+add rule ip vexpgt pre udp dport $2 numgen inc mod $3 == 0 drop
+NFT
+}
+
+# gt_exact_nth LABEL N: every Nth frame dropped in the receiving namespace, both
+# directions: the engine must measure 100/N % loss, +-0.02 points
+gt_exact_nth() {
+    for dir in in out; do
+        if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
+        gt_drop_every "$ns" "$port" "$2"
+        run "exact-$dir" --test fixed --rate-fps 50000 --frame-size 64 --trial-s 2 --direction $dir
+        loss=$(field "$OUT/exact-$dir" result $dir loss_pct)
+        tx=$(field "$OUT/exact-$dir" result $dir tx)
+        want=$(calc "100 / $2")
+        if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")"; then
+            pass "${1}every ${2}th frame dropped, $dir: measured loss $loss % of $tx frames (injected $want %)"
+        else
+            fail "${1}every ${2}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
+        fi
+        ip netns exec "$ns" nft delete table ip vexpgt
+    done
+}
+
+# gt_finish WHAT: the verdict; on a failure every engine output, exit 1
+gt_finish() {
+    if [ $failures -gt 0 ]; then
+        echo "$failures ground-truth check(s) failed; engine output:"
+        for f in "$OUT"/*; do
+            echo "--- $f"
+            cat "$f"
+        done
+        exit 1
+    fi
+    echo "all $1 checks passed"
+    exit 0
+}
+
+gt_cleanup() {
+    ip netns del "$T" 2>/dev/null
+    ip netns del "$D" 2>/dev/null
+    [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
+}
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

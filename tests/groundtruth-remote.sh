@@ -13,64 +13,16 @@ set -u
 BIN=${1:?usage: groundtruth-remote.sh PATH/TO/vexp-traffic}
 BIN=$(realpath "$BIN")
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: needs root for network namespaces"
-    exit 77
-fi
-for tool in ip nft tc awk timeout; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: '$tool' is not installed"
-        exit 77
-    fi
-done
-
-T=vexp-r-gt$$-tst
-D=vexp-r-gt$$-dut
-VT=vxrg$$a
-VD=vxrg$$b
-TA=198.18.0.1
-DA=198.18.0.2
-OUT=$(mktemp -d /tmp/vexp-gtr.XXXXXX)
-
-cleanup() {
-    ip netns del "$T" 2>/dev/null
-    ip netns del "$D" 2>/dev/null
-    [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-set -e
-ip netns add "$T"
-ip netns add "$D"
-ip link add "$VT" type veth peer name "$VD"
-ip link set "$VT" netns "$T"
-ip link set "$VD" netns "$D"
-ip -n "$T" addr add "$TA/24" dev "$VT"
-ip -n "$D" addr add "$DA/24" dev "$VD"
-ip -n "$T" link set lo up
-ip -n "$D" link set lo up
-ip -n "$T" link set "$VT" up
-ip -n "$D" link set "$VD" up
-set +e
-
-# pass, fail, in_range, calc, field, tbf_throughput
+# gt_setup, pass, fail, in_range, calc, field, tbf_throughput
 . "$(dirname "$0")/groundtruth-lib.sh"
+gt_setup vexp-r-gt vxrg /tmp/vexp-gtr
 
-# run NAME ARGS...: the engine in the root namespace with --json; output in $OUT/NAME
-run() {
-    name=$1
-    shift
+# the engine in the root namespace (for run NAME ARGS...)
+engine() {
     timeout 120 "$BIN" run --json \
         --tester-cmd "ip netns exec $T $BIN agent" \
         --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.5 "$@" >"$OUT/$name" 2>"$OUT/$name.err"
-    rc=$?
-    if [ $rc != 0 ]; then
-        echo "engine failed ($rc) for $name:"
-        cat "$OUT/$name.err"
-    fi
-    return $rc
+        --warmup-s 0.05 --straggler-s 0.5 "$@"
 }
 
 # ---- 0. the run process has no address of its own: both agents answered ----
@@ -82,25 +34,7 @@ else
 fi
 
 # ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
-N=50
-for dir in in out; do
-    if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
-    ip netns exec "$ns" nft -f - <<NFT
-add table ip vexpgt
-add chain ip vexpgt pre { type filter hook prerouting priority -300; }
-add rule ip vexpgt pre udp dport $port numgen inc mod $N == 0 drop
-NFT
-    run exact-$dir --test fixed --rate-fps 50000 --frame-size 64 --trial-s 2 --direction $dir
-    loss=$(field "$OUT/exact-$dir" result $dir loss_pct)
-    tx=$(field "$OUT/exact-$dir" result $dir tx)
-    want=$(calc "100 / $N")
-    if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")"; then
-        pass "remote tester, every ${N}th frame dropped, $dir: measured loss $loss % of $tx frames (injected $want %)"
-    else
-        fail "remote tester, every ${N}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
-    fi
-    ip netns exec "$ns" nft delete table ip vexpgt
-done
+gt_exact_nth "remote tester, " 50
 
 # ---- 2. --reflect is refused with a clear message (exit 2), nothing run ----
 "$BIN" run --tester-cmd "ip netns exec $T $BIN agent" --agent-cmd "ip netns exec $D $BIN agent" \
@@ -155,13 +89,4 @@ else
     echo "SKIP: ping (iputils-ping) not installed; rtt p50 $rtt_p50 us not compared"
 fi
 
-if [ $failures -gt 0 ]; then
-    echo "$failures ground-truth check(s) failed; engine output:"
-    for f in "$OUT"/*; do
-        echo "--- $f"
-        cat "$f"
-    done
-    exit 1
-fi
-echo "all remote-tester ground-truth checks passed"
-exit 0
+gt_finish "remote-tester ground-truth"

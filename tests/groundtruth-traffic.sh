@@ -11,91 +11,22 @@ set -u
 BIN=${1:?usage: groundtruth-traffic.sh PATH/TO/vexp-traffic}
 BIN=$(realpath "$BIN")
 
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: needs root for network namespaces"
-    exit 77
-fi
-for tool in ip nft tc awk timeout; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: '$tool' is not installed"
-        exit 77
-    fi
-done
-
-T=vexp-t-gt$$-tst
-D=vexp-t-gt$$-dut
-VT=vxgt$$a
-VD=vxgt$$b
-TA=198.18.0.1
-DA=198.18.0.2
-OUT=$(mktemp -d /tmp/vexp-gt.XXXXXX)
-
-cleanup() {
-    ip netns del "$T" 2>/dev/null
-    ip netns del "$D" 2>/dev/null
-    [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-set -e
-ip netns add "$T"
-ip netns add "$D"
-ip link add "$VT" type veth peer name "$VD"
-ip link set "$VT" netns "$T"
-ip link set "$VD" netns "$D"
-ip -n "$T" addr add "$TA/24" dev "$VT"
-ip -n "$D" addr add "$DA/24" dev "$VD"
-ip -n "$T" link set lo up
-ip -n "$D" link set lo up
-ip -n "$T" link set "$VT" up
-ip -n "$D" link set "$VD" up
-set +e
-
-# pass, fail, in_range, calc, field, tbf_throughput
+# gt_setup, pass, fail, in_range, calc, field, tbf_throughput
 . "$(dirname "$0")/groundtruth-lib.sh"
+gt_setup vexp-t-gt vxgt /tmp/vexp-gt
 
-# run NAME ARGS...: the engine with --json; output in $OUT/NAME
-run() {
-    name=$1
-    shift
+# the engine in the tester's namespace (for run NAME ARGS...)
+engine() {
     timeout 300 ip netns exec "$T" "$BIN" run --json \
         --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.5 "$@" >"$OUT/$name" 2>"$OUT/$name.err"
-    rc=$?
-    if [ $rc != 0 ]; then
-        echo "engine failed ($rc) for $name:"
-        cat "$OUT/$name.err"
-    fi
-    return $rc
+        --warmup-s 0.05 --straggler-s 0.5 "$@"
 }
 
 # ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
 N=50
-for dir in in out; do
-    if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
-    ip netns exec "$ns" nft -f - <<NFT
-add table ip vexpgt
-add chain ip vexpgt pre { type filter hook prerouting priority -300; }
-add rule ip vexpgt pre udp dport $port numgen inc mod $N == 0 drop
-NFT
-    run exact-$dir --test fixed --rate-fps 50000 --frame-size 64 --trial-s 2 --direction $dir
-    loss=$(field "$OUT/exact-$dir" result $dir loss_pct)
-    tx=$(field "$OUT/exact-$dir" result $dir tx)
-    want=$(calc "100 / $N")
-    if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 0.02")"; then
-        pass "every ${N}th frame dropped, $dir: measured loss $loss % of $tx frames (injected $want %)"
-    else
-        fail "every ${N}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
-    fi
-    ip netns exec "$ns" nft delete table ip vexpgt
-done
+gt_exact_nth "" $N
 # the forwarding setup (--reflect): dropped on the way in, counted on the way back
-ip netns exec "$D" nft -f - <<NFT
-add table ip vexpgt
-add chain ip vexpgt pre { type filter hook prerouting priority -300; }
-add rule ip vexpgt pre udp dport 17000 numgen inc mod $N == 0 drop
-NFT
+gt_drop_every "$D" 17000 $N
 run exact-reflect --test fixed --rate-fps 20000 --frame-size 128 --trial-s 2 --reflect
 loss=$(field "$OUT/exact-reflect" result in loss_pct)
 want=$(calc "100 / $N")
@@ -216,13 +147,4 @@ else
     echo "SKIP: /usr/bin/time (package time) not installed; agent RSS not measured"
 fi
 
-if [ $failures -gt 0 ]; then
-    echo "$failures ground-truth check(s) failed; engine output:"
-    for f in "$OUT"/*; do
-        echo "--- $f"
-        cat "$f"
-    done
-    exit 1
-fi
-echo "all ground-truth checks passed"
-exit 0
+gt_finish "ground-truth"

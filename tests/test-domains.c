@@ -21,6 +21,7 @@
 #include <libxml/xpath.h>
 
 #include "domains-priv.h"
+#include "spec.h"
 #include "tests-common.h"
 
 static char *data_path(const char *name)
@@ -34,6 +35,14 @@ static char *example_path(const char *name)
 }
 
 /* A typical cell of the orchestrator. */
+/* vcpu_pin values: one cpuset per vCPU */
+static const char *const pin_0[] = {"0", NULL};
+static const char *const pin_1[] = {"1", NULL};
+static const char *const pin_1_1[] = {"1", "1", NULL};
+static const char *const pin_1x[] = {"1-x", NULL};
+static const char *const pin_0_1[] = {"0", "1", NULL};
+static const char *const pin_0_12[] = {"0", "1-2", NULL};
+
 static domains_spec base_spec(const char *template_path)
 {
     return (domains_spec){
@@ -43,7 +52,7 @@ static domains_spec base_spec(const char *template_path)
         .bridge = "br0",
         .tap = "vx1",
         .vcpus = 1,
-        .vcpu_pin = "1",
+        .vcpu_pin = pin_1,
         .emulator_pin = "0",
         .memory_mib = 256,
         .accel = "tcg",
@@ -120,10 +129,13 @@ START_TEST(test_render_case)
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
     g_autofree char *canonical = NULL;
+    g_auto(GStrv) pins = NULL;
 
     spec.nic = c->nic;
     spec.vcpus = c->vcpus;
-    spec.vcpu_pin = c->vcpu_pin;
+    /* the fixtures' text form, split at this edge */
+    ck_assert(domains_vcpu_pin_split(c->vcpu_pin, 0, &pins, NULL));
+    spec.vcpu_pin = (const char *const *)pins;
     spec.emulator_pin = c->emulator_pin;
     spec.accel = c->accel;
     spec.machine = c->machine;
@@ -141,6 +153,27 @@ START_TEST(test_render_case)
     ck_assert_uint_eq(strlen(key), 64);
     ck_assert_ptr_null(strstr(canonical, "vexp-1-1"));
     ck_assert_ptr_null(strstr(canonical, "198.18.0.11"));
+}
+END_TEST
+
+/* the NIC rules the renderer and the matrix share, without a template */
+START_TEST(test_spec_check_nic)
+{
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 4, "kvm", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, NULL, NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, "auto", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("e1000", NULL, 0, "tcg", NULL), DOMAINS_SPEC_OK);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "yes", 0, NULL, NULL), DOMAINS_SPEC_VHOST);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", NULL, DOMAINS_QUEUES_MAX + 1, NULL, NULL),
+                     DOMAINS_SPEC_QUEUES);
+    ck_assert_int_eq(domains_spec_check_nic("virtio-transitional", NULL, 2, NULL, NULL),
+                     DOMAINS_SPEC_NOT_VIRTIO);
+    ck_assert_int_eq(domains_spec_check_nic("virtio", "on", 0, "tcg", &error),
+                     DOMAINS_SPEC_VHOST_ACCEL);
+    ck_assert(g_error_matches(error, DOMAINS_ERROR, DOMAINS_ERROR_INPUT));
+    ck_assert_str_eq(error->message, "vhost-net needs accel = kvm; this cell resolves to tcg");
 }
 END_TEST
 
@@ -213,11 +246,11 @@ static void ch_nic(domains_spec *s)
 static void ch_vcpus(domains_spec *s)
 {
     s->vcpus = 2;
-    s->vcpu_pin = "1 1";
+    s->vcpu_pin = pin_1_1;
 }
 static void ch_pin(domains_spec *s)
 {
-    s->vcpu_pin = "0";
+    s->vcpu_pin = pin_0;
 }
 static void ch_unpinned(domains_spec *s)
 {
@@ -386,11 +419,11 @@ static void bs_nic(domains_spec *s)
 static void bs_pincount(domains_spec *s)
 {
     s->vcpus = 2;
-    s->vcpu_pin = "1";
+    s->vcpu_pin = pin_1;
 }
 static void bs_pinset(domains_spec *s)
 {
-    s->vcpu_pin = "1-x";
+    s->vcpu_pin = pin_1x;
 }
 static void bs_emu(domains_spec *s)
 {
@@ -760,7 +793,7 @@ START_TEST(test_lifecycle)
     ck_assert_ptr_nonnull(strchr(lib, '.'));
 
     spec.vcpus = 2;
-    spec.vcpu_pin = "0 1-2";
+    spec.vcpu_pin = pin_0_12;
     spec.emulator_pin = "3";
     g = start_test_guest(conn, &spec);
     ck_assert_str_eq(domains_guest_name(g), "vexp-1-1");
@@ -769,13 +802,13 @@ START_TEST(test_lifecycle)
     ck_assert(domains_guest_cpu_time(g, &ns, &error));
 
     /* asked otherwise than the domain runs: a cell failure naming both sets */
-    spec.vcpu_pin = "0 1";
+    spec.vcpu_pin = pin_0_1;
     ck_assert(!domains_guest_check_pinning(g, &spec, &error));
     ck_assert_int_eq(error->code, DOMAINS_ERROR_GUEST);
     ck_assert_str_eq(error->message,
                      "vCPU 1 of domain 'vexp-1-1' runs on host CPUs '1-2', asked '1'");
     g_clear_error(&error);
-    spec.vcpu_pin = "0 1-2";
+    spec.vcpu_pin = pin_0_12;
     spec.emulator_pin = "2";
     ck_assert(!domains_guest_check_pinning(g, &spec, &error));
     ck_assert_str_eq(error->message, "the emulator threads of domain 'vexp-1-1' run on host "
@@ -1079,6 +1112,7 @@ static Suite *domains_suite(void)
     TCase *tc = tcase_create("render");
 
     tcase_add_loop_test(tc, test_render_case, 0, G_N_ELEMENTS(render_cases));
+    tcase_add_test(tc, test_spec_check_nic);
     tcase_add_test(tc, test_render_mac);
     tcase_add_test(tc, test_key_stability);
     tcase_add_loop_test(tc, test_key_sensitivity, 0, G_N_ELEMENTS(key_changes));

@@ -220,6 +220,19 @@ START_TEST(test_defaults)
     ck_assert(t->b2b_trial_s == 2.0 && t->wait_s == 2.0 && !t->reflect);
     ck_assert_uint_eq(matrix_get_experiment(m)->repetitions, 3);
     ck_assert_ptr_null(matrix_get_experiment(m)->store);
+    {
+        /* the same values as the engine's parameters, typed */
+        const traffic_params *p = matrix_get_traffic_params(m);
+
+        ck_assert_uint_eq(p->tests, TRAFFIC_TEST_RFC2544);
+        ck_assert_uint_eq(p->directions, TRAFFIC_DIR_IN);
+        ck_assert_uint_eq(p->n_frame_sizes, 7);
+        ck_assert_uint_eq(p->frame_sizes[6], 1518);
+        ck_assert_uint_eq(p->repetitions, 3);
+        ck_assert(p->b2b_burst_s == 2.0 && p->straggler_s == 2.0 && p->line_rate_mbps == 1000);
+        ck_assert(p->resolution_pct == 0.5 && p->search_trial_s == 1.0);
+        ck_assert_int_eq(traffic_params_validate(p, NULL), 0);
+    }
 
     ck_assert_uint_eq(matrix_cell_count(h), 1);
     ck_assert(matrix_get_cell(h, 0)->is_host);

@@ -172,6 +172,47 @@ START_TEST(test_params)
 }
 END_TEST
 
+/* the check names the field it refused, typed, and the range it holds the field to */
+START_TEST(test_params_field)
+{
+    static const struct {
+        void (*spoil)(traffic_params *);
+        enum traffic_param field;
+        double min, max;
+    } cases[] = {
+        {spoil_tol, TRAFFIC_PARAM_LOSS_TOLERANCE_PCT, 0, 50},
+        {spoil_probes2, TRAFFIC_PARAM_PROBES, 1, 100000},
+        {spoil_straggler, TRAFFIC_PARAM_STRAGGLER_S, 0, 60},
+        {spoil_burst, TRAFFIC_PARAM_B2B_BURST_S, 0.01, 30},
+        {spoil_size, TRAFFIC_PARAM_FRAME_SIZES, -1, -1},
+        {spoil_reflect, TRAFFIC_PARAM_REFLECT, -1, -1},
+        {spoil_rate2, TRAFFIC_PARAM_OTHER, -1, -1},
+    };
+    traffic_params p;
+    enum traffic_param field = TRAFFIC_PARAM_OTHER;
+    const char *msg = NULL;
+    double lo = -1, hi = -1;
+
+    traffic_params_init(&p);
+    ck_assert_int_eq(traffic_params_check(&p, &field, &msg), 0);
+    ck_assert_int_eq(field, TRAFFIC_PARAM_NONE);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        traffic_params_init(&p);
+        cases[i].spoil(&p);
+        ck_assert_int_eq(traffic_params_check(&p, &field, &msg), -EINVAL);
+        ck_assert_int_eq(field, cases[i].field);
+        lo = hi = -1;
+        if (cases[i].min >= 0) {
+            ck_assert_int_eq(traffic_param_range(field, &lo, &hi), 0);
+        } else {
+            ck_assert_int_eq(traffic_param_range(field, &lo, &hi), -EINVAL);
+        }
+        ck_assert_double_eq(lo, cases[i].min);
+        ck_assert_double_eq(hi, cases[i].max);
+    }
+}
+END_TEST
+
 /* ---- sequence accounting ---- */
 
 static traffic_seq seq;
@@ -1367,6 +1408,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_frame_arith);
     tcase_add_test(tc, test_names);
     tcase_add_loop_test(tc, test_params, 0, sizeof(bad_params) / sizeof(bad_params[0]));
+    tcase_add_test(tc, test_params_field);
     tcase_add_test(tc, test_seq_basic);
     tcase_add_test(tc, test_seq_wrap);
     tcase_add_test(tc, test_seq_window);

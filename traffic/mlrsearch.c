@@ -429,16 +429,8 @@ int traffic_method_from_name(const char *name)
 int traffic_goals_validate(const traffic_params *p, const char **ret_msg)
 {
     const char *msg = NULL;
-    if (p->method != TRAFFIC_METHOD_MLR && p->method != TRAFFIC_METHOD_RFC2544)
-        msg = "method: mlrsearch or rfc2544";
-    else if (p->n_goals < 1 || p->n_goals > TRAFFIC_MAX_GOALS)
+    if (p->n_goals < 1 || p->n_goals > TRAFFIC_MAX_GOALS)
         msg = "goals: 1 to 4 goals";
-    else if (!(isfinite(p->exceed_pct) && p->exceed_pct >= 0 && p->exceed_pct <= 90))
-        msg = "exceed_pct: 0 to 90";
-    else if (!(isfinite(p->duration_sum_s) && p->duration_sum_s >= 0 &&
-               p->duration_sum_s <= 36000) ||
-             (p->duration_sum_s > 0 && p->duration_sum_s < p->trial_s))
-        msg = "duration_sum_s: 0 (3 x trial_s) or trial_s to 36000 s";
     for (unsigned i = 0; !msg && i < p->n_goals; i++) {
         const traffic_goal *g = &p->goals[i];
         if (!g->name[0] || !memchr(g->name, '\0', sizeof(g->name)))

@@ -95,13 +95,7 @@ static int run_remote(traffic_runner *rn, const traffic_params *p, traffic_trial
         t->has_rtt = true;
         traffic_kv_rtt(&txkv, &t->rtt);
     }
-    t->tx = gr.tx;
-    t->rx = rx;
-    t->reordered = reord;
-    t->duplicated = dup;
-    t->elapsed_s = (double)gr.elapsed_ns / 1e9;
-    t->dut_cpu_pct = in ? rx_cpu : tx_cpu;
-    traffic_trial_account(t, gr.missed);
+    traffic_trial_finish(t, &gr, rx, reord, dup, in ? rx_cpu : tx_cpu);
     return 0;
 }
 

@@ -229,7 +229,7 @@ double traffic_mlr_snap_down(const traffic_mlr *s, double fps);
 enum traffic_mlr_class traffic_mlr_classify(const traffic_mlr *s, unsigned load,
                                             const traffic_mlr_target *t);
 void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result *ret);
-/* The goal/method fields of p; 0 or -EINVAL with a static message naming the field. */
+/* The goals of p; 0 or -EINVAL with a static message. */
 int traffic_goals_validate(const traffic_params *p, const char **ret_msg);
 
 /* ---- CPU from /proc/stat ---- */
@@ -273,6 +273,11 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
 
 /* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
 void traffic_trial_account(traffic_trial *t, uint64_t missed);
+/* A finished trial's counters: tx and elapsed from the generator's gr, the receiver's
+ * unique rx, reordered and duplicated, the DUT's CPU busy % (< 0 unknown); then
+ * traffic_trial_account().  The one place the runners fill them. */
+void traffic_trial_finish(traffic_trial *t, const traffic_gen_result *gr, uint64_t rx,
+                          uint64_t reordered, uint64_t duplicated, double dut_cpu_pct);
 
 /* ---- shared by the runners over agents (trial.c, remote.c) ---- */
 

@@ -195,6 +195,50 @@ double traffic_params_duration_sum(const traffic_params *p);
 /* 0, or -EINVAL with *ret_msg (may be NULL) a static message naming the field. */
 int traffic_params_validate(const traffic_params *p, const char **ret_msg);
 
+/* The field of traffic_params a check refused, for callers that map it to their own
+ * words (the matrix: a key and its line).  TRAFFIC_PARAM_OTHER: a rule over several. */
+enum traffic_param {
+    TRAFFIC_PARAM_NONE = 0,
+    TRAFFIC_PARAM_OTHER,
+    TRAFFIC_PARAM_TESTS,
+    TRAFFIC_PARAM_FRAME_SIZES,
+    TRAFFIC_PARAM_DIRECTIONS,
+    TRAFFIC_PARAM_TRIAL_S,
+    TRAFFIC_PARAM_SEARCH_TRIAL_S,
+    TRAFFIC_PARAM_REPETITIONS,
+    TRAFFIC_PARAM_LATENCY_REPETITIONS,
+    TRAFFIC_PARAM_B2B_REPETITIONS,
+    TRAFFIC_PARAM_RATE_FPS,
+    TRAFFIC_PARAM_RATE_MBPS,
+    TRAFFIC_PARAM_LINE_RATE_MBPS,
+    TRAFFIC_PARAM_RESOLUTION_PCT,
+    TRAFFIC_PARAM_LOSS_TOLERANCE_PCT,
+    TRAFFIC_PARAM_LOSS_STEP_PCT,
+    TRAFFIC_PARAM_B2B_BURST_S,
+    TRAFFIC_PARAM_PROBES,
+    TRAFFIC_PARAM_RTT_SEQUENCES,
+    TRAFFIC_PARAM_RTT_INTERVAL_MS,
+    TRAFFIC_PARAM_LATENCY_TAGGED,
+    TRAFFIC_PARAM_WARMUP_S,
+    TRAFFIC_PARAM_STRAGGLER_S,
+    TRAFFIC_PARAM_SENDERS,
+    TRAFFIC_PARAM_REFLECT,
+    TRAFFIC_PARAM_DUT_ADDR,
+    TRAFFIC_PARAM_TESTER_ADDR,
+    TRAFFIC_PARAM_PORTS,
+    TRAFFIC_PARAM_METHOD,
+    TRAFFIC_PARAM_GOALS,
+    TRAFFIC_PARAM_EXCEED_PCT,
+    TRAFFIC_PARAM_DURATION_SUM_S,
+};
+/* traffic_params_validate() that also says which field: *ret_field (may be NULL) is the
+ * field refused, TRAFFIC_PARAM_NONE on success. */
+int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
+                         const char **ret_msg);
+/* The accepted range of a numeric field (units as in traffic_params): 0, or -EINVAL for a
+ * field without a plain range.  ret_* untouched on failure. */
+int traffic_param_range(enum traffic_param field, double *ret_min, double *ret_max);
+
 /* ------------------------------------------------------------------ */
 /* Trials, results, observer                                           */
 

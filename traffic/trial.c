@@ -48,6 +48,18 @@ void traffic_trial_account(traffic_trial *t, uint64_t missed)
     }
 }
 
+void traffic_trial_finish(traffic_trial *t, const traffic_gen_result *gr, uint64_t rx,
+                          uint64_t reordered, uint64_t duplicated, double dut_cpu_pct)
+{
+    t->tx = gr->tx;
+    t->rx = rx;
+    t->reordered = reordered;
+    t->duplicated = duplicated;
+    t->elapsed_s = (double)gr->elapsed_ns / 1e9;
+    t->dut_cpu_pct = dut_cpu_pct;
+    traffic_trial_account(t, gr->missed);
+}
+
 typedef struct run_ctx {
     traffic_conn *conn;
     const traffic_observer *obs;
@@ -350,13 +362,7 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             traffic_kv_rtt(&kv, &t->rtt);
         }
     }
-    t->tx = gr.tx;
-    t->rx = rx_unique;
-    t->reordered = reord;
-    t->duplicated = dup;
-    t->elapsed_s = (double)gr.elapsed_ns / 1e9;
-    t->dut_cpu_pct = cpu;
-    traffic_trial_account(t, gr.missed);
+    traffic_trial_finish(t, &gr, rx_unique, reord, dup, cpu);
 out_rx:
     traffic_rx_done(rx);
     return r;

@@ -249,19 +249,72 @@ void traffic_params_init(traffic_params *p)
     p->tester_port = 17001;
 }
 
-#define CHECK(cond, msg)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            if (ret_msg)                                                                           \
-                *ret_msg = (msg);                                                                  \
-            return -EINVAL;                                                                        \
-        }                                                                                          \
-    } while (0)
+/* The numeric fields' limits: the one place they are written (the matrix asks here). */
+static const struct {
+    enum traffic_param field;
+    double min, max;
+} param_ranges[] = {
+    {TRAFFIC_PARAM_TRIAL_S, 0.1, 3600},
+    {TRAFFIC_PARAM_SEARCH_TRIAL_S, 0.1, 3600},
+    {TRAFFIC_PARAM_REPETITIONS, 1, 1000},
+    {TRAFFIC_PARAM_LATENCY_REPETITIONS, 1, 1000},
+    {TRAFFIC_PARAM_B2B_REPETITIONS, 1, 1000},
+    {TRAFFIC_PARAM_RATE_FPS, 0, 1e8},
+    {TRAFFIC_PARAM_RATE_MBPS, 0, 4e5},
+    {TRAFFIC_PARAM_LINE_RATE_MBPS, 0, 4e5},
+    {TRAFFIC_PARAM_RESOLUTION_PCT, 0.01, 50},
+    {TRAFFIC_PARAM_LOSS_TOLERANCE_PCT, 0, 50},
+    {TRAFFIC_PARAM_LOSS_STEP_PCT, 1, 50},
+    {TRAFFIC_PARAM_B2B_BURST_S, 0.01, 30},
+    {TRAFFIC_PARAM_PROBES, 1, 100000},
+    {TRAFFIC_PARAM_RTT_SEQUENCES, 1, 1000},
+    {TRAFFIC_PARAM_RTT_INTERVAL_MS, 1, 10000},
+    {TRAFFIC_PARAM_LATENCY_TAGGED, 500, 1000000},
+    {TRAFFIC_PARAM_WARMUP_S, 0, 10},
+    {TRAFFIC_PARAM_STRAGGLER_S, 0, 60},
+    {TRAFFIC_PARAM_SENDERS, 1, 4},
+    {TRAFFIC_PARAM_EXCEED_PCT, 0, 90},
+    {TRAFFIC_PARAM_DURATION_SUM_S, 0, 36000},
+};
+
+int traffic_param_range(enum traffic_param field, double *ret_min, double *ret_max)
+{
+    for (size_t i = 0; i < sizeof(param_ranges) / sizeof(param_ranges[0]); i++) {
+        if (param_ranges[i].field == field) {
+            *ret_min = param_ranges[i].min;
+            *ret_max = param_ranges[i].max;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
 
 static bool in_range(double v, double lo, double hi)
 {
     return isfinite(v) && v >= lo && v <= hi;
 }
+
+static bool param_ok(enum traffic_param field, double v)
+{
+    double lo = 0, hi = 0;
+
+    return traffic_param_range(field, &lo, &hi) == 0 && in_range(v, lo, hi);
+}
+
+#define CHECK_FIELD(field, cond, msg)                                                              \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            if (ret_field)                                                                         \
+                *ret_field = (field);                                                              \
+            if (ret_msg)                                                                           \
+                *ret_msg = (msg);                                                                  \
+            return -EINVAL;                                                                        \
+        }                                                                                          \
+    } while (0)
+/* a rule over several fields */
+#define CHECK(cond, msg) CHECK_FIELD(TRAFFIC_PARAM_OTHER, cond, msg)
+/* a numeric field against param_ranges; msg states the same range in words */
+#define RANGE(field, value, msg) CHECK_FIELD(field, param_ok(field, value), msg)
 
 static bool ipv4_ok(const char *s)
 {
@@ -269,49 +322,74 @@ static bool ipv4_ok(const char *s)
     return memchr(s, '\0', TRAFFIC_ADDR_LEN) && inet_pton(AF_INET, s, &a) == 1;
 }
 
-int traffic_params_validate(const traffic_params *p, const char **ret_msg)
+_Static_assert(TRAFFIC_FRAME_MIN == 64 && TRAFFIC_FRAME_MAX == 9018,
+               "the frame_sizes message below states the limits");
+
+int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
+                         const char **ret_msg)
 {
     CHECK(p, "params: NULL");
-    CHECK(p->tests && !(p->tests & ~TRAFFIC_TEST_MASK), "tests: empty or unknown test");
-    CHECK(p->n_frame_sizes >= 1 && p->n_frame_sizes <= TRAFFIC_MAX_FRAME_SIZES,
-          "frame_sizes: 1 to 16 sizes");
+    CHECK_FIELD(TRAFFIC_PARAM_TESTS, p->tests && !(p->tests & ~TRAFFIC_TEST_MASK),
+                "tests: empty or unknown test");
+    CHECK_FIELD(TRAFFIC_PARAM_FRAME_SIZES,
+                p->n_frame_sizes >= 1 && p->n_frame_sizes <= TRAFFIC_MAX_FRAME_SIZES,
+                "frame_sizes: 1 to 16 sizes");
     for (unsigned i = 0; i < p->n_frame_sizes; i++)
-        CHECK(traffic_frame_payload(p->frame_sizes[i]) > 0, "frame_sizes: each 64 to 9018 bytes");
-    CHECK(p->directions && !(p->directions & ~TRAFFIC_DIR_MASK), "directions: in and/or out");
-    CHECK(in_range(p->trial_s, 0.1, 3600), "trial_s: 0.1 to 3600 s");
-    CHECK(in_range(p->search_trial_s, 0.1, 3600), "search_trial_s: 0.1 to 3600 s");
-    CHECK(p->repetitions >= 1 && p->repetitions <= 1000, "repetitions: 1 to 1000");
-    CHECK(p->latency_repetitions >= 1 && p->latency_repetitions <= 1000,
+        CHECK_FIELD(TRAFFIC_PARAM_FRAME_SIZES, traffic_frame_payload(p->frame_sizes[i]) > 0,
+                    "frame_sizes: each 64 to 9018 bytes");
+    CHECK_FIELD(TRAFFIC_PARAM_DIRECTIONS, p->directions && !(p->directions & ~TRAFFIC_DIR_MASK),
+                "directions: in and/or out");
+    RANGE(TRAFFIC_PARAM_TRIAL_S, p->trial_s, "trial_s: 0.1 to 3600 s");
+    RANGE(TRAFFIC_PARAM_SEARCH_TRIAL_S, p->search_trial_s, "search_trial_s: 0.1 to 3600 s");
+    RANGE(TRAFFIC_PARAM_REPETITIONS, p->repetitions, "repetitions: 1 to 1000");
+    RANGE(TRAFFIC_PARAM_LATENCY_REPETITIONS, p->latency_repetitions,
           "latency_repetitions: 1 to 1000");
-    CHECK(p->b2b_repetitions >= 1 && p->b2b_repetitions <= 1000, "b2b_repetitions: 1 to 1000");
-    CHECK(in_range(p->rate_fps, 0, 1e8), "rate_fps: 0 to 1e8 frames/s");
-    CHECK(in_range(p->rate_mbps, 0, 4e5), "rate_mbps: 0 to 400000 Mb/s");
+    RANGE(TRAFFIC_PARAM_B2B_REPETITIONS, p->b2b_repetitions, "b2b_repetitions: 1 to 1000");
+    RANGE(TRAFFIC_PARAM_RATE_FPS, p->rate_fps, "rate_fps: 0 to 1e8 frames/s");
+    RANGE(TRAFFIC_PARAM_RATE_MBPS, p->rate_mbps, "rate_mbps: 0 to 400000 Mb/s");
     CHECK(!(p->rate_fps > 0 && p->rate_mbps > 0), "rate: give frames/s or Mb/s, not both");
     CHECK(!(p->tests & TRAFFIC_TEST_FIXED) || p->rate_max || p->rate_fps > 0 || p->rate_mbps > 0,
           "rate: the fixed test needs rate_fps, rate_mbps or rate_max");
-    CHECK(in_range(p->line_rate_mbps, 0, 4e5), "line_rate_mbps: 0 to 400000 Mb/s");
-    CHECK(in_range(p->resolution_pct, 0.01, 50), "resolution_pct: 0.01 to 50");
-    CHECK(in_range(p->loss_tolerance_pct, 0, 50), "loss_tolerance_pct: 0 to 50");
-    CHECK(in_range(p->loss_step_pct, 1, 50), "loss_step_pct: 1 to 50");
+    RANGE(TRAFFIC_PARAM_LINE_RATE_MBPS, p->line_rate_mbps, "line_rate_mbps: 0 to 400000 Mb/s");
+    RANGE(TRAFFIC_PARAM_RESOLUTION_PCT, p->resolution_pct, "resolution_pct: 0.01 to 50");
+    RANGE(TRAFFIC_PARAM_LOSS_TOLERANCE_PCT, p->loss_tolerance_pct, "loss_tolerance_pct: 0 to 50");
+    RANGE(TRAFFIC_PARAM_LOSS_STEP_PCT, p->loss_step_pct, "loss_step_pct: 1 to 50");
+    CHECK_FIELD(TRAFFIC_PARAM_METHOD,
+                p->method == TRAFFIC_METHOD_MLR || p->method == TRAFFIC_METHOD_RFC2544,
+                "method: mlrsearch or rfc2544");
     const char *goal_msg = NULL;
-    CHECK(traffic_goals_validate(p, &goal_msg) == 0, goal_msg);
-    CHECK(in_range(p->b2b_burst_s, 0.01, 30), "b2b_burst_s: 0.01 to 30 s");
-    CHECK(p->probes >= 1 && p->probes <= 100000, "probes: 1 to 100000");
-    CHECK(p->rtt_sequences >= 1 && p->rtt_sequences <= 1000, "rtt_sequences: 1 to 1000");
-    CHECK(p->rtt_interval_ms >= 1 && p->rtt_interval_ms <= 10000, "rtt_interval_ms: 1 to 10000");
-    CHECK(p->latency_tagged >= 500 && p->latency_tagged <= 1000000,
-          "latency_tagged: 500 to 1000000");
-    CHECK(in_range(p->warmup_s, 0, 10), "warmup_s: 0 to 10 s");
-    CHECK(in_range(p->straggler_s, 0, 60), "straggler_s: 0 to 60 s");
-    CHECK(p->senders >= 1 && p->senders <= 4, "senders: 1 to 4");
-    CHECK(!(p->reflect && (p->directions & TRAFFIC_DIR_OUT)),
-          "reflect: the forwarding setup has direction in only");
-    CHECK(ipv4_ok(p->dut_addr), "dut_addr: not an IPv4 address");
-    CHECK(ipv4_ok(p->tester_addr), "tester_addr: not an IPv4 address");
-    CHECK(p->dut_port && p->tester_port, "ports: 1 to 65535");
+    CHECK_FIELD(TRAFFIC_PARAM_GOALS, traffic_goals_validate(p, &goal_msg) == 0, goal_msg);
+    RANGE(TRAFFIC_PARAM_EXCEED_PCT, p->exceed_pct, "exceed_pct: 0 to 90");
+    RANGE(TRAFFIC_PARAM_DURATION_SUM_S, p->duration_sum_s,
+          "duration_sum_s: 0 (3 x trial_s) or trial_s to 36000 s");
+    CHECK_FIELD(TRAFFIC_PARAM_DURATION_SUM_S,
+                p->duration_sum_s == 0 || p->duration_sum_s >= p->trial_s,
+                "duration_sum_s: 0 (3 x trial_s) or at least trial_s");
+    RANGE(TRAFFIC_PARAM_B2B_BURST_S, p->b2b_burst_s, "b2b_burst_s: 0.01 to 30 s");
+    RANGE(TRAFFIC_PARAM_PROBES, p->probes, "probes: 1 to 100000");
+    RANGE(TRAFFIC_PARAM_RTT_SEQUENCES, p->rtt_sequences, "rtt_sequences: 1 to 1000");
+    RANGE(TRAFFIC_PARAM_RTT_INTERVAL_MS, p->rtt_interval_ms, "rtt_interval_ms: 1 to 10000");
+    RANGE(TRAFFIC_PARAM_LATENCY_TAGGED, p->latency_tagged, "latency_tagged: 500 to 1000000");
+    RANGE(TRAFFIC_PARAM_WARMUP_S, p->warmup_s, "warmup_s: 0 to 10 s");
+    RANGE(TRAFFIC_PARAM_STRAGGLER_S, p->straggler_s, "straggler_s: 0 to 60 s");
+    RANGE(TRAFFIC_PARAM_SENDERS, p->senders, "senders: 1 to 4");
+    CHECK_FIELD(TRAFFIC_PARAM_REFLECT, !(p->reflect && (p->directions & TRAFFIC_DIR_OUT)),
+                "reflect: the forwarding setup has direction in only");
+    CHECK_FIELD(TRAFFIC_PARAM_DUT_ADDR, ipv4_ok(p->dut_addr), "dut_addr: not an IPv4 address");
+    CHECK_FIELD(TRAFFIC_PARAM_TESTER_ADDR, ipv4_ok(p->tester_addr),
+                "tester_addr: not an IPv4 address");
+    CHECK_FIELD(TRAFFIC_PARAM_PORTS, p->dut_port && p->tester_port, "ports: 1 to 65535");
     if (strcmp(p->dut_addr, p->tester_addr) == 0)
-        CHECK(p->dut_port != p->tester_port, "ports: same address needs different ports");
+        CHECK_FIELD(TRAFFIC_PARAM_PORTS, p->dut_port != p->tester_port,
+                    "ports: same address needs different ports");
+    if (ret_field)
+        *ret_field = TRAFFIC_PARAM_NONE;
     if (ret_msg)
         *ret_msg = NULL;
     return 0;
+}
+
+int traffic_params_validate(const traffic_params *p, const char **ret_msg)
+{
+    return traffic_params_check(p, NULL, ret_msg);
 }

@@ -155,7 +155,7 @@ START_TEST(test_boot)
         .bridge = domains_net_bridge(net),
         .tap = tap,
         .vcpus = 1,
-        .vcpu_pin = "1",
+        .vcpu_pin = (const char *const[]){"1", NULL},
         .emulator_pin = "0",
         .memory_mib = 256,
         /* this machine's /dev/kvm (kvm-pvm) does not run Debian's stock kernel */

@@ -12,7 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const nics[] = {"virtio", "e1000", "rtl8139", "vmxnet3"};
-    static const char *const pins[] = {NULL, "1", "0 1", "0-1 2,3 ^1"};
+    static const char *const pin1[] = {"1", NULL};
+    static const char *const pin2[] = {"0", "1", NULL};
+    static const char *const pin3[] = {"0-1", "2,3", "^1", NULL};
+    static const char *const *const pins[] = {NULL, pin1, pin2, pin3};
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *key = NULL;
