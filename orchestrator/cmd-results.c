@@ -28,10 +28,11 @@ typedef struct {
 
 static const table_layout layouts[] = {
     {"throughput",
-     "throughput (RFC 2544 26.1): highest rate without loss",
-     {"throughput_fps", "throughput_mbps_l2", "throughput_mbps_wire", "dut_cpu_pct",
-      "host_cpu_pct"},
-     {"frames/s", "Mbit/s L2", "Mbit/s wire", "guest CPU %", "QEMU CPU %"}},
+     "throughput (RFC 9971 conditional throughput; NDR: no loss, PDR: loss <= 0.5 %;\n"
+     "* = the first search goal, the run's headline figure)",
+     {"throughput_ndr_fps", "throughput_pdr_fps", "throughput_fps", "throughput_mbps_l2",
+      "dut_cpu_pct", "host_cpu_pct"},
+     {"NDR frames/s", "PDR frames/s", "frames/s *", "Mbit/s L2 *", "guest CPU %", "QEMU CPU %"}},
     {"latency",
      "latency (RFC 2544 26.2): round trip at the throughput rate",
      {"rtt_p50_us", "rtt_p99_us", "rtt_mean_us", "rtt_jitter_us"},
@@ -89,8 +90,11 @@ static void format_figure(char *buf, size_t len, const store_result_row *r)
     }
     fmt_num(m, sizeof(m), r->mean);
     if (r->n > 1 && isfinite(r->stddev)) {
+        char cv[16] = "";
         fmt_num(sd, sizeof(sd), r->stddev);
-        g_snprintf(buf, len, "%s ± %s (%u)", m, sd, r->n);
+        if (isfinite(r->cov_pct))
+            g_snprintf(cv, sizeof(cv), " %.0f%%", r->cov_pct);
+        g_snprintf(buf, len, "%s ± %s (%u)%s%s", m, sd, r->n, cv, r->bimodal ? " !2" : "");
     } else {
         g_snprintf(buf, len, "%s (%u)", m, r->n);
     }
@@ -113,7 +117,7 @@ static void print_section(const table_layout *L, GPtrArray *rows)
         nm++;
     printf("\n%s\n%-4s %-24s %-4s %6s", L->title, "cell", "label", "dir", "frame");
     for (guint k = 0; k < nm; k++)
-        printf(" %22s", L->headers[k]);
+        printf(" %26s", L->headers[k]);
     putchar('\n');
     for (guint i = 0; i < sel->len;) {
         const store_result_row *first = g_ptr_array_index(sel, i);
@@ -130,7 +134,7 @@ static void print_section(const table_layout *L, GPtrArray *rows)
         for (guint k = 0; k < nm; k++) {
             char v[48];
             format_figure(v, sizeof(v), col[k]);
-            printf(" %22s", v);
+            printf(" %26s", v);
         }
         putchar('\n');
         i = j;
@@ -183,7 +187,8 @@ static void print_table(const vexp_store *store, const store_run *run, GPtrArray
     printf("accel: %s\n", emulation_note(run->accel));
     if (n_hv > 1)
         printf("hypervisors: %u (the cells below say which ran each cell)\n", n_hv);
-    printf("figures: mean ± stddev (n repetitions); frame = Ethernet frame incl. FCS, bytes; "
+    printf("figures: mean ± stddev (n repetitions) coefficient of variation %%, !2 = the "
+           "repetitions fall into two bands;\nframe = Ethernet frame incl. FCS, bytes; "
            "wire = + 20 B preamble/IFG\n");
     if (rows->len == 0)
         printf("\n(no figures stored)\n");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Statistics behind results and compare: mean, stddev, Student t, Welch's t-test. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "store-priv.h"
 
@@ -163,4 +164,42 @@ store_summary store_summarise(const double *samples, guint n)
     sum.stddev = stats_stddev(samples, n);
     sum.ci95_half = stats_ci95_half(sum.stddev, n);
     return sum;
+}
+
+double stats_cov_pct(double mean, double stddev)
+{
+    if (!isfinite(mean) || !isfinite(stddev) || mean == 0)
+        return NAN;
+    return stddev / fabs(mean) * 100.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+gboolean stats_bimodal(const double *x, guint n)
+{
+    g_autofree double *v = NULL;
+    double gap = 0, mean;
+    guint cut = 0;
+
+    if (n < STATS_BIMODAL_MIN_N)
+        return FALSE;
+    v = g_memdup2(x, n * sizeof(double));
+    qsort(v, n, sizeof(double), cmp_double);
+    /* the widest gap that leaves two values or more on each side */
+    for (guint i = 2; i + 2 <= n; i++) {
+        if (v[i] - v[i - 1] > gap) {
+            gap = v[i] - v[i - 1];
+            cut = i;
+        }
+    }
+    if (cut == 0 || gap <= 0)
+        return FALSE;
+    mean = stats_mean(v, n);
+    double spread = fmax(stats_stddev(v, cut), stats_stddev(v + cut, n - cut));
+    return gap >= 0.01 * fabs(mean) && gap > 3 * spread;
 }

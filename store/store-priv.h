@@ -18,6 +18,15 @@ double stats_t_cdf(double t, double df);
 double stats_t_quantile(double p, double df);
 /* Half width of the two-sided 95 % Student-t interval of the mean; NAN when n < 2. */
 double stats_ci95_half(double stddev, guint n);
+/* stddev / mean in %; NAN when either is not finite or the mean is 0 */
+double stats_cov_pct(double mean, double stddev);
+/* Two bands (CSIT's "two-band" results): the values, split at their widest
+ * gap into a low and a high group of at least two each, lie further apart
+ * (the gap between the groups) than 3 x the larger of the groups' own
+ * standard deviations, and the gap is at least 1 % of the mean.  Needs
+ * n >= STATS_BIMODAL_MIN_N; FALSE below. */
+#define STATS_BIMODAL_MIN_N 4
+gboolean stats_bimodal(const double *x, guint n);
 
 typedef struct stats_welch {
     double t;  /* (mean_b - mean_a) / sqrt(s_a^2/n_a + s_b^2/n_b) */

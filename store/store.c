@@ -132,10 +132,24 @@ static const char schema_v3[] =
     "ALTER TABLE run ADD COLUMN repetitions INTEGER CHECK (repetitions >= 1);"
     "UPDATE run SET line_rate_mbps = vexp_matrix_line_rate(matrix_text);";
 
+/* v4: the throughput search (RFC 9971): the rate a trial actually sent (its
+ * offered load, beside offered_fps, the load it was asked for), the run's
+ * search method and goals, and every figure's repeatability: coefficient of
+ * variation and a two-band flag.  Older rows get NULL = not recorded. */
+static const char schema_v4[] =
+    "ALTER TABLE trial ADD COLUMN sent_fps REAL;"
+    "ALTER TABLE run ADD COLUMN method TEXT;"
+    "ALTER TABLE run ADD COLUMN goals TEXT;"
+    "ALTER TABLE run ADD COLUMN exceed_pct REAL;"
+    "ALTER TABLE run ADD COLUMN duration_sum_s REAL;"
+    "ALTER TABLE result ADD COLUMN cov_pct REAL;"
+    "ALTER TABLE result ADD COLUMN bimodal INTEGER CHECK (bimodal IN (0, 1));";
+
 const store_migration store_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
+    {4, schema_v4},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);
@@ -401,7 +415,7 @@ static gboolean check_status(const char *status, const char *const *allowed, con
 
 void store_run_traffic_init(store_run_traffic *t)
 {
-    *t = (store_run_traffic){NAN, NAN, NAN, 0};
+    *t = (store_run_traffic){NAN, NAN, NAN, 0, NULL, NULL, NAN, NAN};
 }
 
 gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *ret_run_id,
@@ -418,8 +432,8 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
     st = prepare(store,
                  "INSERT INTO run (name, started_at, status, matrix_text, matrix_hash, "
                  "vexp_version, host, libvirt_version, qemu_version, accel, line_rate_mbps, "
-                 "trial_s, resolution_pct, repetitions) "
-                 "VALUES (?, " NOW_SQL ", 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "trial_s, resolution_pct, repetitions, method, goals, exceed_pct, duration_sum_s) "
+                 "VALUES (?, " NOW_SQL ", 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  error);
     if (!st)
         return FALSE;
@@ -439,6 +453,10 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
                     info->traffic->resolution_pct > 0 ? info->traffic->resolution_pct : NAN);
         if (info->traffic->repetitions)
             sqlite3_bind_int64(st, 12, info->traffic->repetitions);
+        bind_text(st, 13, info->traffic->method);
+        bind_text(st, 14, info->traffic->goals);
+        bind_double(st, 15, info->traffic->exceed_pct);
+        bind_double(st, 16, info->traffic->duration_sum_s);
     }
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error, "failed to insert run '%s'", info->name);
@@ -519,12 +537,15 @@ void store_run_free(store_run *run)
     g_free(run->libvirt_version);
     g_free(run->qemu_version);
     g_free(run->accel);
+    g_free((char *)run->traffic.method);
+    g_free((char *)run->traffic.goals);
     g_free(run);
 }
 
 #define RUN_COLUMNS                                                                                \
     "id, name, started_at, finished_at, status, matrix_hash, vexp_version, host, "                 \
-    "libvirt_version, qemu_version, accel, line_rate_mbps, trial_s, resolution_pct, repetitions"
+    "libvirt_version, qemu_version, accel, line_rate_mbps, trial_s, resolution_pct, repetitions, " \
+    "method, goals, exceed_pct, duration_sum_s"
 
 static store_run *run_from_row(sqlite3_stmt *st)
 {
@@ -545,6 +566,10 @@ static store_run *run_from_row(sqlite3_stmt *st)
     r->traffic.trial_s = col_double(st, 12);
     r->traffic.resolution_pct = col_double(st, 13);
     r->traffic.repetitions = (guint)sqlite3_column_int64(st, 14);
+    r->traffic.method = col_text(st, 15);
+    r->traffic.goals = col_text(st, 16);
+    r->traffic.exceed_pct = col_double(st, 17);
+    r->traffic.duration_sum_s = col_double(st, 18);
     return r;
 }
 
@@ -826,6 +851,7 @@ void store_trial_init(store_trial *t)
 {
     memset(t, 0, sizeof(*t));
     t->offered_fps = NAN;
+    t->sent_fps = NAN;
     t->duration_s = NAN;
     t->loss_pct = NAN;
     t->dut_cpu_pct = NAN;
@@ -851,8 +877,9 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
         "offered_fps, duration_s, tx, rx, lost, reordered, duplicated, loss_pct, "
         "dut_cpu_pct, host_cpu_pct, passed, valid, reason, reflect, burst_frames, "
         "rtt_n, rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, "
-        "rtt_p999_us, rtt_max_us, rtt_jitter_us, recorded_at) VALUES (?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL ")",
+        "rtt_p999_us, rtt_max_us, rtt_jitter_us, sent_fps, recorded_at) VALUES (?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL
+        ")",
         error);
     if (!st)
         return FALSE;
@@ -890,6 +917,7 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
         bind_double(st, i++, t->rtt_max_us);
         bind_double(st, i++, t->rtt_jitter_us);
     }
+    bind_double(st, 31, t->sent_fps);
     /* autocommit: the INSERT is its own transaction, durable when it returns */
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error,
@@ -942,10 +970,12 @@ gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
     half = stats_ci95_half(sd, m);
     st = prepare(store,
                  "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n, "
-                 "mean, stddev, ci95_low, ci95_high) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "mean, stddev, ci95_low, ci95_high, cov_pct, bimodal) VALUES (?, ?, ?, ?, ?, ?, "
+                 "?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (cell_id, test, direction, frame_size, metric) DO UPDATE SET "
                  "unit = excluded.unit, n = excluded.n, mean = excluded.mean, stddev = "
-                 "excluded.stddev, ci95_low = excluded.ci95_low, ci95_high = excluded.ci95_high",
+                 "excluded.stddev, ci95_low = excluded.ci95_low, ci95_high = excluded.ci95_high, "
+                 "cov_pct = excluded.cov_pct, bimodal = excluded.bimodal",
                  error);
     if (!st)
         return FALSE;
@@ -960,6 +990,9 @@ gboolean store_result_add(vexp_store *store, gint64 cell_id, const char *test,
     bind_double(st, 9, sd);
     bind_double(st, 10, mean - half);
     bind_double(st, 11, mean + half);
+    bind_double(st, 12, stats_cov_pct(mean, sd));
+    if (m >= STATS_BIMODAL_MIN_N)
+        sqlite3_bind_int(st, 13, stats_bimodal(x, m));
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error,
                       "failed to insert result '%s' (test '%s', direction '%s', frame size %u) "
@@ -1009,7 +1042,7 @@ gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_ru
                  "SELECT ce.cell_index, ce.label, ce.status, c.key, c.nic, "
                  "coalesce(c.accel, ru.accel), r.test, r.direction, r.frame_size, r.metric, "
                  "r.unit, r.n, r.mean, r.stddev, r.ci95_low, r.ci95_high, c.vhost, c.queues, "
-                 "ce.hypervisor, ce.host "
+                 "ce.hypervisor, ce.host, r.cov_pct, r.bimodal "
                  "FROM result r JOIN cell ce ON ce.id = r.cell_id "
                  "JOIN config c ON c.id = ce.config_id JOIN run ru ON ru.id = ce.run_id "
                  "WHERE ce.run_id = ? AND " LATEST_ATTEMPT " ORDER BY ce.cell_index, r.id",
@@ -1040,6 +1073,8 @@ gboolean store_results_rows(vexp_store *store, gint64 run_id, store_run **ret_ru
         r->queues = (guint)sqlite3_column_int64(st, 17); /* NULL -> 0 */
         r->hypervisor = col_text(st, 18);
         r->host = col_text(st, 19);
+        r->cov_pct = col_double(st, 20);
+        r->bimodal = sqlite3_column_int(st, 21) == 1;
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {

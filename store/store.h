@@ -27,7 +27,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -46,6 +46,12 @@ typedef struct store_run_traffic {
     double trial_s;        /* length of a final trial, s */
     double resolution_pct; /* the throughput search stops at this width, % */
     guint repetitions;     /* repetitions of each procedure */
+    /* the throughput search (since schema v4): "mlrsearch" | "rfc2544", the goals as
+     * "ndr:0,pdr:0.5" (name:loss %), the exceed ratio %, the duration sum s; NULL/NAN unknown.
+     * Owned by the caller when recording; by store_run when read back. */
+    const char *method;
+    const char *goals;
+    double exceed_pct, duration_sum_s;
 } store_run_traffic;
 
 /* Every field unknown (NAN, 0). */
@@ -155,7 +161,8 @@ typedef struct store_trial {
     guint frame_size;      /* bytes on L2 incl. FCS, preamble/IFG excluded */
     guint repetition;      /* 1-based repetition of the procedure */
     guint step;            /* 0-based trial number inside one repetition (search step) */
-    double offered_fps;    /* offered rate, frames/s */
+    double offered_fps;    /* offered rate asked for (RFC 9971's intended load), frames/s */
+    double sent_fps;       /* rate actually sent, tx / duration (the offered load); NAN unknown */
     double duration_s;     /* actual sending time, s */
     guint64 tx, rx, lost, reordered, duplicated; /* frames */
     double loss_pct;                             /* lost / tx * 100 */
@@ -247,6 +254,8 @@ typedef struct store_result_row {
     double mean;
     double stddev;              /* NAN when n = 1 */
     double ci95_low, ci95_high; /* NAN when n = 1 */
+    double cov_pct;             /* coefficient of variation, %; NAN when n = 1 or unknown */
+    gboolean bimodal;           /* the repetitions fall into two bands (stats_bimodal) */
 } store_result_row;
 void store_result_row_free(store_result_row *row);
 

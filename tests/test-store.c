@@ -133,6 +133,24 @@ START_TEST(test_stats_welch)
 }
 END_TEST
 
+START_TEST(test_stats_repeatability)
+{
+    /* two bands: 5 repetitions near 100, 3 near 150 (CSIT's two-band results) */
+    static const double two[] = {100, 150, 101, 99, 151, 100, 149, 102};
+    static const double one[] = {100, 101, 99, 102, 100, 98};
+    static const double spread[] = {80, 90, 100, 110, 120};
+    static const double tiny[] = {100, 100, 100.2, 100.2}; /* apart, but by 0.2 % only */
+    ck_assert(stats_bimodal(two, G_N_ELEMENTS(two)));
+    ck_assert(!stats_bimodal(one, G_N_ELEMENTS(one)));
+    ck_assert(!stats_bimodal(spread, G_N_ELEMENTS(spread)));
+    ck_assert(!stats_bimodal(tiny, G_N_ELEMENTS(tiny)));
+    ck_assert(!stats_bimodal(two, 3)); /* too few to tell */
+    ck_assert_double_eq_tol(stats_cov_pct(200, 10), 5, 1e-12);
+    ck_assert(isnan(stats_cov_pct(0, 1)));
+    ck_assert(isnan(stats_cov_pct(100, NAN)));
+}
+END_TEST
+
 START_TEST(test_stats_ci95)
 {
     /* 1..5: sd = sqrt(2.5), half = t(0.975, 4) * sd / sqrt(5) */
@@ -299,7 +317,7 @@ START_TEST(test_schema_migrate_v2_traffic)
     g_autoptr(store_run) r3 = NULL;
     g_autoptr(GPtrArray) trials = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    const store_run_traffic traffic = {2500, 30, 0.5, 4};
+    const store_run_traffic traffic = {2500, 30, 0.5, 4, "mlrsearch", "ndr:0,pdr:0.5", 50, 90};
     store_run_info ri = {.name = "new",
                          .matrix_text = "[traffic]\nline_rate_mbps = 1\n",
                          .matrix_hash = "h",
@@ -343,6 +361,10 @@ START_TEST(test_schema_migrate_v2_traffic)
     ck_assert(store_run_get(s, run, &r1, &error));
     ck_assert(r1->traffic.line_rate_mbps == 2500);
     ck_assert(r1->traffic.trial_s == 30);
+    ck_assert_str_eq(r1->traffic.method, "mlrsearch");
+    ck_assert_str_eq(r1->traffic.goals, "ndr:0,pdr:0.5");
+    ck_assert(r1->traffic.exceed_pct == 50);
+    ck_assert(r1->traffic.duration_sum_s == 90);
     ck_assert(r1->traffic.resolution_pct == 0.5);
     ck_assert_uint_eq(r1->traffic.repetitions, 4);
 
@@ -715,10 +737,13 @@ START_TEST(test_results_aggregation)
     ck_assert_close(row->stddev, sqrt(2.5), 1e-14);
     ck_assert_close(row->ci95_high - row->mean, 2.776445105197793 * sqrt(2.5) / sqrt(5.0), 1e-9);
     ck_assert_close(row->mean - row->ci95_low, 2.776445105197793 * sqrt(2.5) / sqrt(5.0), 1e-9);
+    ck_assert_close(row->cov_pct, sqrt(2.5) / row->mean * 100, 1e-9);
+    ck_assert(!row->bimodal);
     row = rows->pdata[1];
     ck_assert_int_eq(row->n, 1);
     ck_assert_close(row->mean, 42.0, 1e-15);
     ck_assert(isnan(row->stddev) && isnan(row->ci95_low) && isnan(row->ci95_high));
+    ck_assert(isnan(row->cov_pct));
 }
 END_TEST
 
@@ -1048,6 +1073,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_stats_t_cdf);
     tcase_add_test(tc, test_stats_welch);
     tcase_add_test(tc, test_stats_ci95);
+    tcase_add_test(tc, test_stats_repeatability);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("schema");

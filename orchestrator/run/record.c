@@ -205,6 +205,7 @@ static void obs_trial_end(void *ud, const traffic_trial *t)
     row.repetition = t->repetition;
     row.step = t->index ? t->index - 1 : 0;
     row.offered_fps = t->offered_fps;
+    row.sent_fps = t->sent_fps > 0 ? t->sent_fps : NAN;
     row.duration_s = t->elapsed_s > 0 ? t->elapsed_s : t->duration_s;
     row.tx = t->tx;
     row.rx = t->rx;

@@ -244,8 +244,19 @@ static int begin_new(run_ctx *c)
         if (st->hvs[k]->conn)
             first = st->hvs[k];
     const matrix_traffic *mt = matrix_get_traffic(c->m);
-    store_run_traffic traffic = {mt->line_rate_mbps, mt->trial_s, mt->resolution_pct,
-                                 e->repetitions};
+    const traffic_params *tp = matrix_get_traffic_params(c->m);
+    g_autoptr(GString) goals = g_string_new(NULL);
+    for (unsigned i = 0; i < tp->n_goals; i++)
+        g_string_append_printf(goals, "%s%s:%g", i ? "," : "", tp->goals[i].name,
+                               tp->goals[i].loss_pct);
+    store_run_traffic traffic = {mt->line_rate_mbps,
+                                 mt->trial_s,
+                                 mt->resolution_pct,
+                                 e->repetitions,
+                                 traffic_method_name(tp->method),
+                                 goals->str,
+                                 tp->exceed_pct,
+                                 traffic_params_duration_sum(tp)};
     store_run_info ri = {
         .name = e->name,
         .matrix_text = matrix_text(c->m),
