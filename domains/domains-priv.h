@@ -21,8 +21,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 /* Largest template file and largest host CPU number we accept. */
 #define DOMAINS_TEMPLATE_MAX (1024 * 1024)
-#define DOMAINS_CPU_MAX 1024
-#define DOMAINS_CPUMAP_LEN (DOMAINS_CPU_MAX / 8)
 
 /* virInitialize() and a silent libvirt error handler, once per process. */
 void domains_virt_init(void);
@@ -39,11 +37,6 @@ gboolean domains_render_buffer(const char *buf, size_t len, const char *filename
 /* "52:54:00:xx:xx:xx" from SHA-256(name); g_free(). */
 char *domains_mac_from_name(const char *name);
 
-/* Parse a libvirt cpuset ("0", "0-3,^2", "1,3") into map (DOMAINS_CPUMAP_LEN bytes,
- * bit n%8 of byte n/8 as libvirt's cpumaps).  what names the setting in messages. */
-gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map, GError **error);
-/* Format a map as "0-1,3" ("" when empty); g_free(). */
-char *domains_cpuset_format(const unsigned char *map, size_t maplen);
 /* The text form "0 1-2" (tests, tools) into one cpuset per vCPU, checked with
  * domains_vcpu_pin_check(); NULL/"none" -> *ret = NULL, ok.  vcpus 0 = any count. */
 gboolean domains_vcpu_pin_split(const char *vcpu_pin, unsigned vcpus, GStrv *ret_sets,

@@ -60,4 +60,15 @@ typedef struct domains_spec {
 gboolean domains_render(const domains_spec *spec, char **ret_xml, char **ret_key,
                         char **ret_canonical, GError **error);
 
+/* Largest host CPU number we accept, and the size of a cpumap. */
+#define DOMAINS_CPU_MAX 1024
+#define DOMAINS_CPUMAP_LEN (DOMAINS_CPU_MAX / 8)
+
+/* Parse a libvirt cpuset ("0", "0-3,^2", "1,3") into map (DOMAINS_CPUMAP_LEN bytes,
+ * bit n%8 of byte n/8 as libvirt's cpumaps).  what names the setting in messages;
+ * errors: DOMAINS_ERROR_INPUT quoting the value. */
+gboolean domains_cpuset_parse(const char *s, const char *what, unsigned char *map, GError **error);
+/* Format a map as "0-1,3" ("" when empty); g_free(). */
+char *domains_cpuset_format(const unsigned char *map, size_t maplen);
+
 G_END_DECLS

@@ -217,6 +217,20 @@ static gboolean load_goals(vexp_matrix *m, GError **error)
     guint line, tol_line = matrix_line_of(m, g, "loss_tolerance_pct");
     int method;
 
+    t->tester_pin = "auto";
+    if (!matrix_get_value(m, g, "tester_pin", &v, &line, error))
+        return FALSE;
+    if (v) {
+        if (!*v) {
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                        "%s:%u: [traffic] tester_pin = '': expected auto, none or a cpuset "
+                        "like 0 or 2-3",
+                        m->path, line);
+            return FALSE;
+        }
+        t->tester_pin = matrix_keep(m, g_steal_pointer(&v));
+    }
+    g_clear_pointer(&v, g_free);
     t->method = TRAFFIC_METHOD_MLR;
     if (!matrix_get_value(m, g, "method", &v, &line, error))
         return FALSE;

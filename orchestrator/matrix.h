@@ -68,6 +68,8 @@ typedef struct matrix_traffic {
     double b2b_trial_s;        /* b2b_burst_s but >= 2, default 2 (RFC 2544: >= 2 s) */
     double wait_s;             /* settle time between trials (straggler_s), default 2 */
     double rate_mbps;          /* offered L2 rate of 'fixed' (required with it), else 0 */
+    const char *tester_pin;    /* tester_pin: "auto" (default), "none" or a cpuset (checked by
+                                * vexp run, which uses it) */
     gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
 

@@ -64,8 +64,12 @@ static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_add
             return CELL_FAILED;
         }
     }
+    cpu_set_t saved;
+    const gboolean pinned = !tconn && run_tester_pin_enter(st, &saved);
     rc =
         tconn ? traffic_run_suite_remote(tconn, conn, &p, &obs) : traffic_run_suite(conn, &p, &obs);
+    if (pinned)
+        run_tester_pin_leave(&saved);
     if (st->serial_trials)
         g_mutex_unlock(&st->trial_lock);
     if (rc < 0 && tconn && *traffic_conn_last_error(tconn))

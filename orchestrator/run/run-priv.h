@@ -2,6 +2,7 @@
 /* vexp run's internals shared by the files of orchestrator/run/; not for cmd-run.c. */
 #pragma once
 
+#include <sched.h>
 #include <signal.h>
 
 #include <glib.h>
@@ -81,6 +82,10 @@ struct run_state {
     double limit_tap_mbps;      /* > 0: tc tbf on each guest's tap (an injected slowdown) */
     char *host_netns, *host_addr;
     gboolean tty;
+    /* the local tester's CPUs ([traffic] tester_pin); tester_pinned FALSE = not pinned */
+    gboolean tester_pinned;
+    cpu_set_t tester_cpus;
+    char *tester_cpus_text; /* "0", "2-3"; NULL when not pinned */
 
     run_hv **hvs;
     guint n_hvs;
@@ -130,6 +135,13 @@ run_hv *run_hv_new(run_state *st, guint index, const traffic_params *params);
 void run_hv_free(run_hv *w); /* accepts NULL */
 /* Starts a worker per usable hypervisor and waits for them all. */
 void run_pool_run(run_state *st, gboolean any_vm);
+
+/* pin.c: [traffic] tester_pin resolved (auto: the CPUs no vcpu_pin uses), checked */
+gboolean run_tester_pin_plan(run_state *st, GError **error);
+/* The calling thread (and the threads it starts) onto the tester's CPUs; FALSE when not
+ * pinned (then nothing to leave) */
+gboolean run_tester_pin_enter(const run_state *st, cpu_set_t *ret_saved);
+void run_tester_pin_leave(const cpu_set_t *saved);
 
 /* plan.c: what is checked and prepared before the first boot */
 char *run_find_engine(const char *name); /* caller frees; NULL: not found */

@@ -224,6 +224,8 @@ static int connect_all(run_ctx *c)
         return vexp_report_env_error(error);
     if (c->any_vm && !run_check_cells(&c->st, &error))
         return vexp_report_error(error);
+    if (!run_tester_pin_plan(&c->st, &error))
+        return vexp_report_error(error);
     if (!run_prepare_tester(&c->st, &error))
         return vexp_report_env_error(error);
     return -1;
@@ -353,6 +355,7 @@ static void teardown(run_ctx *c)
     g_clear_pointer(&c->net, domains_net_destroy);
     g_free(st->host_netns);
     g_free(st->host_addr);
+    g_free(st->tester_cpus_text);
     g_queue_clear(&st->queue);
     g_clear_pointer(&st->moves, g_free);
 }
