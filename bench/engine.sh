@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Engine speed and memory (DESIGN.md §6): on a veth pair between two
+# Engine speed and memory targets: on a veth pair between two
 # namespaces, 64-byte frames at the maximum rate for SECONDS (default 10),
 # frames sent/s and received/s by vexp-traffic, `iperf3 -u -b 0 -l 18` and
 # `nuttcp -u -l18 -R10g`, measured in the same run, and the ratios; target:

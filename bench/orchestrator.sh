@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Orchestration targets (DESIGN.md §6), measured, not asserted by unit tests:
+# Orchestration targets, measured, not asserted by unit tests:
 #   - from `vexp run` to the first trial under TCG: < 30 s per domain
 #   - overhead between two trials: < 100 ms (gap between trials minus the
 #     trial's own sending time, warm-up and straggler wait)
