@@ -24,6 +24,7 @@ const char *const matrix_keys_traffic[] = {
     "method",
     "exceed_pct",
     "duration_sum_s",
+    "precision_pct",
     "tester_pin",
     "probes",
     "latency_repetitions",

@@ -35,6 +35,7 @@ static const traffic_number numbers[] = {
     {"loss_tolerance_pct", TRAFFIC_PARAM_LOSS_TOLERANCE_PCT, FALSE, 0, NAN},
     {"exceed_pct", TRAFFIC_PARAM_EXCEED_PCT, FALSE, 50, NAN},
     {"duration_sum_s", TRAFFIC_PARAM_DURATION_SUM_S, FALSE, 0, NAN},
+    {"precision_pct", TRAFFIC_PARAM_PRECISION_PCT, FALSE, 0, NAN},
     /* RFC 2544 §26.4: back-to-back trials of at least 2 s */
     {"b2b_trial_s", TRAFFIC_PARAM_B2B_BURST_S, FALSE, 2, 2},
     {"wait_s", TRAFFIC_PARAM_STRAGGLER_S, FALSE, 2, NAN},
@@ -75,6 +76,8 @@ static double *number_dst(matrix_traffic *t, guint i)
         return &t->exceed_pct;
     case TRAFFIC_PARAM_DURATION_SUM_S:
         return &t->duration_sum_s;
+    case TRAFFIC_PARAM_PRECISION_PCT:
+        return &t->precision_pct;
     case TRAFFIC_PARAM_B2B_BURST_S:
         return &t->b2b_trial_s;
     case TRAFFIC_PARAM_STRAGGLER_S:
@@ -355,6 +358,7 @@ static void fill_params(vexp_matrix *m)
     p->method = (unsigned)t->method;
     p->exceed_pct = t->exceed_pct;
     p->duration_sum_s = t->duration_sum_s;
+    p->precision_pct = t->precision_pct;
     p->probes = t->probes;
     p->straggler_s = t->wait_s;
     p->reflect = t->reflect;

@@ -59,6 +59,7 @@ typedef struct matrix_traffic {
     double loss_tolerance_pct; /* loss_tolerance_pct, default 0: one goal (see goals) */
     double exceed_pct;         /* exceed_pct, default 50 (RFC 9971 goal exceed ratio) */
     double duration_sum_s;     /* duration_sum_s, default 0 = 3 x trial_s */
+    double precision_pct;      /* precision_pct, default 0 = off */
     int method;                /* method: enum traffic_method, default mlrsearch */
     guint n_goals;             /* goals: 0 = the engine's default (ndr, pdr) */
     traffic_goal goals[TRAFFIC_MAX_GOALS];

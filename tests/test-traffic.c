@@ -686,6 +686,44 @@ START_TEST(test_proc_noisy_knee)
 }
 END_TEST
 
+START_TEST(test_proc_precision)
+{
+    /* Precision bought with trial time: on the noisy knee, precision_pct adds
+     * full-length trials at the bounds until the figure's 95 % interval is that
+     * narrow; the figures spread less over seeds, and cost more trial-seconds. */
+    const double cap = 120000;
+    double spread[2] = {0}, cost[2] = {0};
+    unsigned reached = 0;
+    for (unsigned with = 0; with < 2; with++) {
+        double sum = 0, sum2 = 0;
+        for (unsigned seed = 1; seed <= 20; seed++) {
+            sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.15, .late_frames = 3,
+                     .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+            traffic_params p;
+            sim_params(&p, 10);
+            p.precision_pct = with ? 1 : 0;
+            sim_search(&s, &p, TRAFFIC_DIR_IN, 256);
+            const traffic_result *ndr = &s.by_goal[0];
+            sum += ndr->fps;
+            sum2 += ndr->fps * ndr->fps;
+            cost[with] += ndr->trial_seconds;
+            /* reported when asked for */
+            ck_assert(with ? ndr->precision_pct >= 0 : ndr->precision_pct < 0);
+            reached += with && ndr->precision_pct <= 1;
+            if (getenv("SIM_PREC"))
+                fprintf(stderr, "precision %u seed %u: ndr %.0f +-%.2f %% %.0f trial-s\n", with,
+                        seed, ndr->fps, ndr->precision_pct, ndr->trial_seconds);
+        }
+        spread[with] = sqrt(fmax(0, (sum2 - sum * sum / 20) / 19)) / (sum / 20);
+    }
+    ck_assert_msg(cost[1] > cost[0], "trial-s without %.0f, with %.0f", cost[0], cost[1]);
+    ck_assert_msg(spread[1] <= spread[0], "CoV of NDR without %.4f, with %.4f", spread[0],
+                  spread[1]);
+    /* most reach it; the others stop at the time cap and say how wide they are */
+    ck_assert_msg(reached >= 15, "+-1 %% reached in %u of 20", reached);
+}
+END_TEST
+
 START_TEST(test_proc_small_constant_loss)
 {
     /* tbf-like knee plus 0.2 % lost at every rate: PDR lands on the knee, NDR is
@@ -1421,6 +1459,7 @@ static Suite *traffic_suite(void)
     tcase_add_loop_test(tc, test_proc_throughput, 0, 4);
     tcase_add_test(tc, test_proc_noisy_knee);
     tcase_add_test(tc, test_proc_small_constant_loss);
+    tcase_add_test(tc, test_proc_precision);
     tcase_add_test(tc, test_proc_out_capped);
     tcase_add_test(tc, test_proc_generator_limited);
     tcase_add_test(tc, test_proc_dut_tx_limited);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON records of trials and results (the CLI's --json lines). */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,8 @@ int traffic_result_to_json(const traffic_result *r, char *buf, size_t len)
                 ",\"goal\":\"%s\",\"goal_loss_pct\":%g,\"lower_fps\":%.3f,\"upper_fps\":%.3f,"
                 "\"trial_seconds\":%.3f",
                 name, r->goal_loss_pct, r->lower_fps, r->upper_fps, r->trial_seconds);
+            if (r->precision_pct >= 0 && isfinite(r->precision_pct))
+                app(buf, len, &off, ",\"precision_pct\":%.3f", r->precision_pct);
         }
         break;
     case TRAFFIC_TEST_LATENCY:

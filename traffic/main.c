@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vexp-traffic: "agent" (DUT side) and "run" (tester side) of the RFC 2544 engine. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static void usage(FILE *f)
           "            [--dut-port P] [--tester-port P] [--senders N]\n"
           "            [--rtt-sequences N] [--tester-cmd CMD]\n"
           "            [--method mlrsearch|rfc2544] [--goals ndr,pdr:0.5]\n"
-          "            [--exceed-pct P] [--duration-sum-s S]\n"
+          "            [--exceed-pct P] [--duration-sum-s S] [--precision-pct P]\n"
           "       vexp-traffic --version\n"
           "--agent-cmd CMD: the DUT's agent, run with /bin/sh -c; its stdin/stdout are the\n"
           "  control channel.  --tester-cmd CMD: the tester side in a second agent started\n"
@@ -148,9 +149,12 @@ static void on_result(void *ud, const traffic_result *r)
            r->valid ? "" : r->reason);
     switch (r->test) {
     case TRAFFIC_TEST_THROUGHPUT:
-        printf("%s %.0f fps  %.2f Mb/s L2  %.2f Mb/s wire  (bounds %.0f..%.0f fps, %.1f trial-s)\n",
+        printf("%s %.0f fps  %.2f Mb/s L2  %.2f Mb/s wire  (bounds %.0f..%.0f fps, %.1f trial-s",
                r->goal, r->fps, r->mbps_l2, r->mbps_wire, r->lower_fps, r->upper_fps,
                r->trial_seconds);
+        if (r->precision_pct >= 0 && isfinite(r->precision_pct))
+            printf(", +-%.2f %% at 95 %%", r->precision_pct);
+        printf(")\n");
         break;
     case TRAFFIC_TEST_LATENCY:
     case TRAFFIC_TEST_RTT:
@@ -221,6 +225,7 @@ enum {
     OPT_GOALS,
     OPT_EXCEED,
     OPT_DSUM,
+    OPT_PREC,
     OPT_HELP,
 };
 
@@ -258,6 +263,7 @@ static const struct option run_opts[] = {
     {"goals", required_argument, NULL, OPT_GOALS},
     {"exceed-pct", required_argument, NULL, OPT_EXCEED},
     {"duration-sum-s", required_argument, NULL, OPT_DSUM},
+    {"precision-pct", required_argument, NULL, OPT_PREC},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -404,6 +410,10 @@ static int cmd_run(int argc, char **argv)
         }
         case OPT_EXCEED:
             if (traffic_parse_double(optarg, 0, 90, &p.exceed_pct) < 0)
+                return bad(name, optarg);
+            break;
+        case OPT_PREC:
+            if (traffic_parse_double(optarg, 0.1, 50, &p.precision_pct) < 0)
                 return bad(name, optarg);
             break;
         case OPT_DSUM:

@@ -337,6 +337,79 @@ void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result 
     }
 }
 
+/* ---- precision: how well the trials pin each goal's figure ---- */
+
+/* Wilson score interval (95 %) of the proportion h of n. */
+static void wilson95(unsigned h, unsigned n, double *lo, double *hi)
+{
+    const double z = 1.959964, z2 = z * z;
+    const double ph = (double)h / n, den = 1 + z2 / n;
+    const double c = (ph + z2 / (2.0 * n)) / den;
+    const double hw = z * sqrt(ph * (1 - ph) / n + z2 / (4.0 * n * n)) / den;
+    *lo = c - hw;
+    *hi = c + hw;
+}
+
+/* Whether a load is a lower (-1) or upper (+1) bound of a target with 95 %
+ * confidence: the share of its full-length trials over the goal's loss lies
+ * entirely under (or over) the exceed ratio; 0 when the trials cannot say. */
+static int confident(const traffic_mlr *s, unsigned load, const traffic_mlr_target *t)
+{
+    unsigned n = 0, h = 0;
+    for (unsigned i = 0; i < s->n_trials; i++) {
+        const traffic_mlr_trial *tr = &s->trials[i];
+        if (tr->load != load || tr->dur_s < t->trial_s * (1 - 1e-9))
+            continue;
+        n++;
+        h += tr->loss_ratio > t->loss_ratio;
+    }
+    if (n == 0)
+        return 0;
+    double lo, hi;
+    wilson95(h, n, &lo, &hi);
+    if (hi <= t->exceed_ratio)
+        return -1;
+    if (lo > t->exceed_ratio)
+        return 1;
+    return 0;
+}
+
+double traffic_mlr_precision(const traffic_mlr *s, unsigned goal, double *ret_next_fps)
+{
+    *ret_next_fps = 0;
+    if (goal >= s->n_goals)
+        return INFINITY;
+    const traffic_mlr_goal_state *g = &s->goals[goal];
+    const traffic_mlr_target *t = &g->targets[g->n_targets - 1];
+    const bounds b = target_bounds(s, t);
+    if (b.lb < 0)
+        return INFINITY; /* no figure to be precise about */
+    const double fig = conditional_fps(s, (unsigned)b.lb, t);
+    if (!(fig > 0))
+        return INFINITY;
+    /* the interval the figure lies in with 95 % confidence: the highest
+     * confident lower bound at or under the relevant one, the lowest confident
+     * upper bound at or over the relevant one (the maximum when none) */
+    double lo = 0, hi = s->max_fps;
+    const int klb = s->loads[b.lb].k, kub = b.ub >= 0 ? s->loads[b.ub].k : -1;
+    for (unsigned i = 0; i < s->n_loads; i++) {
+        const int k = s->loads[i].k;
+        const int c = confident(s, i, t);
+        if (c < 0 && k >= klb && s->loads[i].fps > lo)
+            lo = s->loads[i].fps;
+        if (c > 0 && kub >= 0 && k <= kub && s->loads[i].fps < hi)
+            hi = s->loads[i].fps;
+    }
+    if (b.ub < 0 && klb == 0)
+        hi = s->loads[b.lb].fps; /* the maximum is the answer: nothing above */
+    /* more trials where the relevant bounds are not yet confident */
+    if (confident(s, (unsigned)b.lb, t) >= 0)
+        *ret_next_fps = s->loads[b.lb].fps;
+    else if (b.ub >= 0 && confident(s, (unsigned)b.ub, t) <= 0)
+        *ret_next_fps = s->loads[b.ub].fps;
+    return (hi - lo) / 2 / fig * 100;
+}
+
 /* ---- goals: parsing and defaults ---- */
 
 int traffic_goals_from_list(const char *list, traffic_goal *goals, unsigned max, unsigned *ret_n)

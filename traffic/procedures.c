@@ -246,6 +246,53 @@ static void result_goal(traffic_result *res, const traffic_params *p, unsigned g
     res->goal_loss_pct = p->goals[goal].loss_pct;
 }
 
+/* One trial of the MLRsearch at load fps for dur s, told to the search as judge() says.
+ * 0 to go on, 1 when the search must stop (*ret_reason set), or -errno. */
+static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, double *best,
+                     const char **ret_reason)
+{
+    const traffic_params *p = c->p;
+    if (s->n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS) {
+        *ret_reason = "search-budget";
+        return 1;
+    }
+    traffic_trial t;
+    trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index,
+               dur < p->trial_s ? "search" : "confirm", p->reflect, fps, dur);
+    int rc = do_trial(c->r, p, &t, 0);
+    if (rc < 0)
+        return rc;
+    c->seconds += t.duration_s;
+    const double sent = traffic_mlr_snap_down(s, t.sent_fps);
+    const enum verdict v = judge(c, &t, fps, max_goal_loss(p));
+    if (v != V_RETRY && v != V_GIVE_UP && dur >= p->trial_s)
+        note_proof(c, &t, best);
+    switch (v) {
+    case V_RETRY:
+        break;
+    case V_GIVE_UP:
+        *ret_reason = "generator-limited";
+        return 1;
+    case V_AT_LOAD:
+        /* offered a little under the load (within the generator's 0.5 %
+         * tolerance): what was not offered was not forwarded either */
+        (void)traffic_mlr_add(s, fps, dur,
+                              t.sent_fps < fps * (1 - OFFERED_TOLERANCE)
+                                  ? fmax(t.loss_pct / 100, loss_vs_intended(&t, fps))
+                                  : t.loss_pct / 100);
+        break;
+    case V_AT_SENT:
+        (void)traffic_mlr_add(s, sent, dur, t.loss_pct / 100);
+        break;
+    case V_FELL_SHORT:
+        (void)traffic_mlr_add(s, fps, dur, loss_vs_intended(&t, fps));
+        if (sent < fps)
+            (void)traffic_mlr_add(s, sent, dur, t.loss_pct / 100);
+        break;
+    }
+    return 0;
+}
+
 /* RFC 9971 MLRsearch over every goal at once. */
 static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
 {
@@ -269,47 +316,33 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
     if (calibrated)
         (void)traffic_mlr_add(&s, max_fps, cal.duration_s, cal.loss_pct / 100);
     const char *invalid_reason = NULL;
-    const double max_loss = max_goal_loss(p);
-    double fps, dur;
-    while (traffic_mlr_next(&s, &fps, &dur)) {
-        if (s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS) {
-            invalid_reason = "search-budget";
-            break;
-        }
-        traffic_trial t;
-        trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index,
-                   dur < p->trial_s ? "search" : "confirm", p->reflect, fps, dur);
-        if ((rc = do_trial(c->r, p, &t, 0)) < 0)
+    double fps, dur, extra = 0;
+    /* precision_pct: full-length trials at the bounds that cannot say yet, then
+     * the search again (the bounds may move), within 10 x the duration sum */
+    const double extra_cap = 10 * traffic_params_duration_sum(p);
+    for (;;) {
+        while (traffic_mlr_next(&s, &fps, &dur))
+            if ((rc = mlr_trial(c, &s, fps, dur, best, &invalid_reason)) != 0)
+                break;
+        if (rc < 0)
             return rc;
-        c->seconds += t.duration_s;
-        const double sent = traffic_mlr_snap_down(&s, t.sent_fps);
-        const enum verdict v = judge(c, &t, fps, max_loss);
-        if (v != V_RETRY && v != V_GIVE_UP && dur >= p->trial_s)
-            note_proof(c, &t, best);
-        switch (v) {
-        case V_RETRY:
-            continue;
-        case V_GIVE_UP:
-            invalid_reason = "generator-limited";
+        if (invalid_reason || !(p->precision_pct > 0) || extra + p->trial_s > extra_cap)
             break;
-        case V_AT_LOAD:
-            /* offered a little under the load (within the generator's 0.5 %
-             * tolerance): what was not offered was not forwarded either */
-            (void)traffic_mlr_add(&s, fps, dur,
-                                  t.sent_fps < fps * (1 - OFFERED_TOLERANCE)
-                                      ? fmax(t.loss_pct / 100, loss_vs_intended(&t, fps))
-                                      : t.loss_pct / 100);
-            continue;
-        case V_AT_SENT:
-            (void)traffic_mlr_add(&s, sent, dur, t.loss_pct / 100);
-            continue;
-        case V_FELL_SHORT:
-            (void)traffic_mlr_add(&s, fps, dur, loss_vs_intended(&t, fps));
-            if (sent < fps)
-                (void)traffic_mlr_add(&s, sent, dur, t.loss_pct / 100);
-            continue;
+        double next = 0, worst = 0;
+        for (unsigned g = 0; g < n_goals; g++) {
+            double at, prec = traffic_mlr_precision(&s, g, &at);
+            if (prec > p->precision_pct && at > 0 && prec > worst) {
+                worst = prec;
+                next = at;
+            }
         }
-        break;
+        if (next <= 0)
+            break; /* precise enough, or only a smaller width would narrow it */
+        if ((rc = mlr_trial(c, &s, next, p->trial_s, best, &invalid_reason)) < 0)
+            return rc;
+        extra += p->trial_s;
+        if (rc > 0)
+            break;
     }
     for (unsigned g = 0; g < n_goals; g++) {
         traffic_mlr_result a;
@@ -328,6 +361,8 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
         }
         res.lower_fps = a.lower_fps;
         res.upper_fps = a.upper_fps;
+        double next_fps;
+        res.precision_pct = p->precision_pct > 0 ? traffic_mlr_precision(&s, g, &next_fps) : -1;
         res.max_fps = max_fps;
         res.trials = c->index;
         res.trial_seconds = c->seconds;
@@ -393,6 +428,7 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
     res.max_fps = max_fps;
     res.trials = c->index;
     res.trial_seconds = c->seconds;
+    res.precision_pct = -1;
     if (invalid_reason) {
         res.valid = false;
         res.reason = invalid_reason;

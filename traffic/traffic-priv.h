@@ -229,6 +229,13 @@ double traffic_mlr_snap_down(const traffic_mlr *s, double fps);
 enum traffic_mlr_class traffic_mlr_classify(const traffic_mlr *s, unsigned load,
                                             const traffic_mlr_target *t);
 void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result *ret);
+/* Half the width of the interval goal's figure lies in with 95 % confidence, in % of the
+ * figure: from the highest load that is a lower bound with 95 % confidence (Wilson interval
+ * of the share of its full-length trials over the goal's loss, against the exceed ratio) to
+ * the lowest such upper bound.  INFINITY when there is no figure.  *ret_next_fps: the
+ * relevant bound whose trials cannot say yet (a full-length trial there narrows the
+ * interval), 0 when both can (then only a smaller width narrows it). */
+double traffic_mlr_precision(const traffic_mlr *s, unsigned goal, double *ret_next_fps);
 /* The goals of p; 0 or -EINVAL with a static message. */
 int traffic_goals_validate(const traffic_params *p, const char **ret_msg);
 

@@ -170,6 +170,10 @@ typedef struct traffic_params {
     traffic_goal goals[TRAFFIC_MAX_GOALS]; /* the first is the headline figure */
     double exceed_pct;     /* goal exceed ratio, %: default 50, 0..90 */
     double duration_sum_s; /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
+    double precision_pct;  /* 0 = off; else the search adds full-length trials at each goal's
+                            * bounds until its figure's 95 % interval is this narrow (half
+                            * width, % of the figure), at most 10 x the duration sum more;
+                            * 0.1..50 */
     double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
     double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
     unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
@@ -230,6 +234,7 @@ enum traffic_param {
     TRAFFIC_PARAM_GOALS,
     TRAFFIC_PARAM_EXCEED_PCT,
     TRAFFIC_PARAM_DURATION_SUM_S,
+    TRAFFIC_PARAM_PRECISION_PCT,
 };
 /* traffic_params_validate() that also says which field: *ret_field (may be NULL) is the
  * field refused, TRAFFIC_PARAM_NONE on success. */
@@ -298,6 +303,8 @@ typedef struct traffic_result {
     double goal_loss_pct;
     double lower_fps, upper_fps;
     double trial_seconds; /* trial time the whole search spent (all goals), s */
+    double precision_pct; /* half width of the figure's 95 % interval reached, % (traffic_mlr_
+                           * precision); < 0 = not computed (method rfc2544) */
     /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
     bool has_rtt;
     traffic_rtt_summary rtt;

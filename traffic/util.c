@@ -275,6 +275,7 @@ static const struct {
     {TRAFFIC_PARAM_SENDERS, 1, 4},
     {TRAFFIC_PARAM_EXCEED_PCT, 0, 90},
     {TRAFFIC_PARAM_DURATION_SUM_S, 0, 36000},
+    {TRAFFIC_PARAM_PRECISION_PCT, 0, 50},
 };
 
 int traffic_param_range(enum traffic_param field, double *ret_min, double *ret_max)
@@ -365,6 +366,9 @@ int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
     CHECK_FIELD(TRAFFIC_PARAM_DURATION_SUM_S,
                 p->duration_sum_s == 0 || p->duration_sum_s >= p->trial_s,
                 "duration_sum_s: 0 (3 x trial_s) or at least trial_s");
+    RANGE(TRAFFIC_PARAM_PRECISION_PCT, p->precision_pct, "precision_pct: 0 (off) or 0.1 to 50");
+    CHECK_FIELD(TRAFFIC_PARAM_PRECISION_PCT, p->precision_pct == 0 || p->precision_pct >= 0.1,
+                "precision_pct: 0 (off) or 0.1 to 50");
     RANGE(TRAFFIC_PARAM_B2B_BURST_S, p->b2b_burst_s, "b2b_burst_s: 0.01 to 30 s");
     RANGE(TRAFFIC_PARAM_PROBES, p->probes, "probes: 1 to 100000");
     RANGE(TRAFFIC_PARAM_RTT_SEQUENCES, p->rtt_sequences, "rtt_sequences: 1 to 1000");

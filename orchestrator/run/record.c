@@ -280,8 +280,15 @@ static void obs_result(void *ud, const traffic_result *r)
             add_sample(st->record, r, goal_metric(r->goal, "mbps_l2"), "Mbit/s", r->mbps_l2);
             add_sample(st->record, r, goal_metric(r->goal, "mbps_wire"), "Mbit/s", r->mbps_wire);
         }
-        run_progress(st, TRUE, "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2",
-                     r->goal[0] ? r->goal : "", dir, fs, r->repetition, r->fps, r->mbps_l2);
+        if (r->precision_pct >= 0 && isfinite(r->precision_pct))
+            run_progress(st, TRUE,
+                         "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2, +-%.2f %% at "
+                         "95 %%, %.0f trial-s",
+                         r->goal, dir, fs, r->repetition, r->fps, r->mbps_l2, r->precision_pct,
+                         r->trial_seconds);
+        else
+            run_progress(st, TRUE, "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2",
+                         r->goal[0] ? r->goal : "", dir, fs, r->repetition, r->fps, r->mbps_l2);
         break;
     }
     case TRAFFIC_TEST_LATENCY:
