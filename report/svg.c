@@ -392,6 +392,10 @@ static void draw_panel(xmlNodePtr root, xmlNodePtr defs, const report_chart *cha
 
     set_attr(g, "class", "panel");
     set_attr(g, "data-direction", panel->direction);
+    /* the plot area (x y width height), for checks that read the SVG back */
+    g_autofree char *plot =
+        g_strdup_printf("%d %d %d %d", (int)a.x0, (int)a.y0, (int)a.w, (int)a.h);
+    set_attr(g, "data-plot", plot);
     svg_text(g, a.x0 + a.w / 2, a.y0 - 10, "middle", 13, panel->title);
     draw_axes(g, &a);
     xmlNodePtr data = svg_el(g, "g");
