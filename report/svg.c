@@ -193,7 +193,9 @@ static void draw_axes(xmlNodePtr g, const plot_area *a)
     for (guint i = 0; i < a->ys.n_ticks; i++) {
         double v = a->ys.log ? a->ys.min * pow(10, i) : a->ys.min + i * a->ys.step;
         double y = map_y(a, v);
-        g_autofree char *label = report_tick_label(v, a->ys.log ? v : a->ys.step);
+        /* log: 100k, not 0.1M */
+        double lstep = v >= 1e5 && v < 1e6 ? v / 10 : v;
+        g_autofree char *label = report_tick_label(v, a->ys.log ? lstep : a->ys.step);
         svg_line(g, a->x0, y, a->x0 + a->w, y, "#e3e3e3", 1);
         svg_line(g, a->x0 - 4, y, a->x0, y, "#000000", 1);
         svg_text(g, a->x0 - 7, y + 4, "end", 11, label);
