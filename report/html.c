@@ -17,7 +17,9 @@ static const char page_css[] =
     "max-width:1180px;color:#1a1a1a;line-height:1.4}"
     "h1{font-size:1.6em;margin-bottom:4px}h2{margin-top:1.8em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:8px 0;font-size:0.9em;max-width:100%}"
-    "td{overflow-wrap:anywhere}td.num{white-space:nowrap}"
+    "td.num{white-space:nowrap}td.key{word-break:break-all;font-family:monospace;font-size:0.85em}"
+    ".numbers{overflow-x:auto}.numbers table{font-size:0.8em}.numbers "
+    "td:first-child{min-width:13em}"
     "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
     "th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     "code{font-size:0.92em}.tcg{background:#fff0f0;border:2px solid #b00000;padding:8px 12px;"
@@ -123,6 +125,12 @@ static void html_provenance(xmlNodePtr body, const report_run *r)
                                or_dash(c->guest_kernel),
                                or_dash(c->hypervisor)};
         xmlNodePtr tr = h_row(ct, cells, G_N_ELEMENTS(cells), FALSE);
+        /* the 64-digit key breaks anywhere, the words do not */
+        xmlNodePtr key_td = xmlFirstElementChild(tr);
+        for (guint k = 0; key_td && k < 3; k++)
+            key_td = xmlNextElementSibling(key_td);
+        if (key_td)
+            h_class(key_td, "key");
         if (strcmp(c->status, "complete")) {
             h_class(tr, c->status);
             failed++;
@@ -258,7 +266,9 @@ static void html_numbers(xmlNodePtr body, const report_run *r)
          "variation; !2 (highlighted) = the repetitions fall into two bands further apart than "
          "their own spread, so the mean describes neither. NDR: no loss; PDR: loss within the "
          "PDR goal (Settings); both RFC 9971 conditional throughput.");
-    xmlNodePtr t = h_el(body, "table", NULL);
+    xmlNodePtr wrap = h_el(body, "div", NULL);
+    h_class(wrap, "numbers");
+    xmlNodePtr t = h_el(wrap, "table", NULL);
     xmlNodePtr thead = h_el(t, "thead", NULL);
     xmlNodePtr hr = h_el(thead, "tr", NULL);
     h_el(hr, "th", "cell");

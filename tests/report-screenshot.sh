@@ -8,6 +8,9 @@
 # to PNG in OUT_DIR (default: a temporary directory, removed).  Needs Debian's chromium
 # (apt-get install -y chromium); without it the SVG check still runs and the test skips
 # (77) after it.  VEXP_SCREENSHOT_KEEP=DIR keeps the reports and PNGs in DIR.
+# VEXP_REPORT_DIR=DIR (a report of a real run, `vexp report -o DIR`): check and render
+# that one instead, e.g. for docs/example-report:
+#   VEXP_REPORT_DIR=docs/example-report tests/report-screenshot.sh build docs/example-report
 set -eu
 build=${1:?usage: report-screenshot.sh BUILD_DIR [OUT_DIR]}
 work=$(mktemp -d)
@@ -16,11 +19,16 @@ out=${2:-${VEXP_SCREENSHOT_KEEP:-$work/out}}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-"$build/tests/test-report" --demo "$work/single"
-"$build/tests/test-report" --demo "$work/compare" --compare
-for r in single compare; do
-    "$build/tests/test-report" --check-svg "$work/$r"
-done
+if [ -n "${VEXP_REPORT_DIR:-}" ]; then
+    cp -r "$VEXP_REPORT_DIR" "$work/single"
+    "$build/tests/test-report" --check-svg "$work/single"
+else
+    "$build/tests/test-report" --demo "$work/single"
+    "$build/tests/test-report" --demo "$work/compare" --compare
+    for r in single compare; do
+        "$build/tests/test-report" --check-svg "$work/$r"
+    done
+fi
 
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then
@@ -42,10 +50,13 @@ shot() { # shot URL PNG WIDTH HEIGHT
     echo "$2"
 }
 shot "file://$work/single/index.html" "$out/index.png" 1280 3600
-shot "file://$work/compare/index.html" "$out/compare.png" 1280 3600
-shot "file://$work/single/throughput-ndr-fps.svg" "$out/throughput-ndr-fps.png" 1100 560
-shot "file://$work/compare/throughput-pdr-fps.svg" "$out/compare-pdr-fps.png" 1100 640
-shot "file://$work/single/latency.svg" "$out/latency.png" 1100 560
+for c in throughput-ndr-fps throughput-pdr-fps throughput-fps latency; do
+    [ -f "$work/single/$c.svg" ] && shot "file://$work/single/$c.svg" "$out/$c.png" 1100 600
+done
+if [ -d "$work/compare" ]; then
+    shot "file://$work/compare/index.html" "$out/compare.png" 1280 3600
+    shot "file://$work/compare/throughput-pdr-fps.svg" "$out/compare-pdr-fps.png" 1100 640
+fi
 if [ -n "${VEXP_SCREENSHOT_KEEP:-}" ]; then
     cp -r "$work/single" "$out/report-single"
     cp -r "$work/compare" "$out/report-compare"
