@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "numfmt.h"
 #include "report.h"
 #include "runlock.h"
 #include "vexp.h"
@@ -67,37 +68,22 @@ static int row_cmp(gconstpointer pa, gconstpointer pb)
     return 0;
 }
 
-/* readable without exponents: 154742, 478.3, 0.0123 */
-static void fmt_num(char *buf, size_t len, double v)
+static char *format_figure(const store_result_row *r)
 {
-    double a = fabs(v);
-
-    if (a >= 1000 || a == 0)
-        g_snprintf(buf, len, "%.0f", v);
-    else if (a >= 10)
-        g_snprintf(buf, len, "%.1f", v);
-    else
-        g_snprintf(buf, len, "%.3g", v);
+    if (!r)
+        return g_strdup("-");
+    return numfmt_figure(r->mean, r->stddev, r->n, r->cov_pct, r->bimodal, NUMFMT_TEXT);
 }
 
-static void format_figure(char *buf, size_t len, const store_result_row *r)
+/* the widest label, so that none is cut */
+static int label_width(GPtrArray *rows)
 {
-    char m[32], sd[32];
-
-    if (!r) {
-        g_snprintf(buf, len, "-");
-        return;
+    int w = 5;
+    for (guint i = 0; i < rows->len; i++) {
+        const store_result_row *r = g_ptr_array_index(rows, i);
+        w = MAX(w, (int)g_utf8_strlen(r->label ? r->label : "", -1));
     }
-    fmt_num(m, sizeof(m), r->mean);
-    if (r->n > 1 && isfinite(r->stddev)) {
-        char cv[16] = "";
-        fmt_num(sd, sizeof(sd), r->stddev);
-        if (isfinite(r->cov_pct))
-            g_snprintf(cv, sizeof(cv), " %.0f%%", r->cov_pct);
-        g_snprintf(buf, len, "%s ± %s (%u)%s%s", m, sd, r->n, cv, r->bimodal ? " !2" : "");
-    } else {
-        g_snprintf(buf, len, "%s (%u)", m, r->n);
-    }
+    return w;
 }
 
 static void print_section(const table_layout *L, GPtrArray *rows)
@@ -115,10 +101,11 @@ static void print_section(const table_layout *L, GPtrArray *rows)
     g_ptr_array_sort(sel, row_cmp);
     while (nm < G_N_ELEMENTS(L->metrics) && L->metrics[nm])
         nm++;
-    printf("\n%s\n%-4s %-24s %-4s %6s", L->title, "cell", "label", "dir", "frame");
+    int lw = label_width(sel);
+    g_print("\n%s\n%-4s %-*s %-4s %6s", L->title, "cell", lw, "label", "dir", "frame");
     for (guint k = 0; k < nm; k++)
-        printf(" %26s", L->headers[k]);
-    putchar('\n');
+        g_print(" %30s", L->headers[k]);
+    g_print("\n");
     for (guint i = 0; i < sel->len;) {
         const store_result_row *first = g_ptr_array_index(sel, i);
         const store_result_row *col[6] = {0};
@@ -129,22 +116,20 @@ static void print_section(const table_layout *L, GPtrArray *rows)
                 if (!g_strcmp0(r->metric, L->metrics[k]))
                     col[k] = r;
         }
-        printf("%-4u %-24.24s %-4s %6u", first->cell_index, first->label, first->direction,
-               first->frame_size);
+        g_print("%-4u %-*s %-4s %6u", first->cell_index, lw, first->label, first->direction,
+                first->frame_size);
         for (guint k = 0; k < nm; k++) {
-            char v[48];
-            format_figure(v, sizeof(v), col[k]);
-            printf(" %26s", v);
+            g_autofree char *v = format_figure(col[k]);
+            g_print(" %30s", v);
         }
-        putchar('\n');
+        g_print("\n");
         i = j;
     }
 }
 
 /* 'running' in the store says what the process wrote last; the run lock says
  * whether that process is still there.  Returns static text or buf. */
-static const char *live_status(const vexp_store *store, const store_run *run, char *buf,
-                               gsize size)
+static const char *live_status(const vexp_store *store, const store_run *run, char *buf, gsize size)
 {
     long owner = 0;
 
@@ -164,8 +149,8 @@ static const char *live_status(const vexp_store *store, const store_run *run, ch
     return buf;
 }
 
-#define ORPHANED_NOTE                                                                           \
-    "orphaned: its process ended without finishing it (killed, or the machine went down); "    \
+#define ORPHANED_NOTE                                                                              \
+    "orphaned: its process ended without finishing it (killed, or the machine went down); "        \
     "vexp run MATRIX --resume continues the latest unfinished run of that matrix"
 
 static void print_table(const vexp_store *store, const store_run *run, GPtrArray *rows,
@@ -177,40 +162,88 @@ static void print_table(const vexp_store *store, const store_run *run, GPtrArray
     /* one hypervisor: the run's header says it all; several: a line per cell */
     guint n_hv = store_cells_n_hypervisors(cells);
 
-    printf("run %" G_GINT64_FORMAT " '%s' (%s) started %s, %s; host %s; libvirt %s, QEMU %s\n",
-           run->id, run->name, status, run->started_at,
-           run->finished_at ? run->finished_at : "not finished", run->host ? run->host : "?",
-           run->libvirt_version ? run->libvirt_version : "-",
-           run->qemu_version ? run->qemu_version : "-");
+    g_print("run %" G_GINT64_FORMAT " '%s' (%s) started %s, %s; host %s; libvirt %s, QEMU %s\n",
+            run->id, run->name, status, run->started_at,
+            run->finished_at ? run->finished_at : "not finished", run->host ? run->host : "?",
+            run->libvirt_version ? run->libvirt_version : "-",
+            run->qemu_version ? run->qemu_version : "-");
     if (!strcmp(status, "orphaned"))
-        printf("%s\n", ORPHANED_NOTE);
-    printf("accel: %s\n", emulation_note(run->accel));
+        g_print("%s\n", ORPHANED_NOTE);
+    g_print("accel: %s\n", emulation_note(run->accel));
     if (n_hv > 1)
-        printf("hypervisors: %u (the cells below say which ran each cell)\n", n_hv);
-    printf("figures: mean ± stddev (n repetitions) coefficient of variation %%, !2 = the "
-           "repetitions fall into two bands;\nframe = Ethernet frame incl. FCS, bytes; "
-           "wire = + 20 B preamble/IFG\n");
+        g_print("hypervisors: %u (the cells below say which ran each cell)\n", n_hv);
+    g_print("figures: mean ± stddev (n repetitions), cv = coefficient of variation, !2 = the "
+            "repetitions fall into two bands;\nframe = Ethernet frame incl. FCS, bytes; "
+            "wire = + 20 B preamble/IFG\n");
     if (rows->len == 0)
-        printf("\n(no figures stored)\n");
+        g_print("\n(no figures stored)\n");
     for (guint i = 0; i < G_N_ELEMENTS(layouts); i++)
         print_section(&layouts[i], rows);
     for (guint i = 0; i < cells->len; i++) {
         const store_cell_row *c = g_ptr_array_index(cells, i);
         if (!header) {
-            printf("\ncells:\n");
+            g_print("\ncells:\n");
             header = TRUE;
         }
-        printf("  %u %-24s %-11s driver %-10s guest kernel %s%s%s\n", c->cell_index, c->label,
-               c->status, c->guest_driver ? c->guest_driver : "-",
-               c->guest_kernel ? c->guest_kernel : "-", c->reason ? "; " : "",
-               c->reason ? c->reason : "");
+        g_print("  %u %-24s %-11s driver %-10s guest kernel %s%s%s\n", c->cell_index, c->label,
+                c->status, c->guest_driver ? c->guest_driver : "-",
+                c->guest_kernel ? c->guest_kernel : "-", c->reason ? "; " : "",
+                c->reason ? c->reason : "");
         if (n_hv > 1)
-            printf("    on host %s, %s, accel %s\n", c->host ? c->host : "?",
-                   c->hypervisor ? c->hypervisor : "?",
-                   !g_strcmp0(c->nic, "host") ? "- (no VM)"
-                   : c->accel                 ? c->accel
-                                              : "?");
+            g_print("    on host %s, %s, accel %s\n", c->host ? c->host : "?",
+                    c->hypervisor ? c->hypervisor : "?",
+                    !g_strcmp0(c->nic, "host") ? "- (no VM)"
+                    : c->accel                 ? c->accel
+                                               : "?");
     }
+}
+
+typedef struct trial_filter {
+    gint cell;                    /* -1: every cell */
+    gint frame_size;              /* 0: every size */
+    const char *test, *direction; /* NULL: every one */
+} trial_filter;
+
+/* --trials: every trial behind the figures, grouped by figure, search steps in order */
+static int print_trials(vexp_store *store, gint64 run_id, const trial_filter *f)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) trials = NULL;
+    guint shown = 0;
+    char last[160] = "";
+
+    if (!store_trials_rows(store, run_id, f->test, &trials, &error))
+        return vexp_report_error(error);
+    for (guint i = 0; i < trials->len; i++) {
+        const store_trial_row *t = g_ptr_array_index(trials, i);
+        char group[160];
+        if ((f->cell >= 0 && t->cell_index != (guint)f->cell) ||
+            (f->frame_size > 0 && t->frame_size != (guint)f->frame_size) ||
+            (f->direction && g_strcmp0(t->direction, f->direction)))
+            continue;
+        g_snprintf(group, sizeof(group), "cell %u, %s, %s, %u B", t->cell_index, t->test,
+                   t->direction, t->frame_size);
+        if (strcmp(group, last)) {
+            g_print("\n%s\n%4s %4s %16s %8s %14s %14s %12s %9s %s\n", group, "rep", "step",
+                    "offered fps", "s", "tx", "rx", "lost", "loss %", "verdict");
+            g_strlcpy(last, group, sizeof(last));
+        }
+        g_autofree char *off = numfmt_number(t->offered_fps, NUMFMT_SIG, TRUE);
+        g_autofree char *dur = numfmt_number(t->duration_s, 3, FALSE);
+        g_autofree char *tx = numfmt_count(t->tx);
+        g_autofree char *rx = numfmt_count(t->rx);
+        g_autofree char *lost = numfmt_count(t->lost);
+        g_autofree char *loss = numfmt_number(t->loss_pct, 3, FALSE);
+        g_print("%4u %4u %16s %8s %14s %14s %12s %9s %s\n", t->repetition, t->step, off, dur, tx,
+                rx, lost, loss,
+                !t->valid   ? "not valid (kept, not used)"
+                : t->passed ? "pass"
+                            : "fail");
+        shown++;
+    }
+    if (!shown)
+        g_print("no trials match\n");
+    return VEXP_EXIT_OK;
 }
 
 /* csv and json: the same exporters as 'vexp report' (results.csv, results.json) */
@@ -234,12 +267,19 @@ static int cmd_results(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *format = NULL;
     gint64 run_id = 0;
-    gboolean list = FALSE;
-    g_autofree char *run_text = NULL;
+    gboolean list = FALSE, trials = FALSE;
+    g_autofree char *run_text = NULL, *test = NULL, *dir = NULL;
+    gint cell = -1, frame = 0;
     GOptionEntry entries[] = {
         {"run", 0, 0, G_OPTION_ARG_STRING, &run_text, "Run id (default: the latest)", "N"},
         {"format", 0, 0, G_OPTION_ARG_STRING, &format, "table (default), csv or json", "FMT"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the runs in the store", NULL},
+        {"trials", 0, 0, G_OPTION_ARG_NONE, &trials,
+         "Print every trial behind the figures (filters: --cell, --test, --dir, --frame)", NULL},
+        {"cell", 0, 0, G_OPTION_ARG_INT, &cell, "With --trials: only this cell", "N"},
+        {"test", 0, 0, G_OPTION_ARG_STRING, &test, "With --trials: only this test", "TEST"},
+        {"dir", 0, 0, G_OPTION_ARG_STRING, &dir, "With --trials: only in, out or both", "DIR"},
+        {"frame", 0, 0, G_OPTION_ARG_INT, &frame, "With --trials: only this frame size", "BYTES"},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -274,19 +314,23 @@ static int cmd_results(int argc, char **argv)
             return vexp_report_error(error);
         gboolean orphans = FALSE;
 
-        printf("%-5s %-20s %-20s %-25s %s\n", "run", "name", "status", "started", "accel");
+        g_print("%-5s %-20s %-20s %-25s %s\n", "run", "name", "status", "started", "accel");
         for (guint i = 0; i < runs->len; i++) {
             const store_run *r = g_ptr_array_index(runs, i);
             char status_buf[48];
             const char *status = live_status(store, r, status_buf, sizeof(status_buf));
 
             orphans |= !strcmp(status, "orphaned");
-            printf("%-5" G_GINT64_FORMAT " %-20s %-20s %-25s %s\n", r->id, r->name, status,
-                   r->started_at, r->accel ? r->accel : "-");
+            g_print("%-5" G_GINT64_FORMAT " %-20s %-20s %-25s %s\n", r->id, r->name, status,
+                    r->started_at, r->accel ? r->accel : "-");
         }
         if (orphans)
-            printf("\n%s\n", ORPHANED_NOTE);
+            g_print("\n%s\n", ORPHANED_NOTE);
         return VEXP_EXIT_OK;
+    }
+    if (trials) {
+        trial_filter f = {cell, frame, test, dir};
+        return print_trials(store, run_id, &f);
     }
     if (format && strcmp(format, "table"))
         return print_export(store, run_id, !strcmp(format, "csv"));

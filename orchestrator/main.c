@@ -2,15 +2,17 @@
 /* vexp: the command table and dispatch. */
 #include "vexp-config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "numfmt.h"
 #include "vexp.h"
 
 static const vexp_cmd *const commands[] = {
-    &vexp_cmd_run,     &vexp_cmd_render,  &vexp_cmd_results, &vexp_cmd_compare,
-    &vexp_cmd_regress, &vexp_cmd_report,  &vexp_cmd_image,   &vexp_cmd_doctor,
+    &vexp_cmd_run,     &vexp_cmd_render, &vexp_cmd_results, &vexp_cmd_compare,
+    &vexp_cmd_regress, &vexp_cmd_report, &vexp_cmd_image,   &vexp_cmd_doctor,
 };
 
 G_DEFINE_QUARK(vexp - error - quark, vexp_error)
@@ -58,8 +60,31 @@ static void print_peak_rss(void)
 
 static int dispatch(int argc, char **argv);
 
+/* g_print/g_printerr (--help, GOption's errors): GLib would turn what the
+ * locale's charset lacks into '?' ("[OPTION?]" under LC_ALL=C); numfmt spells
+ * vexp's symbols in ASCII there instead */
+static void print_stdout(const char *text)
+{
+    g_autofree char *t = numfmt_for_locale(text);
+    fputs(t, stdout);
+    fflush(stdout);
+}
+
+static void print_stderr(const char *text)
+{
+    g_autofree char *t = numfmt_for_locale(text);
+    fputs(t, stderr);
+}
+
 int main(int argc, char **argv)
 {
+    /* the charset from the environment (UTF-8 symbols under C.UTF-8); numbers
+     * stay "C" so that no CSV, JSON, SQL or matrix value gets a decimal comma */
+    setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
+    g_set_print_handler(print_stdout);
+    g_set_printerr_handler(print_stderr);
+
     int rc = dispatch(argc, argv);
 
     if (g_strcmp0(g_getenv("VEXP_PRINT_PEAK_RSS"), "1") == 0)

@@ -5,30 +5,41 @@
 
 #include "report-internal.h"
 
-/* ---- series naming and colours ------------------------------------ */
+/* ---- series naming, colours, markers ------------------------------ */
 
+/* colour by NIC family (virtio-transitional is virtio, e1000e is e1000) */
 static const struct {
-    const char *nic, *color;
+    const char *prefix, *color;
 } nic_colors[] = {
     /* Okabe-Ito: distinguishable with the common colour-vision deficiencies */
-    {"host", "#000000"},    {"virtio", "#0072B2"},  {"e1000", "#D55E00"},
-    {"rtl8139", "#009E73"}, {"vmxnet3", "#CC79A7"}, {"e1000e", "#E69F00"},
+    {"host", "#000000"},    {"virtio", "#0072B2"}, {"e1000", "#D55E00"}, {"rtl8139", "#009E73"},
+    {"vmxnet3", "#CC79A7"}, {"ne2k", "#E69F00"},   {"pcnet", "#56B4E9"},
 };
-static const char *const spare_colors[] = {"#56B4E9", "#F0E442", "#882255", "#999933"};
+static const char *const spare_colors[] = {"#882255", "#999933", "#44AA99", "#332288"};
 #define THEORY_COLOR "#7f7f7f"
+/* dash patterns of a family's cells; with 4 markers, 12 cells of one family stay apart */
+static const char *const family_dashes[] = {NULL, "6,3", "2,2"};
 
-static const char *nic_color(const char *nic, guint position)
+static const char *nic_color(const char *nic, guint *ret_family)
 {
     for (guint i = 0; i < G_N_ELEMENTS(nic_colors); i++)
-        if (!g_strcmp0(nic, nic_colors[i].nic))
+        if (nic && g_str_has_prefix(nic, nic_colors[i].prefix)) {
+            *ret_family = i;
             return nic_colors[i].color;
-    return spare_colors[position % G_N_ELEMENTS(spare_colors)];
+        }
+    /* unknown models: a colour each, by name */
+    guint h = nic ? g_str_hash(nic) : 0;
+    *ret_family = G_N_ELEMENTS(nic_colors) + h % G_N_ELEMENTS(spare_colors);
+    return spare_colors[h % G_N_ELEMENTS(spare_colors)];
 }
 
 typedef struct series_key {
     guint cell_index;
     const char *nic;
-    char *name; /* without the run suffix */
+    char *name;        /* the cell label, without the run suffix */
+    const char *color; /* the family's */
+    report_marker marker;
+    const char *dash;
 } series_key;
 
 static void series_key_clear(series_key *k)
@@ -37,47 +48,41 @@ static void series_key_clear(series_key *k)
 }
 
 /* The cells of a run that become series, in cell order: from the cells list,
- * or from the result rows when the list is empty (hand-built runs). */
+ * or from the result rows when the list is empty (hand-built runs).  The
+ * k-th cell of a NIC family gets marker k mod 4 and dash k mod 3. */
 static GArray *run_series_keys(const report_run *r)
 {
     GArray *keys = g_array_new(FALSE, TRUE, sizeof(series_key));
     g_array_set_clear_func(keys, (GDestroyNotify)series_key_clear);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-    g_autoptr(GHashTable) nic_count = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) family_count = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-    for (guint i = 0; i < r->cells->len; i++) {
-        const store_cell_row *c = g_ptr_array_index(r->cells, i);
-        series_key k = {c->cell_index, c->nic, g_strdup(c->label)};
-        if (!g_hash_table_add(seen, GUINT_TO_POINTER(c->cell_index + 1))) {
-            g_free(k.name);
-            continue;
-        }
-        g_array_append_val(keys, k);
-    }
-    for (guint i = 0; i < r->results->len; i++) {
-        const store_result_row *row = g_ptr_array_index(r->results, i);
-        series_key k = {row->cell_index, row->nic, g_strdup(row->label)};
-        if (!g_hash_table_add(seen, GUINT_TO_POINTER(row->cell_index + 1))) {
-            g_free(k.name);
-            continue;
-        }
-        g_array_append_val(keys, k);
-    }
-    for (guint i = 0; i < keys->len; i++) {
-        series_key *k = &g_array_index(keys, series_key, i);
-        if (k->nic)
-            g_hash_table_insert(
-                nic_count, (gpointer)k->nic,
-                GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(nic_count, k->nic)) + 1));
-    }
-    /* the NIC model names a series unless two cells share it */
-    for (guint i = 0; i < keys->len; i++) {
-        series_key *k = &g_array_index(keys, series_key, i);
-        if (k->nic && GPOINTER_TO_UINT(g_hash_table_lookup(nic_count, k->nic)) == 1) {
-            g_free(k->name);
-            k->name = g_strdup(k->nic);
-        } else if (!k->name) {
-            k->name = g_strdup_printf("cell %u", k->cell_index);
+    for (guint pass = 0; pass < 2; pass++) {
+        GPtrArray *src = pass == 0 ? r->cells : r->results;
+        for (guint i = 0; i < src->len; i++) {
+            guint cell;
+            const char *nic, *label;
+            if (pass == 0) {
+                const store_cell_row *c = g_ptr_array_index(src, i);
+                cell = c->cell_index, nic = c->nic, label = c->label;
+            } else {
+                const store_result_row *row = g_ptr_array_index(src, i);
+                cell = row->cell_index, nic = row->nic, label = row->label;
+            }
+            if (!g_hash_table_add(seen, GUINT_TO_POINTER(cell + 1)))
+                continue;
+            series_key k = {cell, nic, NULL, NULL, 0, NULL};
+            guint family = 0;
+            k.color = nic_color(nic, &family);
+            guint nth =
+                GPOINTER_TO_UINT(g_hash_table_lookup(family_count, GUINT_TO_POINTER(family)));
+            g_hash_table_insert(family_count, GUINT_TO_POINTER(family), GUINT_TO_POINTER(nth + 1));
+            k.marker = (report_marker)(nth % REPORT_N_MARKERS);
+            k.dash = family_dashes[nth % G_N_ELEMENTS(family_dashes)];
+            k.name = label && *label ? g_strdup(label)
+                     : nic           ? g_strdup_printf("cell %u: %s", cell, nic)
+                                     : g_strdup_printf("cell %u", cell);
+            g_array_append_val(keys, k);
         }
     }
     return keys;
@@ -96,6 +101,7 @@ static report_series *series_new(char *name, const char *color, report_style sty
     s->name = name;
     s->color = color;
     s->style = style;
+    s->marker = REPORT_MARKER_CIRCLE;
     s->points = g_array_new(FALSE, TRUE, sizeof(report_point));
     return s;
 }
@@ -107,6 +113,30 @@ static void series_free(report_series *s)
     g_free(s->name);
     g_array_unref(s->points);
     g_free(s);
+}
+
+/* A cell's series: run B (ri 1) dotted with hollow markers */
+static report_series *cell_series(const series_key *sk, const report_run *r, guint n_runs, guint ri)
+{
+    report_series *s = series_new(series_name(sk->name, r, n_runs), sk->color,
+                                  ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
+    s->marker = sk->marker;
+    s->dash = ri == 0 ? sk->dash : "2,3";
+    return s;
+}
+
+/* The whisker cut at what is physically possible: never below 0, never above
+ * limit (NAN: no upper limit). */
+static void clamp_point(report_point *pt, double limit)
+{
+    if (isfinite(pt->lo) && pt->lo < 0) {
+        pt->lo = 0;
+        pt->lo_clamped = TRUE;
+    }
+    if (isfinite(pt->hi) && isfinite(limit) && pt->hi > limit) {
+        pt->hi = MAX(limit, pt->y);
+        pt->hi_clamped = TRUE;
+    }
 }
 
 static gboolean series_has_data(const report_series *s)
@@ -267,10 +297,23 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
     for (guint i = 0; i < frames->len; i++)
         g_ptr_array_add(c->categories, g_strdup_printf("%u", g_array_index(frames, guint, i)));
     if (spec->whisker)
-        c->note = g_strdup("dot: p50, mean over the repetitions; whisker: up to p99");
+        c->note = g_strdup("marker: p50 (mean over the repetitions); whisker: up to p99");
     else
-        c->note = g_strdup("error bars: 95 % confidence interval of the mean over the "
-                           "repetitions (none where n = 1)");
+        c->note = g_strdup("marker: mean over the repetitions; whiskers: 95 % confidence "
+                           "interval of the mean (none where n = 1)");
+    if (!spec->whisker) {
+        char *n = g_strconcat(c->note,
+                              spec->clamp == REPORT_CLAMP_THEORY ? ", cut at 0 and at the line's "
+                                                                   "maximum"
+                              : spec->clamp == REPORT_CLAMP_PCT  ? ", cut at 0 and 100 %"
+                              : spec->clamp == REPORT_CLAMP_PCT_VCPUS
+                                  ? ", cut at 0 and 100 % per QEMU thread (vCPUs + 1)"
+                                  : ", cut at 0",
+                              "; an end without a cap is cut there or at the plot's edge", NULL);
+        g_free(c->note);
+        c->note = n;
+    }
+    c->log_y = spec->yscale == REPORT_Y_LOG;
 
     for (guint di = 0; di < dirs->len; di++) {
         const char *dir = g_ptr_array_index(dirs, di);
@@ -287,15 +330,15 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
             g_autoptr(GArray) keys = run_series_keys(r);
             for (guint k = 0; k < keys->len; k++) {
                 const series_key *sk = &g_array_index(keys, series_key, k);
-                report_series *s =
-                    series_new(series_name(sk->name, r, n_runs), nic_color(sk->nic, k),
-                               ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
+                report_series *s = cell_series(sk, r, n_runs, ri);
+                double vcpus = GPOINTER_TO_UINT(
+                    g_hash_table_lookup(r->vcpus, GUINT_TO_POINTER(sk->cell_index)));
                 for (guint fi = 0; fi < frames->len; fi++) {
                     guint f = g_array_index(frames, guint, fi);
                     g_autofree char *key =
                         report_row_key(sk->cell_index, spec->test, dir, f, spec->metric);
                     const store_result_row *row = g_hash_table_lookup(idx, key);
-                    report_point pt = {fi, NAN, NAN, NAN, 0};
+                    report_point pt = {fi, NAN, NAN, NAN, 0, FALSE, FALSE};
                     if (row && isfinite(row->mean)) {
                         pt.y = row->mean * factor;
                         pt.n = row->n;
@@ -309,6 +352,17 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
                             pt.lo = row->ci95_low * factor;
                             pt.hi = row->ci95_high * factor;
                         }
+                        double limit = NAN;
+                        if (spec->clamp == REPORT_CLAMP_THEORY && isfinite(line))
+                            limit = (spec->theory == REPORT_THEORY_MBPS_L2
+                                         ? report_line_mbps_l2(line, f)
+                                         : report_line_fps(line, f)) *
+                                    factor;
+                        else if (spec->clamp == REPORT_CLAMP_PCT)
+                            limit = 100;
+                        else if (spec->clamp == REPORT_CLAMP_PCT_VCPUS && vcpus > 0)
+                            limit = 100 * (vcpus + 1);
+                        clamp_point(&pt, limit);
                     }
                     g_array_append_val(s->points, pt);
                 }
@@ -325,7 +379,7 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
                            REPORT_STYLE_DASHED);
             for (guint fi = 0; fi < frames->len; fi++) {
                 guint f = g_array_index(frames, guint, fi);
-                report_point pt = {fi, NAN, NAN, NAN, 0};
+                report_point pt = {fi, NAN, NAN, NAN, 0, FALSE, FALSE};
                 pt.y = (spec->theory == REPORT_THEORY_FPS ? report_line_fps(line, f)
                                                           : report_line_mbps_l2(line, f)) *
                        factor;
@@ -333,6 +387,22 @@ report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
             }
             g_ptr_array_add(panel->series, s);
         }
+    }
+    if (spec->yscale == REPORT_Y_AUTO) {
+        /* frames/s from 64 B on a host to 1518 B under TCG span decades */
+        double lo = INFINITY, hi = 0;
+        for (guint p = 0; p < c->panels->len; p++) {
+            const report_panel *panel = g_ptr_array_index(c->panels, p);
+            for (guint k = 0; k < panel->series->len; k++) {
+                const report_series *se = g_ptr_array_index(panel->series, k);
+                for (guint i = 0; se->style != REPORT_STYLE_DASHED && i < se->points->len; i++) {
+                    double y = g_array_index(se->points, report_point, i).y;
+                    if (isfinite(y) && y > 0)
+                        lo = MIN(lo, y), hi = MAX(hi, y);
+                }
+            }
+        }
+        c->log_y = hi > 100 * lo;
     }
     return c;
 }
@@ -412,9 +482,7 @@ report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, gui
                     g_array_append_val(a->pct, pct);
                     g_array_append_val(a->loss, t->loss_pct);
                 }
-                report_series *s =
-                    series_new(series_name(sk->name, r, n_runs), nic_color(sk->nic, k),
-                               ri == 0 ? REPORT_STYLE_SOLID : REPORT_STYLE_DOTTED);
+                report_series *s = cell_series(sk, r, n_runs, ri);
                 /* steps go down in load: append in reverse for x ascending */
                 for (guint j = steps->len; j-- > 0;) {
                     loss_acc *a = g_ptr_array_index(steps, j);
@@ -431,6 +499,8 @@ report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, gui
                     pt.lo = isfinite(half) ? pt.y - half : NAN;
                     pt.hi = isfinite(half) ? pt.y + half : NAN;
                     pt.n = a->loss->len;
+                    pt.lo_clamped = pt.hi_clamped = FALSE;
+                    clamp_point(&pt, 100);
                     if (pt.x > c->x_max)
                         c->x_max = pt.x;
                     g_array_append_val(s->points, pt);
@@ -448,25 +518,44 @@ report_chart *report_chart_loss_curve(report_run *const *runs, guint n_runs, gui
 /* ---- the chart list ------------------------------------------------ */
 
 static const report_chart_spec chart_specs[] = {
+    {"throughput-ndr-fps", "Throughput NDR (no loss, RFC 9971), frame rate", "throughput",
+     "throughput_ndr_fps", NULL, "NDR, frames/s", 0, REPORT_THEORY_FPS, REPORT_CLAMP_THEORY,
+     REPORT_Y_AUTO, FALSE},
+    {"throughput-pdr-fps", "Throughput PDR (loss within the PDR goal, RFC 9971), frame rate",
+     "throughput", "throughput_pdr_fps", NULL, "PDR, frames/s", 0, REPORT_THEORY_FPS,
+     REPORT_CLAMP_THEORY, REPORT_Y_AUTO, FALSE},
+    {"throughput-ndr-mbps", "Throughput NDR, L2 bit rate", "throughput", "throughput_ndr_mbps_l2",
+     NULL, "NDR, Mbit/s (L2, frame bytes)", 0, REPORT_THEORY_MBPS_L2, REPORT_CLAMP_THEORY,
+     REPORT_Y_LINEAR, FALSE},
+    {"throughput-pdr-mbps", "Throughput PDR, L2 bit rate", "throughput", "throughput_pdr_mbps_l2",
+     NULL, "PDR, Mbit/s (L2, frame bytes)", 0, REPORT_THEORY_MBPS_L2, REPORT_CLAMP_THEORY,
+     REPORT_Y_LINEAR, FALSE},
+    /* runs without goals (before schema v4, or a one-goal search) */
     {"throughput-mbps", "Throughput (RFC 2544), L2 bit rate", "throughput",
      STORE_METRIC_THROUGHPUT_MBPS_L2, NULL, "throughput, Mbit/s (L2, frame bytes)", 0,
-     REPORT_THEORY_MBPS_L2},
+     REPORT_THEORY_MBPS_L2, REPORT_CLAMP_THEORY, REPORT_Y_LINEAR, TRUE},
     {"throughput-fps", "Throughput (RFC 2544), frame rate", "throughput",
-     STORE_METRIC_THROUGHPUT_FPS, NULL, "throughput, frames/s", 0, REPORT_THEORY_FPS},
+     STORE_METRIC_THROUGHPUT_FPS, NULL, "throughput, frames/s", 0, REPORT_THEORY_FPS,
+     REPORT_CLAMP_THEORY, REPORT_Y_AUTO, TRUE},
     {"cpu-guest", "Guest (DUT) CPU at the throughput rate", "throughput", STORE_METRIC_DUT_CPU_PCT,
-     NULL, "guest CPU busy, % of all vCPUs", 0, REPORT_THEORY_NONE},
+     NULL, "guest CPU busy, % of all vCPUs", 0, REPORT_THEORY_NONE, REPORT_CLAMP_PCT,
+     REPORT_Y_LINEAR, FALSE},
     {"cpu-qemu", "QEMU process CPU on the host at the throughput rate", "throughput",
-     STORE_METRIC_HOST_CPU_PCT, NULL, "QEMU CPU, % of one host CPU", 0, REPORT_THEORY_NONE},
+     STORE_METRIC_HOST_CPU_PCT, NULL, "QEMU CPU, % of one host CPU", 0, REPORT_THEORY_NONE,
+     REPORT_CLAMP_PCT_VCPUS, REPORT_Y_LINEAR, FALSE},
     {"loss-at-max", "Frame loss at 100 % of the maximum rate", "loss", STORE_METRIC_LOSS_PCT_AT_MAX,
-     NULL, "frames lost, %", 0, REPORT_THEORY_NONE},
+     NULL, "frames lost, %", 0, REPORT_THEORY_NONE, REPORT_CLAMP_PCT, REPORT_Y_LINEAR, FALSE},
     {"latency", "Latency at the throughput rate (round trip)", "latency", STORE_METRIC_RTT_P50_US,
-     STORE_METRIC_RTT_P99_US, "round-trip time, \u00b5s", 0, REPORT_THEORY_NONE},
+     STORE_METRIC_RTT_P99_US, "round-trip time, \u00b5s (log scale)", 0, REPORT_THEORY_NONE,
+     REPORT_CLAMP_NONE, REPORT_Y_LOG, FALSE},
     {"rtt-idle", "Idle round-trip time", "rtt", STORE_METRIC_RTT_P50_US, STORE_METRIC_RTT_P99_US,
-     "round-trip time, \u00b5s", 0, REPORT_THEORY_NONE},
+     "round-trip time, \u00b5s (log scale)", 0, REPORT_THEORY_NONE, REPORT_CLAMP_NONE, REPORT_Y_LOG,
+     FALSE},
     {"b2b-frames", "Back-to-back: longest loss-free burst", "b2b", STORE_METRIC_B2B_FRAMES, NULL,
-     "burst, frames", 0, REPORT_THEORY_NONE},
+     "burst, frames", 0, REPORT_THEORY_NONE, REPORT_CLAMP_NONE, REPORT_Y_LINEAR, FALSE},
     {"b2b-buffer", "Back-to-back: buffer time (RFC 9004, corrected)", "b2b",
-     "b2b_corrected_buffer_s", NULL, "buffer time, ms", 1000, REPORT_THEORY_NONE},
+     "b2b_corrected_buffer_s", NULL, "buffer time, ms", 1000, REPORT_THEORY_NONE, REPORT_CLAMP_NONE,
+     REPORT_Y_LINEAR, FALSE},
 };
 
 GPtrArray *report_charts(report_run *const *runs, guint n_runs)
@@ -475,10 +564,18 @@ GPtrArray *report_charts(report_run *const *runs, guint n_runs)
     g_autoptr(GArray) frames = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 
+    gboolean goals = FALSE;
+
     for (guint i = 0; i < G_N_ELEMENTS(chart_specs); i++) {
+        /* the headline figure repeats the first goal's: drawn only without goals */
+        if (chart_specs[i].headline && goals)
+            continue;
         report_chart *c = report_chart_metric(runs, n_runs, &chart_specs[i]);
-        if (c)
+        if (c) {
             g_ptr_array_add(charts, c);
+            goals |= g_str_has_prefix(c->id, "throughput-ndr") ||
+                     g_str_has_prefix(c->id, "throughput-pdr");
+        }
         if (!strcmp(chart_specs[i].id, "loss-at-max")) {
             /* the loss curves follow the loss at the maximum rate */
             for (guint ri = 0; ri < n_runs; ri++)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "numfmt.h"
 #include "report-internal.h"
 
 /* ---- CSV and JSON -------------------------------------------------- */
@@ -27,9 +28,9 @@ static void csv_field(GString *out, const char *s)
 
 static void csv_number(GString *out, double v)
 {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    if (isfinite(v))
-        g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.9g", v));
+    g_autofree char *raw = numfmt_raw(v);
+    if (raw)
+        g_string_append(out, raw);
 }
 
 /* One field of a result row as both exports write it. */
@@ -153,11 +154,8 @@ static void json_string(GString *out, const char *s)
 
 static void json_number(GString *out, double v)
 {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    if (isfinite(v))
-        g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.9g", v));
-    else
-        g_string_append(out, "null");
+    g_autofree char *raw = numfmt_raw(v);
+    g_string_append(out, raw ? raw : "null");
 }
 
 static void json_kv(GString *out, const char *key, const char *value, gboolean first)

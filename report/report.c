@@ -28,6 +28,7 @@ report_run *report_run_new(void)
     r->cells = g_ptr_array_new_with_free_func((GDestroyNotify)store_cell_row_free);
     r->loss_trials = g_ptr_array_new_with_free_func((GDestroyNotify)report_loss_trial_free);
     r->vcpus = g_hash_table_new(g_direct_hash, g_direct_equal);
+    r->search_trials = g_ptr_array_new_with_free_func((GDestroyNotify)store_trial_row_free);
     return r;
 }
 
@@ -40,6 +41,8 @@ void report_run_free(report_run *run)
     g_clear_pointer(&run->cells, g_ptr_array_unref);
     g_clear_pointer(&run->loss_trials, g_ptr_array_unref);
     g_clear_pointer(&run->vcpus, g_hash_table_unref);
+    g_clear_pointer(&run->search_trials, g_ptr_array_unref);
+    g_free(run->matrix_text);
     g_free(run);
 }
 
@@ -49,11 +52,15 @@ gboolean report_run_load(vexp_store *store, gint64 run_id, report_run **ret_run,
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) cells = NULL;
     g_autoptr(GPtrArray) trials = NULL;
+    g_autoptr(GPtrArray) search = NULL;
 
     if (!store_results_rows(store, run_id, &r->run, &results, error) ||
         !store_cells_rows(store, r->run->id, &cells, error) ||
-        !store_trials_rows(store, r->run->id, "loss", &trials, error))
+        !store_trials_rows(store, r->run->id, "loss", &trials, error) ||
+        !store_trials_rows(store, r->run->id, "throughput", &search, error) ||
+        !store_run_matrix_text(store, r->run->id, &r->matrix_text, error))
         return FALSE;
+    g_ptr_array_extend_and_steal(r->search_trials, g_steal_pointer(&search));
     for (guint i = 0; i < cells->len; i++) {
         const store_cell_row *c = g_ptr_array_index(cells, i);
         if (c->vcpus)

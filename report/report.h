@@ -27,9 +27,10 @@ typedef enum {
 /* ---- axis scales ---- */
 
 typedef struct report_scale {
-    double min, max; /* axis ends, multiples of step */
-    double step;     /* tick spacing: 1, 2 or 5 x 10^k */
+    double min, max; /* axis ends, multiples of step (log: powers of ten) */
+    double step;     /* tick spacing: 1, 2 or 5 x 10^k (log: the factor 10) */
     guint n_ticks;   /* ticks from min to max inclusive */
+    gboolean log;    /* logarithmic: ticks at min * 10^i */
 } report_scale;
 
 /* Heckbert's "nice number": 1, 2, 5 or 10 x 10^k near x (round) or >= x. */
@@ -38,6 +39,9 @@ double report_nice_number(double x, gboolean round);
  * extends the range to 0; lo == hi or non-finite ends still give a usable
  * axis ([0, 1] when nothing is known). */
 report_scale report_scale_nice(double lo, double hi, guint max_ticks, gboolean include_zero);
+/* A logarithmic axis over [lo, hi] (lo > 0), whole decades: [40, 8000] ->
+ * [10, 10000], 4 ticks.  Non-positive or non-finite ends give [1, 10]. */
+report_scale report_scale_log(double lo, double hi);
 /* Tick text for v on an axis with that step: "0.5", "250", "20k", "1.5M".
  * Caller frees. */
 char *report_tick_label(double v, double step);
@@ -61,15 +65,18 @@ typedef struct report_loss_trial {
 } report_loss_trial;
 void report_loss_trial_free(report_loss_trial *t);
 
-/* A run as the report sees it.  Public so that tests can build one by hand
- * (report_run_new()); report_run_load() fills it from the store. */
+/* A run as the report sees it.  search_trials are the throughput search's
+ * trials (the trace behind each NDR/PDR figure), matrix_text the matrix as run.  Public so that
+ * tests can build one by hand (report_run_new()); report_run_load() fills it from the store. */
 typedef struct report_run {
     store_run *run;
-    double line_rate_mbps;  /* wire Mbit/s; NAN = unknown (no theoretical line) */
-    GPtrArray *results;     /* store_result_row *, as store_results_rows() */
-    GPtrArray *cells;       /* store_cell_row *, as store_cells_rows() */
-    GPtrArray *loss_trials; /* report_loss_trial *, by cell, direction, size, rep, step */
-    GHashTable *vcpus;      /* GUINT_TO_POINTER(cell_index) -> GUINT_TO_POINTER(vcpus) */
+    double line_rate_mbps;    /* wire Mbit/s; NAN = unknown (no theoretical line) */
+    GPtrArray *results;       /* store_result_row *, as store_results_rows() */
+    GPtrArray *cells;         /* store_cell_row *, as store_cells_rows() */
+    GPtrArray *loss_trials;   /* report_loss_trial *, by cell, direction, size, rep, step */
+    GHashTable *vcpus;        /* GUINT_TO_POINTER(cell_index) -> GUINT_TO_POINTER(vcpus) */
+    GPtrArray *search_trials; /* store_trial_row *, test 'throughput', as store_trials_rows() */
+    char *matrix_text;        /* may be NULL */
 } report_run;
 
 /* Everything the report shows about a run (0 = the latest), read through
@@ -94,13 +101,27 @@ typedef struct report_point {
     double y;      /* NAN: no figure at this x */
     double lo, hi; /* error bar (95 % CI) or whisker ends; NAN: none */
     guint n;       /* repetitions behind y */
+    /* the whisker end was cut at what is physically possible (>= 0, a CPU's
+     * 100 % per vCPU, the line's maximum rate, 100 % loss) */
+    gboolean lo_clamped, hi_clamped;
 } report_point;
 
+/* Markers, so that cells of one NIC family (one colour) stay apart. */
+typedef enum {
+    REPORT_MARKER_CIRCLE,
+    REPORT_MARKER_SQUARE,
+    REPORT_MARKER_TRIANGLE,
+    REPORT_MARKER_DIAMOND,
+    REPORT_N_MARKERS,
+} report_marker;
+
 typedef struct report_series {
-    char *name;        /* legend text: "virtio", "virtio, run 3" */
-    const char *color; /* static "#rrggbb" */
+    char *name;        /* legend text: the cell label, ", run N" when comparing */
+    const char *color; /* static "#rrggbb": the NIC model's family */
     report_style style;
-    GArray *points; /* report_point, x ascending */
+    report_marker marker; /* the cell's place in its family */
+    const char *dash;     /* static stroke-dasharray of the line; NULL = solid */
+    GArray *points;       /* report_point, x ascending */
 } report_series;
 
 typedef struct report_panel {
@@ -110,11 +131,12 @@ typedef struct report_panel {
 } report_panel;
 
 typedef struct report_chart {
-    char *id; /* file stem, "throughput-mbps" */
+    char *id; /* file stem, "throughput-ndr-mbps" */
     char *title;
     char *subtitle;          /* "TCG: emulation figures", may be NULL */
     char *x_label, *y_label; /* with units */
-    char *note;              /* what the error bars are; may be NULL */
+    char *note;              /* what the error bars are (drawn in the SVG); may be NULL */
+    gboolean log_y;          /* y on a logarithmic axis */
     gboolean x_categories;   /* TRUE: x is an index into categories */
     GPtrArray *categories;   /* char *: "64", "128", ... */
     double x_min, x_max;     /* linear x only */
@@ -125,9 +147,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(report_chart, report_chart_free)
 
 /* Measured series over all panels (the dashed theoretical line not counted). */
 guint report_chart_n_series(const report_chart *chart);
-/* The y axis the chart is drawn with: measured points, error bars and the
- * theoretical line unless it is more than 4x above the data (then it is
- * clipped at the top and the legend says so). */
+/* The y axis the chart is drawn with: from the measured points (means) and
+ * the theoretical line unless it is more than 4x above them (then the line
+ * is clipped at the top and the legend says so); error bars never widen it,
+ * they are cut at the plot's edge.  Log when chart->log_y. */
 report_scale report_chart_y_scale(const report_chart *chart);
 
 typedef enum {
@@ -136,6 +159,19 @@ typedef enum {
     REPORT_THEORY_MBPS_L2, /* report_line_mbps_l2() */
 } report_theory;
 
+typedef enum {
+    REPORT_CLAMP_NONE,      /* >= 0 only */
+    REPORT_CLAMP_THEORY,    /* <= the line's maximum at that frame size (when known) */
+    REPORT_CLAMP_PCT,       /* <= 100 (loss, guest CPU in % of all its vCPUs) */
+    REPORT_CLAMP_PCT_VCPUS, /* <= 100 x (vCPUs + 1): QEMU's vCPU threads + its main loop */
+} report_clamp;
+
+typedef enum {
+    REPORT_Y_LINEAR,
+    REPORT_Y_LOG,  /* always (latency) */
+    REPORT_Y_AUTO, /* log when the measured means span more than 100x */
+} report_yscale;
+
 typedef struct report_chart_spec {
     const char *id, *title;
     const char *test, *metric; /* the result rows plotted (mean, 95 % CI) */
@@ -143,12 +179,16 @@ typedef struct report_chart_spec {
     const char *y_label;
     double factor; /* y = mean * factor (s -> ms); 0 means 1 */
     report_theory theory;
+    report_clamp clamp; /* whiskers cut at this limit (and at 0) */
+    report_yscale yscale;
+    gboolean headline; /* the first goal's figure: drawn only when no run has NDR/PDR figures */
 } report_chart_spec;
 
 /* A metric against frame size: frame sizes as categories, one panel per
- * direction (in, out, both, in that order), one series per cell of each run
- * (named by NIC model, by cell label when a model occurs twice, with ", run N"
- * when n_runs = 2; run B dotted).  NULL when no run has the metric. */
+ * direction (in, out, both, in that order), one series per cell of each run,
+ * named by the cell label (", run N" when n_runs = 2; run B dotted with
+ * hollow markers); colour by NIC family, marker and dash by the cell's place
+ * in its family.  NULL when no run has the metric. */
 report_chart *report_chart_metric(report_run *const *runs, guint n_runs,
                                   const report_chart_spec *spec);
 /* Frame loss (% , mean over repetitions with 95 % CI) against offered load

@@ -66,6 +66,29 @@ report_scale report_scale_nice(double lo, double hi, guint max_ticks, gboolean i
     return s;
 }
 
+report_scale report_scale_log(double lo, double hi)
+{
+    report_scale s = {1, 10, 10, 2, TRUE};
+
+    if (!(lo > 0) || !isfinite(lo))
+        lo = hi;
+    if (!(hi > 0) || !isfinite(hi))
+        return s;
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    /* the epsilon keeps 1000 from opening a decade of its own */
+    double e0 = floor(log10(lo) + 1e-9), e1 = ceil(log10(hi) - 1e-9);
+    if (e1 <= e0)
+        e1 = e0 + 1;
+    s.min = pow(10, e0);
+    s.max = pow(10, e1);
+    s.n_ticks = (guint)(e1 - e0) + 1;
+    return s;
+}
+
 char *report_tick_label(double v, double step)
 {
     const char *suffix = "";

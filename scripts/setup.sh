@@ -16,8 +16,10 @@ if [ "${VEXP_SETUP_TEST:-0}" = 1 ]; then
     # openssh-server: the remote-libvirt end-to-end environment
     # (tests/e2e/remote-env.sh) starts its own sshd inside a namespace;
     # libvirt-clients: its checks that no libvirt network exists (virsh, in
-    # the test harness only; vexp itself uses the C API)
-    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev openssh-server libvirt-clients"
+    # the test harness only; vexp itself uses the C API); chromium: the report's
+    # pages and charts rendered to PNG (tests/report-screenshot.sh, headless)
+    PKGS="$PKGS iperf3 nuttcp valgrind clang libclang-rt-14-dev openssh-server libvirt-clients
+chromium"
 fi
 
 missing=""
