@@ -139,11 +139,51 @@ static const char schema_v4[] =
     "ALTER TABLE result ADD COLUMN cov_pct REAL;"
     "ALTER TABLE result ADD COLUMN bimodal INTEGER CHECK (bimodal IN (0, 1));";
 
+/* v5: the CI gate.  Tags of a run (commit, branch, pipeline, ...), each
+ * verdict of `vexp regress` with the run it judged and its baseline, runs
+ * marked as baselines by hand, and two views that make the usual queries
+ * one-liners: the latest attempt of every cell, and every figure with its
+ * run, config key and cell. */
+static const char schema_v5[] =
+    "CREATE TABLE run_tag ("
+    "  run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (run_id, key)"
+    ");"
+    "CREATE INDEX run_tag_value ON run_tag (key, value, run_id);"
+    "CREATE TABLE gate ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,"
+    "  baseline_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,"
+    "  verdict TEXT NOT NULL CHECK (verdict IN ('pass','fail')),"
+    "  threshold_pct REAL NOT NULL,"
+    "  alpha REAL NOT NULL,"
+    "  matched INTEGER NOT NULL,"
+    "  worse INTEGER NOT NULL,"
+    "  unmatched INTEGER NOT NULL,"
+    "  reason TEXT,"
+    "  vexp_version TEXT NOT NULL,"
+    "  decided_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX gate_run ON gate (run_id, id);"
+    "CREATE TABLE baseline ("
+    "  run_id INTEGER PRIMARY KEY REFERENCES run (id) ON DELETE CASCADE,"
+    "  set_at TEXT NOT NULL"
+    ");"
+    "CREATE VIEW latest_cell AS SELECT ce.* FROM cell ce WHERE ce.attempt = "
+    "  (SELECT max(x.attempt) FROM cell x WHERE x.run_id = ce.run_id "
+    "   AND x.cell_index = ce.cell_index);"
+    "CREATE VIEW figure AS SELECT ce.run_id AS run_id, c.key AS config_key, ce.label AS label, "
+    "  c.nic AS nic, ce.cell_index AS cell_index, ce.status AS cell_status, r.test AS test, "
+    "  r.direction AS direction, r.frame_size AS frame_size, r.metric AS metric, r.unit AS unit, "
+    "  r.mean AS mean, r.stddev AS stddev, r.n AS n, r.ci95_low AS ci95_low, "
+    "  r.ci95_high AS ci95_high, r.cov_pct AS cov_pct, r.bimodal AS bimodal "
+    "  FROM result r JOIN latest_cell ce ON ce.id = r.cell_id "
+    "  JOIN config c ON c.id = ce.config_id;";
+
 const store_migration store_migrations[] = {
-    {1, schema_v1},
-    {2, schema_v2},
-    {3, schema_v3},
-    {4, schema_v4},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);
