@@ -168,19 +168,18 @@ static void count_rows(cmp_result *r)
     }
 }
 
-/* Settings that differ: refused unless allowed (then kept for the warning). */
-static gboolean check_settings(const cmp_options *o, cmp_result *r)
+/* Settings that differ: refused unless allowed (then kept for the warning).
+ * Returns -1 to go on, else the exit status. */
+static int check_settings(const cmp_options *o, cmp_result *r)
 {
     g_autoptr(GError) error = NULL;
     GPtrArray *d;
 
-    if (!store_compare_settings(r->store, r->a->id, r->b->id, &r->diffs, &error)) {
-        vexp_report_error(error);
-        return FALSE;
-    }
+    if (!store_compare_settings(r->store, r->a->id, r->b->id, &r->diffs, &error))
+        return vexp_report_error(error);
     d = r->diffs;
     if (!d->len || o->allow_different_settings)
-        return TRUE;
+        return -1;
     fprintf(stderr,
             "vexp %s: run %" G_GINT64_FORMAT " and run %" G_GINT64_FORMAT
             " were measured with different settings:\n",
@@ -192,13 +191,14 @@ static gboolean check_settings(const cmp_options *o, cmp_result *r)
     }
     fprintf(stderr, "their figures are not comparable (--allow-different-settings compares them "
                     "anyway, with a warning)\n");
-    return FALSE;
+    return VEXP_EXIT_USAGE;
 }
 
 int cmp_load(const cmp_options *o, vexp_store *store, gint64 a, gint64 b, cmp_result **ret)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(cmp_result) r = g_new0(cmp_result, 1);
+    int status;
 
     r->store = store;
     if (!store_run_get(store, a, &r->a, &error) || !store_run_get(store, b, &r->b, &error) ||
@@ -222,8 +222,8 @@ int cmp_load(const cmp_options *o, vexp_store *store, gint64 a, gint64 b, cmp_re
                 m->frame_size, m->metric, m->accel_a, m->accel_b);
         return VEXP_EXIT_USAGE;
     }
-    if (!check_settings(o, r))
-        return VEXP_EXIT_USAGE;
+    if ((status = check_settings(o, r)) >= 0)
+        return status;
     if (cmp_matched(r) == 0) {
         fprintf(stderr,
                 "vexp %s: no figure of run %" G_GINT64_FORMAT
