@@ -30,6 +30,8 @@ unsigned domains_net_prefix(domains_net *net);         /* 15 */
 char *domains_net_guest_addr(domains_net *net, unsigned index);
 /* "vexp-<tag>-<index>": a tap name for guest index; caller frees. */
 char *domains_net_tap_name(domains_net *net, unsigned index);
+/* the bridge's end of the host peer's veth pair (domains_net_limit() shapes it) */
+#define DOMAINS_NET_HOST_PEER_BR_DEV "vxh0"
 /* For nic=host: netns "vexp-<tag>-h" joined to the bridge by a veth pair, holding
  * 198.18.0.2/15.  Run the agent there with `ip netns exec`.  Caller frees ret_*. */
 gboolean domains_net_add_host_peer(domains_net *net, char **ret_netns, char **ret_addr,

@@ -25,7 +25,7 @@
 #define PREFIX_LEN DOMAINS_NET_PREFIX_LEN
 #define GUEST_BASE DOMAINS_NET_GUEST_BASE
 #define GUEST_INDEX_MAX 100000
-#define PEER_BR_END "vxh0"
+#define PEER_BR_END DOMAINS_NET_HOST_PEER_BR_DEV
 #define PEER_NS_END "vxh1"
 
 struct domains_net {

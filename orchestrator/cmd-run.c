@@ -4,12 +4,14 @@
 
 #include <stdio.h>
 
+#include "common.h"
 #include "run.h"
 #include "vexp.h"
 
 static int cmd_run(int argc, char **argv)
 {
-    g_autofree char *store_opt = NULL, *image_dir = NULL;
+    g_autofree char *store_opt = NULL, *image_dir = NULL, *summary = NULL;
+    g_auto(GStrv) tags = NULL;
     gboolean resume = FALSE;
     double limit_tap_mbps = 0;
     GOptionEntry entries[] = {
@@ -20,18 +22,27 @@ static int cmd_run(int argc, char **argv)
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
          "Guest image directory (default: the one 'vexp image build' writes)", "DIR"},
         {"limit-tap-mbps", 0, 0, G_OPTION_ARG_DOUBLE, &limit_tap_mbps,
-         "Shape traffic towards each guest with tc tbf at this rate (a deliberate slowdown, "
+         "Shape traffic towards each guest and the bare host peer with tc tbf at this rate (a "
+         "deliberate slowdown, "
          "e.g. to check that 'vexp regress' catches it)",
          "MBPS"},
+        {"tag", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tags,
+         "Store KEY=VALUE with the run (repeatable; e.g. commit=abc123, branch=main): "
+         "'vexp regress --baseline tag:branch=main' finds runs by it",
+         "KEY=VALUE"},
+        {"summary", 0, 0, G_OPTION_ARG_FILENAME, &summary,
+         "Write a JSON summary (run id, status, cells, store, tags) to FILE at the end", "FILE"},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
+    g_autoptr(GError) error = NULL;
     run_options o = {0};
     int rc;
 
     g_option_context_set_summary(ctx,
                                  "Boot every cell of MATRIX, run the RFC 2544 suite and store "
-                                 "every trial.\nExit status: 0 all cells complete, 1 some "
+                                 "every trial.\nThe run's id is the last line on stdout.\n"
+                                 "Exit status: 0 all cells complete, 1 some "
                                  "failed, 2 bad input, 3 environment failure, 130 interrupted.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
@@ -44,12 +55,20 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "vexp run: --limit-tap-mbps %g: expected 0..400000\n", limit_tap_mbps);
         return VEXP_EXIT_USAGE;
     }
+    if (tags && !store_tags_check((const char *const *)tags, &error))
+        return vexp_report_error(error);
+    if (tags && resume) {
+        fprintf(stderr, "vexp run: --tag with --resume: a run's tags are set when it begins\n");
+        return VEXP_EXIT_USAGE;
+    }
 
     o.matrix_path = argv[1];
     o.store = store_opt;
     o.image_dir = image_dir;
     o.resume = resume;
     o.limit_tap_mbps = limit_tap_mbps;
+    o.tags = (const char *const *)tags;
+    o.summary = summary;
     return run_matrix(&o);
 }
 

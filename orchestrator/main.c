@@ -11,8 +11,8 @@
 #include "vexp.h"
 
 static const vexp_cmd *const commands[] = {
-    &vexp_cmd_run,     &vexp_cmd_render, &vexp_cmd_results, &vexp_cmd_compare,
-    &vexp_cmd_regress, &vexp_cmd_report, &vexp_cmd_image,   &vexp_cmd_doctor,
+    &vexp_cmd_run,      &vexp_cmd_render, &vexp_cmd_results, &vexp_cmd_compare, &vexp_cmd_regress,
+    &vexp_cmd_baseline, &vexp_cmd_report, &vexp_cmd_image,   &vexp_cmd_doctor,
 };
 
 G_DEFINE_QUARK(vexp - error - quark, vexp_error)

@@ -23,6 +23,7 @@ extern const vexp_cmd vexp_cmd_render;
 extern const vexp_cmd vexp_cmd_results;
 extern const vexp_cmd vexp_cmd_compare;
 extern const vexp_cmd vexp_cmd_regress;
+extern const vexp_cmd vexp_cmd_baseline;
 extern const vexp_cmd vexp_cmd_report;
 extern const vexp_cmd vexp_cmd_image;
 extern const vexp_cmd vexp_cmd_doctor;

@@ -27,7 +27,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -68,9 +68,12 @@ typedef struct store_run_info {
     const char *accel;           /* resolved: kvm | tcg | mixed; may be NULL */
     /* last, so that positional initialisers of the fields above still work */
     const store_run_traffic *traffic; /* NULL = not known */
+    /* "KEY=VALUE" each (store_tag_parse()), NULL-terminated; NULL = none.
+     * Stored in the same transaction as the run row (since schema v5). */
+    const char *const *tags;
 } store_run_info;
 
-/* Inserts a run with status 'running'. */
+/* Inserts a run with status 'running' and its tags; nothing when a tag is refused. */
 gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *ret_run_id,
                          GError **error);
 /* The latest run of that matrix whose status is 'running' or 'interrupted';
@@ -104,6 +107,47 @@ gboolean store_run_get(vexp_store *store, gint64 run_id, store_run **ret_run, GE
 gboolean store_run_matrix_text(vexp_store *store, gint64 run_id, char **ret_text, GError **error);
 /* All runs, newest first; elements are store_run *. */
 gboolean store_run_list(vexp_store *store, GPtrArray **ret_runs, GError **error);
+
+/* ---- tags, gate verdicts, baselines (since schema v5) ---- */
+
+/* A tag's limits: at most STORE_TAGS_MAX per run; the key 1..64 bytes of
+ * [A-Za-z0-9_.-], the value 0..256 bytes without control characters. */
+#define STORE_TAGS_MAX 32
+#define STORE_TAG_KEY_MAX 64
+#define STORE_TAG_VALUE_MAX 256
+
+/* Splits "KEY=VALUE" at the first '='; STORE_ERROR_INVALID naming the text
+ * and the rule it breaks.  ret_key, ret_value (caller frees) untouched on failure. */
+gboolean store_tag_parse(const char *text, char **ret_key, char **ret_value, GError **error);
+/* Checks a list of "KEY=VALUE" (count, each tag, no key twice). */
+gboolean store_tags_check(const char *const *tags, GError **error);
+/* The tags of a run as "KEY=VALUE", sorted by key; elements are char *. */
+gboolean store_run_tags(vexp_store *store, gint64 run_id, GPtrArray **ret_tags, GError **error);
+
+/* One verdict of `vexp regress`: run_id judged against baseline_id. */
+typedef struct store_gate {
+    gint64 run_id, baseline_id;
+    gboolean passed;
+    double threshold_pct, alpha;
+    guint matched, worse, unmatched; /* figures */
+    const char *reason;              /* why it failed beyond worse figures; NULL */
+} store_gate;
+gboolean store_gate_record(vexp_store *store, const store_gate *gate, GError **error);
+/* The latest verdict on run_id: *ret_verdict "pass" | "fail", or NULL when
+ * never judged (caller frees). */
+gboolean store_gate_latest(vexp_store *store, gint64 run_id, char **ret_verdict, GError **error);
+
+/* Marks a run as a baseline by hand (`vexp baseline set`): it must be
+ * complete (STORE_ERROR_INVALID otherwise, STORE_ERROR_NOT_FOUND when absent). */
+gboolean store_baseline_set(vexp_store *store, gint64 run_id, GError **error);
+/* Removes the mark; STORE_ERROR_NOT_FOUND when the run was not marked. */
+gboolean store_baseline_unset(vexp_store *store, gint64 run_id, GError **error);
+/* The latest complete run tagged key=value with an id below before_id (0:
+ * any) that was marked with store_baseline_set() or whose latest gate
+ * passed: a run that failed its gate, or was never judged, is not one by
+ * itself.  *ret_run_id = 0 when there is none (not an error). */
+gboolean store_baseline_find(vexp_store *store, const char *key, const char *value,
+                             gint64 before_id, gint64 *ret_run_id, GError **error);
 
 /* ---- configs ---- */
 
@@ -212,7 +256,6 @@ gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, G
 #define STORE_METRIC_THROUGHPUT_MBPS_WIRE "throughput_mbps_wire" /* + 20 B preamble/IFG */
 #define STORE_METRIC_RTT_P50_US "rtt_p50_us"
 #define STORE_METRIC_RTT_P99_US "rtt_p99_us"
-#define STORE_METRIC_LATENCY_US "latency_us"
 #define STORE_METRIC_LOSS_PCT_AT_MAX "loss_pct_at_max"
 #define STORE_METRIC_B2B_FRAMES "b2b_frames"
 #define STORE_METRIC_DUT_CPU_PCT "dut_cpu_pct"
@@ -314,6 +357,16 @@ typedef struct store_compare_row {
     char *accel_a, *accel_b;
     char *vhost;  /* the config's ("on" | "off"), the same on both sides; may be NULL */
     guint queues; /* the config's virtio queues; 0 = not set */
+    /* each side's repeatability as stored (result.cov_pct, result.bimodal) */
+    double cov_a, cov_b; /* %; NAN where n = 1, unknown or missing */
+    gboolean bimodal_a, bimodal_b;
+    /* the smallest change Welch's test could call significant at alpha with
+     * these spreads and n: t(1 - alpha/2, df) x sqrt(s_a^2/n_a + s_b^2/n_b)
+     * / |mean_a| x 100, in %; NAN when a side has n < 2 or mean_a = 0 */
+    double mdc_pct;
+    /* only-a / only-b rows: the other run has a cell with this label (its
+     * figures did not match: the config key or the figure changed) */
+    gboolean cell_in_both;
 } store_compare_row;
 void store_compare_row_free(store_compare_row *row);
 
@@ -330,3 +383,18 @@ gboolean store_compare_row_mixed_accel(const store_compare_row *row);
  * Matched rows first (run A's order), then only-a, then only-b rows. */
 gboolean store_compare(vexp_store *store, gint64 run_a, gint64 run_b, double threshold_pct,
                        double alpha, GPtrArray **ret_rows, GError **error);
+
+/* A traffic setting that differs between two runs, as text for messages. */
+typedef struct store_setting_diff {
+    char *name;              /* trial_s, method, goals, exceed_pct, duration_sum_s,
+                                resolution_pct, line_rate_mbps, frame_sizes */
+    char *value_a, *value_b; /* e.g. "10", "64,1518" */
+} store_setting_diff;
+void store_setting_diff_free(store_setting_diff *d);
+/* The settings of run_a and run_b that differ where both are known (NULL
+ * columns of runs from older schemas are not differences); frame sizes are
+ * those of the runs' results.  The accelerator is not a run setting here:
+ * it is judged per figure (store_compare_row_mixed_accel()), since the bare
+ * host reference has none.  Elements are store_setting_diff *. */
+gboolean store_compare_settings(vexp_store *store, gint64 run_a, gint64 run_b,
+                                GPtrArray **ret_diffs, GError **error);

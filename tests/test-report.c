@@ -178,7 +178,7 @@ static gint64 build_run(vexp_store *s, const char *accel, double virtio_scale)
     /* as `vexp run` records them: the matrix's [traffic] after its defaults */
     const store_run_traffic traffic = {1000, 60, 0.5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 180};
     store_run_info info = {"synth",  matrix,  "hash", "0.1.0", "testhost",
-                           "10.0.0", "8.2.0", accel,  &traffic};
+                           "10.0.0", "8.2.0", accel,  &traffic, NULL};
     gint64 run = 0;
 
     NEED(store_run_begin(s, &info, &run, &error));

@@ -117,8 +117,13 @@ static cell_outcome run_host_cell(run_hv *w, char **ret_reason, char **ret_kerne
     int rc;
 
     g_mutex_lock(&st->store_lock);
-    if (!st->host_netns)
+    if (!st->host_netns) {
         ok = domains_net_add_host_peer(st->net, &st->host_netns, &st->host_addr, &error);
+        /* --limit-tap-mbps shapes the bare reference too: a slowdown without a VM */
+        if (ok && st->limit_tap_mbps > 0)
+            ok = domains_net_limit(st->net, DOMAINS_NET_HOST_PEER_BR_DEV,
+                                   (guint64)(st->limit_tap_mbps * 1e6), &error);
+    }
     g_mutex_unlock(&st->store_lock);
     if (!ok) {
         *ret_reason = g_strdup(error->message);

@@ -73,8 +73,7 @@ static int preflight(run_ctx *c)
         may_kvm |= !cell->is_host && g_strcmp0(cell->accel, "tcg") != 0;
     }
     if (c->any_vm || strcmp(mn->tester, "local") != 0) {
-        c->img = image_load(c->o->image_dir ? c->o->image_dir : image_default_dir(),
-                                    &error);
+        c->img = image_load(c->o->image_dir ? c->o->image_dir : image_default_dir(), &error);
         if (!c->img)
             return vexp_report_env_error(error);
         if (may_kvm)
@@ -269,6 +268,7 @@ static int begin_new(run_ctx *c)
         .qemu_version = first ? first->qemu_v : NULL,
         .accel = c->any_vm ? run_accel(st) : "none",
         .traffic = &traffic,
+        .tags = c->o->tags,
     };
     if (!store_run_begin(c->store, &ri, &st->run_id, &error))
         return vexp_report_env_error(error);
@@ -360,21 +360,86 @@ static void teardown(run_ctx *c)
     g_clear_pointer(&st->moves, g_free);
 }
 
+/* s as a JSON string's content (UTF-8 kept; quotes, backslashes and control characters escaped) */
+static char *json_escape(const char *s)
+{
+    GString *out = g_string_new(NULL);
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* --summary FILE: what a pipeline needs to find the run again. */
+static void write_summary(run_ctx *c, const char *status, int exit_status)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) j = g_string_new(NULL);
+    g_autofree char *store = g_canonicalize_filename(store_path(c->store), NULL);
+    g_autofree char *store_esc = json_escape(store);
+    g_autofree char *matrix_esc = json_escape(c->o->matrix_path);
+    run_state *st = &c->st;
+
+    g_string_append_printf(j,
+                           "{\n  \"run_id\": %" G_GINT64_FORMAT ",\n  \"status\": \"%s\",\n"
+                           "  \"exit_status\": %d,\n  \"store\": \"%s\",\n"
+                           "  \"matrix\": \"%s\",\n  \"cells\": {\"total\": %u, "
+                           "\"run\": %u, \"complete\": %u, \"failed\": %u, "
+                           "\"failed_before\": %u},\n  \"tags\": {",
+                           st->run_id, status, exit_status, store_esc, matrix_esc, c->n,
+                           st->cells_done, st->cells_done - st->failed - st->deferred, st->failed,
+                           st->failed_before);
+    for (guint i = 0; c->o->tags && c->o->tags[i]; i++) {
+        const char *eq = strchr(c->o->tags[i], '=');
+        /* checked by store_tags_check: the key is [A-Za-z0-9_.-] */
+        g_autofree char *k = g_strndup(c->o->tags[i], eq - c->o->tags[i]);
+        g_autofree char *v = json_escape(eq + 1);
+        g_string_append_printf(j, "%s\"%s\": \"%s\"", i ? ", " : "", k, v);
+    }
+    g_string_append(j, "}\n}\n");
+    if (!g_file_set_contents(c->o->summary, j->str, -1, &error))
+        fprintf(stderr, "vexp: warning: --summary: %s\n", error->message);
+}
+
 /* The run row's final status and the closing line; returns the exit status. */
+static int finish_status(run_ctx *c, const char **ret_status);
+
 static int finish(run_ctx *c)
+{
+    const char *status = NULL;
+    int rc = finish_status(c, &status);
+
+    if (!status)
+        return rc;
+    if (c->o->summary)
+        write_summary(c, status, rc);
+    /* the run's id alone on the last line of stdout: RUN=$(vexp run ... | tail -n 1) */
+    printf("%" G_GINT64_FORMAT "\n", c->st.run_id);
+    fflush(stdout);
+    return rc;
+}
+
+static int finish_status(run_ctx *c, const char **ret_status)
 {
     g_autoptr(GError) error = NULL;
     run_state *st = &c->st;
     const char *path = c->o->matrix_path, *store = store_path(c->store);
 
     /* every hypervisor lost: the run can be resumed once one is back */
-    if (!store_run_finish(c->store, st->run_id,
-                          c->interrupted || ((c->not_run || st->deferred) && !st->fatal)
-                              ? "interrupted"
-                          : st->fatal ? "failed"
-                                      : "complete",
-                          &error))
+    const char *status = c->interrupted || ((c->not_run || st->deferred) && !st->fatal)
+                             ? "interrupted"
+                         : st->fatal ? "failed"
+                                     : "complete";
+
+    if (!store_run_finish(c->store, st->run_id, status, &error))
         return vexp_report_env_error(error);
+    *ret_status = status;
     if (c->interrupted) {
         fprintf(stderr,
                 "vexp: run %" G_GINT64_FORMAT " interrupted; finished trials are kept. "

@@ -11,10 +11,14 @@ typedef struct run_options {
     const char *image_dir;   /* --image, or NULL: the default image directory */
     gboolean resume;         /* --resume */
     double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
+    const char *const *tags; /* --tag KEY=VALUE (checked with store_tags_check); may be NULL */
+    const char *summary;     /* --summary FILE: JSON written at the end; NULL = none */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or
  * the ones a resumed run lacks) and store every trial.  Reports to stderr.
+ * Once a run row exists, its id is the last line on stdout and --summary
+ * gets the run id, status, cells and store.
  * Returns the exit status: 0 all cells complete, 1 some failed, 2 bad input,
  * 3 environment failure, 130 interrupted. */
 int run_matrix(const run_options *o);

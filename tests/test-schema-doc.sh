@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# store/SCHEMA.md's metric table names exactly the metrics vexp run writes:
+# the names passed to add_sample() in orchestrator/run/record.c (STORE_METRIC_*
+# resolved through store/store.h; goal_metric(goal, "x") is throughput_<goal>_x).
+set -u
+SRC=${VEXP_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+# written: one name per line
+{
+    grep -o 'add_sample(st->record, r, [A-Z0-9_]*' "$SRC/orchestrator/run/record.c" | sed 's/.*, //' |
+        while read -r m; do
+            sed -n "s/^#define $m \"\([a-z0-9_]*\)\".*/\1/p" "$SRC/store/store.h"
+        done
+    grep -o 'add_sample(st->record, r, "[a-z0-9_]*"' "$SRC/orchestrator/run/record.c" | sed 's/.*, "//; s/"$//'
+    grep -o 'add_sample(st->record, r, goal_metric(r->goal, "[a-z0-9_]*")' \
+        "$SRC/orchestrator/run/record.c" | sed 's/.*, "//; s/")$//; s/^/throughput_<goal>_/'
+} >"$W/all"
+sort -u "$W/all" >"$W/written"
+# every call resolved to a name (a new form of call must be taught here)
+calls=$(grep -c 'add_sample(st->record' "$SRC/orchestrator/run/record.c")
+if [ "$calls" -ne "$(wc -l <"$W/all")" ]; then
+    echo "FAIL: $calls add_sample() calls in record.c, $(wc -l <"$W/all") metric names resolved"
+    exit 1
+fi
+# documented: the first column of the metric table (between "Metrics (" and the rule)
+sed -n '/^Metrics (direction used by/,/^These are exactly/p' "$SRC/store/SCHEMA.md" |
+    grep '^| `' | cut -d'|' -f2 | grep -o '`[a-z0-9_<>]*`' | tr -d '`' | sort -u >"$W/documented"
+if [ ! -s "$W/written" ] || [ ! -s "$W/documented" ]; then
+    echo "FAIL: no metrics found (written $(wc -l <"$W/written"), documented $(wc -l <"$W/documented"))"
+    exit 1
+fi
+if diff "$W/documented" "$W/written" >"$W/diff"; then
+    echo "SCHEMA.md documents the $(wc -l <"$W/written") metric names vexp run writes"
+    exit 0
+fi
+echo "FAIL: SCHEMA.md's metrics (<) and the written ones (>) differ:"
+cat "$W/diff"
+exit 1
