@@ -145,6 +145,7 @@ static const char schema_v4[] =
  * one-liners: the latest attempt of every cell, and every figure with its
  * run, config key and cell. */
 static const char schema_v5[] =
+    "ALTER TABLE run ADD COLUMN tester_cpus TEXT;"
     "CREATE TABLE run_tag ("
     "  run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,"
     "  key TEXT NOT NULL,"

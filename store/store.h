@@ -52,6 +52,9 @@ typedef struct store_run_traffic {
     const char *method;
     const char *goals;
     double exceed_pct, duration_sum_s;
+    /* since v5: the CPUs the local tester's threads ran on ("0", "2-3"); NULL = not pinned
+     * (or a remote tester); same ownership as method */
+    const char *tester_cpus;
 } store_run_traffic;
 
 /* Every field unknown (NAN, 0). */

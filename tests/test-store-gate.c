@@ -42,7 +42,7 @@ static void teardown_tmp(void)
 
 static gint64 add_run(vexp_store *s, const char *const *tags, const char *status)
 {
-    const store_run_traffic traffic = {1000, 1, 5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 3};
+    const store_run_traffic traffic = {1000, 1, 5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 3, NULL};
     store_run_info ri = {.name = "ci",
                          .matrix_text = "[matrix]\nnic = host\n",
                          .matrix_hash = "h",
@@ -99,13 +99,22 @@ START_TEST(test_migrate_v4_to_v5)
     s = store_open_with(path, store_migrations, 4, NULL);
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(store_schema_version(s), 4);
+    g_clear_pointer(&s, store_close);
     {
-        /* a v4 run: store_run_begin without tags writes no run_tag row */
-        store_run_info ri = {
-            .name = "old", .matrix_text = "m", .matrix_hash = "h", .vexp_version = "0.1.0"};
-        OK(store_run_begin(s, &ri, &run, error_));
-        OK(store_run_finish(s, run, "complete", error_));
+        /* a run as vexp wrote it at version 4 (today's writer has v5 columns) */
+        sqlite3 *db = NULL;
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db,
+                                      "INSERT INTO run (name, started_at, finished_at, status, "
+                                      "matrix_text, matrix_hash, vexp_version) VALUES ('old', "
+                                      "'T', 'T', 'complete', 'm', 'h', '0.1.0')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        run = sqlite3_last_insert_rowid(db);
+        sqlite3_close(db);
     }
+    s = store_open_with(path, store_migrations, 4, NULL);
+    ck_assert_ptr_nonnull(s);
     add_fig(s, run, "k", 0, "nic=host", x, 3);
     g_clear_pointer(&s, store_close);
     ck_assert_int_eq(count(NULL, path, "SELECT count(*) FROM sqlite_schema WHERE name = 'gate'"),
@@ -278,7 +287,7 @@ START_TEST(test_compare_cv_mdc_settings)
     ck_assert_uint_eq(diffs->len, 0);
     g_clear_pointer(&diffs, g_ptr_array_unref);
     {
-        const store_run_traffic t = {1000, 2, 5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 3};
+        const store_run_traffic t = {1000, 2, 5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 3, NULL};
         store_run_info ri = {.name = "ci",
                              .matrix_text = "m",
                              .matrix_hash = "h",

@@ -317,7 +317,7 @@ START_TEST(test_schema_migrate_v2_traffic)
     g_autoptr(store_run) r3 = NULL;
     g_autoptr(GPtrArray) trials = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    const store_run_traffic traffic = {2500, 30, 0.5, 4, "mlrsearch", "ndr:0,pdr:0.5", 50, 90};
+    const store_run_traffic traffic = {2500, 30, 0.5, 4, "mlrsearch", "ndr:0,pdr:0.5", 50, 90, "0"};
     store_run_info ri = {.name = "new",
                          .matrix_text = "[traffic]\nline_rate_mbps = 1\n",
                          .matrix_hash = "h",
@@ -365,6 +365,7 @@ START_TEST(test_schema_migrate_v2_traffic)
     ck_assert_str_eq(r1->traffic.goals, "ndr:0,pdr:0.5");
     ck_assert(r1->traffic.exceed_pct == 50);
     ck_assert(r1->traffic.duration_sum_s == 90);
+    ck_assert_str_eq(r1->traffic.tester_cpus, "0");
     ck_assert(r1->traffic.resolution_pct == 0.5);
     ck_assert_uint_eq(r1->traffic.repetitions, 4);
 

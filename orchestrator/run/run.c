@@ -257,7 +257,8 @@ static int begin_new(run_ctx *c)
                                  traffic_method_name(tp->method),
                                  goals->str,
                                  tp->exceed_pct,
-                                 traffic_params_duration_sum(tp)};
+                                 traffic_params_duration_sum(tp),
+                                 c->st.tester_pinned ? c->st.tester_cpus_text : NULL};
     store_run_info ri = {
         .name = e->name,
         .matrix_text = matrix_text(c->m),
