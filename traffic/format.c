@@ -54,6 +54,8 @@ int traffic_trial_to_json(const traffic_trial *t, char *buf, size_t len)
         t->reason ? "\"" : "", t->reflect ? "true" : "false");
     if (t->burst_frames)
         app(buf, len, &off, ",\"burst_frames\":%llu", (unsigned long long)t->burst_frames);
+    if (t->tester_wait_pct >= 0)
+        app(buf, len, &off, ",\"tester_wait_pct\":%.2f", t->tester_wait_pct);
     if (t->has_rtt)
         app_rtt(buf, len, &off, &t->rtt);
     app(buf, len, &off, "}");

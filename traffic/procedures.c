@@ -33,6 +33,7 @@ static void trial_init(traffic_trial *t, enum traffic_test test, enum traffic_di
     t->offered_fps = rate;
     t->duration_s = duration_s;
     t->dut_cpu_pct = -1;
+    t->tester_wait_pct = -1;
 }
 
 static int do_trial(traffic_runner *r, const traffic_params *p, traffic_trial *t, unsigned tagged)
@@ -150,6 +151,7 @@ typedef struct search_ctx {
     unsigned held;     /* tester shortfalls in a row at held_fps */
     double held_fps;
     double seconds;    /* trial time spent, s */
+    const char *last_fault; /* static: why the last tester fault was one */
 } search_ctx;
 
 static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, double max_loss_pct)
@@ -182,6 +184,7 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
             return V_FELL_SHORT;
         }
     }
+    c->last_fault = t->reason;
     if (++c->invalid > MAX_INVALID_RETRIES)
         return V_GIVE_UP;
     return V_RETRY;
@@ -271,7 +274,7 @@ static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, doub
     case V_RETRY:
         break;
     case V_GIVE_UP:
-        *ret_reason = "generator-limited";
+        *ret_reason = c->last_fault ? c->last_fault : "generator-limited";
         return 1;
     case V_AT_LOAD:
         /* offered a little under the load (within the generator's 0.5 %
@@ -404,7 +407,7 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
         if (v == V_RETRY)
             continue;
         if (v == V_GIVE_UP) {
-            invalid_reason = "generator-limited";
+            invalid_reason = c->last_fault ? c->last_fault : "generator-limited";
             break;
         }
         if (v == V_AT_LOAD && t.loss_pct <= goal_loss) {

@@ -271,8 +271,11 @@ typedef struct traffic_trial {
     double loss_pct;                              /* 100 * lost / tx (frames actually sent) */
     double rx_fps;                                /* rx / elapsed_s */
     double dut_cpu_pct; /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
+    double tester_wait_pct; /* the local tester's sender waited for a CPU (runnable, not
+                             * running) this share of the trial, %; < 0 = unknown */
     bool valid;
-    const char *reason; /* static; NULL when valid ("generator-limited", "nothing-sent") */
+    const char *reason; /* static; NULL when valid ("generator-limited", "tester-starved",
+                         * "nothing-sent") */
     bool has_rtt;
     traffic_rtt_summary rtt;
 } traffic_trial;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* One trial against a real agent: set up, learning frames, traffic, stragglers, counters. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -228,8 +229,31 @@ int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const tr
     return 0;
 }
 
+/* A sender that waited for a CPU this share of its trial (runnable, not running) was
+ * starved: on a shared 2-core host a few % already cost it its schedule. */
+#define TESTER_STARVED_PCT 3.0
+
+/* The calling thread's run delay (time runnable but waiting for a CPU) so far, ns, from
+ * /proc/thread-self/schedstat ("run_ns wait_ns slices"); -1 when the kernel has none. */
+static int64_t thread_wait_ns(void)
+{
+    _cleanup_close_ int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    unsigned long long run, wait;
+    if (sscanf(buf, "%llu %llu", &run, &wait) != 2)
+        return -1;
+    return (int64_t)wait;
+}
+
 static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial *t, unsigned tagged)
 {
+    double wait_pct = -1;
     traffic_conn *conn = rn->ctx;
     const traffic_observer *obs = rn->obs;
     traffic_kv kv;
@@ -307,7 +331,11 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
                                   .echo_rx = inline_rx ? rx : NULL,
                                   .threads = threads,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
+            int64_t wait0 = thread_wait_ns();
             r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)obs, &gr);
+            int64_t wait1 = thread_wait_ns();
+            if (wait0 >= 0 && wait1 >= wait0 && gr.elapsed_ns > 0)
+                wait_pct = 100.0 * (double)(wait1 - wait0) / (double)gr.elapsed_ns;
         }
         if (r == 0)
             r = traffic_wait_ms(obs, inline_rx ? rx : NULL, straggle_ms);
@@ -363,6 +391,12 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         }
     }
     traffic_trial_finish(t, &gr, rx_unique, reord, dup, cpu);
+    t->tester_wait_pct = wait_pct;
+    /* the tester's own sender kept off its CPU: a tester fault, not the path
+     * holding it back (the search retries these, never takes them as findings) */
+    if (!t->valid && t->reason && !strcmp(t->reason, "generator-limited") &&
+        wait_pct > TESTER_STARVED_PCT)
+        t->reason = "tester-starved";
 out_rx:
     traffic_rx_done(rx);
     return r;
