@@ -193,7 +193,7 @@ static int compare_common(const char *store_opt, gint64 ra, gint64 rb, double th
             }
         }
     }
-    if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
+    if (!(store = vexp_open_store_readonly(vexp_store_path(store_opt, NULL), &error)))
         return vexp_report_error(error);
     if (!store_run_get(store, ra, &a, &error) || !store_run_get(store, rb, &b, &error) ||
         !store_compare(store, a->id, b->id, threshold, alpha, &rows, &error))

@@ -143,8 +143,7 @@ static void print_section(const table_layout *L, GPtrArray *rows)
 
 /* 'running' in the store says what the process wrote last; the run lock says
  * whether that process is still there.  Returns static text or buf. */
-static const char *live_status(const vexp_store *store, const store_run *run, char *buf,
-                               gsize size)
+static const char *live_status(const vexp_store *store, const store_run *run, char *buf, gsize size)
 {
     long owner = 0;
 
@@ -164,8 +163,8 @@ static const char *live_status(const vexp_store *store, const store_run *run, ch
     return buf;
 }
 
-#define ORPHANED_NOTE                                                                           \
-    "orphaned: its process ended without finishing it (killed, or the machine went down); "    \
+#define ORPHANED_NOTE                                                                              \
+    "orphaned: its process ended without finishing it (killed, or the machine went down); "        \
     "vexp run MATRIX --resume continues the latest unfinished run of that matrix"
 
 static void print_table(const vexp_store *store, const store_run *run, GPtrArray *rows,
@@ -234,12 +233,16 @@ static int cmd_results(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *format = NULL;
     gint64 run_id = 0;
-    gboolean list = FALSE;
+    gboolean list = FALSE, check = FALSE, migrate = FALSE;
     g_autofree char *run_text = NULL;
     GOptionEntry entries[] = {
         {"run", 0, 0, G_OPTION_ARG_STRING, &run_text, "Run id (default: the latest)", "N"},
         {"format", 0, 0, G_OPTION_ARG_STRING, &format, "table (default), csv or json", "FMT"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the runs in the store", NULL},
+        {"check", 0, 0, G_OPTION_ARG_NONE, &check,
+         "Check the store's integrity (exit 1 when damaged)", NULL},
+        {"migrate", 0, 0, G_OPTION_ARG_NONE, &migrate,
+         "Upgrade an older store to this vexp's schema (the one read command that writes)", NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -266,8 +269,42 @@ static int cmd_results(int argc, char **argv)
     }
     if (run_text && !vexp_parse_run_id(run_text, &run_id, &error))
         return vexp_report_error(error);
-    if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
+    if (migrate) {
+        const char *path = vexp_store_path(store_opt, NULL);
+
+        if (!(store = vexp_open_store(path, TRUE, &error)))
+            return vexp_report_error(error);
+        fprintf(stderr, "vexp: store '%s' is at schema version %d\n", path,
+                store_schema_version(store));
+        if (!check && !list && !run_text && !format)
+            return VEXP_EXIT_OK;
+        g_clear_pointer(&store, store_close);
+    }
+    if (!(store = vexp_open_store_readonly(vexp_store_path(store_opt, NULL), &error))) {
+        /* a damaged file that cannot even be opened is what --check looks for */
+        if (check && g_error_matches(error, STORE_ERROR, STORE_ERROR_CORRUPT)) {
+            fprintf(stderr, "vexp: %s\n", error->message);
+            return VEXP_EXIT_FINDING;
+        }
         return vexp_report_error(error);
+    }
+    if (check) {
+        g_autofree char *report = NULL;
+
+        if (!store_check_integrity(store, TRUE, &report, &error)) {
+            if (!g_error_matches(error, STORE_ERROR, STORE_ERROR_CORRUPT))
+                return vexp_report_error(error);
+            fprintf(stderr, "vexp: %s\n", error->message);
+            return VEXP_EXIT_FINDING;
+        }
+        if (report) {
+            fprintf(stderr, "vexp: store '%s' is damaged: %s\n", store_path(store), report);
+            return VEXP_EXIT_FINDING;
+        }
+        printf("store '%s': integrity ok (schema version %d)\n", store_path(store),
+               store_schema_version(store));
+        return VEXP_EXIT_OK;
+    }
     if (list) {
         g_autoptr(GPtrArray) runs = NULL;
         if (!store_run_list(store, &runs, &error))

@@ -27,7 +27,8 @@ int vexp_exit_status(GQuark domain, int code)
         /* not a store, a newer one, no such run, a value it refuses; SQLite
          * failing (STORE_ERROR_SQL) is the host's */
         return code == STORE_ERROR_OPEN || code == STORE_ERROR_VERSION ||
-                       code == STORE_ERROR_NOT_FOUND || code == STORE_ERROR_INVALID
+                       code == STORE_ERROR_NOT_FOUND || code == STORE_ERROR_INVALID ||
+                       code == STORE_ERROR_CORRUPT
                    ? VEXP_EXIT_USAGE
                    : VEXP_EXIT_ENV;
     return VEXP_EXIT_ENV;
@@ -81,6 +82,17 @@ vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **erro
         return NULL;
     }
     return store_open(path, error);
+}
+
+vexp_store *vexp_open_store_readonly(const char *path, GError **error)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                    "store '%s' does not exist (run 'vexp run MATRIX' first, or pass --store FILE)",
+                    path);
+        return NULL;
+    }
+    return store_open_readonly(path, error);
 }
 
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)

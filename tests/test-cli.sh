@@ -61,7 +61,7 @@ grep_err "bridge mode names the line" "br.conf:2"
 [ ! -e "$W/br.db" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: bridge matrix created a store"; }
 
 # compare/regress across accelerators, results across hypervisors: a store made
-# by vexp itself (an empty file gets the current schema), rows added with the
+# by vexp itself (results --migrate gives an empty file the current schema), rows added with the
 # sqlite3 shell.  Configs without a recorded accel take their run's: kvm in runs
 # 1 and 3, tcg in run 2; nic = host has none and pairs with anything.
 grep_out() { # description pattern
@@ -75,6 +75,9 @@ no_out() { # description pattern
 if command -v sqlite3 >/dev/null; then
     DB="$W/accel.db"
     : >"$DB"
+    check 2 "results: an empty file is no store" "$VEXP" results --store "$DB"
+    grep_err "empty file named" "is not a vexp store: empty file"
+    check 0 "results --migrate makes it one" "$VEXP" results --migrate --store "$DB"
     check 2 "results: empty store has no runs" "$VEXP" results --store "$DB"
     T="'2025-01-31T12:00:00.000Z'"
     {
