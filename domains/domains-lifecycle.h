@@ -44,6 +44,10 @@ gboolean domains_conn_is_remote(domains_conn *conn);
 /* Does a libvirt URI name a host ("qemu+ssh://user@host/system")?  Local URIs
  * ("qemu:///system", "qemu:///embed?root=...", "test:///default") do not. */
 gboolean domains_uri_is_remote(const char *uri);
+/* What in a libvirt URI switches off a security check or runs a local command
+ * ("parameter 'no_verify=1' (no TLS certificate check)", "transport 'ext'"),
+ * else NULL.  Caller frees. */
+char *domains_uri_insecure(const char *uri);
 /* Bridge mode on a hypervisor: bridge must exist there and be a bridge, as
  * its interface driver sees it.  DOMAINS_ERROR_INPUT naming the bridge and
  * the URI when it is missing or not a bridge; TRUE when the hypervisor cannot

@@ -330,6 +330,49 @@ gboolean domains_uri_is_remote(const char *uri)
     return len > 0;
 }
 
+char *domains_uri_insecure(const char *uri)
+{
+    const char *scheme_end = uri != NULL ? strstr(uri, "://") : NULL;
+    const char *q = uri != NULL ? strchr(uri, '?') : NULL;
+    g_auto(GStrv) params = NULL;
+
+    if (scheme_end == NULL)
+        return NULL;
+    /* qemu+ext://: libvirt runs an arbitrary local command as the transport */
+    {
+        g_autofree char *scheme = g_ascii_strdown(uri, scheme_end - uri);
+        const char *plus = strchr(scheme, '+');
+
+        if (plus != NULL && !strcmp(plus + 1, "ext"))
+            return g_strdup_printf("transport '%s' (runs a local command)", plus + 1);
+    }
+    if (q == NULL)
+        return NULL;
+    params = g_strsplit(q + 1, "&", -1);
+    for (guint i = 0; params[i] != NULL; i++) {
+        g_autofree char *key = NULL, *value = NULL;
+        char *eq = strchr(params[i], '=');
+        g_autofree char *rawkey = eq ? g_strndup(params[i], eq - params[i]) : g_strdup(params[i]);
+
+        /* libvirt unescapes and compares the names without regard to case */
+        key = g_uri_unescape_string(rawkey, NULL);
+        value = eq ? g_uri_unescape_string(eq + 1, NULL) : g_strdup("");
+        if (key == NULL || value == NULL)
+            return g_strdup_printf("parameter '%s' (bad %%-escape)", params[i]);
+        if (!g_ascii_strcasecmp(key, "no_verify") && strcmp(value, "0") && *value)
+            return g_strdup_printf("parameter 'no_verify=%s' (no TLS certificate check)", value);
+        if (!g_ascii_strcasecmp(key, "known_hosts_verify") &&
+            (!g_ascii_strcasecmp(value, "ignore") || !g_ascii_strcasecmp(value, "auto")))
+            return g_strdup_printf("parameter 'known_hosts_verify=%s' (no SSH host key check)",
+                                   value);
+        if (!g_ascii_strcasecmp(key, "command"))
+            return g_strdup_printf("parameter 'command=%s' (a local command)", value);
+        if (!g_ascii_strcasecmp(key, "transport"))
+            return g_strdup_printf("parameter 'transport=%s' (another transport)", value);
+    }
+    return NULL;
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virInterface, virInterfaceFree)
 
 gboolean domains_conn_check_bridge(domains_conn *c, const char *bridge, GError **error)

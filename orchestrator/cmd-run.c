@@ -10,7 +10,7 @@
 static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL;
-    gboolean resume = FALSE;
+    gboolean resume = FALSE, allow_insecure_uri = FALSE;
     double limit_tap_mbps = 0;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
@@ -23,6 +23,10 @@ static int cmd_run(int argc, char **argv)
          "Shape traffic towards each guest with tc tbf at this rate (a deliberate slowdown, "
          "e.g. to check that 'vexp regress' catches it)",
          "MBPS"},
+        {"allow-insecure-uri", 0, 0, G_OPTION_ARG_NONE, &allow_insecure_uri,
+         "Accept libvirt URIs that switch off TLS or SSH host key checks (no_verify=1, "
+         "known_hosts_verify=ignore) or run a local command (qemu+ext, command=)",
+         NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
@@ -49,6 +53,7 @@ static int cmd_run(int argc, char **argv)
     o.store = store_opt;
     o.image_dir = image_dir;
     o.resume = resume;
+    o.allow_insecure_uri = allow_insecure_uri;
     o.limit_tap_mbps = limit_tap_mbps;
     return run_matrix(&o);
 }

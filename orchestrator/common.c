@@ -8,6 +8,7 @@
 #include "cells.h"
 #include "common.h"
 #include "domains-host.h"
+#include "domains-lifecycle.h"
 #include "report.h"
 #include "vexp.h"
 
@@ -60,6 +61,24 @@ vexp_matrix *vexp_load_matrix(const char *path, GError **error)
     }
     g_clear_error(&local);
     return matrix_load(path, valid, error);
+}
+
+gboolean vexp_check_uris(const vexp_matrix *m, gboolean allow_insecure, GError **error)
+{
+    const matrix_experiment *e = matrix_get_experiment(m);
+
+    for (guint i = 0; i < e->n_uris && !allow_insecure; i++) {
+        g_autofree char *what = domains_uri_insecure(e->uris[i]);
+
+        if (what) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                        "%s:%u: [experiment] uri = '%s': %s switches off a security check; "
+                        "pass --allow-insecure-uri to use it anyway",
+                        matrix_path(m), matrix_line_of(m, "experiment", "uri"), e->uris[i], what);
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 const char *vexp_store_path(const char *option, const vexp_matrix *m)

@@ -12,6 +12,9 @@
  * MATRIX_ERROR with file:line. */
 vexp_matrix *vexp_load_matrix(const char *path, GError **error);
 /* --store, else $VEXP_STORE, else the matrix's store, else "results.db".  Borrowed. */
+/* Refuse [experiment] uri values that switch off TLS or host key checks or run a
+ * local command (domains_uri_insecure()), naming file:line, unless allow_insecure. */
+gboolean vexp_check_uris(const vexp_matrix *m, gboolean allow_insecure, GError **error);
 const char *vexp_store_path(const char *option, const vexp_matrix *m);
 /* Open a store; must_exist for read-only commands (a typo must not create a file).
  * Errors: VEXP_ERROR_INPUT (no such file) or the store's. */

@@ -55,6 +55,23 @@ check 2 "compare: one run" "$VEXP" compare 1
 check 2 "regress: no baseline" "$VEXP" regress
 check 2 "run: bad option" "$VEXP" run --frobnicate x.conf
 check 2 "image: no verb" "$VEXP" image
+# libvirt URIs that switch off security: refused by file:line unless --allow-insecure-uri
+insecure() { # uri expected-parameter
+    printf '[experiment]\nname = x\nuri = %s\n[domain]\ntemplate = %s\n[network]\n' "$1" \
+        "$SRC/examples/templates/tiny-guest.xml" >"$W/insecure.conf"
+    printf 'mode = bridge\nbridge = br9\ntester_address = 198.18.0.1\n[matrix]\nnic = virtio\n' \
+        >>"$W/insecure.conf"
+    check 2 "run: insecure $1" "$VEXP" run "$W/insecure.conf" --store "$W/insecure.db"
+    grep_err "insecure uri names file:line and the value" "insecure.conf:3: \[experiment\] uri = '$1'"
+    grep_err "insecure uri names the parameter" "$2"
+    grep_err "insecure uri names the option" "pass --allow-insecure-uri"
+}
+insecure 'qemu+ssh://h/system?no_verify=1' "parameter 'no_verify=1'"
+insecure 'qemu+ssh://h/system?keyfile=k&Known_Hosts_Verify=ignore' "'known_hosts_verify=ignore'"
+insecure 'qemu+ssh://h/system?known_hosts_verify=auto' "'known_hosts_verify=auto'"
+insecure 'qemu+ext:///system?command=/tmp/x' "transport 'ext' (runs a local command)"
+insecure 'qemu+tls://h/system?no%5Fverify=1' "parameter 'no_verify=1'"
+insecure 'qemu+ssh://h/system?command=/tmp/x' "parameter 'command=/tmp/x'"
 printf '[network]\nmode = bridge\nbridge = br9\n[matrix]\nnic = host\n' >"$W/br.conf"
 check 2 "run: bridge mode not yet" "$VEXP" run "$W/br.conf" --store "$W/br.db"
 grep_err "bridge mode names the line" "br.conf:2"

@@ -52,7 +52,8 @@ static int preflight(run_ctx *c)
     const matrix_network *mn;
     gboolean may_kvm = FALSE;
 
-    if (!(c->m = vexp_load_matrix(c->o->matrix_path, &error)))
+    if (!(c->m = vexp_load_matrix(c->o->matrix_path, &error)) ||
+        !vexp_check_uris(c->m, c->o->allow_insecure_uri, &error))
         return vexp_report_error(error);
     if (!vexp_traffic_params(c->m, &c->params, &error))
         return vexp_report_error(error);
@@ -73,8 +74,7 @@ static int preflight(run_ctx *c)
         may_kvm |= !cell->is_host && g_strcmp0(cell->accel, "tcg") != 0;
     }
     if (c->any_vm || strcmp(mn->tester, "local") != 0) {
-        c->img = image_load(c->o->image_dir ? c->o->image_dir : image_default_dir(),
-                                    &error);
+        c->img = image_load(c->o->image_dir ? c->o->image_dir : image_default_dir(), &error);
         if (!c->img)
             return vexp_report_env_error(error);
         if (may_kvm)

@@ -6,11 +6,12 @@
 
 /* The options of `vexp run`, checked for their own ranges by cmd-run.c. */
 typedef struct run_options {
-    const char *matrix_path; /* as the user wrote it (it is quoted back in messages) */
-    const char *store;       /* --store, or NULL */
-    const char *image_dir;   /* --image, or NULL: the default image directory */
-    gboolean resume;         /* --resume */
-    double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
+    const char *matrix_path;     /* as the user wrote it (it is quoted back in messages) */
+    const char *store;           /* --store, or NULL */
+    const char *image_dir;       /* --image, or NULL: the default image directory */
+    gboolean resume;             /* --resume */
+    double limit_tap_mbps;       /* --limit-tap-mbps, 0..400000; 0 = no shaping */
+    gboolean allow_insecure_uri; /* --allow-insecure-uri */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or
