@@ -21,7 +21,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 /* Largest template file and largest host CPU number we accept. */
 #define DOMAINS_TEMPLATE_MAX (1024 * 1024)
-#define DOMAINS_CPU_MAX 1024
+#include "spec.h" /* DOMAINS_CPU_MAX */
 #define DOMAINS_CPUMAP_LEN (DOMAINS_CPU_MAX / 8)
 
 /* virInitialize() and a silent libvirt error handler, once per process. */
