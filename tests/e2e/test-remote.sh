@@ -260,7 +260,7 @@ case_tester() {
         awk -v v="${v:-0}" 'BEGIN { exit !(v > 0) }' && ok "tester: throughput $d $v frames/s" ||
             ko "tester: throughput $d '$v'"
     done
-    left=$(ip netns exec "$REMOTE_ENV_TESTER_NS" sh -c 'ls /tmp/vexp-traffic-* 2>/dev/null')
+    left=$(ip netns exec "$REMOTE_ENV_TESTER_NS" sh -c 'ls -d /tmp/vexp-push.* 2>/dev/null')
     [ -z "$left" ] && ok "tester: the pushed engine was removed" || ko "tester: left on the tester: $left"
 }
 
