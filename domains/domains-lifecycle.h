@@ -67,8 +67,16 @@ const char *domains_conn_resolve_accel(domains_conn *conn, const char *accel, GE
 
 typedef struct domains_guest domains_guest;
 
-/* Define and start.  On failure nothing stays defined. */
+/* Start xml as a transient domain with VIR_DOMAIN_START_AUTODESTROY: it dies
+ * with the connection (vexp killed by any signal, a dropped SSH link) and is
+ * never defined.  An inactive persistent domain of the same name (left by an
+ * older vexp) is undefined first; a running one is refused. */
 domains_guest *domains_guest_start(domains_conn *conn, const char *xml, GError **error);
+/* Domains "vexp-<pid>-<n>" on conn whose vexp (pid, on this host) is gone:
+ * *ret_found describes each ("vexp-12-0 (running, defined, run pid 12
+ * gone)"; caller frees); with remove, destroyed and undefined. */
+gboolean domains_conn_clean(domains_conn *conn, gboolean remove, GPtrArray **ret_found,
+                            GError **error);
 /* Borrowed; valid until domains_guest_destroy(). */
 const char *domains_guest_name(domains_guest *guest);
 /*
