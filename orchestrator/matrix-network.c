@@ -38,7 +38,8 @@ bad:
 /* "ssh://[user@]host[:port]" into the network's tester_* fields */
 static gboolean parse_tester(vexp_matrix *m, const char *value, guint line, GError **error)
 {
-    const char *rest = value + strlen("ssh://");
+    /* past "ssh://" only once the prefix is there (fuzz-matrix: "tester = ss") */
+    const char *rest = g_str_has_prefix(value, "ssh://") ? value + strlen("ssh://") : value;
     const char *at = strchr(rest, '@');
     g_autofree char *user = NULL, *hostport = NULL;
     char *colon;
