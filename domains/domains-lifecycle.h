@@ -44,6 +44,10 @@ gboolean domains_conn_is_remote(domains_conn *conn);
 /* Does a libvirt URI name a host ("qemu+ssh://user@host/system")?  Local URIs
  * ("qemu:///system", "qemu:///embed?root=...", "test:///default") do not. */
 gboolean domains_uri_is_remote(const char *uri);
+/* What in a libvirt URI switches off a security check or runs a local command
+ * ("parameter 'no_verify=1' (no TLS certificate check)", "transport 'ext'"),
+ * else NULL.  Caller frees. */
+char *domains_uri_insecure(const char *uri);
 /* Bridge mode on a hypervisor: bridge must exist there and be a bridge, as
  * its interface driver sees it.  DOMAINS_ERROR_INPUT naming the bridge and
  * the URI when it is missing or not a bridge; TRUE when the hypervisor cannot
@@ -63,8 +67,16 @@ const char *domains_conn_resolve_accel(domains_conn *conn, const char *accel, GE
 
 typedef struct domains_guest domains_guest;
 
-/* Define and start.  On failure nothing stays defined. */
+/* Start xml as a transient domain with VIR_DOMAIN_START_AUTODESTROY: it dies
+ * with the connection (vexp killed by any signal, a dropped SSH link) and is
+ * never defined.  An inactive persistent domain of the same name (left by an
+ * older vexp) is undefined first; a running one is refused. */
 domains_guest *domains_guest_start(domains_conn *conn, const char *xml, GError **error);
+/* Domains "vexp-<pid>-<n>" on conn whose vexp (pid, on this host) is gone:
+ * *ret_found describes each ("vexp-12-0 (running, defined, run pid 12
+ * gone)"; caller frees); with remove, destroyed and undefined. */
+gboolean domains_conn_clean(domains_conn *conn, gboolean remove, GPtrArray **ret_found,
+                            GError **error);
 /* Borrowed; valid until domains_guest_destroy(). */
 const char *domains_guest_name(domains_guest *guest);
 /*

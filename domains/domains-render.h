@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "domains-error.h"
+#include "spec.h"
 
 G_BEGIN_DECLS
 
@@ -60,8 +61,7 @@ typedef struct domains_spec {
 gboolean domains_render(const domains_spec *spec, char **ret_xml, char **ret_key,
                         char **ret_canonical, GError **error);
 
-/* Largest host CPU number we accept, and the size of a cpumap. */
-#define DOMAINS_CPU_MAX 1024
+/* The size of a cpumap (DOMAINS_CPU_MAX: spec.h). */
 #define DOMAINS_CPUMAP_LEN (DOMAINS_CPU_MAX / 8)
 
 /* Parse a libvirt cpuset ("0", "0-3,^2", "1,3") into map (DOMAINS_CPUMAP_LEN bytes,

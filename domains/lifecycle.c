@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -330,6 +332,49 @@ gboolean domains_uri_is_remote(const char *uri)
     return len > 0;
 }
 
+char *domains_uri_insecure(const char *uri)
+{
+    const char *scheme_end = uri != NULL ? strstr(uri, "://") : NULL;
+    const char *q = uri != NULL ? strchr(uri, '?') : NULL;
+    g_auto(GStrv) params = NULL;
+
+    if (scheme_end == NULL)
+        return NULL;
+    /* qemu+ext://: libvirt runs an arbitrary local command as the transport */
+    {
+        g_autofree char *scheme = g_ascii_strdown(uri, scheme_end - uri);
+        const char *plus = strchr(scheme, '+');
+
+        if (plus != NULL && !strcmp(plus + 1, "ext"))
+            return g_strdup_printf("transport '%s' (runs a local command)", plus + 1);
+    }
+    if (q == NULL)
+        return NULL;
+    params = g_strsplit(q + 1, "&", -1);
+    for (guint i = 0; params[i] != NULL; i++) {
+        g_autofree char *key = NULL, *value = NULL;
+        char *eq = strchr(params[i], '=');
+        g_autofree char *rawkey = eq ? g_strndup(params[i], eq - params[i]) : g_strdup(params[i]);
+
+        /* libvirt unescapes and compares the names without regard to case */
+        key = g_uri_unescape_string(rawkey, NULL);
+        value = eq ? g_uri_unescape_string(eq + 1, NULL) : g_strdup("");
+        if (key == NULL || value == NULL)
+            return g_strdup_printf("parameter '%s' (bad %%-escape)", params[i]);
+        if (!g_ascii_strcasecmp(key, "no_verify") && strcmp(value, "0") && *value)
+            return g_strdup_printf("parameter 'no_verify=%s' (no TLS certificate check)", value);
+        if (!g_ascii_strcasecmp(key, "known_hosts_verify") &&
+            (!g_ascii_strcasecmp(value, "ignore") || !g_ascii_strcasecmp(value, "auto")))
+            return g_strdup_printf("parameter 'known_hosts_verify=%s' (no SSH host key check)",
+                                   value);
+        if (!g_ascii_strcasecmp(key, "command"))
+            return g_strdup_printf("parameter 'command=%s' (a local command)", value);
+        if (!g_ascii_strcasecmp(key, "transport"))
+            return g_strdup_printf("parameter 'transport=%s' (another transport)", value);
+    }
+    return NULL;
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virInterface, virInterfaceFree)
 
 gboolean domains_conn_check_bridge(domains_conn *c, const char *bridge, GError **error)
@@ -510,26 +555,85 @@ domains_guest *domains_guest_start(domains_conn *c, const char *xml, GError **er
         }
         undefine(old);
     }
-    dom = virDomainDefineXML(c->conn, xml);
+    /* transient and bound to this connection: libvirt destroys the domain
+     * when the connection closes, also after SIGKILL or OOM of vexp, so no
+     * guest outlives its run on a remote hypervisor and nothing stays defined */
+    dom = virDomainCreateXML(c->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+    if (dom == NULL && g_str_has_prefix(c->uri, "test:")) {
+        virErrorPtr e = virGetLastError();
+
+        /* libvirt's test driver has no autodestroy; tests only */
+        if (e != NULL && e->code == VIR_ERR_INVALID_ARG) {
+            virResetLastError();
+            dom = virDomainCreateXML(c->conn, xml, 0);
+        }
+    }
     if (dom == NULL) {
         g_autofree char *why = domains_virt_last_error();
 
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to define domain '%s': %s",
-                    name, why);
-        return NULL;
-    }
-    if (virDomainCreate(dom) < 0) {
-        g_autofree char *why = domains_virt_last_error();
-
-        undefine(dom);
-        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to start domain '%s': %s",
-                    name, why);
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
+                    "failed to start transient domain '%s': %s", name, why);
         return NULL;
     }
     g = g_new0(domains_guest, 1);
     g->dom = g_steal_pointer(&dom);
     g->name = g_steal_pointer(&name);
     return g;
+}
+
+/* "vexp-<pid>-<index>": the pid of the vexp that named it, else 0 */
+static long leftover_owner(const char *name)
+{
+    g_auto(GStrv) parts = g_strsplit(name, "-", -1);
+    guint64 pid = 0, index = 0;
+
+    if (g_strv_length(parts) != 3 || strcmp(parts[0], "vexp") ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 1, G_MAXINT32, &pid, NULL) ||
+        !g_ascii_string_to_unsigned(parts[2], 10, 0, G_MAXUINT32, &index, NULL))
+        return 0;
+    return (long)pid;
+}
+
+gboolean domains_conn_clean(domains_conn *c, gboolean remove, GPtrArray **ret_found, GError **error)
+{
+    g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(c->conn, &doms, 0);
+
+    if (n < 0) {
+        g_autofree char *why = domains_virt_last_error();
+
+        g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV, "failed to list domains on '%s': %s",
+                    c->uri, why);
+        return FALSE;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = virDomainGetName(doms[i]);
+        long pid = name ? leftover_owner(name) : 0;
+
+        /* the run that named it is alive on this host: not a leftover */
+        if (pid > 0 && !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+            pid = 0;
+        if (pid > 0) {
+            gboolean active = virDomainIsActive(doms[i]) == 1;
+            gboolean persistent = virDomainIsPersistent(doms[i]) == 1;
+
+            g_ptr_array_add(found, g_strdup_printf("%s (%s%s, run pid %ld gone)", name,
+                                                   active ? "running" : "shut off",
+                                                   persistent ? ", defined" : "", pid));
+            if (remove) {
+                if (active && virDomainDestroy(doms[i]) < 0)
+                    virResetLastError();
+                if (persistent)
+                    undefine(doms[i]);
+            }
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    virResetLastError();
+    *ret_found = g_steal_pointer(&found);
+    return TRUE;
 }
 
 const char *domains_guest_name(domains_guest *g)
@@ -554,7 +658,9 @@ void domains_guest_destroy(domains_guest *g)
         return;
     if (virDomainIsActive(g->dom) == 1 && virDomainDestroy(g->dom) < 0)
         virResetLastError();
-    undefine(g->dom);
+    /* a transient domain is gone once destroyed; undefine only a persistent one */
+    if (virDomainIsPersistent(g->dom) == 1)
+        undefine(g->dom);
     virDomainFree(g->dom);
     virResetLastError();
     g_free(g->name);

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #define DOMAINS_VCPUS_MAX 256
 #define DOMAINS_MEMORY_MIB_MAX (1024u * 1024u) /* 1 TiB */
 #define DOMAINS_QUEUES_MAX 256                 /* QEMU's virtio-net limit on queue pairs */
+#define DOMAINS_CPU_MAX 1024 /* host CPUs 0..1023 in vcpu_pin/emulator_pin (cpumap bits) */
 
 /* The values of spec->vhost, NULL-terminated: "on" (vhost-net), "off" (QEMU's own). */
 extern const char *const domains_vhost_values[];

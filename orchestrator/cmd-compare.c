@@ -57,7 +57,7 @@ static int cmd_compare(int argc, char **argv)
                      allow_mixed, allow_settings};
     if (!cmp_options_check(&o))
         return VEXP_EXIT_USAGE;
-    if (!(store = vexp_open_store(o.store_path, TRUE, &error)))
+    if (!(store = vexp_open_store_readonly(o.store_path, &error)))
         return vexp_report_error(error);
     if ((rc = cmp_load(&o, store, a, b, &res)) >= 0)
         return rc;

@@ -12,6 +12,7 @@
 #include "cells.h"
 #include "domains-host.h"
 #include "domains-lifecycle.h"
+#include "domains-net.h"
 #include "image.h"
 #include "vexp.h"
 
@@ -45,13 +46,38 @@ static gboolean have_program(const char *name)
     return p != NULL;
 }
 
+/* --clean: what dead runs left here (namespaces, domains) is listed and removed */
+static int clean(const char *uri)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) c = NULL;
+    g_autoptr(GPtrArray) found = NULL;
+    guint removed = 0;
+
+    if (!domains_net_sweep(&removed, &error))
+        return vexp_report_error(error);
+    printf("namespaces of dead runs removed: %u\n", removed);
+    if (!(c = domains_connect(uri, vexp_state_dir(), &error)) ||
+        !domains_conn_clean(c, TRUE, &found, &error))
+        return vexp_report_error(error);
+    for (guint i = 0; i < found->len; i++)
+        printf("removed domain %s on %s\n", (const char *)found->pdata[i], uri);
+    printf("domains of dead runs removed on %s: %u\n", uri, found->len);
+    return VEXP_EXIT_OK;
+}
+
 static int cmd_doctor(int argc, char **argv)
 {
     g_autofree char *uri_opt = NULL, *image_dir = NULL;
+    gboolean do_clean = FALSE;
     GOptionEntry entries[] = {
         {"uri", 0, 0, G_OPTION_ARG_STRING, &uri_opt, "libvirt URI to try (default qemu:///embed)",
          "URI"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir, "Guest image directory", "DIR"},
+        {"clean", 0, 0, G_OPTION_ARG_NONE, &do_clean,
+         "List and remove what dead runs left: network namespaces, domains 'vexp-PID-N' "
+         "whose vexp is gone (on --uri)",
+         NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("");
@@ -64,6 +90,8 @@ static int cmd_doctor(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
         return rc;
+    if (do_clean)
+        return clean(uri_opt ? uri_opt : "qemu:///embed");
 
     /* accelerator: /dev/kvm answering is not enough, a guest must boot (the probe) */
     {
@@ -73,8 +101,7 @@ static int cmd_doctor(int argc, char **argv)
         g_autofree char *detail = NULL;
         if (kvm && img && !domains_accel_probe(img->kernel, vexp_state_dir(), &detail)) {
             g_autofree char *d = g_strdup_printf(
-                "/dev/kvm is present but %s: accel = auto uses TCG (software emulation)",
-                detail);
+                "/dev/kvm is present but %s: accel = auto uses TCG (software emulation)", detail);
             kvm = FALSE;
             item(&t, TRUE, "accelerator", d, NULL);
         } else {
@@ -118,8 +145,8 @@ static int cmd_doctor(int argc, char **argv)
         if (domains_nic_models(NULL, &models, &e)) {
             g_autofree char *list = g_strjoinv(", ", models);
             item(&t, TRUE, "QEMU NIC models", list, NULL);
-            for (const char *const *want = (const char *const[]){"virtio", "e1000", "rtl8139",
-                                                                  "vmxnet3", NULL};
+            for (const char *const *want =
+                     (const char *const[]){"virtio", "e1000", "rtl8139", "vmxnet3", NULL};
                  *want; want++) {
                 if (!g_strv_contains((const char *const *)models, *want)) {
                     g_autofree char *d = g_strdup_printf("QEMU lacks NIC model '%s'", *want);
@@ -162,8 +189,7 @@ static int cmd_doctor(int argc, char **argv)
         const char *dir = image_dir ? image_dir : image_default_dir();
         g_autoptr(vexp_image) img = image_load(dir, &e);
         g_autofree char *d = img ? g_strdup_printf("%s (kernel %s, host key %s)", dir,
-                                                   img->kernel_release,
-                                                   img->host_key_fingerprint)
+                                                   img->kernel_release, img->host_key_fingerprint)
                                  : g_strdup(e->message);
         item(&t, img != NULL, "guest image", d, "vexp image build");
     }
@@ -172,8 +198,8 @@ static int cmd_doctor(int argc, char **argv)
     {
         const char *uri = uri_opt ? uri_opt : "qemu:///embed";
         if (g_str_has_prefix(uri, "qemu:///embed")) {
-            g_autofree char *d = g_strdup_printf(
-                "%s (in-process; state in %s)", uri, vexp_state_dir());
+            g_autofree char *d =
+                g_strdup_printf("%s (in-process; state in %s)", uri, vexp_state_dir());
             gboolean ok = have_program("qemu-system-x86_64");
             item(&t, ok, "libvirt URI", d,
                  "apt-get install libvirt-daemon-driver-qemu qemu-system-x86");
@@ -183,10 +209,10 @@ static int cmd_doctor(int argc, char **argv)
             g_autofree char *lv = NULL, *qv = NULL, *host = NULL;
             if (c)
                 domains_conn_versions(c, &lv, &qv, &host, NULL);
-            g_autofree char *d = c ? g_strdup_printf("%s: libvirt %s, QEMU %s on %s", uri,
-                                                     lv ? lv : "?", qv ? qv : "?",
-                                                     host ? host : "?")
-                                   : g_strdup(e->message);
+            g_autofree char *d =
+                c ? g_strdup_printf("%s: libvirt %s, QEMU %s on %s", uri, lv ? lv : "?",
+                                    qv ? qv : "?", host ? host : "?")
+                  : g_strdup(e->message);
             item(&t, c != NULL, "libvirt URI", d,
                  "check the URI; for qemu:///system start libvirtd (and virtlogd)");
             /* a remote hypervisor has its own KVM: this host's says nothing about it */

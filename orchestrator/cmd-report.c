@@ -80,7 +80,7 @@ static int cmd_report(int argc, char **argv)
             return vexp_report_error(error);
         n_runs = 2;
     }
-    if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
+    if (!(store = vexp_open_store_readonly(vexp_store_path(store_opt, NULL), &error)))
         return vexp_report_error(error);
     if (!report_write(store, ids, n_runs, dir, threshold, alpha, &files, &error))
         return vexp_report_error(error);

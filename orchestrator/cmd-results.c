@@ -267,7 +267,7 @@ static int cmd_results(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *format = NULL;
     gint64 run_id = 0;
-    gboolean list = FALSE, trials = FALSE;
+    gboolean list = FALSE, trials = FALSE, check = FALSE, migrate = FALSE;
     g_autofree char *run_text = NULL, *test = NULL, *dir = NULL;
     gint cell = -1, frame = 0;
     GOptionEntry entries[] = {
@@ -280,6 +280,10 @@ static int cmd_results(int argc, char **argv)
         {"test", 0, 0, G_OPTION_ARG_STRING, &test, "With --trials: only this test", "TEST"},
         {"dir", 0, 0, G_OPTION_ARG_STRING, &dir, "With --trials: only in, out or both", "DIR"},
         {"frame", 0, 0, G_OPTION_ARG_INT, &frame, "With --trials: only this frame size", "BYTES"},
+        {"check", 0, 0, G_OPTION_ARG_NONE, &check,
+         "Check the store's integrity (exit 1 when damaged)", NULL},
+        {"migrate", 0, 0, G_OPTION_ARG_NONE, &migrate,
+         "Upgrade an older store to this vexp's schema (the one read command that writes)", NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt, "SQLite results file", "FILE"},
         {NULL},
     };
@@ -306,8 +310,42 @@ static int cmd_results(int argc, char **argv)
     }
     if (run_text && !vexp_parse_run_id(run_text, &run_id, &error))
         return vexp_report_error(error);
-    if (!(store = vexp_open_store(vexp_store_path(store_opt, NULL), TRUE, &error)))
+    if (migrate) {
+        const char *path = vexp_store_path(store_opt, NULL);
+
+        if (!(store = vexp_open_store(path, TRUE, &error)))
+            return vexp_report_error(error);
+        fprintf(stderr, "vexp: store '%s' is at schema version %d\n", path,
+                store_schema_version(store));
+        if (!check && !list && !run_text && !format)
+            return VEXP_EXIT_OK;
+        g_clear_pointer(&store, store_close);
+    }
+    if (!(store = vexp_open_store_readonly(vexp_store_path(store_opt, NULL), &error))) {
+        /* a damaged file that cannot even be opened is what --check looks for */
+        if (check && g_error_matches(error, STORE_ERROR, STORE_ERROR_CORRUPT)) {
+            fprintf(stderr, "vexp: %s\n", error->message);
+            return VEXP_EXIT_FINDING;
+        }
         return vexp_report_error(error);
+    }
+    if (check) {
+        g_autofree char *report = NULL;
+
+        if (!store_check_integrity(store, TRUE, &report, &error)) {
+            if (!g_error_matches(error, STORE_ERROR, STORE_ERROR_CORRUPT))
+                return vexp_report_error(error);
+            fprintf(stderr, "vexp: %s\n", error->message);
+            return VEXP_EXIT_FINDING;
+        }
+        if (report) {
+            fprintf(stderr, "vexp: store '%s' is damaged: %s\n", store_path(store), report);
+            return VEXP_EXIT_FINDING;
+        }
+        printf("store '%s': integrity ok (schema version %d)\n", store_path(store),
+               store_schema_version(store));
+        return VEXP_EXIT_OK;
+    }
     if (list) {
         g_autoptr(GPtrArray) runs = NULL;
         if (!store_run_list(store, &runs, &error))

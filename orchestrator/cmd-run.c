@@ -12,7 +12,7 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL, *summary = NULL;
     g_auto(GStrv) tags = NULL;
-    gboolean resume = FALSE;
+    gboolean resume = FALSE, allow_insecure_uri = FALSE;
     double limit_tap_mbps = 0;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
@@ -32,6 +32,10 @@ static int cmd_run(int argc, char **argv)
          "KEY=VALUE"},
         {"summary", 0, 0, G_OPTION_ARG_FILENAME, &summary,
          "Write a JSON summary (run id, status, cells, store, tags) to FILE at the end", "FILE"},
+        {"allow-insecure-uri", 0, 0, G_OPTION_ARG_NONE, &allow_insecure_uri,
+         "Accept libvirt URIs that switch off TLS or SSH host key checks (no_verify=1, "
+         "known_hosts_verify=ignore) or run a local command (qemu+ext, command=)",
+         NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
@@ -66,6 +70,7 @@ static int cmd_run(int argc, char **argv)
     o.store = store_opt;
     o.image_dir = image_dir;
     o.resume = resume;
+    o.allow_insecure_uri = allow_insecure_uri;
     o.limit_tap_mbps = limit_tap_mbps;
     o.tags = (const char *const *)tags;
     o.summary = summary;

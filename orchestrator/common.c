@@ -8,6 +8,7 @@
 #include "cells.h"
 #include "common.h"
 #include "domains-host.h"
+#include "domains-lifecycle.h"
 #include "report.h"
 #include "vexp.h"
 
@@ -27,7 +28,8 @@ int vexp_exit_status(GQuark domain, int code)
         /* not a store, a newer one, no such run, a value it refuses; SQLite
          * failing (STORE_ERROR_SQL) is the host's */
         return code == STORE_ERROR_OPEN || code == STORE_ERROR_VERSION ||
-                       code == STORE_ERROR_NOT_FOUND || code == STORE_ERROR_INVALID
+                       code == STORE_ERROR_NOT_FOUND || code == STORE_ERROR_INVALID ||
+                       code == STORE_ERROR_CORRUPT
                    ? VEXP_EXIT_USAGE
                    : VEXP_EXIT_ENV;
     return VEXP_EXIT_ENV;
@@ -61,6 +63,24 @@ vexp_matrix *vexp_load_matrix(const char *path, GError **error)
     return matrix_load(path, valid, error);
 }
 
+gboolean vexp_check_uris(const vexp_matrix *m, gboolean allow_insecure, GError **error)
+{
+    const matrix_experiment *e = matrix_get_experiment(m);
+
+    for (guint i = 0; i < e->n_uris && !allow_insecure; i++) {
+        g_autofree char *what = domains_uri_insecure(e->uris[i]);
+
+        if (what) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                        "%s:%u: [experiment] uri = '%s': %s switches off a security check; "
+                        "pass --allow-insecure-uri to use it anyway",
+                        matrix_path(m), matrix_line_of(m, "experiment", "uri"), e->uris[i], what);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 const char *vexp_store_path(const char *option, const vexp_matrix *m)
 {
     if (option)
@@ -81,6 +101,17 @@ vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **erro
         return NULL;
     }
     return store_open(path, error);
+}
+
+vexp_store *vexp_open_store_readonly(const char *path, GError **error)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                    "store '%s' does not exist (run 'vexp run MATRIX' first, or pass --store FILE)",
+                    path);
+        return NULL;
+    }
+    return store_open_readonly(path, error);
 }
 
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error)

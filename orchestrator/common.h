@@ -12,10 +12,15 @@
  * MATRIX_ERROR with file:line. */
 vexp_matrix *vexp_load_matrix(const char *path, GError **error);
 /* --store, else $VEXP_STORE, else the matrix's store, else "results.db".  Borrowed. */
+/* Refuse [experiment] uri values that switch off TLS or host key checks or run a
+ * local command (domains_uri_insecure()), naming file:line, unless allow_insecure. */
+gboolean vexp_check_uris(const vexp_matrix *m, gboolean allow_insecure, GError **error);
 const char *vexp_store_path(const char *option, const vexp_matrix *m);
 /* Open a store; must_exist for read-only commands (a typo must not create a file).
  * Errors: VEXP_ERROR_INPUT (no such file) or the store's. */
 vexp_store *vexp_open_store(const char *path, gboolean must_exist, GError **error);
+/* The read-only commands' open: never creates, never migrates, never writes. */
+vexp_store *vexp_open_store_readonly(const char *path, GError **error);
 gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error);
 /* accel = auto means kvm only where KVM really boots guests: check once (cached
  * until reboot) with the image's kernel; warns and falls back to tcg. */

@@ -8,8 +8,8 @@
 #include "sshlink.h"
 #include "vexp.h"
 
-/* where the engine goes in the guest (the default image keeps /tmp writable) */
-#define GUEST_ENGINE_PATH "/tmp/vexp-traffic"
+/* the engine's file name inside the private directory the push makes */
+#define ENGINE_NAME "vexp-traffic"
 
 struct vexp_guest_session {
     sshlink *ssh;
@@ -31,10 +31,9 @@ vexp_guest_session *vexp_guest_session_open(const char *addr, const vexp_image *
         .timeout_ms = 15000,
     };
 
-    s->engine = g_strdup(GUEST_ENGINE_PATH);
     if (!(s->ssh = sshlink_connect(&o, error)))
         return NULL;
-    if (!sshlink_push(s->ssh, engine_path, s->engine, 0755, error))
+    if (!sshlink_push_private(s->ssh, engine_path, ENGINE_NAME, 0755, &s->engine, error))
         return NULL;
     /* the driver the guest actually bound to its NIC */
     if (!sshlink_run(s->ssh, "basename \"$(readlink /sys/class/net/eth0/device/driver)\"", 10000,
@@ -51,7 +50,7 @@ const char *vexp_guest_session_driver(vexp_guest_session *s)
 
 vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char *identity,
                                              const char *engine_path, const char *remote_path,
-                                             gboolean push, GError **error)
+                                             GError **error)
 {
     g_autoptr(vexp_guest_session) s = g_new0(vexp_guest_session, 1);
     sshlink_options o = {
@@ -68,7 +67,8 @@ vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char
         g_prefix_error(error, "tester %s: ", n->tester);
         return NULL;
     }
-    if (push && !sshlink_push(s->ssh, engine_path, s->engine, 0755, error)) {
+    if (!remote_path &&
+        !sshlink_push_private(s->ssh, engine_path, ENGINE_NAME, 0755, &s->engine, error)) {
         g_prefix_error(error, "tester %s: ", n->tester);
         return NULL;
     }
@@ -77,10 +77,13 @@ vexp_guest_session *vexp_tester_session_open(const matrix_network *n, const char
 
 void vexp_guest_session_remove_engine(vexp_guest_session *s)
 {
-    g_autofree char *q = sshlink_quote(s->engine);
-    g_autofree char *cmd = g_strdup_printf("rm -f %s", q);
+    if (s->engine)
+        (void)sshlink_remove_private(s->ssh, s->engine, NULL);
+}
 
-    (void)sshlink_run(s->ssh, cmd, 10000, NULL, NULL);
+const char *vexp_guest_session_engine(vexp_guest_session *s)
+{
+    return s->engine;
 }
 
 traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
@@ -94,9 +97,8 @@ traffic_conn *vexp_guest_session_agent(vexp_guest_session *s, GError **error)
         return NULL;
     if ((rc = traffic_conn_hello(conn, 15000, NULL)) < 0) {
         const char *err = sshlink_agent_stderr(s->ssh);
-        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV,
-                    "the agent did not answer: %s%s%s", g_strerror(-rc),
-                    *err ? "; its stderr: " : "", err);
+        g_set_error(error, VEXP_ERROR, VEXP_ERROR_ENV, "the agent did not answer: %s%s%s",
+                    g_strerror(-rc), *err ? "; its stderr: " : "", err);
         traffic_conn_free(conn);
         return NULL;
     }

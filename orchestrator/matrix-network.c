@@ -38,7 +38,8 @@ bad:
 /* "ssh://[user@]host[:port]" into the network's tester_* fields */
 static gboolean parse_tester(vexp_matrix *m, const char *value, guint line, GError **error)
 {
-    const char *rest = value + strlen("ssh://");
+    /* past "ssh://" only once the prefix is there (fuzz-matrix: "tester = ss") */
+    const char *rest = g_str_has_prefix(value, "ssh://") ? value + strlen("ssh://") : value;
     const char *at = strchr(rest, '@');
     g_autofree char *user = NULL, *hostport = NULL;
     char *colon;
@@ -249,6 +250,59 @@ gboolean matrix_load_network(vexp_matrix *m, GError **error)
                     "%s:%u: [network] tester = '%s' needs 'tester_host_key = FILE' (its pinned "
                     "SSH host key: a known_hosts file or a .pub key)",
                     m->path, matrix_line_of(m, g, "tester"), m->net.tester);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean matrix_check_guest_addresses(vexp_matrix *m, GError **error)
+{
+    struct in_addr in, tester;
+    guint32 base, last, mask, net, bcast, n = matrix_cell_count(m), t;
+    guint line;
+
+    if (m->net.mode != MATRIX_NETWORK_BRIDGE || n == 0)
+        return TRUE; /* the namespace's addresses are vexp's own */
+    line = matrix_line_of(m, "network", "guest_address");
+    inet_pton(AF_INET, m->net.guest_address, &in); /* parse_ipv4() checked it */
+    inet_pton(AF_INET, m->net.tester_address, &tester);
+    base = ntohl(in.s_addr);
+    t = ntohl(tester.s_addr);
+    mask = m->net.prefix ? ~0u << (32 - m->net.prefix) : 0;
+    net = base & mask;
+    bcast = net | ~mask;
+    last = base + (n - 1);
+    if (base == net) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] guest_address = '%s/%u' is the subnet's network address, "
+                    "not a host's",
+                    m->path, line, m->net.guest_address, m->net.prefix);
+        return FALSE;
+    }
+    if (last < base || last >= bcast) {
+        struct in_addr b = {.s_addr = htonl(bcast)};
+        char buf[INET_ADDRSTRLEN];
+
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] guest_address = '%s/%u': %u cells need %u addresses from "
+                    "there, past the subnet's last host (broadcast %s)",
+                    m->path, line, m->net.guest_address, m->net.prefix, n, n,
+                    inet_ntop(AF_INET, &b, buf, sizeof(buf)));
+        return FALSE;
+    }
+    if (t >= base && t <= last) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] guest_address = '%s': the %u guests' addresses include "
+                    "tester_address '%s'",
+                    m->path, line, m->net.guest_address, n, m->net.tester_address);
+        return FALSE;
+    }
+    if ((t & mask) != net) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [network] tester_address = '%s' is outside guest_address's subnet "
+                    "%s/%u",
+                    m->path, matrix_line_of(m, "network", "tester_address"), m->net.tester_address,
+                    m->net.guest_address, m->net.prefix);
         return FALSE;
     }
     return TRUE;

@@ -29,7 +29,8 @@ extern const char *const matrix_keys_network[];
 extern const char *const matrix_sections[];
 extern const char *const matrix_known_accels[];
 
-#define MAX_CPU 4095
+/* the renderer's limit (libvirt cpumaps of DOMAINS_CPU_MAX bits) */
+#define MAX_CPU (DOMAINS_CPU_MAX - 1)
 #define MAX_NAME 64
 
 typedef struct cell_priv {
@@ -107,4 +108,8 @@ gboolean matrix_load_domain(vexp_matrix *m, GError **error);
 gboolean matrix_load_axes(vexp_matrix *m, GError **error);
 gboolean matrix_load_traffic(vexp_matrix *m, GError **error); /* matrix-traffic.c */
 gboolean matrix_load_network(vexp_matrix *m, GError **error); /* matrix-network.c */
-gboolean matrix_expand(vexp_matrix *m, GError **error);       /* matrix-expand.c */
+/* After expansion: cell i's guest gets guest_address + i; all of them must be
+ * hosts of guest_address/prefix (not its network or broadcast address) and none
+ * the tester's.  matrix-network.c */
+gboolean matrix_check_guest_addresses(vexp_matrix *m, GError **error);
+gboolean matrix_expand(vexp_matrix *m, GError **error); /* matrix-expand.c */

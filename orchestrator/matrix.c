@@ -105,7 +105,8 @@ vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name
         return NULL;
     if (!matrix_load_experiment(m, error) || !matrix_load_domain(m, error) ||
         !matrix_load_axes(m, error) || !matrix_load_traffic(m, error) ||
-        !matrix_load_network(m, error) || !matrix_expand(m, error))
+        !matrix_load_network(m, error) || !matrix_expand(m, error) ||
+        !matrix_check_guest_addresses(m, error))
         return NULL;
     return g_steal_pointer(&m);
 }

@@ -48,9 +48,24 @@ gboolean vexp_run_lock_take(vexp_run_lock *l, const char *store_file, gint64 run
     for (;;) {
         struct stat held, named;
 
-        if ((fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        /* O_NOFOLLOW: a symlink planted beside a store in a shared directory
+         * must not make root truncate the file it points to */
+        if ((fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644)) <
+            0) {
             g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        "cannot open the run lock '%s': %s", l->path, g_strerror(errno));
+                        "cannot open the run lock '%s': %s%s", l->path, g_strerror(errno),
+                        errno == ELOOP ? " (it is a symlink; vexp never follows one there)" : "");
+            return FALSE;
+        }
+        /* in a directory others can write to, only a regular file of our own */
+        if (fstat(fd, &held) < 0 || !S_ISREG(held.st_mode) || held.st_uid != geteuid() ||
+            held.st_nlink != 1) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                        "refusing the run lock '%s': not a regular file of uid %ld with one link "
+                        "(mode %o, uid %ld, %ld links; someone else made it?)",
+                        l->path, (long)geteuid(), (unsigned)held.st_mode, (long)held.st_uid,
+                        (long)held.st_nlink);
+            close(fd);
             return FALSE;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -101,7 +116,7 @@ vexp_run_lock_state vexp_run_lock_probe(const char *store_file, gint64 run_id, l
 {
     g_autofree char *path = lock_path(store_file, run_id);
     vexp_run_lock_state state = VEXP_RUN_LOCK_FREE;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
     *ret_owner = 0;
     if (fd < 0)

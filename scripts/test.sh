@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror,
 # runs unit, ground-truth and end-to-end tests, then the unit tests again
-# under ASan+UBSan and under valgrind.  Needs root (namespaces, QEMU under libvirt).
+# under ASan+UBSan and under valgrind, then the fuzzers for a few minutes.
+# Needs root (namespaces, QEMU under libvirt).
 set -eu
 cd "$(dirname "$0")/.."
 VEXP_SETUP_TEST=1 VEXP_BUILDDIR=build-ci VEXP_MESON_ARGS="-Dwerror=true -De2e=enabled" \
@@ -26,5 +27,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 if command -v valgrind >/dev/null; then
     meson test -C build-ci --setup valgrind --print-errorlogs --suite unit --num-processes 1 ||
         status=1
+fi
+# the parsers and the store readers under libFuzzer, a minute each
+if command -v clang >/dev/null; then
+    ./scripts/fuzz.sh || status=1
 fi
 exit $status

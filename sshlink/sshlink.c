@@ -478,8 +478,10 @@ gboolean sshlink_run(sshlink *ssh, const char *command, unsigned timeout_ms, cha
 
 /* ---- push -------------------------------------------------------------------- */
 
-gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_path, unsigned mode,
-                      GError **error)
+/* Runs command with the file on its stdin; the command prints the
+ * remote path on its first line and then the checksum (or size) line. */
+static gboolean push_with(sshlink *ssh, const char *local_path, const char *command,
+                          char **ret_remote, GError **error)
 {
     g_autofree char *data = NULL;
     gsize len = 0;
@@ -492,20 +494,12 @@ gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_p
         g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT, "cannot push: %s", local->message);
         return FALSE;
     }
-    if (len > SSH_MAX_PUSH || mode > 07777) {
+    if (len > SSH_MAX_PUSH) {
         g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
-                    "cannot push '%s': larger than %u bytes or mode %o invalid", local_path,
-                    SSH_MAX_PUSH, mode);
+                    "cannot push '%s': larger than %u bytes", local_path, SSH_MAX_PUSH);
         return FALSE;
     }
     g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
-    g_autofree char *tmp = g_strconcat(remote_path, ".vexp-tmp", NULL);
-    g_autofree char *qpath = sshlink_quote(remote_path);
-    g_autofree char *qtmp = sshlink_quote(tmp);
-    /* sha256sum where the guest has one (busybox does), else the size */
-    g_autofree char *command = g_strdup_printf("cat > %s && chmod %o %s && mv -f %s %s && "
-                                               "{ sha256sum %s 2>/dev/null || wc -c < %s; }",
-                                               qtmp, mode, qtmp, qtmp, qpath, qpath, qpath);
 
     g_autoptr(ssh_channel_obj) ch = open_exec(ssh, command, error);
     if (!ch)
@@ -534,17 +528,88 @@ gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_p
         return FALSE;
     }
     g_strstrip(out->str);
+    char *nl = strchr(out->str, '\n');
+    g_autofree char *remote = nl ? g_strndup(out->str, (gsize)(nl - out->str)) : NULL;
+    const char *check = nl ? nl + 1 : "";
     g_autofree char *size = g_strdup_printf("%" G_GSIZE_FORMAT, len);
-    gboolean same = g_str_has_prefix(out->str, sum) ? out->str[strlen(sum)] == ' '
-                                                    : strcmp(out->str, size) == 0;
+    gboolean same =
+        remote && *remote == '/' &&
+        (g_str_has_prefix(check, sum) ? check[strlen(sum)] == ' ' : strcmp(check, size) == 0);
     if (!same) {
         g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_REMOTE,
-                    "'%s' copied to '%s' on '%s' differs: remote says '%.80s', local sha256 "
+                    "'%s' copied to '%s' on '%s' differs: remote says '%.120s', local sha256 "
                     "%s, %s bytes",
-                    local_path, remote_path, ssh->target, out->str, sum, size);
+                    local_path, remote ? remote : "?", ssh->target, out->str, sum, size);
         return FALSE;
     }
+    if (ret_remote)
+        *ret_remote = g_steal_pointer(&remote);
     return TRUE;
+}
+
+/* sha256sum where the remote has one (busybox does), else the size */
+#define PUSH_CHECK "{ sha256sum \"$f\" 2>/dev/null || wc -c < \"$f\"; }"
+
+gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_path, unsigned mode,
+                      GError **error)
+{
+    if (mode > 07777 || !remote_path || remote_path[0] != '/') {
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
+                    "cannot push '%s' to '%s': an absolute path and a mode up to 07777 needed",
+                    local_path, remote_path ? remote_path : "(null)");
+        return FALSE;
+    }
+    g_autofree char *dir = g_path_get_dirname(remote_path);
+    g_autofree char *qdir = sshlink_quote(dir);
+    g_autofree char *qpath = sshlink_quote(remote_path);
+    /* staged in a directory mktemp made 0700 beside the target: nobody can
+     * pre-create or swap the file written; rename() then replaces the name
+     * itself (a symlink or another user's file there is not written through) */
+    g_autofree char *command = g_strdup_printf(
+        "d=$(mktemp -d %s/.vexp-push.XXXXXXXX) || exit 1; "
+        "if cat > \"$d/f\" && chmod %o \"$d/f\" && mv -f \"$d/f\" %s; then rmdir \"$d\"; "
+        "else rm -rf \"$d\"; exit 1; fi; f=%s; echo %s; " PUSH_CHECK,
+        qdir, mode, qpath, qpath, qpath);
+
+    return push_with(ssh, local_path, command, NULL, error);
+}
+
+gboolean sshlink_push_private(sshlink *ssh, const char *local_path, const char *name, unsigned mode,
+                              char **ret_remote_path, GError **error)
+{
+    if (mode > 07777 || !name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
+        !strcmp(name, "..")) {
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
+                    "cannot push '%s' as '%s': a plain file name and a mode up to 07777 needed",
+                    local_path, name ? name : "(null)");
+        return FALSE;
+    }
+    g_autofree char *qname = sshlink_quote(name);
+    /* mktemp -d: a fresh directory, mode 0700, that no other user can enter */
+    g_autofree char *command = g_strdup_printf(
+        "d=$(mktemp -d /tmp/" SSHLINK_PRIVATE_PREFIX "XXXXXXXX) || exit 1; f=\"$d\"/%s; "
+        "if ! { chmod 700 \"$d\" && cat > \"$f\" && chmod %o \"$f\"; }; then rm -rf \"$d\"; "
+        "exit 1; fi; echo \"$f\"; " PUSH_CHECK,
+        qname, mode);
+
+    return push_with(ssh, local_path, command, ret_remote_path, error);
+}
+
+gboolean sshlink_remove_private(sshlink *ssh, const char *remote_path, GError **error)
+{
+    g_autofree char *dir = remote_path ? g_path_get_dirname(remote_path) : NULL;
+    g_autofree char *base = dir ? g_path_get_basename(dir) : NULL;
+
+    if (!base || !g_str_has_prefix(dir, "/tmp/" SSHLINK_PRIVATE_PREFIX) ||
+        strlen(base) != strlen(SSHLINK_PRIVATE_PREFIX) + 8) {
+        g_set_error(error, SSHLINK_ERROR, SSHLINK_ERROR_INPUT,
+                    "'%s' is not a path sshlink_push_private() made", remote_path);
+        return FALSE;
+    }
+    g_autofree char *q = sshlink_quote(dir);
+    g_autofree char *cmd = g_strdup_printf("rm -rf %s", q);
+
+    return sshlink_run(ssh, cmd, 10000, NULL, error);
 }
 
 /* ---- the agent as a traffic transport --------------------------------------- */

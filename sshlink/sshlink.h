@@ -67,14 +67,30 @@ gboolean sshlink_run(sshlink *ssh, const char *command, unsigned timeout_ms, cha
                      GError **error);
 
 /*
- * Copy local_path to remote_path with an exec channel running
- * `cat > TMP && chmod MODE TMP && mv -f TMP PATH` (works with any POSIX
- * shell, and replaces a running executable), then compare the remote
- * `sha256sum` with the local SHA-256 (or the size when the remote has no
- * sha256sum).  mode: e.g. 0755.
+ * Copy local_path to the absolute remote_path: written inside a directory
+ * that `mktemp -d` makes (0700) beside the target, chmod'ed, then renamed
+ * over remote_path (replaces a running executable; a symlink or a file of
+ * another user at remote_path is replaced or refused, never written
+ * through).  Then the remote `sha256sum` is compared with the local SHA-256
+ * (or the size when the remote has no sha256sum).  mode: e.g. 0755.
  */
 gboolean sshlink_push(sshlink *ssh, const char *local_path, const char *remote_path, unsigned mode,
                       GError **error);
+
+/* the directories sshlink_push_private() makes: /tmp/<prefix>XXXXXXXX */
+#define SSHLINK_PRIVATE_PREFIX "vexp-push."
+
+/*
+ * Copy local_path into a fresh private directory (mktemp -d, 0700) on the
+ * remote side as `name`, for programs that run as root there (the engine on a
+ * shared tester): no other user can pre-create, replace or read the file.
+ * *ret_remote_path: the file's absolute path (caller frees).  Remove with
+ * sshlink_remove_private().
+ */
+gboolean sshlink_push_private(sshlink *ssh, const char *local_path, const char *name, unsigned mode,
+                              char **ret_remote_path, GError **error);
+/* rm -rf the directory of a path sshlink_push_private() returned. */
+gboolean sshlink_remove_private(sshlink *ssh, const char *remote_path, GError **error);
 
 /*
  * Start command (e.g. "/tmp/vexp-traffic agent") on an exec channel and

@@ -11,6 +11,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 struct vexp_store {
     sqlite3 *db;
     char *path;
+    gboolean readonly; /* opened with store_open_readonly(): never written or migrated */
 };
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"

@@ -51,8 +51,6 @@ extern const guint store_n_migrations;
 /* store_open() with another migration list: tests add a v2 step. */
 vexp_store *store_open_with(const char *path, const store_migration *migrations, guint n,
                             GError **error);
-/* PRAGMA user_version of the open file. */
-int store_schema_version(vexp_store *store);
 
 /* ---- what older stores need (legacy.c) ---- */
 

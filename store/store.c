@@ -6,6 +6,9 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "store-int.h"
 
@@ -196,11 +199,17 @@ void set_sql_error(vexp_store *s, GError **error, const char *fmt, ...)
     va_list ap;
     g_autofree char *msg = NULL;
 
+    int rc = sqlite3_errcode(s->db) & 0xff;
+
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s in store '%s': %s", msg, s->path,
-                sqlite3_errmsg(s->db));
+    /* a damaged or foreign file is the user's input, not the host failing */
+    g_set_error(error, STORE_ERROR,
+                rc == SQLITE_CORRUPT  ? STORE_ERROR_CORRUPT
+                : rc == SQLITE_NOTADB ? STORE_ERROR_OPEN
+                                      : STORE_ERROR_SQL,
+                "%s in store '%s': %s", msg, s->path, sqlite3_errmsg(s->db));
 }
 
 sqlite3_stmt *prepare(vexp_store *s, const char *sql, GError **error)
@@ -270,30 +279,98 @@ double col_double(sqlite3_stmt *st, int i)
     return sqlite3_column_double(st, i);
 }
 
-static int read_user_version(vexp_store *s, GError **error)
+/* A negative user_version is a damaged or foreign file, not a vexp store. */
+static gboolean read_user_version(vexp_store *s, int *ret_version, GError **error)
 {
     g_autoptr(sqlite3_stmt) st = prepare(s, "PRAGMA user_version", error);
+    int v;
 
     if (!st)
-        return -1;
+        return FALSE;
     if (sqlite3_step(st) != SQLITE_ROW) {
         set_sql_error(s, error, "failed to read the schema version");
-        return -1;
+        return FALSE;
     }
-    return sqlite3_column_int(st, 0);
+    v = sqlite3_column_int(st, 0);
+    if (v < 0) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
+                    "'%s' is not a vexp store: schema version (user_version) %d is negative",
+                    s->path, v);
+        return FALSE;
+    }
+    *ret_version = v;
+    return TRUE;
 }
 
 int store_schema_version(vexp_store *store)
 {
-    return read_user_version(store, NULL);
+    int v = -1;
+
+    return read_user_version(store, &v, NULL) ? v : -1;
+}
+
+/* user_version 0 with tables: some other program's database */
+static gboolean check_not_foreign(vexp_store *s, GError **error)
+{
+    g_autoptr(sqlite3_stmt) st =
+        prepare(s, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", error);
+    if (!st)
+        return FALSE;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        set_sql_error(s, error, "failed to inspect the schema");
+        return FALSE;
+    }
+    if (sqlite3_column_int(st, 0) > 0) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
+                    "'%s' is an SQLite database but not a vexp store (user_version 0 and "
+                    "%d tables)",
+                    s->path, sqlite3_column_int(st, 0));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean store_check_integrity(vexp_store *s, gboolean full, char **ret_report, GError **error)
+{
+    g_autoptr(sqlite3_stmt) st =
+        prepare(s, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)", error);
+    g_autoptr(GString) problems = g_string_new(NULL);
+    int rc;
+
+    if (!st)
+        return FALSE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+
+        if (line && strcmp(line, "ok"))
+            g_string_append_printf(problems, "%s%s", problems->len ? "; " : "", line);
+    }
+    if (rc != SQLITE_DONE) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_CORRUPT,
+                    "store '%s' is damaged: %s (PRAGMA %s)", s->path, sqlite3_errmsg(s->db),
+                    full ? "integrity_check" : "quick_check");
+        return FALSE;
+    }
+    if (problems->len) {
+        if (ret_report) {
+            *ret_report = g_string_free(g_steal_pointer(&problems), FALSE);
+            return TRUE;
+        }
+        g_set_error(error, STORE_ERROR, STORE_ERROR_CORRUPT,
+                    "store '%s' is damaged: %.300s (PRAGMA %s)", s->path, problems->str,
+                    full ? "integrity_check" : "quick_check");
+        return FALSE;
+    }
+    if (ret_report)
+        *ret_report = NULL;
+    return TRUE;
 }
 
 static gboolean migrate(vexp_store *s, const store_migration *migrations, guint n, GError **error)
 {
     int version, latest = n ? migrations[n - 1].version : 0;
 
-    version = read_user_version(s, error);
-    if (version < 0)
+    if (!read_user_version(s, &version, error))
         return FALSE;
     if (version > latest) {
         g_set_error(error, STORE_ERROR, STORE_ERROR_VERSION,
@@ -302,24 +379,8 @@ static gboolean migrate(vexp_store *s, const store_migration *migrations, guint 
                     s->path, version, latest);
         return FALSE;
     }
-    if (version == 0) {
-        /* user_version 0 with tables: some other program's database */
-        g_autoptr(sqlite3_stmt) st =
-            prepare(s, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", error);
-        if (!st)
-            return FALSE;
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            set_sql_error(s, error, "failed to inspect the schema");
-            return FALSE;
-        }
-        if (sqlite3_column_int(st, 0) > 0) {
-            g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
-                        "'%s' is an SQLite database but not a vexp store (user_version 0 and "
-                        "%d tables)",
-                        s->path, sqlite3_column_int(st, 0));
-            return FALSE;
-        }
-    }
+    if (version == 0 && !check_not_foreign(s, error))
+        return FALSE;
     for (guint i = 0; i < n; i++) {
         g_autofree char *bump = NULL;
 
@@ -329,8 +390,7 @@ static gboolean migrate(vexp_store *s, const store_migration *migrations, guint 
         if (!exec(s, "BEGIN IMMEDIATE", error))
             return FALSE;
         /* re-read inside the write lock: another process may have migrated */
-        version = read_user_version(s, error);
-        if (version < 0) {
+        if (!read_user_version(s, &version, error)) {
             rollback(s);
             return FALSE;
         }
@@ -368,6 +428,26 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
     sqlite3_extended_result_codes(s->db, 1);
     /* a second vexp (results while run writes) waits instead of failing */
     sqlite3_busy_timeout(s->db, 5000);
+    /* refuse a foreign, newer or damaged file before switching it to WAL */
+    {
+        int version = 0;
+        int latest = n ? migrations[n - 1].version : 0;
+
+        if (!read_user_version(s, &version, error))
+            return NULL;
+        if (version > latest) {
+            g_set_error(error, STORE_ERROR, STORE_ERROR_VERSION,
+                        "store '%s' has schema version %d, newer than this vexp's %d: "
+                        "use a newer vexp",
+                        path, version, latest);
+            return NULL;
+        }
+        if (version == 0 && !check_not_foreign(s, error))
+            return NULL;
+        /* cheap on a store of this size; a damaged one is never written to */
+        if (version > 0 && !store_check_integrity(s, FALSE, NULL, error))
+            return NULL;
+    }
     {
         /* journal_mode returns a row; ":memory:" stays "memory" */
         g_autoptr(sqlite3_stmt) st = prepare(s, "PRAGMA journal_mode = WAL", error);
@@ -375,11 +455,7 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
             return NULL;
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
-            if (rc == SQLITE_NOTADB)
-                g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "'%s' is not a vexp store: %s",
-                            path, sqlite3_errmsg(s->db));
-            else
-                set_sql_error(s, error, "failed to switch to WAL");
+            set_sql_error(s, error, "failed to switch to WAL");
             return NULL;
         }
     }
@@ -398,6 +474,82 @@ vexp_store *store_open_with(const char *path, const store_migration *migrations,
 vexp_store *store_open(const char *path, GError **error)
 {
     return store_open_with(path, store_migrations, store_n_migrations, error);
+}
+
+vexp_store *store_open_readonly(const char *path, GError **error)
+{
+    g_autoptr(vexp_store) s = g_new0(vexp_store, 1);
+    GStatBuf sb;
+    int rc, version = 0;
+
+    s->path = g_strdup(path);
+    s->readonly = TRUE;
+    /* SQLite reads an empty file as an empty database: it is not a store */
+    if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "'%s' is not a vexp store: empty file",
+                    path);
+        return NULL;
+    }
+    rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "failed to open store '%s': %s", path,
+                    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        return NULL;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    if (!read_user_version(s, &version, error)) {
+        g_autofree char *uri = NULL;
+
+        /* a WAL store on read-only media: SQLite cannot make its -shm file;
+         * nothing can write there either, so the file is immutable */
+        if ((sqlite3_errcode(s->db) & 0xff) != SQLITE_CANTOPEN)
+            return NULL;
+        g_clear_error(error);
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        uri = sqlite3_mprintf("file:%q?immutable=1", path);
+        rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        sqlite3_free(g_steal_pointer(&uri));
+        if (rc != SQLITE_OK) {
+            g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "failed to open store '%s': %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+            return NULL;
+        }
+        sqlite3_extended_result_codes(s->db, 1);
+        if (!read_user_version(s, &version, error))
+            return NULL;
+    }
+    if (version == 0) {
+        if (!check_not_foreign(s, error))
+            return NULL;
+        g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
+                    "'%s' is not a vexp store (an SQLite database without tables)", path);
+        return NULL;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_VERSION,
+                    "store '%s' has schema version %d, newer than this vexp's %d: "
+                    "use a newer vexp",
+                    path, version, STORE_SCHEMA_VERSION);
+        return NULL;
+    }
+    if (version < STORE_SCHEMA_VERSION) {
+        g_set_error(error, STORE_ERROR, STORE_ERROR_VERSION,
+                    "store '%s' has schema version %d and this vexp reads version %d: "
+                    "'vexp results --migrate --store %s' upgrades it (read-only commands never "
+                    "write to a store)",
+                    path, version, STORE_SCHEMA_VERSION, path);
+        return NULL;
+    }
+    if (!exec(s, "PRAGMA foreign_keys = ON", error))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
+gboolean store_is_readonly(const vexp_store *store)
+{
+    return store->readonly;
 }
 
 void store_close(vexp_store *store)

@@ -24,6 +24,7 @@ typedef enum {
     STORE_ERROR_SQL,       /* SQLite failed (I/O, busy, constraint, ...) */
     STORE_ERROR_NOT_FOUND, /* no such run/cell */
     STORE_ERROR_INVALID,   /* bad argument value (status, empty samples, ...) */
+    STORE_ERROR_CORRUPT,   /* damaged pages or indexes (SQLITE_CORRUPT, quick_check) */
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
@@ -31,6 +32,24 @@ typedef enum {
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
+/*
+ * For the commands that only read: opens read-only (never creates, never
+ * switches journal modes, never migrates).  An empty or foreign file, a
+ * negative user_version: STORE_ERROR_OPEN; an older schema: STORE_ERROR_VERSION
+ * naming the command that migrates it; a newer one: STORE_ERROR_VERSION.
+ * store_open() (for writing) also refuses a store that fails PRAGMA quick_check
+ * (STORE_ERROR_CORRUPT) before it changes anything.
+ */
+vexp_store *store_open_readonly(const char *path, GError **error);
+gboolean store_is_readonly(const vexp_store *store);
+/* PRAGMA user_version; -1 when it cannot be read. */
+int store_schema_version(vexp_store *store);
+/*
+ * PRAGMA quick_check (full: integrity_check).  With ret_report: TRUE and
+ * *ret_report the problems found (NULL when none; caller frees).  Without it:
+ * FALSE with STORE_ERROR_CORRUPT when there are problems.
+ */
+gboolean store_check_integrity(vexp_store *store, gboolean full, char **ret_report, GError **error);
 /* Accepts NULL. */
 void store_close(vexp_store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_store, store_close)

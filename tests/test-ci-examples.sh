@@ -28,7 +28,7 @@ block() { # file
 make_store() { # path
     local T="'2025-01-31T12:00:00.000Z'"
     : >"$1"
-    "$VEXP" results --store "$1" >/dev/null 2>&1 # creates the schema
+    "$VEXP" results --migrate --store "$1" >/dev/null 2>&1 # creates the schema
     {
         echo "INSERT INTO config (id, key, nic, created_at) VALUES (1, 'k-host', 'host', $T);"
         for r in 1 2 3; do

@@ -55,13 +55,30 @@ check 2 "compare: one run" "$VEXP" compare 1
 check 2 "regress: no baseline" "$VEXP" regress
 check 2 "run: bad option" "$VEXP" run --frobnicate x.conf
 check 2 "image: no verb" "$VEXP" image
+# libvirt URIs that switch off security: refused by file:line unless --allow-insecure-uri
+insecure() { # uri expected-parameter
+    printf '[experiment]\nname = x\nuri = %s\n[domain]\ntemplate = %s\n[network]\n' "$1" \
+        "$SRC/examples/templates/tiny-guest.xml" >"$W/insecure.conf"
+    printf 'mode = bridge\nbridge = br9\ntester_address = 198.18.0.1\n[matrix]\nnic = virtio\n' \
+        >>"$W/insecure.conf"
+    check 2 "run: insecure $1" "$VEXP" run "$W/insecure.conf" --store "$W/insecure.db"
+    grep_err "insecure uri names file:line and the value" "insecure.conf:3: \[experiment\] uri = '$1'"
+    grep_err "insecure uri names the parameter" "$2"
+    grep_err "insecure uri names the option" "pass --allow-insecure-uri"
+}
+insecure 'qemu+ssh://h/system?no_verify=1' "parameter 'no_verify=1'"
+insecure 'qemu+ssh://h/system?keyfile=k&Known_Hosts_Verify=ignore' "'known_hosts_verify=ignore'"
+insecure 'qemu+ssh://h/system?known_hosts_verify=auto' "'known_hosts_verify=auto'"
+insecure 'qemu+ext:///system?command=/tmp/x' "transport 'ext' (runs a local command)"
+insecure 'qemu+tls://h/system?no%5Fverify=1' "parameter 'no_verify=1'"
+insecure 'qemu+ssh://h/system?command=/tmp/x' "parameter 'command=/tmp/x'"
 printf '[network]\nmode = bridge\nbridge = br9\n[matrix]\nnic = host\n' >"$W/br.conf"
 check 2 "run: bridge mode not yet" "$VEXP" run "$W/br.conf" --store "$W/br.db"
 grep_err "bridge mode names the line" "br.conf:2"
 [ ! -e "$W/br.db" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: bridge matrix created a store"; }
 
 # compare/regress across accelerators, results across hypervisors: a store made
-# by vexp itself (an empty file gets the current schema), rows added with the
+# by vexp itself (results --migrate gives an empty file the current schema), rows added with the
 # sqlite3 shell.  Configs without a recorded accel take their run's: kvm in runs
 # 1 and 3, tcg in run 2; nic = host has none and pairs with anything.
 grep_out() { # description pattern
@@ -75,6 +92,9 @@ no_out() { # description pattern
 if command -v sqlite3 >/dev/null; then
     DB="$W/accel.db"
     : >"$DB"
+    check 2 "results: an empty file is no store" "$VEXP" results --store "$DB"
+    grep_err "empty file named" "is not a vexp store: empty file"
+    check 0 "results --migrate makes it one" "$VEXP" results --migrate --store "$DB"
     check 2 "results: empty store has no runs" "$VEXP" results --store "$DB"
     T="'2025-01-31T12:00:00.000Z'"
     {

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -798,6 +799,13 @@ START_TEST(test_lifecycle)
     g = start_test_guest(conn, &spec);
     ck_assert_str_eq(domains_guest_name(g), "vexp-1-1");
     ck_assert(domains_guest_is_running(g));
+    /* transient: never defined, so nothing is left when it stops */
+    other = virConnectOpen("test:///default");
+    dom = virDomainLookupByName(other, "vexp-1-1");
+    ck_assert_ptr_nonnull(dom);
+    ck_assert_int_eq(virDomainIsPersistent(dom), 0);
+    virDomainFree(dom);
+    virConnectClose(other);
     ck_assert_msg(domains_guest_check_pinning(g, &spec, &error), "%s", error->message);
     ck_assert(domains_guest_cpu_time(g, &ns, &error));
 
@@ -852,10 +860,60 @@ START_TEST(test_lifecycle_leftover)
                                            "<domain type='test'><name>vexp-bad</name>"
                                            "<memory>x</memory></domain>",
                                            &error));
-    ck_assert(g_str_has_prefix(error->message, "failed to define domain 'vexp-bad': "));
+    ck_assert_msg(g_str_has_prefix(error->message, "failed to start transient domain 'vexp-bad': "),
+                  "%s", error->message);
     g_clear_error(&error);
     g2 = start_test_guest(conn, &spec);
     domains_guest_destroy(g2);
+}
+END_TEST
+
+/* doctor --clean: domains named by a vexp that is gone are removed, a live one's stay */
+START_TEST(test_clean_leftovers)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(domains_conn) conn = domains_connect("test:///default", NULL, &error);
+    g_autoptr(GPtrArray) found = NULL;
+    g_autofree char *dead_name = NULL, *live_name = NULL, *xml = NULL;
+    virConnectPtr other;
+    virDomainPtr dom;
+    pid_t child = fork();
+
+    ck_assert_ptr_nonnull(conn);
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    dead_name = g_strdup_printf("vexp-%d-0", (int)child);
+    live_name = g_strdup_printf("vexp-%d-1", (int)getpid());
+    other = virConnectOpen("test:///default");
+    for (int k = 0; k < 2; k++) {
+        g_free(xml);
+        xml = g_strdup_printf("<domain type='test'><name>%s</name><memory>65536</memory>"
+                              "<os><type>hvm</type></os></domain>",
+                              k ? live_name : dead_name);
+        dom = virDomainDefineXML(other, xml);
+        ck_assert_ptr_nonnull(dom);
+        ck_assert_int_eq(virDomainCreate(dom), 0);
+        virDomainFree(dom);
+    }
+    ck_assert_msg(domains_conn_clean(conn, FALSE, &found, &error), "%s", error->message);
+    ck_assert_uint_eq(found->len, 1);
+    ck_assert_msg(g_str_has_prefix(found->pdata[0], dead_name) &&
+                      strstr(found->pdata[0], "(running, defined, run pid"),
+                  "%s", (char *)found->pdata[0]);
+    g_clear_pointer(&found, g_ptr_array_unref);
+    ck_assert(domains_conn_clean(conn, TRUE, &found, &error));
+    ck_assert_uint_eq(found->len, 1);
+    dom = virDomainLookupByName(other, dead_name);
+    ck_assert_ptr_null(dom);
+    virResetLastError();
+    dom = virDomainLookupByName(other, live_name);
+    ck_assert_ptr_nonnull(dom);
+    ck_assert_int_eq(virDomainIsActive(dom), 1);
+    virDomainDestroy(dom);
+    virDomainUndefine(dom);
+    virDomainFree(dom);
+    virConnectClose(other);
 }
 END_TEST
 
@@ -1133,6 +1191,7 @@ static Suite *domains_suite(void)
     tc = tcase_create("lifecycle");
     tcase_add_test(tc, test_lifecycle);
     tcase_add_test(tc, test_lifecycle_leftover);
+    tcase_add_test(tc, test_clean_leftovers);
     tcase_add_test(tc, test_wait_ssh);
     tcase_add_test(tc, test_addr_answers);
     tcase_add_test(tc, test_connect_errors);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -447,6 +448,92 @@ START_TEST(test_e2e_push)
 }
 END_TEST
 
+/* Issue 15: a local user pre-creates the staging name (mode 666) or the
+ * target itself in a sticky world-writable directory; the push must never
+ * write through either, and the private push lands in a fresh 0700 dir. */
+START_TEST(test_e2e_push_precreated)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(sshlink) ssh = connect_pinned(host_pub, client_key, &error);
+    g_autofree char *local = g_build_filename(tmpdir, "engine", NULL);
+    g_autofree char *shared = g_build_filename(tmpdir, "shared", NULL);
+    g_autofree char *target = g_build_filename(shared, "vexp-traffic-42", NULL);
+    g_autofree char *staged = g_strconcat(target, ".vexp-tmp", NULL);
+    g_autofree char *theirs = g_build_filename(shared, "theirs", NULL);
+    g_autofree char *back = NULL, *remote = NULL, *dir = NULL;
+    GStatBuf st;
+
+    ck_assert_msg(ssh, "%s", error ? error->message : "");
+    ck_assert(g_file_set_contents(local, "#!/bin/sh\necho engine\n", -1, NULL));
+    ck_assert_int_eq(g_mkdir_with_parents(shared, 0755), 0);
+    ck_assert_int_eq(chmod(shared, 01777), 0); /* like /tmp */
+    /* the attacker's staging file, writable by all: the old push wrote through it */
+    ck_assert(g_file_set_contents(staged, "attacker\n", -1, NULL));
+    ck_assert_int_eq(chmod(staged, 0666), 0);
+    ck_assert_int_eq(chown(staged, 65534, 65534), 0);
+    ck_assert_msg(sshlink_push(ssh, local, target, 0755, &error), "%s",
+                  error ? error->message : "");
+    ck_assert(g_file_get_contents(staged, &back, NULL, NULL));
+    ck_assert_str_eq(back, "attacker\n");
+    g_clear_pointer(&back, g_free);
+    ck_assert(g_file_get_contents(target, &back, NULL, NULL));
+    ck_assert_str_eq(back, "#!/bin/sh\necho engine\n");
+    ck_assert_int_eq(g_lstat(target, &st), 0);
+    ck_assert(S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & 07777) == 0755);
+    g_clear_pointer(&back, g_free);
+
+    /* the target itself pre-created by another user, writable by all: the push
+     * replaces the name (rename), it never writes into their file */
+    ck_assert(g_file_set_contents(theirs, "attacker\n", -1, NULL));
+    ck_assert_int_eq(chmod(theirs, 0666), 0);
+    ck_assert_int_eq(chown(theirs, 65534, 65534), 0);
+    int fd = open(theirs, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(sshlink_push(ssh, local, theirs, 0755, &error), "%s",
+                  error ? error->message : "");
+    char buf[32] = {0};
+    ck_assert_int_eq(pread(fd, buf, sizeof(buf) - 1, 0), 9);
+    ck_assert_str_eq(buf, "attacker\n");
+    close(fd);
+    ck_assert_int_eq(g_lstat(theirs, &st), 0);
+    ck_assert(S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & 07777) == 0755);
+    /* a symlink planted at the target is replaced, not followed */
+    g_autofree char *link_target = g_build_filename(tmpdir, "victim", NULL);
+    g_autofree char *planted = g_build_filename(shared, "planted", NULL);
+    ck_assert(g_file_set_contents(link_target, "victim\n", -1, NULL));
+    ck_assert_int_eq(symlink(link_target, planted), 0);
+    ck_assert_msg(sshlink_push(ssh, local, planted, 0755, &error), "%s",
+                  error ? error->message : "");
+    g_clear_pointer(&back, g_free);
+    ck_assert(g_file_get_contents(link_target, &back, NULL, NULL));
+    ck_assert_str_eq(back, "victim\n");
+    ck_assert_int_eq(g_lstat(planted, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    /* and no staging directory is left beside the targets */
+    g_autoptr(GDir) d = g_dir_open(shared, 0, NULL);
+    for (const char *e; (e = g_dir_read_name(d));)
+        ck_assert_msg(!g_str_has_prefix(e, ".vexp-push."), "left behind: %s", e);
+
+    /* the private push: a fresh directory only root can enter */
+    ck_assert_msg(sshlink_push_private(ssh, local, "vexp-traffic", 0755, &remote, &error), "%s",
+                  error ? error->message : "");
+    fprintf(stderr, "private push: %s\n", remote);
+    ck_assert(g_str_has_prefix(remote, "/tmp/" SSHLINK_PRIVATE_PREFIX));
+    dir = g_path_get_dirname(remote);
+    ck_assert_int_eq(g_lstat(dir, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode) && st.st_uid == 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0700);
+    ck_assert_int_eq(g_lstat(remote, &st), 0);
+    ck_assert(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0755);
+    ck_assert(!sshlink_push_private(ssh, local, "../x", 0755, NULL, &error));
+    g_clear_error(&error);
+    ck_assert(!sshlink_remove_private(ssh, "/etc/passwd", &error));
+    g_clear_error(&error);
+    ck_assert_msg(sshlink_remove_private(ssh, remote, &error), "%s", error ? error->message : "");
+    ck_assert(!g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
 /* The engine's agent over SSH: push the static engine, hello, a short
  * fixed trial on loopback.  Without the engine built, `cat` stands in. */
 START_TEST(test_e2e_agent)
@@ -532,6 +619,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_e2e_wrong_identity);
     tcase_add_test(tc, test_e2e_exec);
     tcase_add_test(tc, test_e2e_push);
+    tcase_add_test(tc, test_e2e_push_precreated);
     tcase_add_test(tc, test_e2e_agent);
     suite_add_tcase(s, tc);
     return s;

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,8 +380,8 @@ static void add_n(traffic_mlr *s, unsigned n, double dur, double loss)
 
 static void expect_classes(const traffic_mlr *s, const char *point, const char *want)
 {
-    static const char letter[] = {[TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L',
-                                  [TRAFFIC_MLR_UPPER] = 'H'};
+    static const char letter[] = {
+        [TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L', [TRAFFIC_MLR_UPPER] = 'H'};
     char got[5] = "";
     for (unsigned g = 0; g < 4; g++)
         got[g] = letter[traffic_mlr_classify(s, 0, &rfc_goals[g])];
@@ -389,8 +390,12 @@ static void expect_classes(const traffic_mlr *s, const char *point, const char *
 
 START_TEST(test_mlr_rfc_example)
 {
-    traffic_mlr_goal g = {.loss_ratio = 0, .exceed_ratio = 0.5, .final_s = 60, .sum_s = 120,
-                          .initial_s = 1, .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0,
+                          .exceed_ratio = 0.5,
+                          .final_s = 60,
+                          .sum_s = 120,
+                          .initial_s = 1,
+                          .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     /* U undecided, L lower bound, H upper bound; goals in the RFC's order */
@@ -415,8 +420,12 @@ START_TEST(test_mlr_conditional)
 {
     /* "1s final" at the RFC's point 5: 180 s of full-length trials, quantile at 90 s:
      * 60 s at 0 %, then the 60 s trial at 0.1 % -> 1e6 * (1 - 0.001) */
-    traffic_mlr_goal g = {.loss_ratio = 0.005, .exceed_ratio = 0.5, .final_s = 1, .sum_s = 120,
-                          .initial_s = 1, .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0.005,
+                          .exceed_ratio = 0.5,
+                          .final_s = 1,
+                          .sum_s = 120,
+                          .initial_s = 1,
+                          .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     add_n(&s, 60, 1, 0);
@@ -442,8 +451,9 @@ START_TEST(test_goals_parse)
     ck_assert_int_eq(traffic_goals_from_list("pdr:0.1,plr1:1", goals, TRAFFIC_MAX_GOALS, &n), 0);
     ck_assert_double_eq(goals[0].loss_pct, 0.1);
     ck_assert_str_eq(goals[1].name, "plr1");
-    static const char *bad[] = {"", "x", "ndr,ndr", "ndr,", "PDR", "pdr:", "pdr:60",
-                                "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
+    static const char *bad[] = {
+        "",     "x",      "ndr,ndr",           "ndr,",     "PDR",
+        "pdr:", "pdr:60", "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(traffic_goals_from_list(bad[i], goals, TRAFFIC_MAX_GOALS, &n) == -EINVAL,
                       "accepted '%s'", bad[i]);
@@ -454,16 +464,16 @@ END_TEST
 
 /* A simulated DUT behind the procedures: capacity, buffer, generator speed, noise. */
 typedef struct sim {
-    double cap_fps;  /* forwards at most this */
-    double buffer;   /* frames it can queue */
-    double gen_fps;  /* the generator's maximum (direction out: the DUT's sender) */
+    double cap_fps;    /* forwards at most this */
+    double buffer;     /* frames it can queue */
+    double gen_fps;    /* the generator's maximum (direction out: the DUT's sender) */
     double gen_jitter; /* the generator's maximum varies by +- this share per trial */
-    double noise_rx; /* rx reported as cap * (1 - noise_rx) when overloaded */
-    double held_fps; /* a shaper on the tester's egress: the sender gets out at
-                      * most this plus held_queue frames, and nothing is lost */
+    double noise_rx;   /* rx reported as cap * (1 - noise_rx) when overloaded */
+    double held_fps;   /* a shaper on the tester's egress: the sender gets out at
+                        * most this plus held_queue frames, and nothing is lost */
     double held_queue;
-    double drop_ratio;             /* lost at every rate (random early drops) */
-    double late_p;                 /* chance that a trial loses late_frames frames */
+    double drop_ratio; /* lost at every rate (random early drops) */
+    double late_p;     /* chance that a trial loses late_frames frames */
     double late_frames;
     double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
     double starve_p;               /* chance that the tester's sender is starved (sends half) */
@@ -670,16 +680,26 @@ START_TEST(test_proc_noisy_knee)
     unsigned mlr_pdr_ok = 0, mlr_ndr_ok = 0, bin_ndr_ok = 0;
     double mlr_s = 0, bin_s = 0;
     for (unsigned seed = 1; seed <= 20; seed++) {
-        sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
-                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+        sim s = {.cap_fps = cap,
+                 .gen_fps = 4e5,
+                 .late_p = 0.1,
+                 .late_frames = 3,
+                 .band_p = 0.1,
+                 .band_factor = 0.9,
+                 .seed = seed};
         traffic_params p;
         sim_params(&p, 10);
         sim_search(&s, &p, TRAFFIC_DIR_IN, 256);
         mlr_ndr_ok += fabs(s.by_goal[0].fps / cap - 1) <= width;
         mlr_pdr_ok += fabs(s.by_goal[1].fps / cap - 1) <= width;
         mlr_s += s.by_goal[0].trial_seconds;
-        sim b = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
-                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+        sim b = {.cap_fps = cap,
+                 .gen_fps = 4e5,
+                 .late_p = 0.1,
+                 .late_frames = 3,
+                 .band_p = 0.1,
+                 .band_factor = 0.9,
+                 .seed = seed};
         p.method = TRAFFIC_METHOD_RFC2544;
         p.n_goals = 1; /* NDR only: the strict method's own figure */
         sim_search(&b, &p, TRAFFIC_DIR_IN, 256);
@@ -761,8 +781,8 @@ START_TEST(test_proc_small_constant_loss)
     sim_params(&p, 2);
     sim_search(&s, &p, TRAFFIC_DIR_IN, 1024);
     ck_assert(s.by_goal[1].valid);
-    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f",
-                  s.by_goal[1].fps, cap);
+    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f", s.by_goal[1].fps,
+                  cap);
     ck_assert_msg(s.by_goal[0].fps < 0.5 * cap, "NDR %.1f", s.by_goal[0].fps);
     ck_assert_uint_le(s.trials, 60);
 }
@@ -852,11 +872,8 @@ START_TEST(test_proc_held_back)
      * just above the rate passes thanks to the shaper's queue; full-length
      * trials there cannot be offered.  The answer is a valid figure at or
      * under the shaper's rate, not a flagged one above it. */
-    sim s = {.cap_fps = 24606,
-             .buffer = 250,
-             .gen_fps = 1.0e5,
-             .held_fps = 24606,
-             .held_queue = 250};
+    sim s = {
+        .cap_fps = 24606, .buffer = 250, .gen_fps = 1.0e5, .held_fps = 24606, .held_queue = 250};
     traffic_params p;
     sim_params(&p, 2);
     p.search_trial_s = 0.5;
@@ -1192,6 +1209,116 @@ START_TEST(test_agent_protocol)
 }
 END_TEST
 
+/* Issue 15: every line gets one reply, in order; "abort" only as a whole line. */
+static char *agent_read_line(int fd)
+{
+    static char buf[1 << 16];
+    static size_t have;
+    for (;;) {
+        char *nl = memchr(buf, '\n', have);
+        if (nl) {
+            char *line = strndup(buf, (size_t)(nl - buf));
+            memmove(buf, nl + 1, have - (size_t)(nl - buf) - 1);
+            have -= (size_t)(nl - buf) + 1;
+            return line;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ck_assert_msg(poll(&pfd, 1, 10000) == 1, "no reply from the agent");
+        ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+        ck_assert_int_gt(n, 0);
+        have += (size_t)n;
+    }
+}
+
+static void agent_expect(int fd, const char *want)
+{
+    char *line = agent_read_line(fd);
+    if (getenv("VEXP_TEST_VERBOSE"))
+        fprintf(stderr, "agent: %s\n", line);
+    ck_assert_msg(strstr(line, want), "reply '%s' lacks '%s'", line, want);
+    free(line);
+}
+
+static void agent_say(int fd, const char *text)
+{
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+START_TEST(test_agent_lines)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    agent_fd = sv[1];
+    pthread_t tid;
+    ck_assert_int_eq(pthread_create(&tid, NULL, agent_thread, NULL), 0);
+    int fd = sv[0];
+
+    /* unknown keys are errors, not ignored */
+    agent_say(fd, "hello proto=1 bogus=1\n");
+    agent_expect(fd, "\"error\":\"unknown key: hello bogus\"");
+    /* after a refused hello nothing but hello, ping and quit */
+    agent_say(fd, "hello proto=99\nsetup dut=127.0.0.1 port=17990 tester=127.0.0.1 "
+                  "tport=17991\nping\nhello proto=1\n");
+    agent_expect(fd, "protocol version mismatch");
+    agent_expect(fd, "hello refused: say hello first: setup");
+    agent_expect(fd, "\"type\":\"ping\",\"ok\":true");
+    agent_expect(fd, "\"type\":\"hello\",\"ok\":true");
+    /* a setup whose connect fails leaves no socket behind */
+    agent_say(fd, "setup dut=127.0.0.1 port=17992 tester=255.255.255.255 tport=9\n"
+                  "listen stream=1 size=18\n");
+    agent_expect(fd, "setup: cannot connect to the tester address");
+    agent_expect(fd, "listen: no setup yet");
+
+    int sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(17994), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(sink, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    agent_say(fd, "setup dut=127.0.0.1 port=17993 tester=127.0.0.1 tport=17994\n");
+    agent_expect(fd, "\"type\":\"setup\",\"ok\":true");
+
+    /* "xabort" inside a line and "abortion" do not abort; the line "abort"
+     * does, and the lines before it are answered after the tx, in order */
+    int64_t t0 = traffic_now_ns();
+    agent_say(fd, "tx stream=1 size=18 rate=1000 dur_ms=3000\n");
+    usleep(200 * 1000);
+    agent_say(fd, "ping xabort\nping\nabortion\nabort\nping\n");
+    agent_expect(fd, "\"error\":\"aborted\"");
+    ck_assert_int_lt(traffic_now_ns() - t0, 2500 * 1000000LL);
+    agent_expect(fd, "malformed command: ping xabort");
+    agent_expect(fd, "\"type\":\"ping\",\"ok\":true");
+    agent_expect(fd, "unknown command: abortion");
+    agent_expect(fd, "\"type\":\"ping\",\"ok\":true");
+
+    agent_say(fd, "tx stream=1 size=18 rate=1000 dur_ms=400\n");
+    usleep(100 * 1000);
+    agent_say(fd, "abortion\n");
+    agent_expect(fd, "\"type\":\"tx\",\"ok\":true");
+    agent_expect(fd, "unknown command: abortion");
+
+    /* more than 4 KiB of lines queued during a tx: every one answered */
+    agent_say(fd, "tx stream=1 size=18 rate=1000 dur_ms=500\n");
+    usleep(100 * 1000);
+    {
+        /* one write: 1200 tiny writes would fill the socket with skb overhead */
+        static char many[1200 * 5 + 1];
+        for (int i = 0; i < 1200; i++)
+            memcpy(many + i * 5, "ping\n", 5);
+        agent_say(fd, many);
+    }
+    agent_expect(fd, "\"type\":\"tx\",\"ok\":true");
+    for (int i = 0; i < 1200; i++)
+        agent_expect(fd, "\"type\":\"ping\",\"ok\":true");
+
+    agent_say(fd, "quit\n");
+    agent_expect(fd, "\"type\":\"quit\"");
+    void *ret;
+    pthread_join(tid, &ret);
+    ck_assert_ptr_null(ret);
+    close(fd);
+    close(sink);
+}
+END_TEST
+
 /* A transport that plays back canned agent lines. */
 typedef struct canned {
     const char *text;
@@ -1499,6 +1626,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_cmd_too_long);
     tcase_add_test(tc, test_json_parse);
     tcase_add_test(tc, test_agent_protocol);
+    tcase_add_test(tc, test_agent_lines);
     tcase_add_loop_test(tc, test_hello_mismatch, 0, 4);
     tcase_add_test(tc, test_open_errors);
     tcase_add_test(tc, test_trial_plan);

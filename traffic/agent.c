@@ -28,6 +28,7 @@ typedef struct agent {
     traffic_rx *rx; /* listening when non-NULL */
     uint64_t cpu_busy, cpu_total;
     bool abort_seen;
+    bool hello_refused; /* the last hello was refused: nothing but hello/ping/quit */
 } agent;
 
 static int agent_write(agent *a, const char *s, size_t n)
@@ -103,6 +104,7 @@ static int cmd_hello(agent *a, const traffic_kv *kv)
     char kernel[160], machine[160];
     traffic_json_escape(kernel, sizeof(kernel), u.release);
     traffic_json_escape(machine, sizeof(machine), u.machine);
+    a->hello_refused = true;
     if (traffic_kv_u64(kv, "proto", 1000000, &proto) < 0)
         return reply_error(a, "hello", "proto=N missing");
     if (proto != TRAFFIC_PROTO_VERSION)
@@ -111,6 +113,7 @@ static int cmd_hello(agent *a, const traffic_kv *kv)
                      "mismatch: agent speaks %d, tester %llu\"}",
                      TRAFFIC_PROTO_VERSION, TRAFFIC_PROTO_VERSION, (unsigned long long)proto);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    a->hello_refused = false;
     return reply(a,
                  "{\"type\":\"hello\",\"ok\":true,\"proto\":%d,\"version\":\"%s\","
                  "\"kernel\":\"%s\",\"machine\":\"%s\",\"ncpu\":%ld}",
@@ -135,8 +138,13 @@ static int cmd_setup(agent *a, const traffic_kv *kv)
     if (r < 0)
         return reply_error(a, "setup: cannot bind the dut address", strerror(-r));
     /* connected to the tester: one route lookup, and nobody else's datagrams */
-    if (connect(a->sock, (struct sockaddr *)&t, sizeof(t)) < 0)
-        return reply_error(a, "setup: cannot connect to the tester address", strerror(errno));
+    if (connect(a->sock, (struct sockaddr *)&t, sizeof(t)) < 0) {
+        int err = errno;
+        /* no half set-up socket: listen and tx must keep saying "no setup yet" */
+        close(a->sock);
+        a->sock = -1;
+        return reply_error(a, "setup: cannot connect to the tester address", strerror(err));
+    }
     a->tester = t;
     return reply(a, "{\"type\":\"setup\",\"ok\":true}");
 }
@@ -217,6 +225,10 @@ static int cmd_stop(agent *a)
 static int fill_input(agent *a)
 {
     if (a->in_len >= sizeof(a->in)) {
+        /* full of complete lines (queued during a tx): read nothing more until
+         * they are served, never drop one */
+        if (memchr(a->in, '\n', a->in_len))
+            return 0;
         /* A line longer than the buffer: drop it, remember to skip its rest. */
         a->in_len = 0;
         a->discarding = true;
@@ -233,7 +245,27 @@ static int fill_input(agent *a)
     return 0;
 }
 
-/* Generator poll: cancel on "abort" or EOF; other input waits in the buffer. */
+/* Offset of the first complete line that is exactly "abort" (a trailing CR
+ * allowed), or -1.  Other lines stay queued and are answered in order. */
+static ssize_t find_abort(const agent *a)
+{
+    size_t off = 0;
+
+    while (off < a->in_len) {
+        const char *nl = memchr(a->in + off, '\n', a->in_len - off);
+        if (!nl)
+            return -1;
+        size_t len = (size_t)(nl - (a->in + off));
+        if (len > 0 && a->in[off + len - 1] == '\r')
+            len--;
+        if (len == 5 && memcmp(a->in + off, "abort", 5) == 0)
+            return (ssize_t)off;
+        off = (size_t)(nl - a->in) + 1;
+    }
+    return -1;
+}
+
+/* Generator poll: cancel on an "abort" line or EOF; other input waits in the buffer. */
 static int tx_poll(void *ud)
 {
     agent *a = ud;
@@ -241,8 +273,7 @@ static int tx_poll(void *ud)
     if (poll(&pfd, 1, 0) > 0) {
         if (fill_input(a) < 0)
             return 1;
-        const char *ab = memmem(a->in, a->in_len, "abort", 5);
-        if (ab && (ab == a->in || ab[-1] == '\n')) {
+        if (find_abort(a) >= 0) {
             a->abort_seen = true;
             return 1;
         }
@@ -335,11 +366,13 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
     if (r == -ECANCELED) {
         if (echo)
             traffic_rx_done(echo);
-        if (a->abort_seen) {
-            /* consume the abort line */
-            char *nl = memchr(a->in, '\n', a->in_len);
-            size_t used = nl ? (size_t)(nl - a->in) + 1 : a->in_len;
-            memmove(a->in, a->in + used, a->in_len - used);
+        ssize_t at = a->abort_seen ? find_abort(a) : -1;
+        if (at >= 0) {
+            /* consume exactly the abort line: the tx reply below answers it;
+             * lines queued before and after it are answered next, in order */
+            char *nl = memchr(a->in + at, '\n', a->in_len - (size_t)at);
+            size_t used = (size_t)(nl - (a->in + at)) + 1;
+            memmove(a->in + at, nl + 1, a->in_len - (size_t)at - used);
             a->in_len -= used;
         }
         return reply(a, "{\"type\":\"tx\",\"ok\":false,\"error\":\"aborted\"}");
@@ -374,6 +407,34 @@ static int agent_line(agent *a, const char *line)
         snprintf(shown, sizeof(shown), "%.40s", line);
         return reply_error(a, "malformed command", shown);
     }
+    static const struct {
+        const char *verb, *keys; /* the keys a command takes, space-separated */
+    } known[] = {
+        {"hello", " proto "},
+        {"setup", " dut port tester tport "},
+        {"listen", " stream size mode streams "},
+        {"tx", " stream size rate dur_ms count tag warm_ms linger_ms threads "},
+        {"stop", " "},
+        {"abort", " "},
+        {"ping", " "},
+        {"quit", " "},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(verb, known[i].verb) != 0)
+            continue;
+        for (unsigned k = 0; k < kv.n; k++) {
+            char word[sizeof(kv.e[k].key) + 2];
+            snprintf(word, sizeof(word), " %s ", kv.e[k].key);
+            if (!strstr(known[i].keys, word)) {
+                char shown[64];
+                snprintf(shown, sizeof(shown), "%s %.30s", verb, kv.e[k].key);
+                return reply_error(a, "unknown key", shown);
+            }
+        }
+    }
+    if (a->hello_refused && strcmp(verb, "hello") != 0 && strcmp(verb, "ping") != 0 &&
+        strcmp(verb, "quit") != 0)
+        return reply_error(a, "hello refused: say hello first", verb);
     if (strcmp(verb, "hello") == 0)
         return cmd_hello(a, &kv);
     if (strcmp(verb, "setup") == 0)

@@ -56,7 +56,7 @@ static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_add
          * side; opened once it is this cell's turn, so it does not sit idle
          * (and meet the tester sshd's idle limits) while another cell runs */
         tester = vexp_tester_session_open(matrix_get_network(st->m), st->img->client_key,
-                                          st->traffic_static, st->tester_engine, FALSE, &error);
+                                          st->traffic_static, st->tester_engine, &error);
         if (!tester || !(tconn = vexp_guest_session_agent(tester, &error))) {
             if (st->serial_trials)
                 g_mutex_unlock(&st->trial_lock);

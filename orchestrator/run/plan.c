@@ -189,11 +189,11 @@ gboolean run_prepare_tester(run_state *st, GError **error)
 
     if (!strcmp(n->tester, "local"))
         return TRUE;
-    remote = g_strdup_printf("/tmp/vexp-traffic-%s", st->tag);
-    s = vexp_tester_session_open(n, st->img ? st->img->client_key : NULL, st->traffic_static,
-                                 remote, TRUE, error);
+    s = vexp_tester_session_open(n, st->img ? st->img->client_key : NULL, st->traffic_static, NULL,
+                                 error);
     if (!s)
         return FALSE;
+    remote = g_strdup(vexp_guest_session_engine(s));
     /* one hello now: a tester that cannot run the engine fails the run, not every cell */
     if (!(conn = vexp_guest_session_agent(s, error))) {
         g_prefix_error(error, "tester %s: ", n->tester);
@@ -214,7 +214,7 @@ void run_cleanup_tester(run_state *st)
     if (!st->tester_engine)
         return;
     s = vexp_tester_session_open(matrix_get_network(st->m), st->img ? st->img->client_key : NULL,
-                                 st->traffic_static, st->tester_engine, FALSE, NULL);
+                                 st->traffic_static, st->tester_engine, NULL);
     if (s)
         vexp_guest_session_remove_engine(s);
     g_clear_pointer(&st->tester_engine, g_free);

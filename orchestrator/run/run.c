@@ -52,7 +52,8 @@ static int preflight(run_ctx *c)
     const matrix_network *mn;
     gboolean may_kvm = FALSE;
 
-    if (!(c->m = vexp_load_matrix(c->o->matrix_path, &error)))
+    if (!(c->m = vexp_load_matrix(c->o->matrix_path, &error)) ||
+        !vexp_check_uris(c->m, c->o->allow_insecure_uri, &error))
         return vexp_report_error(error);
     if (!vexp_traffic_params(c->m, &c->params, &error))
         return vexp_report_error(error);

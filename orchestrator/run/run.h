@@ -13,6 +13,7 @@ typedef struct run_options {
     double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
     const char *const *tags; /* --tag KEY=VALUE (checked with store_tags_check); may be NULL */
     const char *summary;     /* --summary FILE: JSON written at the end; NULL = none */
+    gboolean allow_insecure_uri; /* --allow-insecure-uri */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or

@@ -18,6 +18,9 @@
 #             there, a fixed and a throughput test run through it
 #   addrinuse a guest's address already answers on the bridge: the cell is not
 #             booted, the run is left resumable (exit 3); --resume runs it
+#   sigkill   vexp killed with SIGKILL mid-cell: the remote libvirtd destroys
+#             the transient autodestroy domain once the connection drops, and
+#             nothing named vexp-* stays there, running or defined
 # Usage: test-remote.sh BUILD_DIR [case...]   (root; exit 77 = skipped)
 set -u
 BUILD=${1:?build dir}
@@ -260,7 +263,7 @@ case_tester() {
         awk -v v="${v:-0}" 'BEGIN { exit !(v > 0) }' && ok "tester: throughput $d $v frames/s" ||
             ko "tester: throughput $d '$v'"
     done
-    left=$(ip netns exec "$REMOTE_ENV_TESTER_NS" sh -c 'ls /tmp/vexp-traffic-* 2>/dev/null')
+    left=$(ip netns exec "$REMOTE_ENV_TESTER_NS" sh -c 'ls -d /tmp/vexp-push.* 2>/dev/null')
     [ -z "$left" ] && ok "tester: the pushed engine was removed" || ko "tester: left on the tester: $left"
 }
 
@@ -291,6 +294,41 @@ case_addrinuse() {
     [ $rc -eq 0 ] && ok "addrinuse: --resume once the address is free exits 0" || { ko "addrinuse: resume exit $rc"; show_logs "$WORK/addrinuse2.log"; }
     [ "$(q "SELECT status FROM cell WHERE cell_index = 0 ORDER BY id DESC LIMIT 1")" = complete ] &&
         ok "addrinuse: the cell completed on resume" || ko "addrinuse: cell not complete"
+}
+
+case_sigkill() {
+    STORE="$WORK/sigkill.db"
+    mk_matrix sigkill "$REMOTE_ENV_URI_LIBSSH" "virtio"
+    sed -i -e 's/^trial_s = .*/trial_s = 3/' "$WORK/sigkill.conf"
+    vexp_in run "$WORK/sigkill.conf" --store "$STORE" >"$WORK/sigkill.log" 2>&1 &
+    pid=$!
+    local i=0 n=0
+    while [ $i -lt 900 ]; do
+        n=$(q "SELECT count(*) FROM trial" 2>/dev/null || echo 0)
+        [ "${n:-0}" -ge 1 ] && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.2
+        i=$((i + 1))
+    done
+    if [ "${n:-0}" -lt 1 ]; then
+        ko "sigkill: no trial on the remote hypervisor"; kill -INT $pid; wait $pid; show_logs "$WORK/sigkill.log"; return
+    fi
+    doms() { ip netns exec "$NS" virsh -c "$REMOTE_ENV_URI_LIBSSH" list --all --name 2>&1 | grep '^vexp-'; }
+    echo "sigkill: on the remote before the kill: $(doms | tr '\n' ' ')"
+    [ -n "$(doms)" ] && ok "sigkill: a domain runs there mid-cell" || ko "sigkill: no domain seen mid-cell"
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    i=0
+    while [ $i -lt 150 ] && [ -n "$(doms)" ]; do sleep 0.2; i=$((i + 1)); done
+    left=$(doms)
+    echo "sigkill: on the remote $((i / 5)) s after SIGKILL: '${left}'"
+    [ -z "$left" ] && ok "sigkill: nothing left on the remote hypervisor (running or defined)" ||
+        ko "sigkill: left on the remote: $left"
+    vexp_in doctor --clean --uri "$REMOTE_ENV_URI_LIBSSH" >"$WORK/clean.log" 2>&1
+    rc=$?
+    cat "$WORK/clean.log"
+    [ $rc -eq 0 ] && grep -q "domains of dead runs removed on .*: 0" "$WORK/clean.log" &&
+        ok "sigkill: doctor --clean finds nothing to remove" || ko "sigkill: doctor --clean exit $rc"
 }
 
 for c in $CASES; do
