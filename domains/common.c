@@ -5,10 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <libvirt/virterror.h>
 
@@ -52,31 +49,6 @@ char *domains_virt_last_error(void)
 
     virResetLastError();
     return msg;
-}
-
-static int kvm_override = -1;
-
-void domains_set_kvm_override(int usable)
-{
-    kvm_override = usable;
-}
-
-gboolean domains_kvm_usable(void)
-{
-    const char *no = g_getenv("VEXP_NO_KVM");
-    int fd;
-    int version;
-
-    if (kvm_override >= 0)
-        return kvm_override == 1;
-    if (no != NULL && strcmp(no, "1") == 0)
-        return FALSE;
-    fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return FALSE;
-    version = ioctl(fd, KVM_GET_API_VERSION, 0);
-    close(fd);
-    return version == KVM_API_VERSION;
 }
 
 gboolean domains_vhost_available_at(const char *root, char **ret_detail)

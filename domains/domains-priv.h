@@ -50,10 +50,27 @@ gboolean domains_run(const char *const *argv, char **ret_stdout, GError **error)
 /* Parse "qemu -nic model=help" output into libvirt model names, sorted. */
 GStrv domains_nic_models_parse(const char *output);
 
-/* Is /dev/kvm usable (open + KVM_GET_API_VERSION == 12)?  VEXP_NO_KVM=1 forces no. */
+/* domains_kvm_check(NULL). */
 gboolean domains_kvm_usable(void);
 /* Tests: -1 = probe /dev/kvm (default), 0 = pretend absent, 1 = pretend usable. */
 void domains_set_kvm_override(int usable);
+/* The probe found KVM broken: unusable from now on, why (copied) the reason given. */
+void domains_kvm_set_broken(const char *why);
+/* The kind of KVM from the text of /proc/cpuinfo (NULL = unreadable) and the
+ * sysfs module directory ("/sys/module"): pure but for a stat of module_dir/kvm_pvm. */
+domains_kvm_kind domains_kvm_kind_of(const char *cpuinfo, const char *module_dir);
+/* domains_kvm_check() on /dev/kvm, /proc/cpuinfo and /sys/module under root ("" =
+ * the real ones), without VEXP_NO_KVM and the test override. */
+gboolean domains_kvm_check_at(const char *root, char **ret_why);
+/* domains_host_probe() with /sys/devices/system/cpu/online, /proc/meminfo and the
+ * KVM files under root ("" = the real ones and domains_kvm_check()). */
+domains_host *domains_host_probe_at(const char *root);
+
+/* What a KVM probe saw, in words: QEMU's exit (exited: status as from waitpid),
+ * its stderr (may be NULL), whether the guest printed its banner, the timeout.
+ * g_free(). */
+char *domains_kvm_probe_verdict(gboolean banner, gboolean exited, int status,
+                                const char *qemu_stderr, unsigned timeout_s);
 
 /* Tests: treat conn as remote (or not) from now on; forgets the cached KVM answer. */
 void domains_conn_set_remote(domains_conn *conn, gboolean remote);

@@ -31,10 +31,13 @@ const char *domains_resolve_accel(const char *accel, GError **error)
     if (accel == NULL || strcmp(accel, "auto") == 0)
         return domains_kvm_usable() ? "kvm" : "tcg";
     if (strcmp(accel, "kvm") == 0) {
-        if (!domains_kvm_usable()) {
+        g_autofree char *why = NULL;
+
+        if (!domains_kvm_check(&why)) {
             g_set_error(error, DOMAINS_ERROR, DOMAINS_ERROR_ENV,
-                        "accel 'kvm' asked but /dev/kvm is not usable here "
-                        "(use accel 'auto' or 'tcg')");
+                        "accel 'kvm' asked but KVM does not run guests here: %s "
+                        "(use accel 'auto' or 'tcg')",
+                        why);
             return NULL;
         }
         return "kvm";

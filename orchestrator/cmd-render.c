@@ -6,6 +6,7 @@
 
 #include "cells.h"
 #include "common.h"
+#include "hostfit.h"
 #include "vexp.h"
 
 static int cmd_render(int argc, char **argv)
@@ -46,6 +47,12 @@ static int cmd_render(int argc, char **argv)
     } else {
         vexp_probe_accel(img);
     }
+    /* what can be checked without booting: pinned CPUs, memory, KVM */
+    if (!vexp_host_runs_cells(m))
+        fprintf(stderr, "vexp render: every hypervisor is remote: vcpu_pin, emulator_pin, "
+                        "memory_mib and accel are checked against each by vexp run\n");
+    if ((rc = vexp_report_host_check(m)) != VEXP_EXIT_OK)
+        return rc;
     for (guint i = 0; i < matrix_cell_count(m); i++) {
         const matrix_cell *cell = matrix_get_cell(m, i);
         if (cell->is_host) {

@@ -9,6 +9,7 @@
 #include "common.h"
 #include "domains-host.h"
 #include "domains-lifecycle.h"
+#include "hostfit.h"
 #include "report.h"
 #include "vexp.h"
 
@@ -135,6 +136,20 @@ void vexp_probe_accel(const vexp_image *img)
     if (g_strcmp0(before, "kvm"))
         return;
     if (!domains_accel_probe(img->kernel, vexp_state_dir(), &detail))
-        fprintf(stderr, "vexp: warning: /dev/kvm is present but %s; accel = auto uses tcg\n",
+        fprintf(stderr, "vexp: warning: KVM does not run guests here: %s; accel = auto uses tcg\n",
                 detail);
+}
+
+int vexp_report_host_check(const vexp_matrix *m)
+{
+    g_autoptr(domains_host) host = domains_host_probe();
+    g_autoptr(GPtrArray) findings = vexp_host_check(m, host);
+    const GError *first;
+
+    for (guint i = 0; i < findings->len; i++)
+        fprintf(stderr, "vexp: %s\n", ((const GError *)findings->pdata[i])->message);
+    if (findings->len == 0)
+        return VEXP_EXIT_OK;
+    first = findings->pdata[0];
+    return vexp_exit_status(first->domain, first->code);
 }

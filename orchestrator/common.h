@@ -25,3 +25,7 @@ gboolean vexp_parse_run_id(const char *text, gint64 *ret_id, GError **error);
 /* accel = auto means kvm only where KVM really boots guests: check once (cached
  * until reboot) with the image's kernel; warns and falls back to tcg. */
 void vexp_probe_accel(const vexp_image *img);
+/* vexp_host_check() on this host: prints every finding as "vexp: <message>" and
+ * returns the first one's exit status (VEXP_EXIT_OK when the matrix fits).  Call it
+ * after vexp_probe_accel(), whose verdict it reports. */
+int vexp_report_host_check(const vexp_matrix *m);

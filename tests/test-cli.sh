@@ -47,6 +47,19 @@ printf '[domain]\ntemplate = %s\n[matrix]\nnic = virtio\n' "$W/noif.xml" >"$W/no
 check 2 "render: template without interface" "$VEXP" render "$W/noif.conf"
 grep_err "names the template" "noif.xml"
 check 0 "render: quickstart" "$VEXP" render "$SRC/examples/quickstart.conf"
+# what render checks without booting (no host has CPU 1023; VEXP_NO_KVM=1 takes KVM away)
+printf '[domain]\ntemplate = %s\nmemory_mib = 256\nvcpu_pin = 1023\n[matrix]\nnic = virtio\n' \
+    "$SRC/examples/templates/tiny-guest.xml" >"$W/pin.conf"
+check 2 "render: vcpu_pin on a CPU this host lacks" "$VEXP" render "$W/pin.conf"
+grep_err "vcpu_pin finding" "pin.conf:4: vcpu_pin = '1023': CPU 1023 does not exist on this host (online: "
+printf '[experiment]\naccel = kvm\n[domain]\ntemplate = %s\n[matrix]\nnic = virtio\n' \
+    "$SRC/examples/templates/tiny-guest.xml" >"$W/kvm.conf"
+VEXP_NO_KVM=1 check 3 "render: accel = kvm without KVM" "$VEXP" render "$W/kvm.conf"
+grep_err "accel = kvm finding" "kvm.conf:2: accel = kvm: KVM does not run guests on this host: VEXP_NO_KVM=1 is set"
+check 2 "doctor: missing matrix" "$VEXP" doctor "$W/nope.conf"
+check 2 "doctor MATRIX: its finding" "$VEXP" doctor "$W/pin.conf"
+if grep -q "^\[MISS\] matrix needs .*pin.conf:4: vcpu_pin = '1023': CPU 1023 does not exist" "$W/out"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: doctor MATRIX lacks the finding:"; cat "$W/out"; fi
 check 2 "results: missing store" "$VEXP" results --store "$W/none.db"
 [ ! -e "$W/none.db" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: results created a store"; }
 check 2 "results: bad format" "$VEXP" results --format xml --store "$W/none.db"

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -612,6 +613,156 @@ static void remove_tree(const char *path)
                            NULL, NULL));
 }
 
+static char *host_root(const char *name)
+{
+    return tests_source_path("tests", "data", "host", name, NULL);
+}
+
+/* PVM as this workplace's machines have it: the kvm_pvm module, no vmx/svm */
+START_TEST(test_kvm_kind)
+{
+    g_autofree char *pvm = host_root("pvm");
+    g_autofree char *svm = host_root("svm");
+    g_autofree char *pvm_mod = g_build_filename(pvm, "sys", "module", NULL);
+    g_autofree char *svm_mod = g_build_filename(svm, "sys", "module", NULL);
+    g_autofree char *pvm_cpuinfo_path = g_build_filename(pvm, "proc", "cpuinfo", NULL);
+    g_autofree char *svm_cpuinfo_path = g_build_filename(svm, "proc", "cpuinfo", NULL);
+    g_autofree char *pvm_cpuinfo = NULL, *svm_cpuinfo = NULL;
+
+    ck_assert(g_file_get_contents(pvm_cpuinfo_path, &pvm_cpuinfo, NULL, NULL));
+    ck_assert(g_file_get_contents(svm_cpuinfo_path, &svm_cpuinfo, NULL, NULL));
+    ck_assert_int_eq(domains_kvm_kind_of(pvm_cpuinfo, pvm_mod), DOMAINS_KVM_KIND_PVM);
+    ck_assert_int_eq(domains_kvm_kind_of(svm_cpuinfo, svm_mod), DOMAINS_KVM_KIND_HARDWARE);
+    /* the flag decides even with kvm_pvm loaded; the module alone makes PVM */
+    ck_assert_int_eq(domains_kvm_kind_of(svm_cpuinfo, pvm_mod), DOMAINS_KVM_KIND_HARDWARE);
+    ck_assert_int_eq(domains_kvm_kind_of(pvm_cpuinfo, svm_mod), DOMAINS_KVM_KIND_NONE);
+    ck_assert_int_eq(domains_kvm_kind_of(NULL, pvm_mod), DOMAINS_KVM_KIND_PVM);
+    ck_assert_int_eq(domains_kvm_kind_of("flags\t\t: fpu vmx sse\n", "/nonexistent"),
+                     DOMAINS_KVM_KIND_HARDWARE);
+    /* whole words of a flags line only */
+    ck_assert_int_eq(domains_kvm_kind_of("flags\t\t: fpu vmxe svm_lock\nmodel name\t: svm\n",
+                                         "/nonexistent"),
+                     DOMAINS_KVM_KIND_NONE);
+}
+END_TEST
+
+START_TEST(test_kvm_check_at)
+{
+    g_autofree char *pvm = host_root("pvm");
+    g_autofree char *svm = host_root("svm");
+    g_autofree char *why = NULL, *want = NULL;
+
+    ck_assert(!domains_kvm_check_at(pvm, &why));
+    want = g_strdup_printf(
+        "KVM here is PVM, a software KVM (%s/sys/module/kvm_pvm is present, no vmx or svm in "
+        "%s/proc/cpuinfo): it runs guest kernel code in KVM's instruction emulator, far slower "
+        "than TCG, and QEMU aborts with -cpu host (MSR 0x10a); %s/dev/kvm: No such file or "
+        "directory",
+        pvm, pvm, pvm);
+    ck_assert_str_eq(why, want);
+    g_clear_pointer(&why, g_free);
+    g_clear_pointer(&want, g_free);
+    ck_assert(!domains_kvm_check_at(svm, &why));
+    want = g_strdup_printf("%s/dev/kvm: No such file or directory, although the CPU has vmx or "
+                           "svm (modprobe kvm_intel or kvm_amd)",
+                           svm);
+    ck_assert_str_eq(why, want);
+}
+END_TEST
+
+START_TEST(test_host_checks)
+{
+    g_autofree char *pvm = host_root("pvm");
+    g_autofree char *svm = host_root("svm");
+    g_autoptr(domains_host) h = domains_host_probe_at(pvm);
+    g_autoptr(domains_host) h4 = domains_host_probe_at(svm);
+    g_autoptr(GError) error = NULL;
+    const char *why = NULL;
+
+    ck_assert_str_eq(domains_host_cpus(h), "0-1");
+    ck_assert_uint_eq(domains_host_memory_mib(h), 2048);
+    ck_assert_int_eq(domains_host_kvm_kind(h), DOMAINS_KVM_KIND_PVM);
+    ck_assert(!domains_host_kvm(h, &why));
+    ck_assert(g_str_has_prefix(why, "KVM here is PVM, a software KVM ("));
+    ck_assert(domains_host_check_cpuset(h, "0-1", NULL));
+    ck_assert(!domains_host_check_cpuset(h, "1-2", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_INPUT);
+    ck_assert_str_eq(error->message, "CPU 2 does not exist on this host (online: 0-1)");
+    g_clear_error(&error);
+    ck_assert(!domains_host_check_cpuset(h, "0,2,3,7", &error));
+    ck_assert_str_eq(error->message, "CPUs 2-3,7 do not exist on this host (online: 0-1)");
+    g_clear_error(&error);
+    ck_assert(domains_host_check_memory(h, 2048, NULL));
+    ck_assert(!domains_host_check_memory(h, 2049, &error));
+    ck_assert_str_eq(error->message,
+                     "2049 MiB is more than this host's memory (2048 MiB in /proc/meminfo)");
+    g_clear_error(&error);
+    ck_assert(!domains_host_check_kvm(h, &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert(g_str_has_prefix(error->message,
+                               "KVM does not run guests on this host: KVM here is PVM"));
+    ck_assert(g_str_has_suffix(error->message, "(use accel = auto or tcg here, or a remote "
+                                               "libvirt URI on a host with KVM)"));
+    g_clear_error(&error);
+    /* a hole in the online CPUs */
+    ck_assert_str_eq(domains_host_cpus(h4), "0-3,6");
+    ck_assert_uint_eq(domains_host_memory_mib(h4), 16000);
+    ck_assert_int_eq(domains_host_kvm_kind(h4), DOMAINS_KVM_KIND_HARDWARE);
+    ck_assert(domains_host_check_cpuset(h4, "6", NULL));
+    ck_assert(!domains_host_check_cpuset(h4, "3-5", &error));
+    ck_assert_str_eq(error->message, "CPUs 4-5 do not exist on this host (online: 0-3,6)");
+}
+END_TEST
+
+/* what a failed probe says: QEMU's own words, and which way it failed */
+START_TEST(test_kvm_probe_verdict)
+{
+    g_autofree char *path = tests_source_path("tests", "data", "host", "qemu-no-kvm.stderr", NULL);
+    g_autofree char *text = NULL, *v = NULL;
+
+    /* captured from qemu-system-x86_64 7.2 -accel kvm on a host without /dev/kvm */
+    ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+    v = domains_kvm_probe_verdict(FALSE, TRUE, 1 << 8, text, 20);
+    ck_assert_str_eq(v, "QEMU stopped before the guest kernel started (exit status 1): Could not "
+                        "access KVM kernel module: No such file or directory | "
+                        "qemu-system-x86_64: -accel kvm: failed to initialize kvm: No such file "
+                        "or directory");
+    g_clear_pointer(&v, g_free);
+    /* the shape of -cpu host on PVM (ENVIRONMENT.md): an assertion, SIGABRT */
+    v = domains_kvm_probe_verdict(FALSE, TRUE, SIGABRT,
+                                  "qemu-system-x86_64: error: failed to set MSR 0x10a\n"
+                                  "qemu-system-x86_64: kvm_buf_set_msrs: Assertion failed.\n\n",
+                                  20);
+    ck_assert_str_eq(v, "QEMU stopped before the guest kernel started (killed by signal 6 "
+                        "(Aborted)): qemu-system-x86_64: error: failed to set MSR 0x10a | "
+                        "qemu-system-x86_64: kvm_buf_set_msrs: Assertion failed.");
+    g_clear_pointer(&v, g_free);
+    v = domains_kvm_probe_verdict(FALSE, FALSE, 0, "", 20);
+    ck_assert_str_eq(v, "QEMU ran but the guest kernel printed no banner within 20 s under KVM "
+                        "(guest code stuck or emulated: broken nested virtualisation?); QEMU "
+                        "printed nothing on stderr");
+    g_clear_pointer(&v, g_free);
+    v = domains_kvm_probe_verdict(TRUE, TRUE, 0, NULL, 20);
+    ck_assert_str_eq(v, "a guest kernel started under KVM");
+}
+END_TEST
+
+/* accel = kvm refused with the reason */
+START_TEST(test_accel_kvm_why)
+{
+    g_autoptr(GError) error = NULL;
+
+    domains_kvm_set_broken("QEMU stopped before the guest kernel started (exit status 1)");
+    ck_assert_ptr_null(domains_resolve_accel("kvm", &error));
+    ck_assert_int_eq(error->code, DOMAINS_ERROR_ENV);
+    ck_assert_str_eq(error->message, "accel 'kvm' asked but KVM does not run guests here: QEMU "
+                                     "stopped before the guest kernel started (exit status 1) "
+                                     "(use accel 'auto' or 'tcg')");
+    ck_assert_str_eq(domains_resolve_accel("auto", NULL), "tcg");
+    domains_set_kvm_override(-1);
+}
+END_TEST
+
 START_TEST(test_vhost_available)
 {
     g_autofree char *root = g_dir_make_tmp("vexp-vhost-XXXXXX", NULL);
@@ -1184,6 +1335,11 @@ static Suite *domains_suite(void)
     tcase_add_test(tc, test_key_vhost);
     tcase_add_test(tc, test_cpuset);
     tcase_add_test(tc, test_vhost_available);
+    tcase_add_test(tc, test_kvm_kind);
+    tcase_add_test(tc, test_kvm_check_at);
+    tcase_add_test(tc, test_host_checks);
+    tcase_add_test(tc, test_kvm_probe_verdict);
+    tcase_add_test(tc, test_accel_kvm_why);
     tcase_add_test(tc, test_bridge_check_fake_sysfs);
     tcase_add_loop_test(tc, test_uri_is_remote, 0, G_N_ELEMENTS(uri_cases));
     suite_add_tcase(s, tc);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domains-priv.h"
+#include "hostfit.h"
 #include "matrix.h"
 
 static const char *const nics[] = {"virtio", "e1000", "rtl8139", "vmxnet3", NULL};
@@ -32,6 +34,99 @@ static vexp_matrix *load_good(const char *name)
     ck_assert_msg(m != NULL, "%s: %s", name, error ? error->message : "");
     return m;
 }
+
+/* A fake host (tests/data/host/NAME: a sysfs and procfs tree). */
+static domains_host *fake_host(const char *name)
+{
+    const char *root = g_getenv("VEXP_SOURCE_ROOT");
+    g_autofree char *dir = g_build_filename(root ? root : ".", "tests", "data", "host", name, NULL);
+
+    return domains_host_probe_at(dir);
+}
+
+static const char *finding(GPtrArray *f, guint i)
+{
+    ck_assert_uint_lt(i, f->len);
+    return ((GError *)f->pdata[i])->message;
+}
+
+/* vexp render's and doctor's checks against a 2-CPU, 2 GiB PVM host */
+START_TEST(test_host_fit_pvm)
+{
+    g_autoptr(vexp_matrix) m = load_good("host-fit-kvm.conf");
+    g_autoptr(vexp_matrix) ok = load_good("good-minimal.conf");
+    g_autoptr(vexp_matrix) pins = load_good("good-pins.conf");
+    g_autoptr(domains_host) pvm = fake_host("pvm");
+    g_autoptr(domains_host) svm = fake_host("svm");
+    g_autoptr(GPtrArray) f = vexp_host_check(m, pvm);
+    g_autoptr(GPtrArray) f_ok = vexp_host_check(ok, pvm);
+    g_autoptr(GPtrArray) f_pins = vexp_host_check(pins, pvm);
+    g_autoptr(GPtrArray) f_pins4 = vexp_host_check(pins, svm);
+    g_autofree char *path = data_path("host-fit-kvm.conf");
+    g_autofree char *pins_path = data_path("good-pins.conf");
+    g_autofree char *want = NULL;
+    const GError *e;
+
+    ck_assert(vexp_host_runs_cells(m));
+    ck_assert_uint_eq(f->len, 4);
+    /* in cell order (memory_mib varies fastest), each distinct value once, the axis's line */
+    want = g_strdup_printf("%s:13: vcpu_pin = '1 2': CPU 2 does not exist on this host "
+                           "(online: 0-1)",
+                           path);
+    ck_assert_str_eq(finding(f, 1), want);
+    g_free(want);
+    want = g_strdup_printf("%s:14: memory_mib = 4096: 4096 MiB is more than this host's memory "
+                           "(2048 MiB in /proc/meminfo)",
+                           path);
+    ck_assert_str_eq(finding(f, 0), want);
+    g_free(want);
+    want = g_strdup_printf("%s:17: [traffic] tester_pin = '0,4': CPU 4 does not exist on this "
+                           "host (online: 0-1)",
+                           path);
+    ck_assert_str_eq(finding(f, 2), want);
+    g_free(want);
+    /* [experiment] accel, with the reason */
+    want = g_strdup_printf("%s:5: accel = kvm: KVM does not run guests on this host: KVM here is "
+                           "PVM, a software KVM (",
+                           path);
+    ck_assert_msg(g_str_has_prefix(finding(f, 3), want), "%s", finding(f, 3));
+    e = f->pdata[0];
+    ck_assert(e->domain == DOMAINS_ERROR && e->code == DOMAINS_ERROR_INPUT);
+    e = f->pdata[1];
+    ck_assert(e->domain == DOMAINS_ERROR && e->code == DOMAINS_ERROR_INPUT);
+    e = f->pdata[3];
+    ck_assert(e->domain == DOMAINS_ERROR && e->code == DOMAINS_ERROR_ENV);
+
+    /* accel = auto, nothing pinned: fits */
+    ck_assert_uint_eq(f_ok->len, 0);
+    /* [domain] emulator_pin = 0 2-3: once, although three cells carry it */
+    ck_assert_uint_eq(f_pins->len, 1);
+    g_free(want);
+    want = g_strdup_printf("%s:5: emulator_pin = '0 2-3': CPUs 2-3 do not exist on this host "
+                           "(online: 0-1)",
+                           pins_path);
+    ck_assert_str_eq(finding(f_pins, 0), want);
+    /* CPUs 0-3,6 online: fits */
+    ck_assert_uint_eq(f_pins4->len, 0);
+}
+END_TEST
+
+/* cells on a remote hypervisor are its business; the tester runs here */
+START_TEST(test_host_fit_remote)
+{
+    g_autoptr(vexp_matrix) m = load_good("host-fit-remote.conf");
+    g_autoptr(domains_host) pvm = fake_host("pvm");
+    g_autoptr(GPtrArray) f = vexp_host_check(m, pvm);
+    g_autofree char *path = data_path("host-fit-remote.conf");
+    g_autofree char *want = g_strdup_printf(
+        "%s:22: [traffic] tester_pin = '3': CPU 3 does not exist on this host (online: 0-1)",
+        path);
+
+    ck_assert(!vexp_host_runs_cells(m));
+    ck_assert_uint_eq(f->len, 1);
+    ck_assert_str_eq(finding(f, 0), want);
+}
+END_TEST
 
 START_TEST(test_issue_example)
 {
@@ -351,6 +446,8 @@ static Suite *matrix_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_load_data);
     tcase_add_test(tc, test_relative_path);
+    tcase_add_test(tc, test_host_fit_pvm);
+    tcase_add_test(tc, test_host_fit_remote);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad");
     tcase_add_test(tc, test_bad_corpus);

@@ -51,6 +51,7 @@ static int preflight(run_ctx *c)
     const matrix_experiment *e;
     const matrix_network *mn;
     gboolean may_kvm = FALSE;
+    int rc;
 
     if (!(c->m = vexp_load_matrix(c->o->matrix_path, &error)) ||
         !vexp_check_uris(c->m, c->o->allow_insecure_uri, &error))
@@ -80,6 +81,9 @@ static int preflight(run_ctx *c)
         if (may_kvm)
             vexp_probe_accel(c->img);
     }
+    /* pinned CPUs, memory and KVM of what runs here, before anything is set up */
+    if ((rc = vexp_report_host_check(c->m)) != VEXP_EXIT_OK)
+        return rc;
     c->traffic_local = run_find_engine("vexp-traffic");
     c->traffic_static = run_find_engine("vexp-traffic-static");
     if (!c->traffic_local || ((c->any_vm || c->bridge_mode) && !c->traffic_static)) {
