@@ -557,8 +557,11 @@ domains_guest *domains_guest_start(domains_conn *c, const char *xml, GError **er
     }
     /* transient and bound to this connection: libvirt destroys the domain
      * when the connection closes, also after SIGKILL or OOM of vexp, so no
-     * guest outlives its run on a remote hypervisor and nothing stays defined */
-    dom = virDomainCreateXML(c->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+     * guest outlives its run on a remote hypervisor and nothing stays defined.
+     * The embedded driver (libvirt 9.0) refuses autodestroy ("not supported for
+     * embedded drivers yet"): there the domain is transient only, and the next
+     * run's sweep (or doctor --clean) removes what a killed one left. */
+    dom = virDomainCreateXML(c->conn, xml, c->root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
     if (dom == NULL && g_str_has_prefix(c->uri, "test:")) {
         virErrorPtr e = virGetLastError();
 
