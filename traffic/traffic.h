@@ -132,6 +132,33 @@ const char *traffic_method_name(enum traffic_method m);
 /* Returns the enum value (>= 0) or -EINVAL. */
 int traffic_method_from_name(const char *name);
 
+/* Latency: at the loads of the throughput search (tagged frames inside its full-length
+ * trials, plus one trial at each of 10/50/90 % of the PDR load), or RFC 2544 §26.2's own
+ * latency_repetitions trials at the throughput rate. */
+enum traffic_latency_mode {
+    TRAFFIC_LATENCY_LOAD = 0,    /* default */
+    TRAFFIC_LATENCY_RFC2544 = 1, /* the standalone procedure */
+};
+/* "load", "rfc2544"; "?" otherwise. Static. */
+const char *traffic_latency_mode_name(enum traffic_latency_mode m);
+int traffic_latency_mode_from_name(const char *name);
+
+/* What a repetition repeats. */
+enum traffic_repeat {
+    TRAFFIC_REPEAT_SEARCHES = 0, /* default: every procedure runs `repetitions` times */
+    TRAFFIC_REPEAT_TRIALS = 1,   /* the study's: one search whose goal duration sum is
+                                  * repetitions x trial_s (that many full-length trials at the
+                                  * load decided), spread over those trials; rtt and fixed
+                                  * still run `repetitions` times */
+};
+/* "searches", "trials"; "?" otherwise. Static. */
+const char *traffic_repeat_name(enum traffic_repeat r);
+int traffic_repeat_from_name(const char *name);
+
+/* Latency at these shares of the PDR load, % (CSIT's levels), one trial each. */
+#define TRAFFIC_LATENCY_LEVELS 3
+extern const unsigned traffic_latency_levels_pct[TRAFFIC_LATENCY_LEVELS];
+
 #define TRAFFIC_MAX_GOALS 4
 #define TRAFFIC_GOAL_NAME 16
 #define TRAFFIC_PDR_LOSS_PCT 0.5 /* CSIT's partial drop rate goal */
@@ -168,14 +195,20 @@ typedef struct traffic_params {
     unsigned method;              /* enum traffic_method; default TRAFFIC_METHOD_MLR */
     unsigned n_goals;             /* 1..4; default 2: ndr (0 %), pdr (0.5 %) */
     traffic_goal goals[TRAFFIC_MAX_GOALS]; /* the first is the headline figure */
-    double exceed_pct;     /* goal exceed ratio, %: default 50, 0..90 */
-    double duration_sum_s; /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
-    double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
-    double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
-    unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
-    unsigned rtt_sequences;       /* rtt sequences per procedure (the study: 10); 1..1000 */
-    unsigned rtt_interval_ms;     /* gap between rtt probes; default 10, 1..10000 */
-    unsigned latency_tagged;      /* timestamped frames per latency trial; default 1000, 500..1e6 */
+    double exceed_pct;                     /* goal exceed ratio, %: default 50, 0..90 */
+    double duration_sum_s;    /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
+    unsigned latency_mode;    /* enum traffic_latency_mode; default TRAFFIC_LATENCY_LOAD */
+    unsigned repeat;          /* enum traffic_repeat; default TRAFFIC_REPEAT_SEARCHES */
+    double b2b_budget_s;      /* back-to-back trial time per figure (bursts + drain), s; default
+                               * 60, 1..36000: the searches stop when it is spent */
+    double b2b_ci_pct;        /* ... or when the 95 % CI half-width of the burst length is at most
+                               * this % of its mean (at least 3 searches); default 5, 0 = never */
+    double loss_step_pct;     /* frame-loss curve step; default 10, 1..50 */
+    double b2b_burst_s;       /* longest back-to-back burst tried, s; default 2, 0.01..30 */
+    unsigned probes;          /* rtt probes per sequence; default 100, 1..100000 */
+    unsigned rtt_sequences;   /* rtt sequences per procedure (the study: 10); 1..1000 */
+    unsigned rtt_interval_ms; /* gap between rtt probes; default 10, 1..10000 */
+    unsigned latency_tagged;  /* timestamped frames per latency trial; default 1000, 500..1e6 */
     double warmup_s;    /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
     double straggler_s; /* wait for late frames before reading counters; default 2, 0..60 */
     bool reflect;       /* forwarding setup: the DUT sends frames back (direction in only) */
@@ -230,6 +263,10 @@ enum traffic_param {
     TRAFFIC_PARAM_GOALS,
     TRAFFIC_PARAM_EXCEED_PCT,
     TRAFFIC_PARAM_DURATION_SUM_S,
+    TRAFFIC_PARAM_LATENCY_MODE,
+    TRAFFIC_PARAM_REPEAT,
+    TRAFFIC_PARAM_B2B_BUDGET_S,
+    TRAFFIC_PARAM_B2B_CI_PCT,
 };
 /* traffic_params_validate() that also says which field: *ret_field (may be NULL) is the
  * field refused, TRAFFIC_PARAM_NONE on success. */
@@ -273,6 +310,7 @@ typedef struct traffic_trial {
 } traffic_trial;
 
 #define TRAFFIC_MAX_CURVE 101
+#define TRAFFIC_MAX_LOAD_TRIALS 64
 
 typedef struct traffic_loss_point {
     double pct_of_max;
@@ -298,6 +336,14 @@ typedef struct traffic_result {
     double goal_loss_pct;
     double lower_fps, upper_fps;
     double trial_seconds; /* trial time the whole search spent (all goals), s */
+    /* throughput: the forwarding rates (load x (1 - loss)) of the full-length trials at the
+     * goal's lower bound, frames/s: the spread of a search of repeat = trials.  loss: the
+     * points of the curve taken from the search's trials (load_trial_fps unused).
+     * latency at load: goal is "ndr", "pdr" (at that goal's load) or "pdr_10" etc. at
+     * pct_of_pdr % of the PDR goal's throughput (0 = at a goal's load) */
+    unsigned n_load_trials;
+    double load_trial_fps[TRAFFIC_MAX_LOAD_TRIALS];
+    double pct_of_pdr;
     /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
     bool has_rtt;
     traffic_rtt_summary rtt;
@@ -305,7 +351,8 @@ typedef struct traffic_result {
     double max_fps; /* 100 % of the curve; b2b's burst rate */
     unsigned n_curve;
     traffic_loss_point curve[TRAFFIC_MAX_CURVE];
-    /* b2b (RFC 9004): statistics over b2b_repetitions searches */
+    /* b2b (RFC 9004): statistics over b2b_repetitions searches (or fewer: b2b_budget_s,
+     * b2b_ci_pct) */
     double burst_frames_mean, burst_frames_min, burst_frames_max, burst_frames_stddev;
     double burst_s; /* mean burst length in s at max_fps */
     unsigned b2b_repetitions;
