@@ -437,6 +437,32 @@ int traffic_calibrate(traffic_conn *conn, const traffic_params *p, enum traffic_
                       const traffic_observer *obs, double *ret_max_fps);
 
 /* ------------------------------------------------------------------ */
+/* Cost: the trial time a suite needs, before it runs                   */
+
+/* [0] the lower bound, [1] the upper bound. */
+typedef struct traffic_estimate {
+    double trial_s[2]; /* time traffic is sent, s */
+    double wall_s[2];  /* + each trial's learning phase (warmup_s), drain (straggler_s, b2b:
+                        * >= 2 s) and the caller's per-trial overhead, s */
+    double trials[2];
+    /* the same per test: index = bit number of enum traffic_test (0 throughput ... 5 fixed) */
+    double test_trial_s[6][2];
+    double test_wall_s[6][2];
+} traffic_estimate;
+
+/*
+ * traffic_run_suite()'s cost from its parameters alone, pure.  The searches are the engine's
+ * own (the RFC 9971 search or the binary one) run against simulated DUTs that forward up to a
+ * knee without noise, the knee swept from the line rate (or the generator's maximum) down to
+ * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
+ * same DUT.  Bounds are the least and the most any of those DUTs needs.  A DUT whose loss
+ * varies from trial to trial can make a search repeat trials beyond the upper bound.
+ * trial_overhead_s: control and setup per trial, measured by the caller (>= 0).
+ * 0, or -EINVAL when p fails traffic_params_validate().
+ */
+int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, traffic_estimate *ret);
+
+/* ------------------------------------------------------------------ */
 /* Output helpers (the CLI's --json; handy for storing raw records)     */
 
 /* One JSON object, no newline; returns the length snprintf would, or -EINVAL. */

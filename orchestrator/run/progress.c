@@ -20,6 +20,20 @@ static void format_duration(double s, char *buf, size_t len)
         g_snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
+/* The cells left at the model's time per cell (estimate.c, as render prints it), scaled by
+ * how the finished part compared with the model once a cell's worth is done; without a
+ * model, the finished part's pace alone. */
+static double run_eta(const run_state *st, double elapsed, double done)
+{
+    const double left = st->cells_to_run - done;
+
+    if (st->est_cell_s > 0) {
+        const double scale = done >= 1 ? elapsed / (done * st->est_cell_s) : 1;
+        return MAX(0, left * st->est_cell_s * scale);
+    }
+    return done > 0.05 ? elapsed / done * left : -1;
+}
+
 /* "[hv 2] " when cells are spread over several hypervisors, else "" */
 void run_hv_prefix(const run_hv *w, char *buf, size_t len)
 {
@@ -57,8 +71,7 @@ void run_progress(run_hv *w, gboolean force, const char *fmt, ...)
     elapsed = (now - st->t_start_us) / 1e6;
     frac = st->units_per_cell ? MIN(0.99, (double)w->units_done / st->units_per_cell) : 0;
     done = cells_done + frac;
-    format_duration(done > 0.05 ? elapsed / done * (st->cells_to_run - done) : -1, eta,
-                    sizeof(eta));
+    format_duration(run_eta(st, elapsed, done), eta, sizeof(eta));
     format_duration(elapsed, elapsed_s, sizeof(elapsed_s));
     if (st->tty)
         fprintf(stderr, "\r\033[K[cell %u/%u] %s | %s, ETA %s",

@@ -11,6 +11,7 @@ typedef struct run_options {
     const char *image_dir;   /* --image, or NULL: the default image directory */
     gboolean resume;         /* --resume */
     double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
+    double budget_s;         /* --budget, s; 0 = none */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or
