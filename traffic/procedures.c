@@ -10,7 +10,7 @@
 #include "traffic-priv.h"
 
 #define MAX_SEARCH_TRIALS 64u
-#define MAX_INVALID_RETRIES 12u
+#define MAX_INVALID_RETRIES TRAFFIC_MAX_INVALID_RETRIES
 /* trials in a row that could not offer a rate well under the generator's
  * best: the path holds the sender back (a shaper on the tester's egress) */
 #define HELD_BACK_TRIALS 3u

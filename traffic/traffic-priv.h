@@ -271,6 +271,10 @@ int traffic_proc_fixed(traffic_runner *r, const traffic_params *p, enum traffic_
                        unsigned frame_size, unsigned repetition, traffic_result *ret);
 int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
 
+/* A search retries a trial the tester could not offer (a starved generator) at most this many
+ * times before it gives up; the cost model's upper bound allows for them. */
+#define TRAFFIC_MAX_INVALID_RETRIES 12u
+
 /* ---- what other procedures reuse of a throughput search (atload.c) ---- */
 
 /* One full-length trial of a search, at its intended load. */

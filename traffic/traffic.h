@@ -455,8 +455,9 @@ typedef struct traffic_estimate {
  * own (the RFC 9971 search or the binary one) run against simulated DUTs that forward up to a
  * knee without noise, the knee swept from the line rate (or the generator's maximum) down to
  * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
- * same DUT.  Bounds are the least and the most any of those DUTs needs.  A DUT whose loss
- * varies from trial to trial can make a search repeat trials beyond the upper bound.
+ * same DUT.  Bounds are the least and the most any of those DUTs needs; the upper one also
+ * allows each search its retries of full-length trials the tester could not offer.  A DUT
+ * whose loss varies from trial to trial can make a search repeat trials beyond it.
  * trial_overhead_s: control and setup per trial, measured by the caller (>= 0).
  * 0, or -EINVAL when p fails traffic_params_validate().
  */

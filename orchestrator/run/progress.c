@@ -20,16 +20,18 @@ static void format_duration(double s, char *buf, size_t len)
         g_snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
-/* The cells left at the model's time per cell (estimate.c, as render prints it), scaled by
- * how the finished part compared with the model once a cell's worth is done; without a
- * model, the finished part's pace alone. */
+/* The model's wall time for the cells to run (estimate.c, as render prints it) less the time
+ * spent, the model scaled by how the finished cells compared with it; once past the model, the
+ * finished part's pace (done: cells, the running one's share of its figures included). */
 static double run_eta(const run_state *st, double elapsed, double done)
 {
     const double left = st->cells_to_run - done;
 
     if (st->est_cell_s > 0) {
-        const double scale = done >= 1 ? elapsed / (done * st->est_cell_s) : 1;
-        return MAX(0, left * st->est_cell_s * scale);
+        const double scale = st->cells_done >= 1 ? elapsed / (done * st->est_cell_s) : 1;
+        const double model = st->cells_to_run * st->est_cell_s * scale - elapsed;
+        if (model > 0)
+            return model;
     }
     return done > 0.05 ? elapsed / done * left : -1;
 }
