@@ -7,7 +7,22 @@
 #include "cells.h"
 #include "common.h"
 #include "hostfit.h"
+#include "estimate.h"
 #include "vexp.h"
+
+/* The matrix's length before it runs (--keys keeps stdout to the keys). */
+static int render_estimate(const vexp_matrix *m, FILE *out)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    vexp_estimate e;
+
+    if (!vexp_estimate_matrix(m, NULL, &e, &error))
+        return vexp_report_error(error);
+    text = vexp_estimate_format(m, &e);
+    fputs(text, out);
+    return VEXP_EXIT_OK;
+}
 
 static int cmd_render(int argc, char **argv)
 {
@@ -71,7 +86,7 @@ static int cmd_render(int argc, char **argv)
         else
             printf("# cell %u: %s\n# key %s\n%s\n", i, cell->label, d->key, d->xml);
     }
-    return VEXP_EXIT_OK;
+    return render_estimate(m, keys_only ? stderr : stdout);
 }
 
 const vexp_cmd vexp_cmd_render = {"render", cmd_render,

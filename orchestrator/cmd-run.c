@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "estimate.h"
 #include "run.h"
 #include "vexp.h"
 
@@ -13,7 +14,8 @@ static int cmd_run(int argc, char **argv)
     g_autofree char *store_opt = NULL, *image_dir = NULL, *summary = NULL;
     g_auto(GStrv) tags = NULL;
     gboolean resume = FALSE, allow_insecure_uri = FALSE;
-    double limit_tap_mbps = 0;
+    double limit_tap_mbps = 0, budget_s = 0;
+    g_autofree char *budget = NULL;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
          "Continue the latest interrupted run of this matrix; run only the missing cells", NULL},
@@ -36,6 +38,10 @@ static int cmd_run(int argc, char **argv)
          "Accept libvirt URIs that switch off TLS or SSH host key checks (no_verify=1, "
          "known_hosts_verify=ignore) or run a local command (qemu+ext, command=)",
          NULL},
+        {"budget", 0, 0, G_OPTION_ARG_STRING, &budget,
+         "Refuse a matrix whose estimated lower bound (vexp render) exceeds this, e.g. 30m, "
+         "2h, 1d",
+         "DURATION"},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
@@ -66,7 +72,15 @@ static int cmd_run(int argc, char **argv)
         return VEXP_EXIT_USAGE;
     }
 
+    if (budget) {
+        if (!vexp_parse_duration(budget, &budget_s, &error)) {
+            fprintf(stderr, "vexp run: --budget: %s\n", error->message);
+            return VEXP_EXIT_USAGE;
+        }
+    }
+
     o.matrix_path = argv[1];
+    o.budget_s = budget_s;
     o.store = store_opt;
     o.image_dir = image_dir;
     o.resume = resume;

@@ -34,6 +34,10 @@ const char *const matrix_keys_traffic[] = {
     "reflect",
     "repetitions",
     "rate_mbps",
+    "latency",
+    "repeat",
+    "b2b_budget_s",
+    "b2b_ci_pct",
     NULL,
 };
 const char *const matrix_keys_network[] = {

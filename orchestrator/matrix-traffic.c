@@ -44,6 +44,8 @@ static const traffic_number numbers[] = {
     {"probes", TRAFFIC_PARAM_PROBES, TRUE, 100, NAN},
     {"latency_repetitions", TRAFFIC_PARAM_LATENCY_REPETITIONS, TRUE, 20, NAN},
     {"b2b_repetitions", TRAFFIC_PARAM_B2B_REPETITIONS, TRUE, 50, NAN},
+    {"b2b_budget_s", TRAFFIC_PARAM_B2B_BUDGET_S, FALSE, 60, NAN},
+    {"b2b_ci_pct", TRAFFIC_PARAM_B2B_CI_PCT, FALSE, 5, NAN},
 };
 
 /* The other keys that fill one engine field. */
@@ -59,6 +61,8 @@ static const struct {
     {"repetitions", TRAFFIC_PARAM_REPETITIONS},
     {"goals", TRAFFIC_PARAM_GOALS},
     {"method", TRAFFIC_PARAM_METHOD},
+    {"latency", TRAFFIC_PARAM_LATENCY_MODE},
+    {"repeat", TRAFFIC_PARAM_REPEAT},
 };
 
 static double *number_dst(matrix_traffic *t, guint i)
@@ -84,6 +88,10 @@ static double *number_dst(matrix_traffic *t, guint i)
         return &t->wait_s;
     case TRAFFIC_PARAM_RATE_MBPS:
         return &t->rate_mbps;
+    case TRAFFIC_PARAM_B2B_BUDGET_S:
+        return &t->b2b_budget_s;
+    case TRAFFIC_PARAM_B2B_CI_PCT:
+        return &t->b2b_ci_pct;
     default:
         g_assert_not_reached(); /* whole numbers: whole_dst() */
     }
@@ -248,6 +256,30 @@ static gboolean load_goals(vexp_matrix *m, GError **error)
         t->method = method;
     }
     g_clear_pointer(&v, g_free);
+    t->latency_mode = TRAFFIC_LATENCY_LOAD;
+    if (!matrix_get_value(m, g, "latency", &v, &line, error))
+        return FALSE;
+    if (v && (t->latency_mode = traffic_latency_mode_from_name(v)) < 0) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] latency = '%s': expected load (from the throughput "
+                    "search's trials, at NDR, PDR and 10/50/90 %% of PDR) or rfc2544 (the "
+                    "standalone procedure: latency_repetitions trials at the throughput rate)",
+                    m->path, line, v);
+        return FALSE;
+    }
+    g_clear_pointer(&v, g_free);
+    t->repeat = TRAFFIC_REPEAT_SEARCHES;
+    if (!matrix_get_value(m, g, "repeat", &v, &line, error))
+        return FALSE;
+    if (v && (t->repeat = traffic_repeat_from_name(v)) < 0) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] repeat = '%s': expected searches (each repetition a "
+                    "whole search) or trials (repetitions full-length trials at the load the "
+                    "one search decides)",
+                    m->path, line, v);
+        return FALSE;
+    }
+    g_clear_pointer(&v, g_free);
     if (!matrix_get_value(m, g, "goals", &v, &line, error))
         return FALSE;
     if (v && tol_line) {
@@ -359,6 +391,10 @@ static void fill_params(vexp_matrix *m)
     p->exceed_pct = t->exceed_pct;
     p->duration_sum_s = t->duration_sum_s;
     p->precision_pct = t->precision_pct;
+    p->latency_mode = (unsigned)t->latency_mode;
+    p->repeat = (unsigned)t->repeat;
+    p->b2b_budget_s = t->b2b_budget_s;
+    p->b2b_ci_pct = t->b2b_ci_pct;
     p->probes = t->probes;
     p->straggler_s = t->wait_s;
     p->reflect = t->reflect;

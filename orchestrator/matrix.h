@@ -61,6 +61,10 @@ typedef struct matrix_traffic {
     double duration_sum_s;     /* duration_sum_s, default 0 = 3 x trial_s */
     double precision_pct;      /* precision_pct, default 0 = off */
     int method;                /* method: enum traffic_method, default mlrsearch */
+    int latency_mode;          /* latency: enum traffic_latency_mode, default load */
+    int repeat;                /* repeat: enum traffic_repeat, default searches */
+    double b2b_budget_s;       /* b2b_budget_s, default 60 */
+    double b2b_ci_pct;         /* b2b_ci_pct, default 5 (0 = by count alone) */
     guint n_goals;             /* goals: 0 = the engine's default (ndr, pdr) */
     traffic_goal goals[TRAFFIC_MAX_GOALS];
     guint probes;              /* rtt probes per repetition (probes), default 100 */

@@ -2,24 +2,29 @@
 # SPDX-License-Identifier: MIT
 # store/SCHEMA.md's metric table names exactly the metrics vexp run writes:
 # the names passed to add_sample() in orchestrator/run/record.c (STORE_METRIC_*
-# resolved through store/store.h; goal_metric(goal, "x") is throughput_<goal>_x).
+# resolved through store/store.h; goal_metric(goal, "x") is throughput_<goal>_x,
+# latency_metric(goal, "x") latency_<goal>_x).
 set -u
 SRC=${VEXP_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
+# record.c with calls continued over lines joined into one
+sed ':a;N;$!ba;s/,\n */, /g' "$SRC/orchestrator/run/record.c" >"$W/record.c"
 # written: one name per line
 {
-    grep -o 'add_sample(st->record, r, [A-Z0-9_]*' "$SRC/orchestrator/run/record.c" | sed 's/.*, //' |
+    grep -o 'add_sample(st->record, r, [A-Z0-9_]*' "$W/record.c" | sed 's/.*, //' |
         while read -r m; do
             sed -n "s/^#define $m \"\([a-z0-9_]*\)\".*/\1/p" "$SRC/store/store.h"
         done
-    grep -o 'add_sample(st->record, r, "[a-z0-9_]*"' "$SRC/orchestrator/run/record.c" | sed 's/.*, "//; s/"$//'
+    grep -o 'add_sample(st->record, r, "[a-z0-9_]*"' "$W/record.c" | sed 's/.*, "//; s/"$//'
     grep -o 'add_sample(st->record, r, goal_metric(r->goal, "[a-z0-9_]*")' \
-        "$SRC/orchestrator/run/record.c" | sed 's/.*, "//; s/")$//; s/^/throughput_<goal>_/'
+        "$W/record.c" | sed 's/.*, "//; s/")$//; s/^/throughput_<goal>_/'
+    grep -o 'add_sample(st->record, r, latency_metric(r->goal, "[a-z0-9_]*")' \
+        "$W/record.c" | sed 's/.*, "//; s/")$//; s/^/latency_<goal>_/'
 } >"$W/all"
 sort -u "$W/all" >"$W/written"
 # every call resolved to a name (a new form of call must be taught here)
-calls=$(grep -c 'add_sample(st->record' "$SRC/orchestrator/run/record.c")
+calls=$(grep -o 'add_sample(st->record' "$W/record.c" | wc -l)
 if [ "$calls" -ne "$(wc -l <"$W/all")" ]; then
     echo "FAIL: $calls add_sample() calls in record.c, $(wc -l <"$W/all") metric names resolved"
     exit 1

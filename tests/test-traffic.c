@@ -484,6 +484,10 @@ typedef struct sim {
     double full_s;             /* a trial this long is full length */
     traffic_result last;
     traffic_result by_goal[TRAFFIC_MAX_GOALS];
+    unsigned tagged_full, tagged_short; /* trials with echo requests, by length */
+    unsigned latency_trials;            /* trials of the latency test itself */
+    unsigned n_lat;                     /* latency figures (the first 64 kept) */
+    traffic_result lat[64];
 } sim;
 
 static double sim_rand(sim *s)
@@ -521,6 +525,10 @@ static int sim_run(traffic_runner *r, const traffic_params *p, traffic_trial *t,
     t->tx = (uint64_t)sent;
     t->rx = (uint64_t)rx;
     t->elapsed_s = elapsed;
+    if (t->test == TRAFFIC_TEST_LATENCY)
+        s->latency_trials++;
+    if (tagged && t->test == TRAFFIC_TEST_THROUGHPUT)
+        (void)(t->duration_s >= s->full_s ? s->tagged_full++ : s->tagged_short++);
     if (tagged) {
         t->has_rtt = true;
         t->rtt.samples = tagged;
@@ -576,6 +584,8 @@ static void sim_result(void *ud, const traffic_result *res)
     if (getenv("SIM_TRACE"))
         fprintf(stderr, "  result %s %s %.1f [%.1f, %.1f] %s\n", traffic_test_name(res->test),
                 res->goal, res->fps, res->lower_fps, res->upper_fps, res->valid ? "" : res->reason);
+    if (res->test == TRAFFIC_TEST_LATENCY && s->n_lat < 64)
+        s->lat[s->n_lat++] = *res;
     if (res->test == TRAFFIC_TEST_THROUGHPUT && res->goal[0]) {
         for (unsigned g = 0; g < TRAFFIC_MAX_GOALS; g++)
             if (!s->by_goal[g].goal[0] || strcmp(s->by_goal[g].goal, res->goal) == 0) {
@@ -921,6 +931,7 @@ START_TEST(test_proc_other)
     /* b2b: a burst of n at 200 kfps needs n * (1 - 50/200) <= 2000 -> n <= 2666 */
     s.trials = 0;
     p.b2b_repetitions = 5;
+    p.b2b_ci_pct = 0; /* by count alone */
     ck_assert_int_eq(traffic_proc_b2b(&r, &p, TRAFFIC_DIR_IN, 64, 50000, 200000, 1, &res), 0);
     ck_assert(res.valid);
     ck_assert_double_le(res.burst_frames_mean, 2667);
@@ -952,6 +963,148 @@ START_TEST(test_proc_other)
 }
 END_TEST
 
+/* Latency at load: from the search's own full-length trials, plus one trial per CSIT level. */
+START_TEST(test_latency_at_load)
+{
+    sim s = {.cap_fps = 50000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 2;
+    s.full_s = 2;
+    p.tests = TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LATENCY;
+    p.n_frame_sizes = 1;
+    p.directions = TRAFFIC_DIR_IN;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    /* echo requests ride in every full-length search trial, in no short one */
+    ck_assert_uint_gt(s.tagged_full, 0);
+    ck_assert_uint_eq(s.tagged_short, 0);
+    /* the goals' figures needed no trial of their own; each level took one */
+    ck_assert_uint_eq(s.latency_trials, TRAFFIC_LATENCY_LEVELS);
+    ck_assert_uint_eq(s.n_lat, 2 + TRAFFIC_LATENCY_LEVELS);
+    for (unsigned g = 0; g < 2; g++) {
+        const traffic_result *l = &s.lat[g];
+        ck_assert_str_eq(l->goal, s.by_goal[g].goal);
+        ck_assert(l->valid && l->has_rtt);
+        /* at the load the search decided, from the trials it made there */
+        ck_assert_double_eq(l->fps, s.by_goal[g].lower_fps);
+        ck_assert_uint_eq(l->trials, s.by_goal[g].n_load_trials);
+        ck_assert_uint_ge(l->trials, 2); /* exceed 50 % of a 3 x trial_s sum */
+        ck_assert_double_eq_tol(l->rtt.p50_us, 19, 1e-9);
+    }
+    static const char *names[] = {"pdr_10", "pdr_50", "pdr_90"};
+    for (unsigned k = 0; k < TRAFFIC_LATENCY_LEVELS; k++) {
+        const traffic_result *l = &s.lat[2 + k];
+        ck_assert_str_eq(l->goal, names[k]);
+        ck_assert_double_eq(l->pct_of_pdr, traffic_latency_levels_pct[k]);
+        ck_assert_double_eq_tol(l->fps, s.by_goal[1].fps * traffic_latency_levels_pct[k] / 100,
+                                1e-6);
+        ck_assert_uint_eq(l->trials, 1);
+    }
+}
+END_TEST
+
+/* repeat = trials: one search holds the repetitions' full-length trials at the decided load;
+ * the spread is over them (one latency figure per trial). */
+START_TEST(test_repeat_trials)
+{
+    sim s = {.cap_fps = 50000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 1;
+    s.full_s = 1;
+    p.search_trial_s = 0.5;
+    p.tests = TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LATENCY;
+    p.n_frame_sizes = 1;
+    p.directions = TRAFFIC_DIR_IN;
+    p.repetitions = 10;
+    p.repeat = TRAFFIC_REPEAT_TRIALS;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    for (unsigned g = 0; g < 2; g++) {
+        const traffic_result *t = &s.by_goal[g];
+        ck_assert_uint_eq(t->repetition, 1); /* one search */
+        /* a lower bound of a 10 x 1 s duration sum at exceed 50 %: >= 5 trials there */
+        ck_assert_uint_ge(t->n_load_trials, 5);
+        ck_assert_uint_le(t->n_load_trials, TRAFFIC_MAX_LOAD_TRIALS);
+        for (unsigned k = 0; k < t->n_load_trials; k++)
+            ck_assert_double_le(t->load_trial_fps[k], t->lower_fps);
+        unsigned n = 0;
+        for (unsigned i = 0; i < s.n_lat; i++)
+            if (strcmp(s.lat[i].goal, t->goal) == 0) {
+                n++;
+                ck_assert_uint_eq(s.lat[i].repetition, n);
+                ck_assert_uint_eq(s.lat[i].trials, 1);
+            }
+        ck_assert_uint_eq(n, t->n_load_trials);
+    }
+    /* searches: ten searches, one aggregated figure each */
+    sim b = {.cap_fps = 50000, .gen_fps = 200000};
+    sim_setup(&b, &r, &obs, &(traffic_params){0});
+    b.full_s = 1;
+    p.repeat = TRAFFIC_REPEAT_SEARCHES;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    ck_assert_uint_eq(b.by_goal[0].repetition, 10);
+    ck_assert_uint_gt(b.trials, s.trials);
+}
+END_TEST
+
+/* The loss curve takes the search's full-length trials as its points where they fit. */
+START_TEST(test_loss_reuse)
+{
+    sim s = {.cap_fps = 50000, .gen_fps = 2e6};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 1;
+    s.full_s = 1;
+    p.line_rate_mbps = 100; /* 148 810 frames/s at 64 B: the classic search starts there */
+    p.method = TRAFFIC_METHOD_RFC2544;
+    p.tests = TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LOSS;
+    p.n_frame_sizes = 1;
+    p.directions = TRAFFIC_DIR_IN;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    const traffic_result *l = &s.last;
+    ck_assert_uint_eq(l->test, TRAFFIC_TEST_LOSS);
+    /* 100 % and 50 % of the maximum were trials of the binary search */
+    ck_assert_uint_ge(l->n_load_trials, 2);
+    ck_assert_uint_eq(l->trials + l->n_load_trials, l->n_curve);
+    ck_assert_double_eq_tol(l->curve[0].pct_of_max, 100, 1e-9);
+    ck_assert_double_gt(l->curve[0].loss_pct, 60);
+    ck_assert_double_eq_tol(l->curve[5].pct_of_max, 50, 1e-9);
+}
+END_TEST
+
+/* Back-to-back bounded by time: the budget, or a CI narrower than b2b_ci_pct. */
+START_TEST(test_b2b_bounded)
+{
+    sim s = {.cap_fps = 50000, .buffer = 2000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    traffic_result res;
+    sim_setup(&s, &r, &obs, &p);
+    /* a DUT that answers the same every time: the CI is 0 wide after 3 searches */
+    ck_assert_int_eq(traffic_proc_b2b(&r, &p, TRAFFIC_DIR_IN, 64, 50000, 200000, 1, &res), 0);
+    ck_assert_uint_eq(res.b2b_repetitions, 3);
+    /* a noisy one: the budget stops it (each search spends >= 2 s of drain per trial) */
+    sim n = {.cap_fps = 50000, .buffer = 2000, .gen_fps = 200000, .late_p = 0.5, .late_frames = 3};
+    sim_setup(&n, &r, &obs, &(traffic_params){0});
+    p.b2b_budget_s = 30;
+    p.b2b_ci_pct = 0.001;
+    ck_assert_int_eq(traffic_proc_b2b(&r, &p, TRAFFIC_DIR_IN, 64, 50000, 200000, 1, &res), 0);
+    ck_assert_uint_lt(res.b2b_repetitions, 50);
+    ck_assert_uint_ge(res.b2b_repetitions, 1);
+    /* each trial costs its burst + warmup + 2 s drain: the budget was crossed by < 1 search */
+    ck_assert_double_le(n.trials * (p.warmup_s + 2), 30 + 30 * (p.warmup_s + 2 + 0.02));
+    ck_assert_double_eq_tol(traffic_t95(1), 12.706, 1e-9);
+    ck_assert_double_eq_tol(traffic_t95(1000), 1.96, 1e-9);
+}
+END_TEST
+
 START_TEST(test_proc_suite_cancel)
 {
     sim s = {.cap_fps = 50000, .gen_fps = 200000};
@@ -965,9 +1118,19 @@ START_TEST(test_proc_suite_cancel)
     p.b2b_repetitions = 2;
     p.latency_repetitions = 2;
     ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
-    /* per size x direction: throughput, latency, loss, b2b; per size: rtt */
-    /* (throughput has two goals: ndr, pdr) */
+    /* per size x direction: throughput (ndr, pdr), latency at load (ndr, pdr, pdr_10,
+     * pdr_50, pdr_90), loss, b2b; per size: rtt */
+    ck_assert_uint_eq(s.results, 2 * 2 * 9 + 2);
+    ck_assert_uint_eq(s.last.test, TRAFFIC_TEST_RTT);
+    ck_assert_uint_eq(s.begins, s.ends);
+    /* the standalone procedure: one latency figure at the throughput rate */
+    memset(&s, 0, sizeof(s));
+    s.cap_fps = 50000;
+    s.gen_fps = 200000;
+    p.latency_mode = TRAFFIC_LATENCY_RFC2544;
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
     ck_assert_uint_eq(s.results, 2 * 2 * 5 + 2);
+    ck_assert_uint_eq(s.latency_trials, 2 * 2 * 2);
     ck_assert_uint_eq(s.last.test, TRAFFIC_TEST_RTT);
     ck_assert_uint_eq(s.begins, s.ends);
 
@@ -1620,6 +1783,10 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_proc_generator_short_and_lossy);
     tcase_add_test(tc, test_proc_held_back);
     tcase_add_test(tc, test_proc_other);
+    tcase_add_test(tc, test_latency_at_load);
+    tcase_add_test(tc, test_repeat_trials);
+    tcase_add_test(tc, test_loss_reuse);
+    tcase_add_test(tc, test_b2b_bounded);
     tcase_add_test(tc, test_proc_suite_cancel);
     tcase_add_test(tc, test_cmd_parse);
     tcase_add_loop_test(tc, test_cmd_malformed, 0, sizeof(bad_cmds) / sizeof(bad_cmds[0]));

@@ -85,6 +85,10 @@ int traffic_result_to_json(const traffic_result *r, char *buf, size_t len)
                 ",\"goal\":\"%s\",\"goal_loss_pct\":%g,\"lower_fps\":%.3f,\"upper_fps\":%.3f,"
                 "\"trial_seconds\":%.3f",
                 name, r->goal_loss_pct, r->lower_fps, r->upper_fps, r->trial_seconds);
+            app(buf, len, &off, ",\"load_trial_fps\":[");
+            for (unsigned i = 0; i < r->n_load_trials && i < TRAFFIC_MAX_LOAD_TRIALS; i++)
+                app(buf, len, &off, "%s%.3f", i ? "," : "", r->load_trial_fps[i]);
+            app(buf, len, &off, "]");
             if (r->precision_pct >= 0 && isfinite(r->precision_pct))
                 app(buf, len, &off, ",\"precision_pct\":%.3f", r->precision_pct);
         }
@@ -92,6 +96,11 @@ int traffic_result_to_json(const traffic_result *r, char *buf, size_t len)
     case TRAFFIC_TEST_LATENCY:
         app(buf, len, &off, ",\"fps\":%.3f,\"mbps_l2\":%.3f,\"mbps_wire\":%.3f", r->fps, r->mbps_l2,
             r->mbps_wire);
+        if (r->goal[0]) {
+            char name[2 * TRAFFIC_GOAL_NAME];
+            traffic_json_escape(name, sizeof(name), r->goal);
+            app(buf, len, &off, ",\"at\":\"%s\",\"pct_of_pdr\":%g", name, r->pct_of_pdr);
+        }
         if (r->has_rtt)
             app_rtt(buf, len, &off, &r->rtt);
         break;

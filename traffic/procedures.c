@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "traffic-priv.h"
 
 #define MAX_SEARCH_TRIALS 64u
-#define MAX_INVALID_RETRIES 12u
+#define MAX_INVALID_RETRIES TRAFFIC_MAX_INVALID_RETRIES
 /* trials in a row that could not offer a rate well under the generator's
  * best: the path holds the sender back (a shaper on the tester's egress) */
 #define HELD_BACK_TRIALS 3u
@@ -73,6 +75,32 @@ static void emit(traffic_runner *r, const traffic_result *res)
 {
     if (r->obs && r->obs->result)
         r->obs->result(r->obs->userdata, res);
+}
+
+int traffic_proc_do_trial(traffic_runner *r, const traffic_params *p, traffic_trial *t,
+                          unsigned tagged)
+{
+    return do_trial(r, p, t, tagged);
+}
+
+void traffic_proc_trial_init(traffic_trial *t, enum traffic_test test, enum traffic_direction dir,
+                             unsigned frame_size, unsigned rep, unsigned *index, const char *phase,
+                             bool reflect, double rate, double duration_s)
+{
+    trial_init(t, test, dir, frame_size, rep, index, phase, reflect, rate, duration_s);
+}
+
+void traffic_proc_result_init(traffic_result *res, enum traffic_test test,
+                              enum traffic_direction dir, unsigned frame_size, unsigned rep,
+                              bool reflect, double fps)
+{
+    result_init(res, test, dir, frame_size, rep, reflect);
+    result_rate(res, fps);
+}
+
+void traffic_proc_emit(traffic_runner *r, const traffic_result *res)
+{
+    emit(r, res);
 }
 
 static double short_s(const traffic_params *p)
@@ -147,12 +175,29 @@ typedef struct search_ctx {
     const traffic_params *p;
     enum traffic_direction dir;
     unsigned frame_size, rep, index;
-    unsigned invalid;  /* tester faults so far (retries) */
-    unsigned held;     /* tester shortfalls in a row at held_fps */
+    unsigned invalid; /* tester faults so far (retries) */
+    unsigned held;    /* tester shortfalls in a row at held_fps */
     double held_fps;
-    double seconds;    /* trial time spent, s */
     const char *last_fault; /* static: why the last tester fault was one */
+    double seconds;           /* trial time spent, s */
+    traffic_seen *seen;       /* full-length trials for later procedures; NULL = none */
+    traffic_result *goal_res; /* each goal's result; NULL = not wanted */
 } search_ctx;
+
+/* Echo requests in a trial of dur_s: only full-length ones carry them (latency at load). */
+static unsigned seen_tagged(const search_ctx *c, double dur_s)
+{
+    return c->seen && dur_s >= c->p->trial_s ? c->seen->tagged : 0;
+}
+
+/* The figure is final: the trials at its load, then the caller's copy and the observer. */
+static void search_emit(search_ctx *c, unsigned goal, traffic_result *res)
+{
+    traffic_seen_fill_result(c->seen, res);
+    if (c->goal_res)
+        c->goal_res[goal] = *res;
+    emit(c->r, res);
+}
 
 static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, double max_loss_pct)
 {
@@ -162,8 +207,8 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
     }
     if (dut_tx_limited(c->p, c->dir, t))
         return V_FELL_SHORT;
-    const bool short_sent = t->reason && strcmp(t->reason, "generator-limited") == 0 &&
-                            t->tx > 0 && t->elapsed_s > 0 && t->sent_fps < fps;
+    const bool short_sent = t->reason && strcmp(t->reason, "generator-limited") == 0 && t->tx > 0 &&
+                            t->elapsed_s > 0 && t->sent_fps < fps;
     if (short_sent && t->loss_pct > max_loss_pct) {
         /* the tester fell short, but what it sent was lost over every goal: a
          * finding at the load that was offered (a shaper on the tester's egress
@@ -262,10 +307,13 @@ static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, doub
     traffic_trial t;
     trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index,
                dur < p->trial_s ? "search" : "confirm", p->reflect, fps, dur);
-    int rc = do_trial(c->r, p, &t, 0);
+    /* full-length trials carry timestamped frames: latency at load (atload.c) */
+    int rc = do_trial(c->r, p, &t, seen_tagged(c, dur));
     if (rc < 0)
         return rc;
     c->seconds += t.duration_s;
+    if (dur >= p->trial_s)
+        traffic_seen_add(c->seen, &t, fps);
     const double sent = traffic_mlr_snap_down(s, t.sent_fps);
     const enum verdict v = judge(c, &t, fps, max_goal_loss(p));
     if (v != V_RETRY && v != V_GIVE_UP && dur >= p->trial_s)
@@ -311,8 +359,7 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
     traffic_mlr s;
     /* the lowest load: a short trial still sends ~1000 frames (a frame or two
      * lost is then no more than 0.2 %), unless the maximum itself is that low */
-    const double min_fps =
-        fmax(max_fps * 1e-4, fmin(max_fps / 100, 1000 / goals[0].initial_s));
+    const double min_fps = fmax(max_fps * 1e-4, fmin(max_fps / 100, 1000 / goals[0].initial_s));
     traffic_mlr_init(&s, goals, n_goals, max_fps, min_fps);
     double best[TRAFFIC_MAX_GOALS] = {0};
     /* the calibration trial is the first point, at the maximum (it offered more) */
@@ -376,7 +423,7 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
             res.valid = false;
             res.reason = "no-lower-bound";
         }
-        emit(c->r, &res);
+        search_emit(c, g, &res);
         if (ret && g == 0)
             *ret = res;
     }
@@ -399,10 +446,11 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
         traffic_trial t;
         trial_init(&t, TRAFFIC_TEST_THROUGHPUT, c->dir, c->frame_size, c->rep, &c->index, "trial",
                    p->reflect, rate, p->trial_s);
-        int rc = do_trial(c->r, p, &t, 0);
+        int rc = do_trial(c->r, p, &t, seen_tagged(c, p->trial_s));
         if (rc < 0)
             return rc;
         c->seconds += t.duration_s;
+        traffic_seen_add(c->seen, &t, rate);
         enum verdict v = judge(c, &t, rate, goal_loss);
         if (v == V_RETRY)
             continue;
@@ -439,7 +487,7 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
         res.valid = false;
         res.reason = "no-lower-bound";
     }
-    emit(c->r, &res);
+    search_emit(c, goal, &res);
     if (ret)
         *ret = res;
     return 0;
@@ -449,7 +497,22 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
                             unsigned frame_size, double max_fps, unsigned repetition,
                             traffic_result *ret)
 {
-    search_ctx c = {.r = r, .p = p, .dir = dir, .frame_size = frame_size, .rep = repetition};
+    return traffic_proc_throughput_seen(r, p, dir, frame_size, max_fps, repetition, NULL, NULL,
+                                        ret);
+}
+
+int traffic_proc_throughput_seen(traffic_runner *r, const traffic_params *p,
+                                 enum traffic_direction dir, unsigned frame_size, double max_fps,
+                                 unsigned repetition, traffic_seen *seen, traffic_result *goal_res,
+                                 traffic_result *ret)
+{
+    search_ctx c = {.r = r,
+                    .p = p,
+                    .dir = dir,
+                    .frame_size = frame_size,
+                    .rep = repetition,
+                    .seen = seen,
+                    .goal_res = goal_res};
     if (p->method != TRAFFIC_METHOD_RFC2544)
         return proc_mlr(&c, max_fps, ret);
     traffic_trial cal;
@@ -469,7 +532,7 @@ int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum tra
 
 /* Several trials' RTT summaries into one (RFC 2544 §26.2 reports the mean of
  * the trials): mean of each statistic, min of the minima, max of the maxima. */
-static void rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *x, unsigned n)
+void traffic_rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *x, unsigned n)
 {
     if (n == 0 || x->min_us < sum->min_us)
         sum->min_us = x->min_us;
@@ -484,7 +547,7 @@ static void rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *
     sum->jitter_us += x->jitter_us;
 }
 
-static void rtt_finish(traffic_result *res, traffic_rtt_summary *sum, unsigned n)
+void traffic_rtt_finish(traffic_result *res, traffic_rtt_summary *sum, unsigned n)
 {
     if (n == 0)
         return;
@@ -519,9 +582,9 @@ int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffi
         if (rc < 0)
             return rc;
         if (t.has_rtt && t.rtt.samples > 0)
-            rtt_accumulate(&sum, &t.rtt, n++);
+            traffic_rtt_accumulate(&sum, &t.rtt, n++);
     }
-    rtt_finish(&res, &sum, n);
+    traffic_rtt_finish(&res, &sum, n);
     if (!res.has_rtt && res.valid) {
         res.valid = false;
         res.reason = "no-echo";
@@ -535,6 +598,13 @@ int traffic_proc_latency(traffic_runner *r, const traffic_params *p, enum traffi
 
 int traffic_proc_loss(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                       unsigned frame_size, double max_fps, unsigned repetition, traffic_result *ret)
+{
+    return traffic_proc_loss_seen(r, p, dir, frame_size, max_fps, repetition, NULL, ret);
+}
+
+int traffic_proc_loss_seen(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                           unsigned frame_size, double max_fps, unsigned repetition,
+                           const traffic_seen *seen, traffic_result *ret)
 {
     unsigned index = 0;
     int rc;
@@ -550,11 +620,26 @@ int traffic_proc_loss(traffic_runner *r, const traffic_params *p, enum traffic_d
         double pct = 100.0 - k * p->loss_step_pct;
         if (pct <= 1e-9)
             break;
+        /* a full-length trial of the search within a tenth of a step of this point's load
+         * is the point (its own load is recorded) */
+        const traffic_seen_trial *old =
+            (k == 0 && measure_max) ? NULL
+                                    : traffic_seen_near(seen, max_fps * pct / 100.0,
+                                                        max_fps * p->loss_step_pct / 1000.0);
         traffic_trial t;
         trial_init(&t, TRAFFIC_TEST_LOSS, dir, frame_size, repetition, &index, "trial", p->reflect,
                    (k == 0 && measure_max) ? 0 : max_fps * pct / 100.0, p->trial_s);
-        if ((rc = do_trial(r, p, &t, 0)) < 0)
+        if (old) {
+            index--; /* no trial made */
+            t.offered_fps = old->fps;
+            t.loss_pct = old->loss_pct;
+            t.lost = old->loss_pct > 0; /* only zero or not matters below */
+            t.valid = true;
+            pct = 100.0 * old->fps / max_fps;
+            res.n_load_trials++; /* points taken from the search */
+        } else if ((rc = do_trial(r, p, &t, 0)) < 0) {
             return rc;
+        }
         if (k == 0 && measure_max)
             max_fps = t.offered_fps;
         res.max_fps = max_fps;
@@ -580,7 +665,7 @@ int traffic_proc_loss(traffic_runner *r, const traffic_params *p, enum traffic_d
 /* One b2b search: the longest burst at max_fps with no loss, frames. */
 static int b2b_search(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                       unsigned frame_size, double max_fps, unsigned repetition, unsigned *index,
-                      double guess, double *ret_frames)
+                      double guess, double *spent_s, double *ret_frames)
 {
     double hi_frames = ceil(max_fps * p->b2b_burst_s);
     double lo = 0, hi = hi_frames + 1;
@@ -598,6 +683,8 @@ static int b2b_search(traffic_runner *r, const traffic_params *p, enum traffic_d
         int rc = do_trial(r, p, &t, 0);
         if (rc < 0)
             return rc;
+        /* the burst, the learning phase and the drain after it */
+        *spent_s += t.elapsed_s + p->warmup_s + p->straggler_s;
         if (!t.valid) {
             if (++invalid > MAX_INVALID_RETRIES)
                 return -EAGAIN;
@@ -646,11 +733,21 @@ int traffic_proc_b2b(traffic_runner *r, const traffic_params *p, enum traffic_di
         traffic_params pb = *p;
         if (pb.straggler_s < 2)
             pb.straggler_s = 2;
-        double sum = 0, sum2 = 0, mn = 0, mx = 0, guess = 0;
+        double sum = 0, sum2 = 0, mn = 0, mx = 0, guess = 0, spent = 0;
         unsigned n = 0;
         for (unsigned k = 0; k < p->b2b_repetitions; k++) {
             double frames = 0;
-            rc = b2b_search(r, &pb, dir, frame_size, max_fps, repetition, &index, guess, &frames);
+            /* bounded by time: the budget spent, or the burst length known well enough */
+            if (k > 0 && spent >= p->b2b_budget_s)
+                break;
+            if (n >= 3 && p->b2b_ci_pct > 0 && sum > 0) {
+                const double mean = sum / n;
+                const double sd = sqrt(fmax(0, (sum2 - sum * sum / n) / (n - 1)));
+                if (traffic_t95(n - 1) * sd / sqrt(n) <= mean * p->b2b_ci_pct / 100)
+                    break;
+            }
+            rc = b2b_search(r, &pb, dir, frame_size, max_fps, repetition, &index, guess, &spent,
+                            &frames);
             if (rc == -EAGAIN) {
                 res.valid = false;
                 res.reason = "generator-limited";
@@ -705,9 +802,9 @@ int traffic_proc_rtt(traffic_runner *r, const traffic_params *p, unsigned frame_
         res.rx += t.rx;
         res.lost += t.lost;
         if (t.has_rtt && t.rtt.samples > 0)
-            rtt_accumulate(&sum, &t.rtt, n++);
+            traffic_rtt_accumulate(&sum, &t.rtt, n++);
     }
-    rtt_finish(&res, &sum, n);
+    traffic_rtt_finish(&res, &sum, n);
     if (!res.has_rtt) {
         res.valid = false;
         res.reason = "no-echo";
@@ -764,6 +861,18 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
     const bool need_thr = (p->tests & TRAFFIC_TEST_THROUGHPUT) ||
                           ((p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_B2B)) &&
                            !(p->rate_fps > 0 || p->rate_mbps > 0));
+    const bool at_load =
+        (p->tests & TRAFFIC_TEST_LATENCY) && p->latency_mode == TRAFFIC_LATENCY_LOAD && need_thr;
+    /* repeat = trials: one search whose duration sum holds the repetitions' trials */
+    traffic_params sp = *p;
+    unsigned reps = p->repetitions;
+    if (p->repeat == TRAFFIC_REPEAT_TRIALS) {
+        sp.duration_sum_s = fmax(traffic_params_duration_sum(p), p->repetitions * p->trial_s);
+        reps = 1;
+    }
+    _cleanup_free_ traffic_seen *seen = malloc(sizeof(*seen)); /* ~20 KiB */
+    if (!seen)
+        return -ENOMEM;
     int rc;
     for (unsigned f = 0; f < p->n_frame_sizes; f++) {
         const unsigned F = p->frame_sizes[f];
@@ -771,30 +880,37 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
             const enum traffic_direction dir = dirs[d];
             if (!(p->directions & dir))
                 continue;
-            for (unsigned rep = 1; rep <= p->repetitions; rep++) {
+            for (unsigned rep = 1; rep <= reps; rep++) {
                 double thr =
                     p->rate_fps > 0 ? p->rate_fps : traffic_mbps_l2_to_fps(p->rate_mbps, F);
                 double max_fps = 0;
+                traffic_result goal_res[TRAFFIC_MAX_GOALS];
+                traffic_seen_init(seen, at_load ? p->latency_tagged : 0);
                 if (need_thr) {
                     traffic_result res;
-                    if ((rc = traffic_proc_throughput(r, p, dir, F, 0, rep, &res)) < 0)
+                    if ((rc = traffic_proc_throughput_seen(r, &sp, dir, F, 0, rep, seen, goal_res,
+                                                           &res)) < 0)
                         return rc;
                     thr = res.fps;
                     max_fps = res.max_fps;
                 }
-                if ((p->tests & TRAFFIC_TEST_LATENCY) &&
-                    (rc = traffic_proc_latency(r, p, dir, F, thr, rep, NULL)) < 0)
+                if (at_load &&
+                    (rc = traffic_proc_latency_at_load(r, &sp, dir, F, rep, seen, goal_res)) < 0)
+                    return rc;
+                if ((p->tests & TRAFFIC_TEST_LATENCY) && !at_load &&
+                    (rc = traffic_proc_latency(r, &sp, dir, F, thr, rep, NULL)) < 0)
                     return rc;
                 if ((p->tests & TRAFFIC_TEST_LOSS) &&
-                    (rc = traffic_proc_loss(r, p, dir, F, max_fps, rep, NULL)) < 0)
+                    (rc = traffic_proc_loss_seen(r, &sp, dir, F, max_fps, rep,
+                                                 need_thr ? seen : NULL, NULL)) < 0)
                     return rc;
                 if ((p->tests & TRAFFIC_TEST_B2B) &&
-                    (rc = traffic_proc_b2b(r, p, dir, F, thr, max_fps, rep, NULL)) < 0)
-                    return rc;
-                if ((p->tests & TRAFFIC_TEST_FIXED) &&
-                    (rc = traffic_proc_fixed(r, p, dir, F, rep, NULL)) < 0)
+                    (rc = traffic_proc_b2b(r, &sp, dir, F, thr, max_fps, rep, NULL)) < 0)
                     return rc;
             }
+            for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_FIXED) && rep <= p->repetitions; rep++)
+                if ((rc = traffic_proc_fixed(r, p, dir, F, rep, NULL)) < 0)
+                    return rc;
         }
         /* rtt has no direction: the probes go to the DUT and back */
         for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_RTT) && rep <= p->repetitions; rep++)

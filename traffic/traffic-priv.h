@@ -213,8 +213,8 @@ typedef struct traffic_mlr {
 enum traffic_mlr_class { TRAFFIC_MLR_UNDECIDED, TRAFFIC_MLR_LOWER, TRAFFIC_MLR_UPPER };
 
 typedef struct traffic_mlr_result {
-    bool decided; /* the search reached the goal's width */
-    bool found;   /* a lower bound exists */
+    bool decided;                                 /* the search reached the goal's width */
+    bool found;                                   /* a lower bound exists */
     double conditional_fps, lower_fps, upper_fps; /* 0 = none */
 } traffic_mlr_result;
 
@@ -277,6 +277,73 @@ int traffic_proc_rtt(traffic_runner *r, const traffic_params *p, unsigned frame_
 int traffic_proc_fixed(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                        unsigned frame_size, unsigned repetition, traffic_result *ret);
 int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
+
+/* A search retries a trial the tester could not offer (a starved generator) at most this many
+ * times before it gives up; the cost model's upper bound allows for them. */
+#define TRAFFIC_MAX_INVALID_RETRIES 12u
+
+/* ---- what other procedures reuse of a throughput search (atload.c) ---- */
+
+/* One full-length trial of a search, at its intended load. */
+typedef struct traffic_seen_trial {
+    double fps;      /* intended load, frames/s */
+    double dur_s;    /* asked */
+    double loss_pct; /* against what was sent */
+    double rx_fps;
+    bool valid;
+    bool has_rtt;
+    traffic_rtt_summary rtt;
+} traffic_seen_trial;
+
+/* The full-length trials of one search (both methods), in order. */
+typedef struct traffic_seen {
+    unsigned tagged; /* echo requests asked in each full-length trial; 0 = none */
+    unsigned n;
+    traffic_seen_trial t[TRAFFIC_MLR_MAX_TRIALS];
+} traffic_seen;
+
+/* tagged: echo requests per full-length trial of the searches that fill it (0 = none). */
+void traffic_seen_init(traffic_seen *s, unsigned tagged);
+/* A finished trial at intended load fps; ignored when s is NULL or full. */
+void traffic_seen_add(traffic_seen *s, const traffic_trial *t, double fps);
+/* res->n_load_trials, load_trial_fps: the valid trials at res->lower_fps. */
+void traffic_seen_fill_result(const traffic_seen *s, traffic_result *res);
+/* The valid trial nearest load fps within tol_fps; NULL when none. */
+const traffic_seen_trial *traffic_seen_near(const traffic_seen *s, double fps, double tol_fps);
+
+/* traffic_proc_throughput() that logs its full-length trials into seen (tagged as it says)
+ * and copies each goal's result into goal_res[goal] (may be NULL). */
+int traffic_proc_throughput_seen(traffic_runner *r, const traffic_params *p,
+                                 enum traffic_direction dir, unsigned frame_size, double max_fps,
+                                 unsigned repetition, traffic_seen *seen, traffic_result *goal_res,
+                                 traffic_result *ret);
+/* Latency at the goals' loads from the search's tagged trials (one new trial at a load that
+ * has none), then one trial at each of traffic_latency_levels_pct of the PDR goal's
+ * throughput.  goal_res: p->n_goals results of the search. */
+int traffic_proc_latency_at_load(traffic_runner *r, const traffic_params *p,
+                                 enum traffic_direction dir, unsigned frame_size,
+                                 unsigned repetition, const traffic_seen *seen,
+                                 const traffic_result *goal_res);
+/* The loss curve with the search's full-length trials as points where they lie within a tenth
+ * of a step of a point's load; seen may be NULL. */
+int traffic_proc_loss_seen(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
+                           unsigned frame_size, double max_fps, unsigned repetition,
+                           const traffic_seen *seen, traffic_result *ret);
+/* Two-sided 95 % Student t quantile for df degrees of freedom (df >= 1). */
+double traffic_t95(unsigned df);
+/* Shared by the latency procedures: RFC 2544 §26.2's mean of the trials' summaries. */
+void traffic_rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *x, unsigned n);
+void traffic_rtt_finish(traffic_result *res, traffic_rtt_summary *sum, unsigned n);
+/* procedures.c's helpers for atload.c */
+int traffic_proc_do_trial(traffic_runner *r, const traffic_params *p, traffic_trial *t,
+                          unsigned tagged);
+void traffic_proc_trial_init(traffic_trial *t, enum traffic_test test, enum traffic_direction dir,
+                             unsigned frame_size, unsigned rep, unsigned *index, const char *phase,
+                             bool reflect, double rate, double duration_s);
+void traffic_proc_result_init(traffic_result *res, enum traffic_test test,
+                              enum traffic_direction dir, unsigned frame_size, unsigned rep,
+                              bool reflect, double fps);
+void traffic_proc_emit(traffic_runner *r, const traffic_result *res);
 
 /* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
 void traffic_trial_account(traffic_trial *t, uint64_t missed);

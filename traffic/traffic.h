@@ -132,6 +132,33 @@ const char *traffic_method_name(enum traffic_method m);
 /* Returns the enum value (>= 0) or -EINVAL. */
 int traffic_method_from_name(const char *name);
 
+/* Latency: at the loads of the throughput search (tagged frames inside its full-length
+ * trials, plus one trial at each of 10/50/90 % of the PDR load), or RFC 2544 §26.2's own
+ * latency_repetitions trials at the throughput rate. */
+enum traffic_latency_mode {
+    TRAFFIC_LATENCY_LOAD = 0,    /* default */
+    TRAFFIC_LATENCY_RFC2544 = 1, /* the standalone procedure */
+};
+/* "load", "rfc2544"; "?" otherwise. Static. */
+const char *traffic_latency_mode_name(enum traffic_latency_mode m);
+int traffic_latency_mode_from_name(const char *name);
+
+/* What a repetition repeats. */
+enum traffic_repeat {
+    TRAFFIC_REPEAT_SEARCHES = 0, /* default: every procedure runs `repetitions` times */
+    TRAFFIC_REPEAT_TRIALS = 1,   /* the study's: one search whose goal duration sum is
+                                  * repetitions x trial_s (that many full-length trials at the
+                                  * load decided), spread over those trials; rtt and fixed
+                                  * still run `repetitions` times */
+};
+/* "searches", "trials"; "?" otherwise. Static. */
+const char *traffic_repeat_name(enum traffic_repeat r);
+int traffic_repeat_from_name(const char *name);
+
+/* Latency at these shares of the PDR load, % (CSIT's levels), one trial each. */
+#define TRAFFIC_LATENCY_LEVELS 3
+extern const unsigned traffic_latency_levels_pct[TRAFFIC_LATENCY_LEVELS];
+
 #define TRAFFIC_MAX_GOALS 4
 #define TRAFFIC_GOAL_NAME 16
 #define TRAFFIC_PDR_LOSS_PCT 0.5 /* CSIT's partial drop rate goal */
@@ -168,18 +195,24 @@ typedef struct traffic_params {
     unsigned method;              /* enum traffic_method; default TRAFFIC_METHOD_MLR */
     unsigned n_goals;             /* 1..4; default 2: ndr (0 %), pdr (0.5 %) */
     traffic_goal goals[TRAFFIC_MAX_GOALS]; /* the first is the headline figure */
-    double exceed_pct;     /* goal exceed ratio, %: default 50, 0..90 */
-    double duration_sum_s; /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
-    double precision_pct;  /* 0 = off; else the search adds full-length trials at each goal's
-                            * bounds until its figure's 95 % interval is this narrow (half
-                            * width, % of the figure), at most 10 x the duration sum more;
-                            * 0.1..50 */
-    double loss_step_pct;         /* frame-loss curve step; default 10, 1..50 */
-    double b2b_burst_s;           /* longest back-to-back burst tried, s; default 2, 0.01..30 */
-    unsigned probes;              /* rtt probes per sequence; default 100, 1..100000 */
-    unsigned rtt_sequences;       /* rtt sequences per procedure (the study: 10); 1..1000 */
-    unsigned rtt_interval_ms;     /* gap between rtt probes; default 10, 1..10000 */
-    unsigned latency_tagged;      /* timestamped frames per latency trial; default 1000, 500..1e6 */
+    double exceed_pct;                     /* goal exceed ratio, %: default 50, 0..90 */
+    double duration_sum_s;    /* goal duration sum, s: 0 = 3 x trial_s, else trial_s..36000 */
+    double precision_pct;     /* 0 = off; else the search adds full-length trials at each goal's
+                               * bounds until its figure's 95 % interval is this narrow (half
+                               * width, % of the figure), at most 10 x the duration sum more;
+                               * 0.1..50 */
+    unsigned latency_mode;    /* enum traffic_latency_mode; default TRAFFIC_LATENCY_LOAD */
+    unsigned repeat;          /* enum traffic_repeat; default TRAFFIC_REPEAT_SEARCHES */
+    double b2b_budget_s;      /* back-to-back trial time per figure (bursts + drain), s; default
+                               * 60, 1..36000: the searches stop when it is spent */
+    double b2b_ci_pct;        /* ... or when the 95 % CI half-width of the burst length is at most
+                               * this % of its mean (at least 3 searches); default 5, 0 = never */
+    double loss_step_pct;     /* frame-loss curve step; default 10, 1..50 */
+    double b2b_burst_s;       /* longest back-to-back burst tried, s; default 2, 0.01..30 */
+    unsigned probes;          /* rtt probes per sequence; default 100, 1..100000 */
+    unsigned rtt_sequences;   /* rtt sequences per procedure (the study: 10); 1..1000 */
+    unsigned rtt_interval_ms; /* gap between rtt probes; default 10, 1..10000 */
+    unsigned latency_tagged;  /* timestamped frames per latency trial; default 1000, 500..1e6 */
     double warmup_s;    /* RFC 2544 §23 learning phase before each trial; default 0.1, 0..10 */
     double straggler_s; /* wait for late frames before reading counters; default 2, 0..60 */
     bool reflect;       /* forwarding setup: the DUT sends frames back (direction in only) */
@@ -235,6 +268,10 @@ enum traffic_param {
     TRAFFIC_PARAM_EXCEED_PCT,
     TRAFFIC_PARAM_DURATION_SUM_S,
     TRAFFIC_PARAM_PRECISION_PCT,
+    TRAFFIC_PARAM_LATENCY_MODE,
+    TRAFFIC_PARAM_REPEAT,
+    TRAFFIC_PARAM_B2B_BUDGET_S,
+    TRAFFIC_PARAM_B2B_CI_PCT,
 };
 /* traffic_params_validate() that also says which field: *ret_field (may be NULL) is the
  * field refused, TRAFFIC_PARAM_NONE on success. */
@@ -281,6 +318,7 @@ typedef struct traffic_trial {
 } traffic_trial;
 
 #define TRAFFIC_MAX_CURVE 101
+#define TRAFFIC_MAX_LOAD_TRIALS 64
 
 typedef struct traffic_loss_point {
     double pct_of_max;
@@ -308,6 +346,14 @@ typedef struct traffic_result {
     double trial_seconds; /* trial time the whole search spent (all goals), s */
     double precision_pct; /* half width of the figure's 95 % interval reached, % (traffic_mlr_
                            * precision); < 0 = not computed (method rfc2544) */
+    /* throughput: the forwarding rates (load x (1 - loss)) of the full-length trials at the
+     * goal's lower bound, frames/s: the spread of a search of repeat = trials.  loss: the
+     * points of the curve taken from the search's trials (load_trial_fps unused).
+     * latency at load: goal is "ndr", "pdr" (at that goal's load) or "pdr_10" etc. at
+     * pct_of_pdr % of the PDR goal's throughput (0 = at a goal's load) */
+    unsigned n_load_trials;
+    double load_trial_fps[TRAFFIC_MAX_LOAD_TRIALS];
+    double pct_of_pdr;
     /* latency and rtt: latency is the mean over its trials (min of mins, max of maxes) */
     bool has_rtt;
     traffic_rtt_summary rtt;
@@ -315,7 +361,8 @@ typedef struct traffic_result {
     double max_fps; /* 100 % of the curve; b2b's burst rate */
     unsigned n_curve;
     traffic_loss_point curve[TRAFFIC_MAX_CURVE];
-    /* b2b (RFC 9004): statistics over b2b_repetitions searches */
+    /* b2b (RFC 9004): statistics over b2b_repetitions searches (or fewer: b2b_budget_s,
+     * b2b_ci_pct) */
     double burst_frames_mean, burst_frames_min, burst_frames_max, burst_frames_stddev;
     double burst_s; /* mean burst length in s at max_fps */
     unsigned b2b_repetitions;
@@ -398,6 +445,33 @@ int traffic_fixed(traffic_conn *conn, const traffic_params *p, enum traffic_dire
 int traffic_calibrate(traffic_conn *conn, const traffic_params *p, enum traffic_direction dir,
                       unsigned frame_size, enum traffic_test test, unsigned repetition,
                       const traffic_observer *obs, double *ret_max_fps);
+
+/* ------------------------------------------------------------------ */
+/* Cost: the trial time a suite needs, before it runs                   */
+
+/* [0] the lower bound, [1] the upper bound. */
+typedef struct traffic_estimate {
+    double trial_s[2]; /* time traffic is sent, s */
+    double wall_s[2];  /* + each trial's learning phase (warmup_s), drain (straggler_s, b2b:
+                        * >= 2 s) and the caller's per-trial overhead, s */
+    double trials[2];
+    /* the same per test: index = bit number of enum traffic_test (0 throughput ... 5 fixed) */
+    double test_trial_s[6][2];
+    double test_wall_s[6][2];
+} traffic_estimate;
+
+/*
+ * traffic_run_suite()'s cost from its parameters alone, pure.  The searches are the engine's
+ * own (the RFC 9971 search or the binary one) run against simulated DUTs that forward up to a
+ * knee without noise, the knee swept from the line rate (or the generator's maximum) down to
+ * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
+ * same DUT.  Bounds are the least and the most any of those DUTs needs; the upper one also
+ * allows each search its retries of full-length trials the tester could not offer.  A DUT
+ * whose loss varies from trial to trial can make a search repeat trials beyond it.
+ * trial_overhead_s: control and setup per trial, measured by the caller (>= 0).
+ * 0, or -EINVAL when p fails traffic_params_validate().
+ */
+int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, traffic_estimate *ret);
 
 /* ------------------------------------------------------------------ */
 /* Output helpers (the CLI's --json; handy for storing raw records)     */

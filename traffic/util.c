@@ -234,6 +234,10 @@ void traffic_params_init(traffic_params *p)
     snprintf(p->goals[1].name, sizeof(p->goals[1].name), "pdr");
     p->goals[1].loss_pct = TRAFFIC_PDR_LOSS_PCT;
     p->exceed_pct = 50;
+    p->latency_mode = TRAFFIC_LATENCY_LOAD;
+    p->repeat = TRAFFIC_REPEAT_SEARCHES;
+    p->b2b_budget_s = 60;
+    p->b2b_ci_pct = 5;
     p->loss_step_pct = 10;
     p->b2b_burst_s = 2;
     p->probes = 100;
@@ -276,6 +280,8 @@ static const struct {
     {TRAFFIC_PARAM_EXCEED_PCT, 0, 90},
     {TRAFFIC_PARAM_DURATION_SUM_S, 0, 36000},
     {TRAFFIC_PARAM_PRECISION_PCT, 0, 50},
+    {TRAFFIC_PARAM_B2B_BUDGET_S, 1, 36000},
+    {TRAFFIC_PARAM_B2B_CI_PCT, 0, 100},
 };
 
 int traffic_param_range(enum traffic_param field, double *ret_min, double *ret_max)
@@ -370,6 +376,18 @@ int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
     CHECK_FIELD(TRAFFIC_PARAM_PRECISION_PCT, p->precision_pct == 0 || p->precision_pct >= 0.1,
                 "precision_pct: 0 (off) or 0.1 to 50");
     RANGE(TRAFFIC_PARAM_B2B_BURST_S, p->b2b_burst_s, "b2b_burst_s: 0.01 to 30 s");
+    RANGE(TRAFFIC_PARAM_B2B_BUDGET_S, p->b2b_budget_s, "b2b_budget_s: 1 to 36000 s");
+    RANGE(TRAFFIC_PARAM_B2B_CI_PCT, p->b2b_ci_pct, "b2b_ci_pct: 0 to 100");
+    CHECK_FIELD(TRAFFIC_PARAM_LATENCY_MODE,
+                p->latency_mode == TRAFFIC_LATENCY_LOAD ||
+                    p->latency_mode == TRAFFIC_LATENCY_RFC2544,
+                "latency: load or rfc2544");
+    CHECK_FIELD(TRAFFIC_PARAM_REPEAT,
+                p->repeat == TRAFFIC_REPEAT_SEARCHES || p->repeat == TRAFFIC_REPEAT_TRIALS,
+                "repeat: searches or trials");
+    CHECK_FIELD(TRAFFIC_PARAM_REPEAT,
+                p->repeat != TRAFFIC_REPEAT_TRIALS || p->repetitions * p->trial_s <= 36000 + 1e-9,
+                "repeat = trials: repetitions x trial_s is the goal duration sum, at most 36000 s");
     RANGE(TRAFFIC_PARAM_PROBES, p->probes, "probes: 1 to 100000");
     RANGE(TRAFFIC_PARAM_RTT_SEQUENCES, p->rtt_sequences, "rtt_sequences: 1 to 1000");
     RANGE(TRAFFIC_PARAM_RTT_INTERVAL_MS, p->rtt_interval_ms, "rtt_interval_ms: 1 to 10000");

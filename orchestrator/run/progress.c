@@ -20,6 +20,22 @@ static void format_duration(double s, char *buf, size_t len)
         g_snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
+/* The model's wall time for the cells to run (estimate.c, as render prints it) less the time
+ * spent, the model scaled by how the finished cells compared with it; once past the model, the
+ * finished part's pace (done: cells, the running one's share of its figures included). */
+static double run_eta(const run_state *st, double elapsed, double done)
+{
+    const double left = st->cells_to_run - done;
+
+    if (st->est_cell_s > 0) {
+        const double scale = st->cells_done >= 1 ? elapsed / (done * st->est_cell_s) : 1;
+        const double model = st->cells_to_run * st->est_cell_s * scale - elapsed;
+        if (model > 0)
+            return model;
+    }
+    return done > 0.05 ? elapsed / done * left : -1;
+}
+
 /* "[hv 2] " when cells are spread over several hypervisors, else "" */
 void run_hv_prefix(const run_hv *w, char *buf, size_t len)
 {
@@ -57,8 +73,7 @@ void run_progress(run_hv *w, gboolean force, const char *fmt, ...)
     elapsed = (now - st->t_start_us) / 1e6;
     frac = st->units_per_cell ? MIN(0.99, (double)w->units_done / st->units_per_cell) : 0;
     done = cells_done + frac;
-    format_duration(done > 0.05 ? elapsed / done * (st->cells_to_run - done) : -1, eta,
-                    sizeof(eta));
+    format_duration(run_eta(st, elapsed, done), eta, sizeof(eta));
     format_duration(elapsed, elapsed_s, sizeof(elapsed_s));
     if (st->tty)
         fprintf(stderr, "\r\033[K[cell %u/%u] %s | %s, ETA %s",

@@ -156,6 +156,13 @@ static const char *goal_metric(const char *goal, const char *what)
     return g_intern_string(m);
 }
 
+/* "latency_<goal>_<what>" (goal: ndr, pdr, pdr_10, ...), interned */
+static const char *latency_metric(const char *goal, const char *what)
+{
+    g_autofree char *m = g_strdup_printf("latency_%s_%s", goal, what);
+    return g_intern_string(m);
+}
+
 static int obs_cancelled(void *ud)
 {
     run_hv *st = ud;
@@ -279,6 +286,10 @@ static void obs_result(void *ud, const traffic_result *r)
             add_sample(st->record, r, goal_metric(r->goal, "fps"), "frames/s", r->fps);
             add_sample(st->record, r, goal_metric(r->goal, "mbps_l2"), "Mbit/s", r->mbps_l2);
             add_sample(st->record, r, goal_metric(r->goal, "mbps_wire"), "Mbit/s", r->mbps_wire);
+            /* repeat = trials: the spread is over the full-length trials at the goal's load */
+            for (guint k = 0; k < r->n_load_trials; k++)
+                add_sample(st->record, r, goal_metric(r->goal, "trial_fps"), "frames/s",
+                           r->load_trial_fps[k]);
         }
         if (r->precision_pct >= 0 && isfinite(r->precision_pct))
             run_progress(st, TRUE,
@@ -292,6 +303,20 @@ static void obs_result(void *ud, const traffic_result *r)
         break;
     }
     case TRAFFIC_TEST_LATENCY:
+        if (r->has_rtt && r->goal[0]) {
+            /* at load: each goal's and level's own figures; the first goal's also under the
+             * plain names (the standalone procedure measures at its rate) */
+            add_sample(st->record, r, latency_metric(r->goal, "p50_us"), "us", r->rtt.p50_us);
+            add_sample(st->record, r, latency_metric(r->goal, "p99_us"), "us", r->rtt.p99_us);
+            add_sample(st->record, r, latency_metric(r->goal, "mean_us"), "us", r->rtt.mean_us);
+            add_sample(st->record, r, latency_metric(r->goal, "fps"), "frames/s", r->fps);
+            run_progress(st, TRUE,
+                         "latency %s %s %u B rep %u at %.0f fps: p50 %.1f us, p99 %.1f us", r->goal,
+                         dir, fs, r->repetition, r->fps, r->rtt.p50_us, r->rtt.p99_us);
+            if (strcmp(r->goal, st->params.goals[0].name) != 0)
+                break;
+        }
+        /* fall through */
     case TRAFFIC_TEST_RTT:
         if (r->has_rtt) {
             add_sample(st->record, r, STORE_METRIC_RTT_P50_US, "us", r->rtt.p50_us);

@@ -106,6 +106,7 @@ struct run_state {
     gboolean fatal;
     gint64 t_start_us;
     guint units_per_cell;
+    double est_cell_s; /* the model's wall time of an average cell (estimate.c), s */
     char status[240];
     gint64 last_draw_us;
 };

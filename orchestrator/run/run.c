@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "run-priv.h"
 #include "run.h"
 #include "runlock.h"
@@ -45,6 +46,36 @@ static void ctx_clear(run_ctx *c)
 
 /* Everything the user wrote is checked before anything boots or is written.
  * Returns -1 to go on, else the exit status. */
+/* The run's length from the model render prints; --budget refuses a matrix whose lower
+ * bound exceeds it, naming what costs most.  FALSE: refused (reported). */
+static gboolean estimate(run_ctx *c)
+{
+    g_autoptr(GError) error = NULL;
+    vexp_estimate e;
+    char lo[32], hi[32], budget[32];
+
+    if (!vexp_estimate_matrix(c->m, NULL, &e, &error)) {
+        vexp_report_error(error);
+        return FALSE;
+    }
+    vexp_format_duration(e.wall_s[0], lo, sizeof(lo));
+    vexp_format_duration(e.wall_s[1], hi, sizeof(hi));
+    if (c->o->budget_s > 0 && e.wall_s[0] > c->o->budget_s) {
+        g_autofree char *why = vexp_estimate_costliest(c->m, &e);
+
+        vexp_format_duration(c->o->budget_s, budget, sizeof(budget));
+        fprintf(stderr,
+                "vexp run: %s: needs at least %s (up to %s), more than --budget %s; costliest: "
+                "%s\n",
+                c->o->matrix_path, lo, hi, budget, why);
+        return FALSE;
+    }
+    fprintf(stderr, "vexp: %s: estimated %s .. %s (vexp render shows the detail)\n",
+            c->o->matrix_path, lo, hi);
+    c->st.est_cell_s = (e.wall_s[0] + e.wall_s[1]) / 2 / MAX(1u, e.n_cells);
+    return TRUE;
+}
+
 static int preflight(run_ctx *c)
 {
     g_autoptr(GError) error = NULL;
@@ -66,6 +97,8 @@ static int preflight(run_ctx *c)
                         "shapes only taps in its own namespace)\n");
         return VEXP_EXIT_USAGE;
     }
+    if (!estimate(c))
+        return VEXP_EXIT_USAGE;
     c->n = matrix_cell_count(c->m);
     for (guint i = 0; i < c->n; i++) {
         const matrix_cell *cell = matrix_get_cell(c->m, i);

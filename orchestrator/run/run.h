@@ -14,6 +14,7 @@ typedef struct run_options {
     const char *const *tags; /* --tag KEY=VALUE (checked with store_tags_check); may be NULL */
     const char *summary;     /* --summary FILE: JSON written at the end; NULL = none */
     gboolean allow_insecure_uri; /* --allow-insecure-uri */
+    double budget_s;         /* --budget, s; 0 = none */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* A matrix's length before it runs: trial time and wall time per cell and in total. */
+#pragma once
+
+#include <glib.h>
+
+#include "matrix.h"
+
+/* Boot to SSH-ready of the default guest under TCG, measured from domain start
+ * (ENVIRONMENT.md: 8.4-12.1 s), plus the engine's push (0.13-0.28 s) and the domain's
+ * destroy: the model's default when no boot has been measured. */
+#define VEXP_ESTIMATE_BOOT_LO_S 8.5
+#define VEXP_ESTIMATE_BOOT_HI_S 12.5
+/* Control round trips and setup per trial beyond warmup_s and wait_s (listen, stop, counters
+ * over the control channel).  Measured on a host-only cell of a 2-core machine: 56 trials,
+ * 108.6 s of traffic, 144 s of wall time with warmup 0.1 s and wait_s 0.5 s per trial, i.e.
+ * 0.0-0.01 s each; a remote tester or an SSH channel to a guest costs more. */
+#define VEXP_ESTIMATE_TRIAL_OVERHEAD_S 0.01
+/* A day: above it, render warns. */
+#define VEXP_ESTIMATE_DAY_S 86400.0
+
+/* [0] lower bound, [1] upper bound, s. */
+typedef struct vexp_estimate {
+    traffic_estimate suite; /* one cell's traffic (the same for every cell) */
+    guint n_cells, n_vm_cells, n_hvs;
+    gboolean parallel_trials;
+    double boot_s[2];         /* per VM cell */
+    double vm_cell_wall_s[2]; /* boot + suite */
+    double host_cell_wall_s[2];
+    double trial_s[2]; /* the matrix: traffic sent */
+    double wall_s[2];  /* the matrix: wall time with boots, drains, overheads */
+} vexp_estimate;
+
+/* The matrix's estimate.  boot_s: measured boot times [lo, hi] s, or NULL for the defaults
+ * above.  Returns FALSE with an error only when the engine refuses the parameters (which
+ * matrix_load() already checked). */
+gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_estimate *ret,
+                              GError **error);
+/* The estimate for people: per cell kind, per test, the total, and a warning above a day.
+ * Caller frees. */
+char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e);
+/* The settings that cost most (tests by share of the lower bound, with the keys behind
+ * them, and the factors that multiply every test).  Caller frees. */
+char *vexp_estimate_costliest(const vexp_matrix *m, const vexp_estimate *e);
+/* "90", "90s", "45m", "2h", "1d", "1h30m" -> seconds (> 0, at most 10 years).  FALSE with
+ * an error quoting the text otherwise. */
+gboolean vexp_parse_duration(const char *text, double *ret_s, GError **error);
+/* "3d04h", "2h05m", "4m07s", "12s" */
+void vexp_format_duration(double s, char *buf, gsize len);
