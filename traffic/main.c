@@ -59,9 +59,27 @@ static void usage(FILE *f)
 
 static bool json_out;
 
+/* Which data plane the tester used: a line whenever it changes (and the first time). */
+static void plane_line(const traffic_trial *t)
+{
+    static char last[sizeof(t->tester_plane)];
+    if (!t->tester_dataplane || strcmp(last, t->tester_plane) == 0)
+        return;
+    snprintf(last, sizeof(last), "%s", t->tester_plane);
+    if (json_out) {
+        char esc[2 * sizeof(last)];
+        traffic_json_escape(esc, sizeof(esc), last);
+        printf("{\"type\":\"dataplane\",\"tester_dataplane\":\"%s\",\"why\":\"%s\"}\n",
+               t->tester_dataplane, esc);
+    } else {
+        printf("tester data plane: %s\n", last);
+    }
+}
+
 static void on_trial(void *ud, const traffic_trial *t)
 {
     (void)ud;
+    plane_line(t);
     if (json_out) {
         char buf[2048];
         if (traffic_trial_to_json(t, buf, sizeof(buf)) > 0)

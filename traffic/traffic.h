@@ -296,6 +296,7 @@ typedef struct traffic_trial {
      * threads were placed on ("" = not placed) */
     const char *tester_dataplane;
     char tester_cpus[48];
+    char tester_plane[160]; /* one line: what ran and, when sockets under auto, why */
 } traffic_trial;
 
 #define TRAFFIC_MAX_CURVE 101
