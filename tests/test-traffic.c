@@ -224,6 +224,71 @@ static void feed(uint64_t base, const int64_t *offs, size_t n)
         traffic_seq_add(&seq, base + (uint64_t)offs[i]);
 }
 
+START_TEST(test_tester_cpus)
+{
+    unsigned cpus[TRAFFIC_MAX_TESTER_CPUS], n = 99;
+    ck_assert_int_eq(traffic_cpus_from_list("0,2-3", cpus, TRAFFIC_MAX_TESTER_CPUS, &n), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(cpus[0], 0);
+    ck_assert_uint_eq(cpus[1], 2);
+    ck_assert_uint_eq(cpus[2], 3);
+    ck_assert_int_eq(traffic_cpus_from_list("", cpus, TRAFFIC_MAX_TESTER_CPUS, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    static const char *const bad[] = {"1,1", "0-4", "3-1", "1024", "a", "1,", "-1", "1 2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(traffic_cpus_from_list(bad[i], cpus, TRAFFIC_MAX_TESTER_CPUS, &n) == -EINVAL,
+                      "%s accepted", bad[i]);
+    traffic_params p;
+    traffic_params_init(&p);
+    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_AUTO);
+    p.n_tester_cpus = 2;
+    p.tester_cpus[0] = p.tester_cpus[1] = 1;
+    enum traffic_param f;
+    ck_assert_int_eq(traffic_params_check(&p, &f, NULL), -EINVAL);
+    ck_assert_int_eq(f, TRAFFIC_PARAM_TESTER_CPUS);
+    p.n_tester_cpus = 0;
+    p.dataplane = 3;
+    ck_assert_int_eq(traffic_params_check(&p, &f, NULL), -EINVAL);
+    ck_assert_int_eq(f, TRAFFIC_PARAM_DATAPLANE);
+    ck_assert_int_eq(traffic_dataplane_from_name("xdp"), TRAFFIC_DATAPLANE_XDP);
+    ck_assert_int_eq(traffic_dataplane_from_name("socket"), TRAFFIC_DATAPLANE_SOCKET);
+    ck_assert_int_eq(traffic_dataplane_from_name("dpdk"), -EINVAL);
+    ck_assert_str_eq(traffic_dataplane_name(TRAFFIC_DATAPLANE_AUTO), "auto");
+}
+END_TEST
+
+/* Two receivers, each seeing its own streams: the merge gives the exact totals. */
+START_TEST(test_rx_merge)
+{
+    traffic_rx a, b;
+    ck_assert_int_eq(traffic_rx_init(&a, -1, TRAFFIC_RX_RETURN, 18, 1, 2), 0);
+    ck_assert_int_eq(traffic_rx_init(&b, -1, TRAFFIC_RX_RETURN, 18, 1, 2), 0);
+    uint8_t f[18];
+    for (uint64_t k = 0; k < 1000; k++) {
+        if (k == 500)
+            continue; /* lost */
+        traffic_hdr_put(f, k, 5, 1);
+        (void)traffic_rx_account(&a, f, sizeof(f), 10);
+        traffic_hdr_put(f, k, 5, 2 | TRAFFIC_TAG_ECHO);
+        (void)traffic_rx_account(&b, f, sizeof(f), 10);
+    }
+    traffic_hdr_put(f, 7, 5, 2);
+    (void)traffic_rx_account(&b, f, sizeof(f), 10); /* a duplicate */
+    (void)traffic_rx_account(&b, f, 17, 10);        /* foreign: wrong length */
+    traffic_rx_merge(&a, &b);
+    uint64_t u, r, d;
+    traffic_rx_counts(&a, &u, &r, &d);
+    ck_assert_uint_eq(u, 1998);
+    ck_assert_uint_eq(d, 1);
+    ck_assert_uint_eq(r, 0); /* a duplicate is not also reordered */
+    ck_assert_uint_eq(a.foreign, 1);
+    ck_assert_uint_eq(a.hist.count, 999);
+    ck_assert_uint_eq(a.hist.min, 5);
+    traffic_rx_done(&a);
+    traffic_rx_done(&b);
+}
+END_TEST
+
 START_TEST(test_seq_basic)
 {
     static const int64_t inorder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -379,8 +444,8 @@ static void add_n(traffic_mlr *s, unsigned n, double dur, double loss)
 
 static void expect_classes(const traffic_mlr *s, const char *point, const char *want)
 {
-    static const char letter[] = {[TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L',
-                                  [TRAFFIC_MLR_UPPER] = 'H'};
+    static const char letter[] = {
+        [TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L', [TRAFFIC_MLR_UPPER] = 'H'};
     char got[5] = "";
     for (unsigned g = 0; g < 4; g++)
         got[g] = letter[traffic_mlr_classify(s, 0, &rfc_goals[g])];
@@ -389,8 +454,12 @@ static void expect_classes(const traffic_mlr *s, const char *point, const char *
 
 START_TEST(test_mlr_rfc_example)
 {
-    traffic_mlr_goal g = {.loss_ratio = 0, .exceed_ratio = 0.5, .final_s = 60, .sum_s = 120,
-                          .initial_s = 1, .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0,
+                          .exceed_ratio = 0.5,
+                          .final_s = 60,
+                          .sum_s = 120,
+                          .initial_s = 1,
+                          .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     /* U undecided, L lower bound, H upper bound; goals in the RFC's order */
@@ -415,8 +484,12 @@ START_TEST(test_mlr_conditional)
 {
     /* "1s final" at the RFC's point 5: 180 s of full-length trials, quantile at 90 s:
      * 60 s at 0 %, then the 60 s trial at 0.1 % -> 1e6 * (1 - 0.001) */
-    traffic_mlr_goal g = {.loss_ratio = 0.005, .exceed_ratio = 0.5, .final_s = 1, .sum_s = 120,
-                          .initial_s = 1, .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0.005,
+                          .exceed_ratio = 0.5,
+                          .final_s = 1,
+                          .sum_s = 120,
+                          .initial_s = 1,
+                          .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     add_n(&s, 60, 1, 0);
@@ -442,8 +515,9 @@ START_TEST(test_goals_parse)
     ck_assert_int_eq(traffic_goals_from_list("pdr:0.1,plr1:1", goals, TRAFFIC_MAX_GOALS, &n), 0);
     ck_assert_double_eq(goals[0].loss_pct, 0.1);
     ck_assert_str_eq(goals[1].name, "plr1");
-    static const char *bad[] = {"", "x", "ndr,ndr", "ndr,", "PDR", "pdr:", "pdr:60",
-                                "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
+    static const char *bad[] = {
+        "",     "x",      "ndr,ndr",           "ndr,",     "PDR",
+        "pdr:", "pdr:60", "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(traffic_goals_from_list(bad[i], goals, TRAFFIC_MAX_GOALS, &n) == -EINVAL,
                       "accepted '%s'", bad[i]);
@@ -454,18 +528,18 @@ END_TEST
 
 /* A simulated DUT behind the procedures: capacity, buffer, generator speed, noise. */
 typedef struct sim {
-    double cap_fps;  /* forwards at most this */
-    double buffer;   /* frames it can queue */
-    double gen_fps;  /* the generator's maximum (direction out: the DUT's sender) */
+    double cap_fps;    /* forwards at most this */
+    double buffer;     /* frames it can queue */
+    double gen_fps;    /* the generator's maximum (direction out: the DUT's sender) */
     double gen_jitter; /* the generator's maximum varies by +- this share per trial */
-    double noise_rx; /* rx reported as cap * (1 - noise_rx) when overloaded */
-    double held_fps; /* a shaper on the tester's egress: the sender gets out at
-                      * most this plus held_queue frames, and nothing is lost */
+    double noise_rx;   /* rx reported as cap * (1 - noise_rx) when overloaded */
+    double held_fps;   /* a shaper on the tester's egress: the sender gets out at
+                        * most this plus held_queue frames, and nothing is lost */
     double held_queue;
-    double drop_ratio;             /* lost at every rate (random early drops) */
-    double late_p;                 /* chance that a trial loses late_frames frames */
+    double drop_ratio; /* lost at every rate (random early drops) */
+    double late_p;     /* chance that a trial loses late_frames frames */
     double late_frames;
-    double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
+    double band_p, band_factor; /* chance that a trial runs in a slow band, cap * factor */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -661,16 +735,26 @@ START_TEST(test_proc_noisy_knee)
     unsigned mlr_pdr_ok = 0, mlr_ndr_ok = 0, bin_ndr_ok = 0;
     double mlr_s = 0, bin_s = 0;
     for (unsigned seed = 1; seed <= 20; seed++) {
-        sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
-                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+        sim s = {.cap_fps = cap,
+                 .gen_fps = 4e5,
+                 .late_p = 0.1,
+                 .late_frames = 3,
+                 .band_p = 0.1,
+                 .band_factor = 0.9,
+                 .seed = seed};
         traffic_params p;
         sim_params(&p, 10);
         sim_search(&s, &p, TRAFFIC_DIR_IN, 256);
         mlr_ndr_ok += fabs(s.by_goal[0].fps / cap - 1) <= width;
         mlr_pdr_ok += fabs(s.by_goal[1].fps / cap - 1) <= width;
         mlr_s += s.by_goal[0].trial_seconds;
-        sim b = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
-                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+        sim b = {.cap_fps = cap,
+                 .gen_fps = 4e5,
+                 .late_p = 0.1,
+                 .late_frames = 3,
+                 .band_p = 0.1,
+                 .band_factor = 0.9,
+                 .seed = seed};
         p.method = TRAFFIC_METHOD_RFC2544;
         p.n_goals = 1; /* NDR only: the strict method's own figure */
         sim_search(&b, &p, TRAFFIC_DIR_IN, 256);
@@ -697,8 +781,8 @@ START_TEST(test_proc_small_constant_loss)
     sim_params(&p, 2);
     sim_search(&s, &p, TRAFFIC_DIR_IN, 1024);
     ck_assert(s.by_goal[1].valid);
-    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f",
-                  s.by_goal[1].fps, cap);
+    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f", s.by_goal[1].fps,
+                  cap);
     ck_assert_msg(s.by_goal[0].fps < 0.5 * cap, "NDR %.1f", s.by_goal[0].fps);
     ck_assert_uint_le(s.trials, 60);
 }
@@ -788,11 +872,8 @@ START_TEST(test_proc_held_back)
      * just above the rate passes thanks to the shaper's queue; full-length
      * trials there cannot be offered.  The answer is a valid figure at or
      * under the shaper's rate, not a flagged one above it. */
-    sim s = {.cap_fps = 24606,
-             .buffer = 250,
-             .gen_fps = 1.0e5,
-             .held_fps = 24606,
-             .held_queue = 250};
+    sim s = {
+        .cap_fps = 24606, .buffer = 250, .gen_fps = 1.0e5, .held_fps = 24606, .held_queue = 250};
     traffic_params p;
     sim_params(&p, 2);
     p.search_trial_s = 0.5;
@@ -1439,6 +1520,8 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_remote_in);
     tcase_add_test(tc, test_remote_out);
     tcase_add_test(tc, test_remote_errors);
+    tcase_add_test(tc, test_tester_cpus);
+    tcase_add_test(tc, test_rx_merge);
     suite_add_tcase(s, tc);
     return s;
 }
