@@ -444,8 +444,8 @@ static void add_n(traffic_mlr *s, unsigned n, double dur, double loss)
 
 static void expect_classes(const traffic_mlr *s, const char *point, const char *want)
 {
-    static const char letter[] = {
-        [TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L', [TRAFFIC_MLR_UPPER] = 'H'};
+    static const char letter[] = {[TRAFFIC_MLR_UNDECIDED] = 'U', [TRAFFIC_MLR_LOWER] = 'L',
+                                  [TRAFFIC_MLR_UPPER] = 'H'};
     char got[5] = "";
     for (unsigned g = 0; g < 4; g++)
         got[g] = letter[traffic_mlr_classify(s, 0, &rfc_goals[g])];
@@ -454,12 +454,8 @@ static void expect_classes(const traffic_mlr *s, const char *point, const char *
 
 START_TEST(test_mlr_rfc_example)
 {
-    traffic_mlr_goal g = {.loss_ratio = 0,
-                          .exceed_ratio = 0.5,
-                          .final_s = 60,
-                          .sum_s = 120,
-                          .initial_s = 1,
-                          .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0, .exceed_ratio = 0.5, .final_s = 60, .sum_s = 120,
+                          .initial_s = 1, .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     /* U undecided, L lower bound, H upper bound; goals in the RFC's order */
@@ -484,12 +480,8 @@ START_TEST(test_mlr_conditional)
 {
     /* "1s final" at the RFC's point 5: 180 s of full-length trials, quantile at 90 s:
      * 60 s at 0 %, then the 60 s trial at 0.1 % -> 1e6 * (1 - 0.001) */
-    traffic_mlr_goal g = {.loss_ratio = 0.005,
-                          .exceed_ratio = 0.5,
-                          .final_s = 1,
-                          .sum_s = 120,
-                          .initial_s = 1,
-                          .width = 0.01};
+    traffic_mlr_goal g = {.loss_ratio = 0.005, .exceed_ratio = 0.5, .final_s = 1, .sum_s = 120,
+                          .initial_s = 1, .width = 0.01};
     traffic_mlr s;
     traffic_mlr_init(&s, &g, 1, 1e6, 1);
     add_n(&s, 60, 1, 0);
@@ -515,9 +507,8 @@ START_TEST(test_goals_parse)
     ck_assert_int_eq(traffic_goals_from_list("pdr:0.1,plr1:1", goals, TRAFFIC_MAX_GOALS, &n), 0);
     ck_assert_double_eq(goals[0].loss_pct, 0.1);
     ck_assert_str_eq(goals[1].name, "plr1");
-    static const char *bad[] = {
-        "",     "x",      "ndr,ndr",           "ndr,",     "PDR",
-        "pdr:", "pdr:60", "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
+    static const char *bad[] = {"", "x", "ndr,ndr", "ndr,", "PDR", "pdr:", "pdr:60",
+                                "a,b:1,c:1,d:1,e:1", "pdr:0.5x", "name_far_too_long:1"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(traffic_goals_from_list(bad[i], goals, TRAFFIC_MAX_GOALS, &n) == -EINVAL,
                       "accepted '%s'", bad[i]);
@@ -528,18 +519,18 @@ END_TEST
 
 /* A simulated DUT behind the procedures: capacity, buffer, generator speed, noise. */
 typedef struct sim {
-    double cap_fps;    /* forwards at most this */
-    double buffer;     /* frames it can queue */
-    double gen_fps;    /* the generator's maximum (direction out: the DUT's sender) */
+    double cap_fps;  /* forwards at most this */
+    double buffer;   /* frames it can queue */
+    double gen_fps;  /* the generator's maximum (direction out: the DUT's sender) */
     double gen_jitter; /* the generator's maximum varies by +- this share per trial */
-    double noise_rx;   /* rx reported as cap * (1 - noise_rx) when overloaded */
-    double held_fps;   /* a shaper on the tester's egress: the sender gets out at
-                        * most this plus held_queue frames, and nothing is lost */
+    double noise_rx; /* rx reported as cap * (1 - noise_rx) when overloaded */
+    double held_fps; /* a shaper on the tester's egress: the sender gets out at
+                      * most this plus held_queue frames, and nothing is lost */
     double held_queue;
-    double drop_ratio; /* lost at every rate (random early drops) */
-    double late_p;     /* chance that a trial loses late_frames frames */
+    double drop_ratio;             /* lost at every rate (random early drops) */
+    double late_p;                 /* chance that a trial loses late_frames frames */
     double late_frames;
-    double band_p, band_factor; /* chance that a trial runs in a slow band, cap * factor */
+    double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -735,26 +726,16 @@ START_TEST(test_proc_noisy_knee)
     unsigned mlr_pdr_ok = 0, mlr_ndr_ok = 0, bin_ndr_ok = 0;
     double mlr_s = 0, bin_s = 0;
     for (unsigned seed = 1; seed <= 20; seed++) {
-        sim s = {.cap_fps = cap,
-                 .gen_fps = 4e5,
-                 .late_p = 0.1,
-                 .late_frames = 3,
-                 .band_p = 0.1,
-                 .band_factor = 0.9,
-                 .seed = seed};
+        sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
+                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
         traffic_params p;
         sim_params(&p, 10);
         sim_search(&s, &p, TRAFFIC_DIR_IN, 256);
         mlr_ndr_ok += fabs(s.by_goal[0].fps / cap - 1) <= width;
         mlr_pdr_ok += fabs(s.by_goal[1].fps / cap - 1) <= width;
         mlr_s += s.by_goal[0].trial_seconds;
-        sim b = {.cap_fps = cap,
-                 .gen_fps = 4e5,
-                 .late_p = 0.1,
-                 .late_frames = 3,
-                 .band_p = 0.1,
-                 .band_factor = 0.9,
-                 .seed = seed};
+        sim b = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.1, .late_frames = 3,
+                 .band_p = 0.1, .band_factor = 0.9, .seed = seed};
         p.method = TRAFFIC_METHOD_RFC2544;
         p.n_goals = 1; /* NDR only: the strict method's own figure */
         sim_search(&b, &p, TRAFFIC_DIR_IN, 256);
@@ -781,8 +762,8 @@ START_TEST(test_proc_small_constant_loss)
     sim_params(&p, 2);
     sim_search(&s, &p, TRAFFIC_DIR_IN, 1024);
     ck_assert(s.by_goal[1].valid);
-    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f", s.by_goal[1].fps,
-                  cap);
+    ck_assert_msg(fabs(s.by_goal[1].fps / cap - 1) <= 0.03, "PDR %.1f, knee %.1f",
+                  s.by_goal[1].fps, cap);
     ck_assert_msg(s.by_goal[0].fps < 0.5 * cap, "NDR %.1f", s.by_goal[0].fps);
     ck_assert_uint_le(s.trials, 60);
 }
@@ -872,8 +853,11 @@ START_TEST(test_proc_held_back)
      * just above the rate passes thanks to the shaper's queue; full-length
      * trials there cannot be offered.  The answer is a valid figure at or
      * under the shaper's rate, not a flagged one above it. */
-    sim s = {
-        .cap_fps = 24606, .buffer = 250, .gen_fps = 1.0e5, .held_fps = 24606, .held_queue = 250};
+    sim s = {.cap_fps = 24606,
+             .buffer = 250,
+             .gen_fps = 1.0e5,
+             .held_fps = 24606,
+             .held_queue = 250};
     traffic_params p;
     sim_params(&p, 2);
     p.search_trial_s = 0.5;
