@@ -102,7 +102,8 @@ gt_drop_every() { gt_drop_rule "$1" "$2" "numgen inc mod $3 == 0"; }
 gt_tbf() {
     if [ "${GT_DATAPLANE:-}" = xdp ]; then
         ip -n "$D" link add vxgtifb type ifb
-        ip -n "$D" link set vxgtifb up
+        # ifb's own queue (txqueuelen 32) would drop bursts before tbf sees them
+        ip -n "$D" link set vxgtifb txqueuelen 10000 up
         ip netns exec "$D" tc qdisc add dev "$VD" handle ffff: ingress
         ip netns exec "$D" tc filter add dev "$VD" parent ffff: protocol ip u32 match u32 0 0 \
             action mirred egress redirect dev vxgtifb

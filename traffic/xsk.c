@@ -207,7 +207,12 @@ int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp *
     a.link_create.prog_fd = (uint32_t)x->prog_fd;
     a.link_create.target_ifindex = ifindex;
     a.link_create.attach_type = BPF_XDP;
-    if ((x->link_fd = (int)sys_bpf(BPF_LINK_CREATE, &a)) < 0)
+    /* EBUSY: the previous trial's program is still being released; wait, boundedly */
+    for (unsigned i = 0; (x->link_fd = (int)sys_bpf(BPF_LINK_CREATE, &a)) < 0 && errno == EBUSY &&
+                         i < 100;
+         i++)
+        usleep(5000);
+    if (x->link_fd < 0)
         goto fail;
     *ret = x;
     return 0;
@@ -353,7 +358,13 @@ int traffic_xsk_open(traffic_xdp *x, unsigned queue, const traffic_xsk_flow *f, 
                               .sxdp_ifindex = x->ifindex,
                               .sxdp_queue_id = queue,
                               .sxdp_flags = XDP_USE_NEED_WAKEUP};
-    if (bind(s->fd, (struct sockaddr *)&sx, sizeof(sx)) < 0)
+    /* EBUSY: a socket closed a moment ago still holds the queue (released after an RCU
+     * grace period); wait for it, boundedly */
+    for (unsigned i = 0; (r = bind(s->fd, (struct sockaddr *)&sx, sizeof(sx))) < 0 &&
+                         errno == EBUSY && i < 100;
+         i++)
+        usleep(5000);
+    if (r < 0)
         goto fail_errno;
     if (x->map_fd >= 0) {
         union bpf_attr a;
