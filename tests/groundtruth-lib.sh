@@ -61,14 +61,15 @@ run() {
     return $rc
 }
 
-# GT_DATAPLANE=xdp|socket|auto: the engine's --tester-dataplane (unset: its default).
+# GT_DATAPLANE=xdp|socket|auto: the engine's --tester-dataplane (unset: socket; auto
+# would receive on AF_XDP, past the tester namespace's nftables rules).
 # AF_XDP receives before netfilter and sends past the qdisc, so with xdp the drops and
 # shapers on the tester's own side move to the DUT's side of the same link: a drop for
 # frames to the tester goes to the DUT device's netdev egress hook (the sending socket
 # is not told, as with a drop on the wire), tbf for frames to the DUT to an ifb on the
 # DUT device's ingress.  Same rules, same bounds.
 gt_dp_args() {
-    [ -z "${GT_DATAPLANE:-}" ] || echo "--tester-dataplane $GT_DATAPLANE"
+    echo "--tester-dataplane ${GT_DATAPLANE:-socket}"
 }
 
 # gt_drop_rule NS PORT RULE: nftables drops UDP frames to PORT matching RULE (e.g.
