@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* domains: the per-run network namespace (bridge, tester address, taps) made with iproute2. */
+/* domains: the per-run network namespace (bridge, tester veth, taps) made with iproute2. */
 #include "vexp-config.h"
 
 #include <arpa/inet.h>
@@ -27,6 +27,10 @@
 #define GUEST_INDEX_MAX 100000
 #define PEER_BR_END DOMAINS_NET_HOST_PEER_BR_DEV
 #define PEER_NS_END "vxh1"
+/* The tester's own interface: a veth pair into the bridge (a bridge device has no native
+ * XDP, a veth has: the tester's AF_XDP data plane runs there). */
+#define TESTER_DEV "vxt0"
+#define TESTER_BR_END "vxt1"
 
 struct domains_net {
     char *name;
@@ -149,8 +153,12 @@ domains_net *domains_net_create(const char *tag, GError **error)
     if (!ip(error, "-n", ns, "link", "set", "lo", "up", NULL) ||
         !ip(error, "-n", ns, "link", "add", BRIDGE, "type", "bridge", "stp_state", "0",
             "forward_delay", "0", NULL) ||
-        !ip(error, "-n", ns, "addr", "add", addr, "dev", BRIDGE, NULL) ||
-        !ip(error, "-n", ns, "link", "set", BRIDGE, "up", NULL))
+        !ip(error, "-n", ns, "link", "set", BRIDGE, "up", NULL) ||
+        !ip(error, "-n", ns, "link", "add", TESTER_DEV, "type", "veth", "peer", "name",
+            TESTER_BR_END, NULL) ||
+        !ip(error, "-n", ns, "link", "set", TESTER_BR_END, "master", BRIDGE, "up", NULL) ||
+        !ip(error, "-n", ns, "addr", "add", addr, "dev", TESTER_DEV, NULL) ||
+        !ip(error, "-n", ns, "link", "set", TESTER_DEV, "up", NULL))
         return NULL; /* net's cleanup removes the namespace */
     return g_steal_pointer(&net);
 }
@@ -425,8 +433,7 @@ gboolean domains_bridge_check_at(const char *sysfs_root, const char *bridge,
     return TRUE;
 }
 
-gboolean domains_bridge_check(const char *bridge, const char *const *isolated_ports,
-                              GError **error)
+gboolean domains_bridge_check(const char *bridge, const char *const *isolated_ports, GError **error)
 {
     g_autofree char *path = NULL;
     g_autofree char *text = NULL;

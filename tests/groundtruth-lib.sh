@@ -61,14 +61,67 @@ run() {
     return $rc
 }
 
-# gt_drop_every NS PORT N: nftables in NS drops exactly every Nth UDP frame to PORT
-# (until nft delete table ip vexpgt)
-gt_drop_every() {
-    ip netns exec "$1" nft -f - <<NFT
+# GT_DATAPLANE=xdp|socket|auto: the engine's --tester-dataplane (unset: socket; auto
+# would receive on AF_XDP, past the tester namespace's nftables rules).
+# AF_XDP receives before netfilter and sends past the qdisc, so with xdp the drops and
+# shapers on the tester's own side move to the DUT's side of the same link: a drop for
+# frames to the tester goes to the DUT device's netdev egress hook (the sending socket
+# is not told, as with a drop on the wire), tbf for frames to the DUT to an ifb on the
+# DUT device's ingress.  Same rules, same bounds.
+gt_dp_args() {
+    echo "--tester-dataplane ${GT_DATAPLANE:-socket}"
+}
+
+# gt_drop_rule NS PORT RULE: nftables drops UDP frames to PORT matching RULE (e.g.
+# "numgen inc mod 50 == 0") in the receiving namespace NS's prerouting hook, or, with
+# GT_DATAPLANE=xdp and NS the tester's, at the DUT device's egress (until gt_drop_del)
+gt_drop_rule() {
+    if [ "${GT_DATAPLANE:-}" = xdp ] && [ "$1" = "$T" ]; then
+        ip netns exec "$D" nft -f - <<NFT
+add table netdev vexpgt
+add chain netdev vexpgt eg { type filter hook egress device "$VD" priority -300; }
+add rule netdev vexpgt eg udp dport $2 $3 drop
+NFT
+        gt_drop_ns=$D
+        gt_drop_family=netdev
+    else
+        ip netns exec "$1" nft -f - <<NFT
 add table ip vexpgt
 add chain ip vexpgt pre { type filter hook prerouting priority -300; }
-add rule ip vexpgt pre udp dport $2 numgen inc mod $3 == 0 drop
+add rule ip vexpgt pre udp dport $2 $3 drop
 NFT
+        gt_drop_ns=$1
+        gt_drop_family=ip
+    fi
+}
+gt_drop_del() { ip netns exec "$gt_drop_ns" nft delete table $gt_drop_family vexpgt; }
+
+# gt_drop_every NS PORT N: exactly every Nth UDP frame to PORT dropped (gt_drop_rule)
+gt_drop_every() { gt_drop_rule "$1" "$2" "numgen inc mod $3 == 0"; }
+
+# gt_tbf R: tc tbf at R Mbit/s both ways on the veth pair (see GT_DATAPLANE); gt_tbf_del
+gt_tbf() {
+    if [ "${GT_DATAPLANE:-}" = xdp ]; then
+        ip -n "$D" link add vxgtifb type ifb
+        # ifb's own queue (txqueuelen 32) would drop bursts before tbf sees them
+        ip -n "$D" link set vxgtifb txqueuelen 10000 up
+        ip netns exec "$D" tc qdisc add dev "$VD" handle ffff: ingress
+        ip netns exec "$D" tc filter add dev "$VD" parent ffff: protocol ip u32 match u32 0 0 \
+            action mirred egress redirect dev vxgtifb
+        ip netns exec "$D" tc qdisc add dev vxgtifb root tbf rate "${1}mbit" burst 16kb latency 10ms
+    else
+        ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate "${1}mbit" burst 16kb latency 10ms
+    fi
+    ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate "${1}mbit" burst 16kb latency 10ms
+}
+gt_tbf_del() {
+    if [ "${GT_DATAPLANE:-}" = xdp ]; then
+        ip netns exec "$D" tc qdisc del dev "$VD" ingress
+        ip -n "$D" link del vxgtifb
+    else
+        ip netns exec "$T" tc qdisc del dev "$VT" root
+    fi
+    ip netns exec "$D" tc qdisc del dev "$VD" root
 }
 
 # gt_exact_nth LABEL N: every Nth frame dropped in the receiving namespace, both
@@ -86,7 +139,7 @@ gt_exact_nth() {
         else
             fail "${1}every ${2}th frame dropped, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.02)"
         fi
-        ip netns exec "$ns" nft delete table ip vexpgt
+        gt_drop_del
     done
 }
 

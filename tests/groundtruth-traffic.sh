@@ -19,7 +19,7 @@ gt_setup vexp-t-gt vxgt /tmp/vexp-gt
 engine() {
     timeout 300 ip netns exec "$T" "$BIN" run --json \
         --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.5 "$@"
+        --warmup-s 0.05 --straggler-s 0.5 $(gt_dp_args) "$@"
 }
 
 # ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
@@ -36,17 +36,13 @@ if [ -n "$loss" ] && in_range "$loss" "$(calc "$want - 0.02")" "$(calc "$want + 
 else
     fail "every ${N}th frame dropped, forwarding setup: measured loss '${loss}' % (injected $want %, +-0.02)"
 fi
-ip netns exec "$D" nft delete table ip vexpgt
+gt_drop_del
 
 # ---- 2. a random share dropped by nftables, over >= 10^6 frames ----
 K=30 # per mille
 for dir in in out; do
     if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
-    ip netns exec "$ns" nft -f - <<NFT
-add table ip vexpgt
-add chain ip vexpgt pre { type filter hook prerouting priority -300; }
-add rule ip vexpgt pre udp dport $port numgen random mod 1000 < $K drop
-NFT
+    gt_drop_rule "$ns" "$port" "numgen random mod 1000 < $K"
     run random-$dir --test fixed --rate-fps 200000 --frame-size 64 --trial-s 6.5 --direction $dir
     loss=$(field "$OUT/random-$dir" result $dir loss_pct)
     tx=$(field "$OUT/random-$dir" result $dir tx)
@@ -58,18 +54,16 @@ NFT
     else
         fail "random drop, $dir: measured loss '${loss}' % of $tx frames (injected $want %, +-0.2)"
     fi
-    ip netns exec "$ns" nft delete table ip vexpgt
+    gt_drop_del
 done
 
 # ---- 3. tc tbf rate R: RFC 2544 throughput within +-3 % of R ----
 R=100 # Mbit/s
-ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate ${R}mbit burst 16kb latency 10ms
-ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate ${R}mbit burst 16kb latency 10ms
+gt_tbf $R
 for size in 1518 512; do
     for dir in in out; do tbf_throughput "" $R $size $dir; done
 done
-ip netns exec "$T" tc qdisc del dev "$VT" root
-ip netns exec "$D" tc qdisc del dev "$VD" root
+gt_tbf_del
 
 # ---- 4. idle rtt consistent with ping on the same veth ----
 run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5 --rtt-sequences 2

@@ -225,6 +225,71 @@ static void feed(uint64_t base, const int64_t *offs, size_t n)
         traffic_seq_add(&seq, base + (uint64_t)offs[i]);
 }
 
+START_TEST(test_tester_cpus)
+{
+    unsigned cpus[TRAFFIC_MAX_TESTER_CPUS], n = 99;
+    ck_assert_int_eq(traffic_cpus_from_list("0,2-3", cpus, TRAFFIC_MAX_TESTER_CPUS, &n), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(cpus[0], 0);
+    ck_assert_uint_eq(cpus[1], 2);
+    ck_assert_uint_eq(cpus[2], 3);
+    ck_assert_int_eq(traffic_cpus_from_list("", cpus, TRAFFIC_MAX_TESTER_CPUS, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    static const char *const bad[] = {"1,1", "0-4", "3-1", "1024", "a", "1,", "-1", "1 2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(traffic_cpus_from_list(bad[i], cpus, TRAFFIC_MAX_TESTER_CPUS, &n) == -EINVAL,
+                      "%s accepted", bad[i]);
+    traffic_params p;
+    traffic_params_init(&p);
+    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_SOCKET); /* AF_XDP opt-in for now */
+    p.n_tester_cpus = 2;
+    p.tester_cpus[0] = p.tester_cpus[1] = 1;
+    enum traffic_param f;
+    ck_assert_int_eq(traffic_params_check(&p, &f, NULL), -EINVAL);
+    ck_assert_int_eq(f, TRAFFIC_PARAM_TESTER_CPUS);
+    p.n_tester_cpus = 0;
+    p.dataplane = 3;
+    ck_assert_int_eq(traffic_params_check(&p, &f, NULL), -EINVAL);
+    ck_assert_int_eq(f, TRAFFIC_PARAM_DATAPLANE);
+    ck_assert_int_eq(traffic_dataplane_from_name("xdp"), TRAFFIC_DATAPLANE_XDP);
+    ck_assert_int_eq(traffic_dataplane_from_name("socket"), TRAFFIC_DATAPLANE_SOCKET);
+    ck_assert_int_eq(traffic_dataplane_from_name("dpdk"), -EINVAL);
+    ck_assert_str_eq(traffic_dataplane_name(TRAFFIC_DATAPLANE_AUTO), "auto");
+}
+END_TEST
+
+/* Two receivers, each seeing its own streams: the merge gives the exact totals. */
+START_TEST(test_rx_merge)
+{
+    traffic_rx a, b;
+    ck_assert_int_eq(traffic_rx_init(&a, -1, TRAFFIC_RX_RETURN, 18, 1, 2), 0);
+    ck_assert_int_eq(traffic_rx_init(&b, -1, TRAFFIC_RX_RETURN, 18, 1, 2), 0);
+    uint8_t f[18];
+    for (uint64_t k = 0; k < 1000; k++) {
+        if (k == 500)
+            continue; /* lost */
+        traffic_hdr_put(f, k, 5, 1);
+        (void)traffic_rx_account(&a, f, sizeof(f), 10);
+        traffic_hdr_put(f, k, 5, 2 | TRAFFIC_TAG_ECHO);
+        (void)traffic_rx_account(&b, f, sizeof(f), 10);
+    }
+    traffic_hdr_put(f, 7, 5, 2);
+    (void)traffic_rx_account(&b, f, sizeof(f), 10); /* a duplicate */
+    (void)traffic_rx_account(&b, f, 17, 10);        /* foreign: wrong length */
+    traffic_rx_merge(&a, &b);
+    uint64_t u, r, d;
+    traffic_rx_counts(&a, &u, &r, &d);
+    ck_assert_uint_eq(u, 1998);
+    ck_assert_uint_eq(d, 1);
+    ck_assert_uint_eq(r, 0); /* a duplicate is not also reordered */
+    ck_assert_uint_eq(a.foreign, 1);
+    ck_assert_uint_eq(a.hist.count, 999);
+    ck_assert_uint_eq(a.hist.min, 5);
+    traffic_rx_done(&a);
+    traffic_rx_done(&b);
+}
+END_TEST
+
 START_TEST(test_seq_basic)
 {
     static const int64_t inorder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -1800,6 +1865,8 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_remote_in);
     tcase_add_test(tc, test_remote_out);
     tcase_add_test(tc, test_remote_errors);
+    tcase_add_test(tc, test_tester_cpus);
+    tcase_add_test(tc, test_rx_merge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Data plane: UDP sockets, the paced sendmmsg generator, the recvmmsg receiver/reflector. */
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -106,7 +107,8 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
     traffic_pkt *pk = NULL;
-    if (traffic_pkt_open(g->fd, &g->dst, g->payload, &pk) < 0)
+    traffic_xsk *xs = g->xsk[0];
+    if (!xs && traffic_pkt_open(g->fd, &g->dst, g->payload, &pk) < 0)
         pk = NULL;
     /* Timer slack of 1 µs so sleeps end when asked. */
     (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -139,6 +141,7 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
             }
         }
         uint64_t want = TRAFFIC_BATCH;
+        int n;
         if (rate > 0) {
             uint64_t due = (uint64_t)((double)(now - t0) * rate / 1e9) + 1;
             if (g->count && due > g->count)
@@ -163,6 +166,15 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
         } else if (g->count && g->count - sent < want) {
             want = g->count - sent;
         }
+        if (xs) {
+            n = traffic_xsk_send(xs, g->first_seq, sent, (unsigned)want, (uint64_t)now, g->stream,
+                                 g->tag_every);
+            sent += (uint64_t)n;
+            last = traffic_now_ns();
+            if (g->echo_rx)
+                (void)traffic_rx_drain(g->echo_rx);
+            continue;
+        }
         for (uint64_t i = 0; !pk && i < want; i++) {
             uint64_t k = sent + i;
             uint16_t tag = g->stream & TRAFFIC_TAG_STREAM;
@@ -170,7 +182,6 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
                 tag |= TRAFFIC_TAG_ECHO;
             traffic_hdr_put(buf + i * g->payload, g->first_seq + k, (uint64_t)now, tag);
         }
-        int n;
         if (pk) {
             n = traffic_pkt_send(pk, g->first_seq, sent, (unsigned)want, (uint64_t)now, g->stream,
                                  g->tag_every);
@@ -204,6 +215,11 @@ static int gen_run_one(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void 
             (void)traffic_rx_drain(g->echo_rx);
     }
     traffic_pkt_close(pk);
+    if (xs) {
+        /* a frame counts as sent once the kernel took it from the ring */
+        uint64_t unsent = traffic_xsk_flush(xs, 100 * 1000 * 1000LL);
+        sent -= unsent < sent ? unsent : sent;
+    }
     ret->tx = sent;
     ret->missed = missed;
     /* Elapsed: until the schedule's end, or the last frame of a counted burst. */
@@ -229,9 +245,24 @@ static int stop_flag(void *ud)
     return atomic_load((atomic_bool *)ud);
 }
 
+/* Run the calling thread on cpu; *ret_old (may be NULL) gets its set before. */
+int traffic_pin_self(unsigned cpu, cpu_set_t *ret_old)
+{
+    if (cpu >= CPU_SETSIZE)
+        return -EINVAL;
+    if (ret_old && pthread_getaffinity_np(pthread_self(), sizeof(*ret_old), ret_old) != 0)
+        CPU_ZERO(ret_old);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 static void *gen_thread_main(void *ud)
 {
     gen_thread *t = ud;
+    if (t->spec.n_cpus)
+        (void)traffic_pin_self(t->spec.cpus[0], NULL);
     t->rc = gen_run_one(&t->spec, stop_flag, t->stop, &t->res);
     return NULL;
 }
@@ -277,8 +308,14 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
     unsigned n = g->threads;
     if (n > TRAFFIC_MAX_STREAMS)
         n = TRAFFIC_MAX_STREAMS;
-    if (n <= 1 || g->tag_every || g->echo_rx)
-        return gen_run_one(g, poll_fn, ud, ret);
+    if (n <= 1 || g->tag_every || g->echo_rx || (g->xsk[0] && !g->xsk[n - 1])) {
+        cpu_set_t old;
+        bool pinned = g->n_cpus && traffic_pin_self(g->cpus[0], &old) == 0;
+        int r = gen_run_one(g, poll_fn, ud, ret);
+        if (pinned && CPU_COUNT(&old))
+            (void)pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+        return r;
+    }
 
     atomic_bool stop;
     atomic_init(&stop, false);
@@ -294,11 +331,17 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
         th[k].spec.rate_fps = g->rate_fps / n;
         th[k].spec.count = g->count ? g->count / n + (k < g->count % n) : 0;
         th[k].stop = &stop;
+        memset(th[k].spec.xsk, 0, sizeof(th[k].spec.xsk));
+        th[k].spec.xsk[0] = g->xsk[k];
+        th[k].spec.cpus = g->n_cpus ? &g->cpus[k % g->n_cpus] : NULL;
+        th[k].spec.n_cpus = g->n_cpus ? 1 : 0;
     }
+    cpu_set_t old;
+    bool pinned = g->n_cpus && traffic_pin_self(g->cpus[0], &old) == 0;
     for (unsigned k = 1; k < n && r == 0; k++) {
-        if ((r = sibling_socket(g->fd, &g->dst, &fds[k])) < 0)
+        if (!g->xsk[k] && (r = sibling_socket(g->fd, &g->dst, &fds[k])) < 0)
             break;
-        th[k].spec.fd = fds[k];
+        th[k].spec.fd = g->xsk[k] ? g->fd : fds[k];
         r = -pthread_create(&th[k].tid, NULL, gen_thread_main, &th[k]);
         th[k].started = r == 0;
     }
@@ -307,6 +350,8 @@ int traffic_gen_run(const traffic_gen_spec *g, traffic_poll_fn poll_fn, void *ud
         th[0].rc = gen_run_one(&th[0].spec, main_poll_fn, &mp, &th[0].res);
     }
     atomic_store(&stop, true);
+    if (pinned && CPU_COUNT(&old))
+        (void)pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
     memset(ret, 0, sizeof(*ret));
     for (unsigned k = 0; k < n; k++) {
         if (k > 0 && th[k].started)
@@ -364,8 +409,60 @@ void traffic_rx_done(traffic_rx *rx)
     rx->buf = NULL;
 }
 
+bool traffic_rx_account(traffic_rx *rx, const uint8_t *p, size_t len, int64_t now)
+{
+    if (len != rx->payload) {
+        rx->foreign++;
+        return false;
+    }
+    uint64_t seq, ts;
+    uint16_t tag;
+    traffic_hdr_get(p, &seq, &ts, &tag);
+    unsigned si = (unsigned)((tag & TRAFFIC_TAG_STREAM) - rx->stream);
+    if (si >= rx->nstreams) {
+        rx->foreign++;
+        return false;
+    }
+    traffic_seq_add(&rx->seq[si], seq);
+    bool echo = tag & TRAFFIC_TAG_ECHO;
+    if (rx->mode == TRAFFIC_RX_RETURN) {
+        if (echo && (int64_t)ts <= now)
+            traffic_hist_add(&rx->hist, (uint64_t)(now - (int64_t)ts));
+        return false;
+    }
+    return echo || rx->mode == TRAFFIC_RX_REFLECT;
+}
+
+void traffic_rx_merge(traffic_rx *dst, const traffic_rx *src)
+{
+    /* exact when each stream reaches one receiver (one flow lands on one queue) */
+    for (unsigned i = 0; i < dst->nstreams && i < src->nstreams; i++) {
+        dst->seq[i].unique += src->seq[i].unique;
+        dst->seq[i].reordered += src->seq[i].reordered;
+        dst->seq[i].duplicated += src->seq[i].duplicated;
+        dst->seq[i].too_old += src->seq[i].too_old;
+    }
+    dst->foreign += src->foreign;
+    dst->reflected += src->reflected;
+    traffic_hist *h = &dst->hist;
+    const traffic_hist *o = &src->hist;
+    if (o->count) {
+        if (!h->count || o->min < h->min)
+            h->min = o->min;
+        if (!h->count || o->max > h->max)
+            h->max = o->max;
+        h->count += o->count;
+        h->sum += o->sum;
+        h->jitter_sum += o->jitter_sum;
+        for (unsigned b = 0; b < TRAFFIC_HIST_BUCKETS; b++)
+            h->buckets[b] += o->buckets[b];
+    }
+}
+
 int traffic_rx_drain(traffic_rx *rx)
 {
+    if (rx->xsk)
+        return traffic_xsk_drain(rx->xsk, rx);
     struct mmsghdr msgs[TRAFFIC_BATCH], out[TRAFFIC_BATCH];
     struct iovec iov[TRAFFIC_BATCH], oiov[TRAFFIC_BATCH];
     struct sockaddr_in src[TRAFFIC_BATCH];
@@ -397,34 +494,16 @@ int traffic_rx_drain(traffic_rx *rx)
         const int64_t now = traffic_now_ns();
         unsigned nout = 0;
         for (int i = 0; i < n; i++) {
-            const uint8_t *p = iov[i].iov_base;
-            if (msgs[i].msg_len != rx->payload) {
-                rx->foreign++;
+            if (!traffic_rx_account(rx, iov[i].iov_base, msgs[i].msg_len, now))
                 continue;
-            }
-            uint64_t seq, ts;
-            uint16_t tag;
-            traffic_hdr_get(p, &seq, &ts, &tag);
-            unsigned si = (unsigned)((tag & TRAFFIC_TAG_STREAM) - rx->stream);
-            if (si >= rx->nstreams) {
-                rx->foreign++;
-                continue;
-            }
-            traffic_seq_add(&rx->seq[si], seq);
-            bool echo = tag & TRAFFIC_TAG_ECHO;
-            if (rx->mode == TRAFFIC_RX_RETURN) {
-                if (echo && (int64_t)ts <= now)
-                    traffic_hist_add(&rx->hist, (uint64_t)(now - (int64_t)ts));
-            } else if (echo || rx->mode == TRAFFIC_RX_REFLECT) {
-                oiov[nout].iov_base = iov[i].iov_base;
-                oiov[nout].iov_len = rx->payload;
-                memset(&out[nout].msg_hdr, 0, sizeof(out[nout].msg_hdr));
-                out[nout].msg_hdr.msg_name = &src[i];
-                out[nout].msg_hdr.msg_namelen = msgs[i].msg_hdr.msg_namelen;
-                out[nout].msg_hdr.msg_iov = &oiov[nout];
-                out[nout].msg_hdr.msg_iovlen = 1;
-                nout++;
-            }
+            oiov[nout].iov_base = iov[i].iov_base;
+            oiov[nout].iov_len = rx->payload;
+            memset(&out[nout].msg_hdr, 0, sizeof(out[nout].msg_hdr));
+            out[nout].msg_hdr.msg_name = &src[i];
+            out[nout].msg_hdr.msg_namelen = msgs[i].msg_hdr.msg_namelen;
+            out[nout].msg_hdr.msg_iov = &oiov[nout];
+            out[nout].msg_hdr.msg_iovlen = 1;
+            nout++;
         }
         unsigned done = 0;
         while (done < nout) {

@@ -42,13 +42,14 @@ int traffic_trial_to_json(const traffic_trial *t, char *buf, size_t len)
     app(buf, len, &off,
         "{\"type\":\"trial\",\"test\":\"%s\",\"direction\":\"%s\",\"setup\":\"%s\","
         "\"frame_size\":%u,\"repetition\":%u,\"index\":%u,\"phase\":\"%s\","
-        "\"offered_fps\":%.3f,\"sent_fps\":%.3f,\"duration_s\":%.3f,\"elapsed_s\":%.6f,\"tx\":%llu,\"rx\":%llu,"
+        "\"offered_fps\":%.3f,\"sent_fps\":%.3f,\"duration_s\":%.3f,\"elapsed_s\":%.6f,\"tx\":%llu,"
+        "\"rx\":%llu,"
         "\"lost\":%llu,\"reordered\":%llu,\"duplicated\":%llu,\"loss_pct\":%.6f,"
         "\"rx_fps\":%.3f,\"dut_cpu_pct\":%.2f,\"valid\":%s,\"reason\":%s%s%s,\"reflect\":%s",
         traffic_test_name(t->test), traffic_direction_name(t->direction), setup_name(t->reflect),
         t->frame_size, t->repetition, t->index, t->phase ? t->phase : "", t->offered_fps,
-        t->sent_fps, t->duration_s, t->elapsed_s, (unsigned long long)t->tx, (unsigned long long)t->rx,
-        (unsigned long long)t->lost, (unsigned long long)t->reordered,
+        t->sent_fps, t->duration_s, t->elapsed_s, (unsigned long long)t->tx,
+        (unsigned long long)t->rx, (unsigned long long)t->lost, (unsigned long long)t->reordered,
         (unsigned long long)t->duplicated, t->loss_pct, t->rx_fps, t->dut_cpu_pct,
         t->valid ? "true" : "false", t->reason ? "\"" : "", t->reason ? t->reason : "null",
         t->reason ? "\"" : "", t->reflect ? "true" : "false");
@@ -58,6 +59,12 @@ int traffic_trial_to_json(const traffic_trial *t, char *buf, size_t len)
         app(buf, len, &off, ",\"tester_wait_pct\":%.2f", t->tester_wait_pct);
     if (t->has_rtt)
         app_rtt(buf, len, &off, &t->rtt);
+    if (t->tester_dataplane) {
+        char cpus[2 * sizeof(t->tester_cpus)];
+        traffic_json_escape(cpus, sizeof(cpus), t->tester_cpus);
+        app(buf, len, &off, ",\"tester_dataplane\":\"%s\",\"tester_cpus\":\"%s\"",
+            t->tester_dataplane, cpus);
+    }
     app(buf, len, &off, "}");
     return (int)off;
 }

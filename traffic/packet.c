@@ -41,7 +41,7 @@ struct traffic_pkt {
 };
 
 /* Destination MAC from the neighbour table (the learning frames resolved it). */
-static int arp_lookup(struct in_addr ip, const char *dev, uint8_t mac[6])
+int traffic_arp_lookup(struct in_addr ip, const char *dev, uint8_t mac[6])
 {
     FILE *f = fopen("/proc/net/arp", "re");
     if (!f)
@@ -68,7 +68,7 @@ static int arp_lookup(struct in_addr ip, const char *dev, uint8_t mac[6])
     return r;
 }
 
-static int dev_of(struct in_addr ip, char dev[IF_NAMESIZE])
+int traffic_dev_of_addr(struct in_addr ip, char dev[IF_NAMESIZE])
 {
     struct ifaddrs *ifs, *i;
     if (getifaddrs(&ifs) < 0)
@@ -127,11 +127,11 @@ int traffic_pkt_open(int udp_fd, const struct sockaddr_in *dst, unsigned payload
     if (src.sin_addr.s_addr == htonl(INADDR_LOOPBACK) || src.sin_addr.s_addr == 0)
         return -ENOTSUP;
     char dev[IF_NAMESIZE];
-    int r = dev_of(src.sin_addr, dev);
+    int r = traffic_dev_of_addr(src.sin_addr, dev);
     if (r < 0)
         return r;
     uint8_t dmac[6];
-    if ((r = arp_lookup(dst->sin_addr, dev, dmac)) < 0)
+    if ((r = traffic_arp_lookup(dst->sin_addr, dev, dmac)) < 0)
         return r;
     unsigned ifindex = if_nametoindex(dev);
     if (!ifindex)

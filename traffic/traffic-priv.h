@@ -2,6 +2,7 @@
 /* vexp-traffic internals shared by the engine's files and its unit tests. */
 #pragma once
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +101,7 @@ size_t traffic_json_escape(char *buf, size_t len, const char *s);
 
 /* ---- data plane ---- */
 #define TRAFFIC_BATCH 64u
+#define TRAFFIC_MAX_STREAMS 4u
 
 typedef struct traffic_gen_spec {
     int fd;
@@ -114,6 +116,10 @@ typedef struct traffic_gen_spec {
     unsigned threads;           /* > 1: that many senders on their own sockets (source port + k)
                                  * and streams (stream + k), sharing the rate; no tags, no echo_rx */
     struct traffic_rx *echo_rx; /* when set, drained between batches (echoes, reflected frames) */
+    struct traffic_xsk *xsk[TRAFFIC_MAX_STREAMS]; /* AF_XDP: sender k's socket (all set for
+                                                   * threads senders), else UDP on fd */
+    const unsigned *cpus; /* threads > 1 or xsk: sender k runs on cpus[k % n_cpus] */
+    unsigned n_cpus;
 } traffic_gen_spec;
 
 typedef struct traffic_gen_result {
@@ -126,6 +132,8 @@ typedef struct traffic_gen_result {
 typedef int (*traffic_poll_fn)(void *ud);
 
 int traffic_udp_socket(const char *addr, uint16_t port, int *ret_fd);
+/* Pin the calling thread to cpu (< CPU_SETSIZE); *ret_old (may be NULL) gets its set before. */
+int traffic_pin_self(unsigned cpu, cpu_set_t *ret_old);
 
 /* AF_PACKET TX ring sending the frames udp_fd would send to dst (packet.c). */
 typedef struct traffic_pkt traffic_pkt;
@@ -144,8 +152,6 @@ enum traffic_rx_mode {
     TRAFFIC_RX_RETURN,  /* frames coming back to their generator: count, RTT of echo requests */
 };
 
-#define TRAFFIC_MAX_STREAMS 4u
-
 typedef struct traffic_rx {
     int fd;
     enum traffic_rx_mode mode;
@@ -156,7 +162,8 @@ typedef struct traffic_rx {
     traffic_hist hist;
     uint64_t foreign; /* datagrams of wrong length or stream */
     uint64_t reflected;
-    uint8_t *buf; /* TRAFFIC_BATCH slots of payload + 1 bytes */
+    uint8_t *buf;            /* TRAFFIC_BATCH slots of payload + 1 bytes */
+    struct traffic_xsk *xsk; /* when set, frames come from this AF_XDP socket (fd is its fd) */
 } traffic_rx;
 
 /* Allocates the receive buffers; the caller frees them with traffic_rx_done(). */
@@ -168,6 +175,72 @@ void traffic_rx_counts(const traffic_rx *rx, uint64_t *unique, uint64_t *reorder
 void traffic_rx_done(traffic_rx *rx);
 /* Drain the socket without blocking; returns frames processed or -errno. */
 int traffic_rx_drain(traffic_rx *rx);
+/* Count one datagram's payload (len bytes) received at now; true when it is to be sent back
+ * (an echo request in SINK mode, every frame in REFLECT mode). */
+bool traffic_rx_account(traffic_rx *rx, const uint8_t *p, size_t len, int64_t now);
+/* Add src's counters and RTT histogram to dst (the same streams and payload). */
+void traffic_rx_merge(traffic_rx *dst, const traffic_rx *src);
+
+/* ---- AF_XDP, tester side only (xsk.c; xsk-none.c in the guest's static binary) ---- */
+#define TRAFFIC_XSK_MAX TRAFFIC_MAX_STREAMS /* sockets (queues) per interface */
+
+/* An XDP program on one interface with its XSKMAP: frames to UDP `port` go to the AF_XDP
+ * socket of their queue (or are dropped with drop), everything else to the stack.
+ * Detached when closed or when the process ends.  -EOPNOTSUPP without AF_XDP support. */
+typedef struct traffic_xdp traffic_xdp;
+int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp **ret);
+unsigned traffic_xdp_queues(const traffic_xdp *x);
+void traffic_xdp_close(traffic_xdp *x);
+
+/* The one flow a socket sends (addresses and ports in network order). */
+typedef struct traffic_xsk_flow {
+    struct sockaddr_in src, dst;
+    uint8_t src_mac[6], dst_mac[6];
+    unsigned payload;
+} traffic_xsk_flow;
+
+typedef struct traffic_xsk traffic_xsk;
+int traffic_xsk_open(traffic_xdp *x, unsigned queue, const traffic_xsk_flow *f, traffic_xsk **ret);
+void traffic_xsk_close(traffic_xsk *s);
+int traffic_xsk_fd(const traffic_xsk *s);
+/* Queue up to n prebuilt frames (sequence first_seq + k0 ...) and send them; returns the
+ * frames queued (0: the ring is full, waited up to 1 ms). */
+int traffic_xsk_send(traffic_xsk *s, uint64_t first_seq, uint64_t k0, unsigned n, uint64_t ts_ns,
+                     uint16_t stream, uint64_t tag_every);
+/* Push out what is queued, up to max_ns; returns frames still not sent. */
+uint64_t traffic_xsk_flush(traffic_xsk *s, int64_t max_ns);
+/* Receive what is there into rx (traffic_rx_account), echoing what it asks; frames or -errno. */
+int traffic_xsk_drain(traffic_xsk *s, traffic_rx *rx);
+
+/* ---- the tester's data plane for one trial (tester.c) ---- */
+typedef struct traffic_plane_spec {
+    enum traffic_dataplane want;
+    struct sockaddr_in src, dst; /* the tester's and the DUT's address and port */
+    unsigned payload;
+    unsigned sockets; /* AF_XDP sockets wanted (one per queue, from queue 0); 0 = 1 */
+    bool sending;     /* the tester sends: needs the DUT's MAC and a qdisc that holds nothing */
+} traffic_plane_spec;
+
+typedef struct traffic_plane {
+    enum traffic_dataplane used; /* XDP or SOCKET */
+    char why[160];               /* one line: what runs and, for sockets under auto, why */
+    char dev[16];
+    traffic_xdp *xdp;
+    traffic_xsk *xsk[TRAFFIC_XSK_MAX];
+    unsigned n; /* sockets open */
+} traffic_plane;
+
+/* 0 with *pl set up (sockets when AF_XDP is not possible and want is AUTO); with want XDP,
+ * -errno and pl->why saying why not.  Close with traffic_plane_close() (also after failure). */
+int traffic_plane_open(const traffic_plane_spec *sp, traffic_plane *pl);
+void traffic_plane_close(traffic_plane *pl);
+
+/* The interface holding address ip; its MAC; its root qdisc's kind ("none" when none). */
+int traffic_dev_of_addr(struct in_addr ip, char dev[16]);
+int traffic_dev_mac(const char *dev, uint8_t mac[6]);
+int traffic_dev_qdisc(unsigned ifindex, char *kind, size_t len);
+/* The neighbour table's MAC for ip on dev (a complete entry). */
+int traffic_arp_lookup(struct in_addr ip, const char *dev, uint8_t mac[6]);
 
 /* ---- RFC 9971 MLRsearch (pure; mlrsearch.c, driven by tests with a simulated DUT) ---- */
 #define TRAFFIC_MLR_MAX_TRIALS 160u

@@ -129,6 +129,22 @@ enum traffic_method {
 };
 /* "mlrsearch", "rfc2544"; "?" otherwise. Static. */
 const char *traffic_method_name(enum traffic_method m);
+
+/* The tester side's data plane (the guest's engine always uses UDP sockets). */
+enum traffic_dataplane {
+    TRAFFIC_DATAPLANE_AUTO = 0, /* AF_XDP where the tester's interface allows it, else sockets */
+    TRAFFIC_DATAPLANE_XDP,      /* AF_XDP or fail */
+    TRAFFIC_DATAPLANE_SOCKET,   /* UDP sockets */
+};
+const char *traffic_dataplane_name(enum traffic_dataplane d);
+/* "auto", "xdp", "socket" -> enum; -EINVAL otherwise. */
+int traffic_dataplane_from_name(const char *name);
+/* Largest CPU number tester_cpus may name, and how many it may list. */
+#define TRAFFIC_CPU_MAX 1023u
+#define TRAFFIC_MAX_TESTER_CPUS 4u
+/* "0,2-3" -> cpus (ascending, distinct), *ret_n; -EINVAL on bad syntax, a CPU above
+ * TRAFFIC_CPU_MAX, a repeat, more than max.  "" gives none. */
+int traffic_cpus_from_list(const char *list, unsigned *cpus, unsigned max, unsigned *ret_n);
 /* Returns the enum value (>= 0) or -EINVAL. */
 int traffic_method_from_name(const char *name);
 
@@ -218,6 +234,10 @@ typedef struct traffic_params {
     bool reflect;       /* forwarding setup: the DUT sends frames back (direction in only) */
     unsigned senders;   /* parallel senders (own cores, own stream ids, one UDP flow) for
                          * trials as fast as possible; default 1, 1..4 */
+    unsigned dataplane; /* enum traffic_dataplane: the tester's; default auto */
+    unsigned tester_cpus[TRAFFIC_MAX_TESTER_CPUS]; /* the tester's senders and receivers run on
+                                                    * these, thread k on tester_cpus[k % n] */
+    unsigned n_tester_cpus;             /* 0 = not placed (the scheduler decides); up to 4 */
     char dut_addr[TRAFFIC_ADDR_LEN];    /* IPv4, dotted quad; default 198.18.0.2 */
     char tester_addr[TRAFFIC_ADDR_LEN]; /* IPv4; default 198.18.0.1 */
     uint16_t dut_port;                  /* UDP port the agent binds; default 17000 */
@@ -272,6 +292,8 @@ enum traffic_param {
     TRAFFIC_PARAM_REPEAT,
     TRAFFIC_PARAM_B2B_BUDGET_S,
     TRAFFIC_PARAM_B2B_CI_PCT,
+    TRAFFIC_PARAM_DATAPLANE,
+    TRAFFIC_PARAM_TESTER_CPUS,
 };
 /* traffic_params_validate() that also says which field: *ret_field (may be NULL) is the
  * field refused, TRAFFIC_PARAM_NONE on success. */
@@ -315,6 +337,11 @@ typedef struct traffic_trial {
                          * "nothing-sent") */
     bool has_rtt;
     traffic_rtt_summary rtt;
+    /* the tester side: the data plane that ran (static "xdp" or "socket"), the CPUs its
+     * threads were placed on ("" = not placed) */
+    const char *tester_dataplane;
+    char tester_cpus[48];
+    char tester_plane[160]; /* one line: what ran and, when sockets under auto, why */
 } traffic_trial;
 
 #define TRAFFIC_MAX_CURVE 101

@@ -116,11 +116,14 @@ typedef struct rx_thread {
     traffic_rx *rx;
     atomic_bool stop;
     pthread_t tid;
+    int cpu; /* < 0: not pinned */
 } rx_thread;
 
 static void *rx_thread_main(void *ud)
 {
     rx_thread *t = ud;
+    if (t->cpu >= 0)
+        (void)traffic_pin_self((unsigned)t->cpu, NULL);
     while (!atomic_load(&t->stop)) {
         struct pollfd pfd = {.fd = t->rx->fd, .events = POLLIN};
         if (poll(&pfd, 1, 20) > 0)
@@ -251,6 +254,32 @@ static int64_t thread_wait_ns(void)
     return (int64_t)wait;
 }
 
+static void cpus_text(const traffic_params *p, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < p->n_tester_cpus && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", p->tester_cpus[i]);
+}
+
+/* The tester's data plane for this trial; its line goes to the trial. */
+static int plane_open(const traffic_params *p, traffic_trial *t, int fd, unsigned payload,
+                      unsigned sockets, bool sending, traffic_plane *pl)
+{
+    traffic_plane_spec sp = {
+        .want = p->dataplane, .payload = payload, .sockets = sockets, .sending = sending};
+    socklen_t l = sizeof(sp.src);
+    if (getsockname(fd, (struct sockaddr *)&sp.src, &l) < 0)
+        return -errno;
+    l = sizeof(sp.dst);
+    if (getpeername(fd, (struct sockaddr *)&sp.dst, &l) < 0)
+        return -errno;
+    int r = traffic_plane_open(&sp, pl);
+    snprintf(t->tester_plane, sizeof(t->tester_plane), "%s", pl->why);
+    t->tester_dataplane = traffic_dataplane_name(pl->used);
+    return r;
+}
+
 static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial *t, unsigned tagged)
 {
     double wait_pct = -1;
@@ -292,9 +321,12 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     /* connected: the route is looked up once, and only the DUT's frames arrive */
     if (connect(fd, (struct sockaddr *)&dut, sizeof(dut)) < 0)
         return -errno;
-    _cleanup_free_ traffic_rx *rx = calloc(1, sizeof(*rx));
+    _cleanup_free_ traffic_rx *rx = calloc(TRAFFIC_XSK_MAX, sizeof(*rx));
     if (!rx)
         return -ENOMEM;
+    unsigned n_rx_init = 1; /* traffic_rx_done() accepts one never initialised (zeroed) */
+    traffic_plane pl = {0};
+    cpus_text(p, t->tester_cpus, sizeof(t->tester_cpus));
 
     traffic_gen_result gr = {0};
     uint64_t rx_unique = 0, reord = 0, dup = 0;
@@ -305,7 +337,7 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         /* echoes of tagged frames are drained between batches (prompt RTT); a
          * reflected flow has its own receiving thread so the sender keeps pace */
         bool inline_rx = tagged && !t->reflect;
-        rx_thread th = {.rx = rx};
+        rx_thread th = {.rx = rx, .cpu = -1};
         atomic_init(&th.stop, false);
         bool thread_started = false;
         if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream, 1)) < 0)
@@ -315,6 +347,13 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             (r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv)) < 0)
             goto out_rx;
         r = learn(fd, &dut, payload, p, obs);
+        if (r == 0 && (r = plane_open(p, t, fd, payload, threads, true, &pl)) == 0 &&
+            pl.used == TRAFFIC_DATAPLANE_XDP) {
+            /* the DUT's frames (echoes, reflected frames) now arrive at the first socket */
+            rx->xsk = pl.xsk[0];
+            rx->fd = traffic_xsk_fd(pl.xsk[0]);
+            threads = pl.n < threads ? pl.n : threads;
+        }
         if (r == 0 && t->reflect) {
             r = -pthread_create(&th.tid, NULL, rx_thread_main, &th);
             thread_started = r == 0;
@@ -330,7 +369,11 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
                                   .tag_every = tag_every,
                                   .echo_rx = inline_rx ? rx : NULL,
                                   .threads = threads,
+                                  .cpus = p->tester_cpus,
+                                  .n_cpus = p->n_tester_cpus,
                                   .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
+            for (unsigned k = 0; k < pl.n; k++)
+                g.xsk[k] = pl.xsk[k];
             int64_t wait0 = thread_wait_ns();
             r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)obs, &gr);
             int64_t wait1 = thread_wait_ns();
@@ -361,13 +404,36 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
             traffic_hist_summary(&rx->hist, &t->rtt);
         }
     } else {
-        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_SINK, payload, stream, TRAFFIC_MAX_STREAMS)) <
-            0)
+        /* receivers: one per tester CPU, each on its own AF_XDP socket (queue); the
+         * counts are merged after the trial */
+        unsigned nrx = p->n_tester_cpus ? p->n_tester_cpus : 1;
+        if ((r = plane_open(p, t, fd, payload, nrx, false, &pl)) < 0)
             goto out_rx;
-        rx_thread th = {.rx = rx};
-        atomic_init(&th.stop, false);
-        if ((r = -pthread_create(&th.tid, NULL, rx_thread_main, &th)) < 0)
+        nrx = pl.used == TRAFFIC_DATAPLANE_XDP ? pl.n : 1;
+        rx_thread th[TRAFFIC_XSK_MAX];
+        unsigned started = 0;
+        for (unsigned k = 0; k < nrx && r == 0; k++) {
+            if ((r = traffic_rx_init(&rx[k], fd, TRAFFIC_RX_SINK, payload, stream,
+                                     TRAFFIC_MAX_STREAMS)) < 0)
+                break;
+            n_rx_init = k + 1;
+            if (pl.used == TRAFFIC_DATAPLANE_XDP) {
+                rx[k].xsk = pl.xsk[k];
+                rx[k].fd = traffic_xsk_fd(pl.xsk[k]);
+            }
+            th[k] =
+                (rx_thread){.rx = &rx[k], .cpu = p->n_tester_cpus ? (int)p->tester_cpus[k] : -1};
+            atomic_init(&th[k].stop, false);
+            if ((r = -pthread_create(&th[k].tid, NULL, rx_thread_main, &th[k])) == 0)
+                started++;
+        }
+        if (r < 0) {
+            for (unsigned k = 0; k < started; k++) {
+                atomic_store(&th[k].stop, true);
+                pthread_join(th[k].tid, NULL);
+            }
             goto out_rx;
+        }
         const traffic_agent_tx tx = {.stream = stream,
                                      .payload = payload,
                                      .rate_fps = rate,
@@ -380,10 +446,14 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         r = traffic_agent_send(conn, obs, &tx, &gr, &cpu, &kv);
         if (r == 0 && !tagged)
             r = traffic_wait_ms(obs, NULL, straggle_ms);
-        atomic_store(&th.stop, true);
-        pthread_join(th.tid, NULL);
+        for (unsigned k = 0; k < started; k++) {
+            atomic_store(&th[k].stop, true);
+            pthread_join(th[k].tid, NULL);
+        }
         if (r < 0)
             goto out_rx;
+        for (unsigned k = 1; k < nrx; k++)
+            traffic_rx_merge(rx, &rx[k]);
         traffic_rx_counts(rx, &rx_unique, &reord, &dup);
         if (tagged) {
             t->has_rtt = true;
@@ -398,7 +468,9 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
         wait_pct > TESTER_STARVED_PCT)
         t->reason = "tester-starved";
 out_rx:
-    traffic_rx_done(rx);
+    for (unsigned k = 0; k < n_rx_init; k++)
+        traffic_rx_done(&rx[k]);
+    traffic_plane_close(&pl);
     return r;
 }
 

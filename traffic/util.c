@@ -234,6 +234,8 @@ void traffic_params_init(traffic_params *p)
     snprintf(p->goals[1].name, sizeof(p->goals[1].name), "pdr");
     p->goals[1].loss_pct = TRAFFIC_PDR_LOSS_PCT;
     p->exceed_pct = 50;
+    /* AF_XDP is opt-in (--tester-dataplane auto|xdp) until it has carried a vexp run */
+    p->dataplane = TRAFFIC_DATAPLANE_SOCKET;
     p->latency_mode = TRAFFIC_LATENCY_LOAD;
     p->repeat = TRAFFIC_REPEAT_SEARCHES;
     p->b2b_budget_s = 60;
@@ -332,6 +334,20 @@ static bool ipv4_ok(const char *s)
 _Static_assert(TRAFFIC_FRAME_MIN == 64 && TRAFFIC_FRAME_MAX == 9018,
                "the frame_sizes message below states the limits");
 
+static bool cpus_ok(const traffic_params *p)
+{
+    if (p->n_tester_cpus > TRAFFIC_MAX_TESTER_CPUS)
+        return false;
+    for (unsigned i = 0; i < p->n_tester_cpus; i++) {
+        if (p->tester_cpus[i] > TRAFFIC_CPU_MAX)
+            return false;
+        for (unsigned j = 0; j < i; j++)
+            if (p->tester_cpus[j] == p->tester_cpus[i])
+                return false;
+    }
+    return true;
+}
+
 int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
                          const char **ret_msg)
 {
@@ -395,6 +411,10 @@ int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
     RANGE(TRAFFIC_PARAM_WARMUP_S, p->warmup_s, "warmup_s: 0 to 10 s");
     RANGE(TRAFFIC_PARAM_STRAGGLER_S, p->straggler_s, "straggler_s: 0 to 60 s");
     RANGE(TRAFFIC_PARAM_SENDERS, p->senders, "senders: 1 to 4");
+    CHECK_FIELD(TRAFFIC_PARAM_DATAPLANE, p->dataplane <= TRAFFIC_DATAPLANE_SOCKET,
+                "tester_dataplane: auto, xdp or socket");
+    CHECK_FIELD(TRAFFIC_PARAM_TESTER_CPUS, cpus_ok(p),
+                "tester_cpus: up to 4 distinct CPUs, 0 to 1023");
     CHECK_FIELD(TRAFFIC_PARAM_REFLECT, !(p->reflect && (p->directions & TRAFFIC_DIR_OUT)),
                 "reflect: the forwarding setup has direction in only");
     CHECK_FIELD(TRAFFIC_PARAM_DUT_ADDR, ipv4_ok(p->dut_addr), "dut_addr: not an IPv4 address");
@@ -408,6 +428,70 @@ int traffic_params_check(const traffic_params *p, enum traffic_param *ret_field,
         *ret_field = TRAFFIC_PARAM_NONE;
     if (ret_msg)
         *ret_msg = NULL;
+    return 0;
+}
+
+static const char *const dataplane_names[] = {"auto", "xdp", "socket"};
+
+const char *traffic_dataplane_name(enum traffic_dataplane d)
+{
+    return (unsigned)d <= TRAFFIC_DATAPLANE_SOCKET ? dataplane_names[d] : "?";
+}
+
+int traffic_dataplane_from_name(const char *name)
+{
+    for (unsigned i = 0; i <= TRAFFIC_DATAPLANE_SOCKET; i++)
+        if (name && strcmp(name, dataplane_names[i]) == 0)
+            return (int)i;
+    return -EINVAL;
+}
+
+int traffic_cpus_from_list(const char *list, unsigned *cpus, unsigned max, unsigned *ret_n)
+{
+    uint64_t seen[(TRAFFIC_CPU_MAX + 64) / 64] = {0};
+    unsigned n = 0;
+    const char *s = list;
+    if (!s)
+        return -EINVAL;
+    while (*s == ' ')
+        s++;
+    while (*s) {
+        char *end;
+        errno = 0;
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (errno || lo > TRAFFIC_CPU_MAX)
+            return -EINVAL;
+        s = end;
+        if (*s == '-') {
+            s++;
+            if (*s < '0' || *s > '9')
+                return -EINVAL;
+            hi = strtoul(s, &end, 10);
+            if (errno || hi > TRAFFIC_CPU_MAX || hi < lo)
+                return -EINVAL;
+            s = end;
+        }
+        for (unsigned long c = lo; c <= hi; c++) {
+            if (n >= max || (seen[c / 64] >> (c % 64) & 1))
+                return -EINVAL;
+            seen[c / 64] |= 1ull << (c % 64);
+            cpus[n++] = (unsigned)c;
+        }
+        while (*s == ' ')
+            s++;
+        if (*s == ',') {
+            s++;
+            while (*s == ' ')
+                s++;
+            if (!*s)
+                return -EINVAL;
+        } else if (*s) {
+            return -EINVAL;
+        }
+    }
+    *ret_n = n;
     return 0;
 }
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* The tester side's data plane for one trial: AF_XDP sockets when the interface allows, else UDP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include "traffic-priv.h"
+
+void traffic_plane_close(traffic_plane *pl)
+{
+    for (unsigned k = 0; k < pl->n; k++)
+        traffic_xsk_close(pl->xsk[k]);
+    traffic_xdp_close(pl->xdp);
+    memset(pl->xsk, 0, sizeof(pl->xsk));
+    pl->xdp = NULL;
+    pl->n = 0;
+}
+
+/* Root qdiscs that hold nothing back (AF_XDP frames skip the qdisc, so one that shapes,
+ * delays or drops would silently stop doing so). */
+static bool qdisc_transparent(const char *kind)
+{
+    static const char *const ok[] = {"none", "noqueue", "pfifo_fast", "mq", "pfifo", "bfifo"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strcmp(kind, ok[i]) == 0)
+            return true;
+    return false;
+}
+
+static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
+{
+    char dev[IF_NAMESIZE];
+    int r = traffic_dev_of_addr(sp->src.sin_addr, dev);
+    if (r < 0) {
+        snprintf(pl->why, sizeof(pl->why), "no interface holds the tester's address");
+        return r;
+    }
+    snprintf(pl->dev, sizeof(pl->dev), "%s", dev);
+    traffic_xsk_flow f = {.src = sp->src, .dst = sp->dst, .payload = sp->payload};
+    if ((r = traffic_dev_mac(dev, f.src_mac)) < 0) {
+        snprintf(pl->why, sizeof(pl->why), "%s: no MAC address (%s)", dev, strerror(-r));
+        return r;
+    }
+    if (sp->sending) {
+        char kind[32];
+        if ((r = traffic_dev_qdisc(if_nametoindex(dev), kind, sizeof(kind))) < 0) {
+            snprintf(pl->why, sizeof(pl->why), "%s: cannot read its qdisc (%s)", dev, strerror(-r));
+            return r;
+        }
+        if (!qdisc_transparent(kind)) {
+            snprintf(pl->why, sizeof(pl->why),
+                     "%s has qdisc '%s', which AF_XDP frames would bypass", dev, kind);
+            return -EBUSY;
+        }
+        if ((r = traffic_arp_lookup(sp->dst.sin_addr, dev, f.dst_mac)) < 0) {
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &sp->dst.sin_addr, a, sizeof(a));
+            snprintf(pl->why, sizeof(pl->why), "%s: no neighbour entry for %s", dev, a);
+            return r;
+        }
+    }
+    if ((r = traffic_xdp_open(dev, ntohs(sp->src.sin_port), false, &pl->xdp)) < 0) {
+        snprintf(pl->why, sizeof(pl->why), "%s: cannot attach the XDP program (%s)", dev,
+                 strerror(-r));
+        return r;
+    }
+    unsigned want = sp->sockets ? sp->sockets : 1, q = traffic_xdp_queues(pl->xdp);
+    if (want > q)
+        want = q;
+    if (want > TRAFFIC_XSK_MAX)
+        want = TRAFFIC_XSK_MAX;
+    for (unsigned k = 0; k < want; k++) {
+        if ((r = traffic_xsk_open(pl->xdp, k, &f, &pl->xsk[k])) < 0) {
+            snprintf(pl->why, sizeof(pl->why), "%s queue %u: no AF_XDP socket (%s)", dev, k,
+                     strerror(-r));
+            traffic_plane_close(pl);
+            return r;
+        }
+        pl->n = k + 1;
+    }
+    snprintf(pl->why, sizeof(pl->why), "AF_XDP on %s, %u socket%s", dev, pl->n,
+             pl->n > 1 ? "s" : "");
+    return 0;
+}
+
+int traffic_plane_open(const traffic_plane_spec *sp, traffic_plane *pl)
+{
+    memset(pl, 0, sizeof(*pl));
+    pl->used = TRAFFIC_DATAPLANE_SOCKET;
+    if (sp->want == TRAFFIC_DATAPLANE_SOCKET) {
+        snprintf(pl->why, sizeof(pl->why), "sockets (asked)");
+        return 0;
+    }
+    int r = try_xdp(sp, pl);
+    if (r == 0) {
+        pl->used = TRAFFIC_DATAPLANE_XDP;
+        return 0;
+    }
+    if (sp->want == TRAFFIC_DATAPLANE_XDP)
+        return r;
+    char why[sizeof(pl->why)];
+    snprintf(why, sizeof(why), "%s", pl->why);
+    snprintf(pl->why, sizeof(pl->why), "sockets: %.150s", why);
+    return 0;
+}
