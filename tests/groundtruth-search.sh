@@ -74,23 +74,16 @@ ip -n "$D" route add 198.18.0.0/24 via 198.18.1.254
 ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
 set +e
 
-# pass, fail, in_range, calc, field
+# pass, fail, in_range, calc, field, run
 . "$(dirname "$0")/groundtruth-lib.sh"
 
-# run NAME AGENT_PREFIX ARGS...: the engine with --json; output in $OUT/NAME
-run() {
-    name=$1
-    prefix=$2
-    shift 2
+# the engine for the lib's run NAME ARGS...: $AGENT_PREFIX runs before the agent (the
+# capped case puts it in a cgroup)
+AGENT_PREFIX=
+engine() {
     timeout 900 ip netns exec "$T" "$BIN" run --json \
-        --agent-cmd "$prefix ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.3 "$@" >"$OUT/$name" 2>"$OUT/$name.err"
-    rc=$?
-    if [ $rc != 0 ]; then
-        echo "engine failed ($rc) for $name:"
-        cat "$OUT/$name.err"
-    fi
-    return $rc
+        --agent-cmd "$AGENT_PREFIX ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
+        --warmup-s 0.05 --straggler-s 0.3 "$@"
 }
 
 # goal_fps FILE DIR GOAL REP: the figure of one goal and repetition ("" when missing),
@@ -117,7 +110,7 @@ add chain ip vexpgt pre { type filter hook prerouting priority -300; }
 add rule ip vexpgt pre udp dport $port numgen random mod 1000 < $K drop
 NFT
     start=$(date +%s)
-    run "tbf-drop-$dir" "" --test throughput --frame-size $SIZE --direction $dir \
+    run "tbf-drop-$dir" --test throughput --frame-size $SIZE --direction $dir \
         --trial-s 2 --search-trial-s 0.5 --resolution-pct 1 --repetitions "$REPS"
     took=$(($(date +%s) - start))
     f="$OUT/tbf-drop-$dir"
@@ -154,8 +147,8 @@ if mkdir "$CG" 2>/dev/null && echo 100000 >"$CG/cpu.cfs_period_us" &&
     # (ip netns exec remounts /sys, hiding /sys/fs/cgroup: the agent mounts the
     # cpu hierarchy again in its own mount namespace to join the group)
     mkdir -p "$OUT/cgm"
-    run capped-out "sh -c 'mount -t cgroup -o cpu cgroup $OUT/cgm && echo \$\$ >$OUT/cgm/${CG##*/}/cgroup.procs && exec \"\$0\" \"\$@\"'" \
-        --test throughput --frame-size $SIZE --direction out --line-rate-mbps 1000 \
+    AGENT_PREFIX="sh -c 'mount -t cgroup -o cpu cgroup $OUT/cgm && echo \$\$ >$OUT/cgm/${CG##*/}/cgroup.procs && exec \"\$0\" \"\$@\"'"
+    run capped-out --test throughput --frame-size $SIZE --direction out --line-rate-mbps 1000 \
         --trial-s 2 --search-trial-s 0.5 --resolution-pct 1 --repetitions "$REPS"
     f="$OUT/capped-out"
     for rep in $(seq 1 "$REPS"); do
