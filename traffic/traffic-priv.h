@@ -330,9 +330,11 @@ struct traffic_runner {
 /* The runner over a real agent connection. */
 void traffic_runner_conn(traffic_runner *r, traffic_conn *conn, const traffic_observer *obs);
 
+/* ret_trial: the calibration trial itself (may be NULL). */
 int traffic_proc_calibrate(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                            unsigned frame_size, enum traffic_test test, unsigned repetition,
-                           unsigned *index, double *ret_max_fps);
+                           unsigned *index, double *ret_max_fps, traffic_trial *ret_trial);
+/* The throughput search (search.c). */
 int traffic_proc_throughput(traffic_runner *r, const traffic_params *p, enum traffic_direction dir,
                             unsigned frame_size, double max_fps, unsigned repetition,
                             traffic_result *ret);
@@ -354,6 +356,8 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p);
 /* A search retries a trial the tester could not offer (a starved generator) at most this many
  * times before it gives up; the cost model's upper bound allows for them. */
 #define TRAFFIC_MAX_INVALID_RETRIES 12u
+/* Full-length trials of one binary search (and of a back-to-back search) at most. */
+#define TRAFFIC_MAX_SEARCH_TRIALS 64u
 
 /* ---- what other procedures reuse of a throughput search (atload.c) ---- */
 
@@ -407,7 +411,7 @@ double traffic_t95(unsigned df);
 /* Shared by the latency procedures: RFC 2544 §26.2's mean of the trials' summaries. */
 void traffic_rtt_accumulate(traffic_rtt_summary *sum, const traffic_rtt_summary *x, unsigned n);
 void traffic_rtt_finish(traffic_result *res, traffic_rtt_summary *sum, unsigned n);
-/* procedures.c's helpers for atload.c */
+/* procedures.c's helpers for atload.c and search.c */
 int traffic_proc_do_trial(traffic_runner *r, const traffic_params *p, traffic_trial *t,
                           unsigned tagged);
 void traffic_proc_trial_init(traffic_trial *t, enum traffic_test test, enum traffic_direction dir,
@@ -417,6 +421,7 @@ void traffic_proc_result_init(traffic_result *res, enum traffic_test test,
                               enum traffic_direction dir, unsigned frame_size, unsigned rep,
                               bool reflect, double fps);
 void traffic_proc_emit(traffic_runner *r, const traffic_result *res);
+void traffic_proc_result_rate(traffic_result *res, double fps);
 
 /* Fill validity, loss and rates of a finished trial from tx/rx/elapsed (shared by runners). */
 void traffic_trial_account(traffic_trial *t, uint64_t missed);
