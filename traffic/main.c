@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* vexp-traffic: "agent" (DUT side) and "run" (tester side) of the RFC 2544 engine. */
 #include <errno.h>
-#include <math.h>
+#include <stddef.h>
 #include <getopt.h>
-#include <poll.h>
-#include <pthread.h>
-#include <arpa/inet.h>
-#include <net/if.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "main-tools.h"
 #include "traffic-priv.h"
 #include "vexp-config.h"
 
@@ -24,7 +22,7 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static void usage(FILE *f)
+void vexp_traffic_usage(FILE *f)
 {
     fputs("usage: vexp-traffic agent\n"
           "       vexp-traffic run --agent-cmd CMD --dut ADDR [--tester ADDR]\n"
@@ -217,7 +215,7 @@ static void on_result(void *ud, const traffic_result *r)
     fflush(stdout);
 }
 
-static int is_stopped(void *ud)
+int vexp_traffic_stopped(void *ud)
 {
     (void)ud;
     return stop_requested;
@@ -340,211 +338,213 @@ static int open_agent(const char *cmd, traffic_conn **ret_conn, traffic_agent_in
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run's options that set one number of traffic_params, and its limits */
+typedef struct run_num {
+    int opt;
+    size_t off; /* of the field in traffic_params */
+    bool is_double;
+    double min, max; /* a double's limits; max alone for an unsigned */
+    bool nonzero;    /* an unsigned that may not be 0 */
+} run_num;
+
+#define OFF(f) offsetof(traffic_params, f)
+
+static const run_num run_nums[] = {
+    {OPT_TRIAL, OFF(trial_s), true, 0.1, 3600, false},
+    {OPT_SEARCH_S, OFF(search_trial_s), true, 0.1, 3600, false},
+    {OPT_REPS, OFF(repetitions), false, 0, 1000, false},
+    {OPT_LAT_REPS, OFF(latency_repetitions), false, 0, 1000, false},
+    {OPT_B2B_REPS, OFF(b2b_repetitions), false, 0, 1000, false},
+    {OPT_RATE_MBPS, OFF(rate_mbps), true, 0.001, 4e5, false},
+    {OPT_LINE, OFF(line_rate_mbps), true, 0.001, 4e5, false},
+    {OPT_RES, OFF(resolution_pct), true, 0.01, 50, false},
+    {OPT_EXCEED, OFF(exceed_pct), true, 0, 90, false},
+    {OPT_PREC, OFF(precision_pct), true, 0.1, 50, false},
+    {OPT_DSUM, OFF(duration_sum_s), true, 0.1, 36000, false},
+    {OPT_STEP, OFF(loss_step_pct), true, 1, 50, false},
+    {OPT_B2B_S, OFF(b2b_burst_s), true, 0.01, 30, false},
+    {OPT_WARM, OFF(warmup_s), true, 0, 10, false},
+    {OPT_STRAG, OFF(straggler_s), true, 0, 60, false},
+    {OPT_PROBES, OFF(probes), false, 0, 100000, false},
+    {OPT_RTT_SEQ, OFF(rtt_sequences), false, 0, 1000, true},
+    {OPT_SENDERS, OFF(senders), false, 0, 4, true},
+    {OPT_RTT_INT, OFF(rtt_interval_ms), false, 0, 10000, false},
+};
+#undef OFF
+
+static const run_num *run_num_of(int opt)
 {
+    for (size_t i = 0; i < sizeof(run_nums) / sizeof(run_nums[0]); i++)
+        if (run_nums[i].opt == opt)
+            return &run_nums[i];
+    return NULL;
+}
+
+static int run_num_set(const run_num *n, traffic_params *p, const char *val)
+{
+    void *f = (char *)p + n->off;
+    if (n->is_double)
+        return traffic_parse_double(val, n->min, n->max, f);
+    unsigned *u = f;
+    if (parse_uint(val, (unsigned)n->max, u) < 0 || (n->nonzero && *u == 0))
+        return -EINVAL;
+    return 0;
+}
+
+typedef struct run_args {
     traffic_params p;
-    traffic_params_init(&p);
-    bool goals_set = false; /* --goals and --loss-tolerance-pct: one or the other, once */
-    const char *agent_cmd = NULL, *tester_cmd = NULL;
-    bool have_dut = false;
-    int c;
-    unsigned u;
+    const char *agent_cmd, *tester_cmd;
+    bool have_dut;
+    bool goals_set; /* --goals and --loss-tolerance-pct: one or the other, once */
+} run_args;
+
+/* One option of run that is not in run_nums: -1 to go on, else the exit status. */
+static int run_option(run_args *a, int c, const char *name)
+{
     uint64_t v;
+    switch (c) {
+    case OPT_AGENT_CMD:
+        a->agent_cmd = optarg;
+        break;
+    case OPT_TESTER_CMD:
+        a->tester_cmd = optarg;
+        break;
+    case OPT_DUT:
+    case OPT_TESTER: {
+        char *dst = c == OPT_DUT ? a->p.dut_addr : a->p.tester_addr;
+        if (strlen(optarg) >= TRAFFIC_ADDR_LEN)
+            return bad(name, optarg);
+        strcpy(dst, optarg);
+        a->have_dut |= c == OPT_DUT;
+        break;
+    }
+    case OPT_TEST:
+        if (traffic_tests_from_list(optarg, &a->p.tests) < 0)
+            return bad(name, optarg);
+        break;
+    case OPT_FRAME:
+        if (traffic_frame_sizes_from_list(optarg, a->p.frame_sizes, TRAFFIC_MAX_FRAME_SIZES,
+                                          &a->p.n_frame_sizes) < 0)
+            return bad(name, optarg);
+        break;
+    case OPT_DIR:
+        if (traffic_directions_from_list(optarg, &a->p.directions) < 0)
+            return bad(name, optarg);
+        break;
+    case OPT_RATE_FPS:
+        if (strcmp(optarg, "max") == 0)
+            a->p.rate_max = true;
+        else if (traffic_parse_double(optarg, 1, 1e8, &a->p.rate_fps) < 0)
+            return bad(name, optarg);
+        break;
+    case OPT_TOL: {
+        double tol;
+        if (a->goals_set || traffic_parse_double(optarg, 0, 50, &tol) < 0)
+            return bad(name, optarg);
+        traffic_goals_set_tolerance(&a->p, tol);
+        a->goals_set = true;
+        break;
+    }
+    case OPT_GOALS:
+        if (a->goals_set ||
+            traffic_goals_from_list(optarg, a->p.goals, TRAFFIC_MAX_GOALS, &a->p.n_goals) < 0)
+            return bad(name, optarg);
+        a->goals_set = true;
+        break;
+    case OPT_METHOD: {
+        int m = traffic_method_from_name(optarg);
+        if (m < 0)
+            return bad(name, optarg);
+        a->p.method = (unsigned)m;
+        break;
+    }
+    case OPT_DUT_PORT:
+    case OPT_TESTER_PORT:
+        if (traffic_parse_u64(optarg, 65535, &v) < 0 || v == 0)
+            return bad(name, optarg);
+        if (c == OPT_DUT_PORT)
+            a->p.dut_port = (uint16_t)v;
+        else
+            a->p.tester_port = (uint16_t)v;
+        break;
+    case OPT_DATAPLANE: {
+        int d = traffic_dataplane_from_name(optarg);
+        if (d < 0)
+            return bad(name, optarg);
+        a->p.dataplane = (unsigned)d;
+        break;
+    }
+    case OPT_TESTER_CPUS:
+        if (traffic_cpus_from_list(optarg, a->p.tester_cpus, TRAFFIC_MAX_TESTER_CPUS,
+                                   &a->p.n_tester_cpus) < 0)
+            return bad(name, optarg);
+        break;
+    case OPT_JSON:
+        json_out = true;
+        break;
+    case OPT_REFLECT:
+        a->p.reflect = true;
+        break;
+    case OPT_HELP:
+        vexp_traffic_usage(stdout);
+        return 0;
+    default:
+        vexp_traffic_usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+/* run's command line into *a, checked: -1 to go on, else the exit status. */
+static int run_parse(int argc, char **argv, run_args *a)
+{
+    *a = (run_args){0};
+    traffic_params_init(&a->p);
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", run_opts, NULL)) != -1) {
         const char *name = NULL;
         for (const struct option *o = run_opts; o->name; o++)
             if (o->val == c)
                 name = o->name;
-        switch (c) {
-        case OPT_AGENT_CMD:
-            agent_cmd = optarg;
-            break;
-        case OPT_TESTER_CMD:
-            tester_cmd = optarg;
-            break;
-        case OPT_DUT:
-        case OPT_TESTER: {
-            char *dst = c == OPT_DUT ? p.dut_addr : p.tester_addr;
-            if (strlen(optarg) >= TRAFFIC_ADDR_LEN)
-                return bad(name, optarg);
-            strcpy(dst, optarg);
-            have_dut |= c == OPT_DUT;
-            break;
-        }
-        case OPT_TEST:
-            if (traffic_tests_from_list(optarg, &p.tests) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_FRAME:
-            if (traffic_frame_sizes_from_list(optarg, p.frame_sizes, TRAFFIC_MAX_FRAME_SIZES,
-                                              &p.n_frame_sizes) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_DIR:
-            if (traffic_directions_from_list(optarg, &p.directions) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_TRIAL:
-            if (traffic_parse_double(optarg, 0.1, 3600, &p.trial_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_SEARCH_S:
-            if (traffic_parse_double(optarg, 0.1, 3600, &p.search_trial_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_REPS:
-            if (parse_uint(optarg, 1000, &p.repetitions) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_LAT_REPS:
-            if (parse_uint(optarg, 1000, &p.latency_repetitions) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_B2B_REPS:
-            if (parse_uint(optarg, 1000, &p.b2b_repetitions) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_RATE_FPS:
-            if (strcmp(optarg, "max") == 0)
-                p.rate_max = true;
-            else if (traffic_parse_double(optarg, 1, 1e8, &p.rate_fps) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_RATE_MBPS:
-            if (traffic_parse_double(optarg, 0.001, 4e5, &p.rate_mbps) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_LINE:
-            if (traffic_parse_double(optarg, 0.001, 4e5, &p.line_rate_mbps) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_RES:
-            if (traffic_parse_double(optarg, 0.01, 50, &p.resolution_pct) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_TOL: {
-            double tol;
-            if (goals_set || traffic_parse_double(optarg, 0, 50, &tol) < 0)
-                return bad(name, optarg);
-            traffic_goals_set_tolerance(&p, tol);
-            goals_set = true;
-            break;
-        }
-        case OPT_GOALS:
-            if (goals_set ||
-                traffic_goals_from_list(optarg, p.goals, TRAFFIC_MAX_GOALS, &p.n_goals) < 0)
-                return bad(name, optarg);
-            goals_set = true;
-            break;
-        case OPT_METHOD: {
-            int m = traffic_method_from_name(optarg);
-            if (m < 0)
-                return bad(name, optarg);
-            p.method = (unsigned)m;
-            break;
-        }
-        case OPT_EXCEED:
-            if (traffic_parse_double(optarg, 0, 90, &p.exceed_pct) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_PREC:
-            if (traffic_parse_double(optarg, 0.1, 50, &p.precision_pct) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_DSUM:
-            if (traffic_parse_double(optarg, 0.1, 36000, &p.duration_sum_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_STEP:
-            if (traffic_parse_double(optarg, 1, 50, &p.loss_step_pct) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_B2B_S:
-            if (traffic_parse_double(optarg, 0.01, 30, &p.b2b_burst_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_WARM:
-            if (traffic_parse_double(optarg, 0, 10, &p.warmup_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_STRAG:
-            if (traffic_parse_double(optarg, 0, 60, &p.straggler_s) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_PROBES:
-            if (parse_uint(optarg, 100000, &p.probes) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_RTT_SEQ:
-            if (parse_uint(optarg, 1000, &p.rtt_sequences) < 0 || p.rtt_sequences == 0)
-                return bad(name, optarg);
-            break;
-        case OPT_SENDERS:
-            if (parse_uint(optarg, 4, &p.senders) < 0 || p.senders == 0)
-                return bad(name, optarg);
-            break;
-        case OPT_RTT_INT:
-            if (parse_uint(optarg, 10000, &p.rtt_interval_ms) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_DUT_PORT:
-        case OPT_TESTER_PORT:
-            if (traffic_parse_u64(optarg, 65535, &v) < 0 || v == 0)
-                return bad(name, optarg);
-            if (c == OPT_DUT_PORT)
-                p.dut_port = (uint16_t)v;
-            else
-                p.tester_port = (uint16_t)v;
-            break;
-        case OPT_DATAPLANE: {
-            int d = traffic_dataplane_from_name(optarg);
-            if (d < 0)
-                return bad(name, optarg);
-            p.dataplane = (unsigned)d;
-            break;
-        }
-        case OPT_TESTER_CPUS:
-            if (traffic_cpus_from_list(optarg, p.tester_cpus, TRAFFIC_MAX_TESTER_CPUS,
-                                       &p.n_tester_cpus) < 0)
-                return bad(name, optarg);
-            break;
-        case OPT_JSON:
-            json_out = true;
-            break;
-        case OPT_REFLECT:
-            p.reflect = true;
-            break;
-        case OPT_HELP:
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
+        const run_num *n = run_num_of(c);
+        int st = !n                                  ? run_option(a, c, name)
+                 : run_num_set(n, &a->p, optarg) < 0 ? bad(name, optarg)
+                                                     : -1;
+        if (st >= 0)
+            return st;
     }
-    (void)u;
     if (optind < argc) {
         fprintf(stderr, "vexp-traffic run: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (!agent_cmd || !have_dut) {
+    if (!a->agent_cmd || !a->have_dut) {
         fprintf(stderr, "vexp-traffic run: --agent-cmd and --dut are required\n");
-        usage(stderr);
+        vexp_traffic_usage(stderr);
         return 2;
     }
-    if (p.reflect && p.directions == (TRAFFIC_DIR_IN | TRAFFIC_DIR_OUT))
-        p.directions = TRAFFIC_DIR_IN;
+    if (a->p.reflect && a->p.directions == (TRAFFIC_DIR_IN | TRAFFIC_DIR_OUT))
+        a->p.directions = TRAFFIC_DIR_IN;
     const char *msg;
-    if (traffic_params_validate(&p, &msg) < 0) {
+    if (traffic_params_validate(&a->p, &msg) < 0) {
         fprintf(stderr, "vexp-traffic run: %s\n", msg);
         return 2;
     }
-    if (tester_cmd && p.reflect) {
+    if (a->tester_cmd && a->p.reflect) {
         fprintf(stderr, "vexp-traffic run: --reflect with --tester-cmd: %s\n",
                 TRAFFIC_REMOTE_REFLECT_ERROR);
         return 2;
     }
+    return -1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int st = run_parse(argc, argv, &a);
+    if (st >= 0)
+        return st;
+    const traffic_params *p = &a.p;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -552,9 +552,9 @@ static int cmd_run(int argc, char **argv)
 
     traffic_conn *conn = NULL, *tester = NULL;
     traffic_agent_info info, tinfo;
-    int r = open_agent(agent_cmd, &conn, &info);
-    if (r == 0 && tester_cmd)
-        r = open_agent(tester_cmd, &tester, &tinfo);
+    int r = open_agent(a.agent_cmd, &conn, &info);
+    if (r == 0 && a.tester_cmd)
+        r = open_agent(a.tester_cmd, &tester, &tinfo);
     if (r < 0) {
         traffic_conn_free(conn);
         return 3;
@@ -565,8 +565,8 @@ static int cmd_run(int argc, char **argv)
                info.proto, info.version, info.kernel, info.machine, info.ncpu);
     else
         printf("agent: vexp %s, kernel %s (%s, %d CPUs); dut %s:%u tester %s:%u\n", info.version,
-               info.kernel, info.machine, info.ncpu, p.dut_addr, p.dut_port, p.tester_addr,
-               p.tester_port);
+               info.kernel, info.machine, info.ncpu, p->dut_addr, p->dut_port, p->tester_addr,
+               p->tester_port);
     if (tester && json_out)
         printf("{\"type\":\"tester_hello\",\"proto\":%d,\"agent_version\":\"%s\","
                "\"kernel\":\"%s\",\"machine\":\"%s\",\"ncpu\":%d}\n",
@@ -579,10 +579,9 @@ static int cmd_run(int argc, char **argv)
     traffic_observer obs = {
         .trial_end = on_trial,
         .result = on_result,
-        .cancelled = is_stopped,
+        .cancelled = vexp_traffic_stopped,
     };
-    r = tester ? traffic_run_suite_remote(tester, conn, &p, &obs)
-               : traffic_run_suite(conn, &p, &obs);
+    r = tester ? traffic_run_suite_remote(tester, conn, p, &obs) : traffic_run_suite(conn, p, &obs);
     int status = 0;
     if (r == -ECANCELED) {
         fprintf(stderr, "vexp-traffic run: interrupted\n");
@@ -603,302 +602,15 @@ static int cmd_run(int argc, char **argv)
     return status;
 }
 
-/* ---- send / count: the tester's data plane alone (bench/engine.sh) ---- */
-
-enum { T_SRC = 256, T_DST, T_SPORT, T_DPORT, T_FRAME, T_SECS, T_N, T_DP, T_CPUS, T_DROP, T_ADDR };
-
-static const struct option tool_opts[] = {
-    {"src", required_argument, NULL, T_SRC},
-    {"dst", required_argument, NULL, T_DST},
-    {"addr", required_argument, NULL, T_ADDR},
-    {"src-port", required_argument, NULL, T_SPORT},
-    {"dst-port", required_argument, NULL, T_DPORT},
-    {"port", required_argument, NULL, T_SPORT},
-    {"frame-size", required_argument, NULL, T_FRAME},
-    {"seconds", required_argument, NULL, T_SECS},
-    {"senders", required_argument, NULL, T_N},
-    {"receivers", required_argument, NULL, T_N},
-    {"tester-dataplane", required_argument, NULL, T_DP},
-    {"tester-cpus", required_argument, NULL, T_CPUS},
-    {"drop", no_argument, NULL, T_DROP},
-    {NULL, 0, NULL, 0},
-};
-
-typedef struct tool_args {
-    const char *src, *dst;
-    uint16_t sport, dport;
-    unsigned frame, n, dataplane, cpus[TRAFFIC_MAX_TESTER_CPUS], n_cpus;
-    double secs;
-    bool drop;
-} tool_args;
-
-static int tool_parse(const char *cmd, int argc, char **argv, tool_args *a)
-{
-    *a = (tool_args){.sport = 17001, .dport = 17000, .frame = 64, .n = 1, .secs = 10};
-    uint64_t v;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", tool_opts, NULL)) != -1) {
-        switch (c) {
-        case T_SRC:
-        case T_ADDR:
-            a->src = optarg;
-            break;
-        case T_DST:
-            a->dst = optarg;
-            break;
-        case T_SPORT:
-        case T_DPORT:
-            if (traffic_parse_u64(optarg, 65535, &v) < 0 || v == 0)
-                goto bad;
-            *(c == T_SPORT ? &a->sport : &a->dport) = (uint16_t)v;
-            break;
-        case T_FRAME:
-            if (traffic_parse_u64(optarg, 9018, &v) < 0 || !traffic_frame_payload((unsigned)v))
-                goto bad;
-            a->frame = (unsigned)v;
-            break;
-        case T_SECS:
-            if (traffic_parse_double(optarg, 0.1, 3600, &a->secs) < 0)
-                goto bad;
-            break;
-        case T_N:
-            if (traffic_parse_u64(optarg, TRAFFIC_MAX_STREAMS, &v) < 0 || v == 0)
-                goto bad;
-            a->n = (unsigned)v;
-            break;
-        case T_DP: {
-            int d = traffic_dataplane_from_name(optarg);
-            if (d < 0)
-                goto bad;
-            a->dataplane = (unsigned)d;
-            break;
-        }
-        case T_CPUS:
-            if (traffic_cpus_from_list(optarg, a->cpus, TRAFFIC_MAX_TESTER_CPUS, &a->n_cpus) < 0)
-                goto bad;
-            break;
-        case T_DROP:
-            a->drop = true;
-            break;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc || !a->src || (strcmp(cmd, "send") == 0 && !a->dst)) {
-        usage(stderr);
-        return 2;
-    }
-    return 0;
-bad:
-    fprintf(stderr, "vexp-traffic %s: invalid value '%s'\n", cmd, optarg);
-    return 2;
-}
-
-static int sockaddr_of(const char *addr, uint16_t port, struct sockaddr_in *ret)
-{
-    *ret = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(port)};
-    return inet_pton(AF_INET, addr, &ret->sin_addr) == 1 ? 0 : -EINVAL;
-}
-
-static int cmd_send(int argc, char **argv)
-{
-    tool_args a;
-    int r = tool_parse("send", argc, argv, &a);
-    if (r)
-        return r;
-    struct sockaddr_in src, dst;
-    if (sockaddr_of(a.src, a.sport, &src) < 0 || sockaddr_of(a.dst, a.dport, &dst) < 0) {
-        fprintf(stderr, "vexp-traffic send: --src and --dst must be IPv4 addresses\n");
-        return 2;
-    }
-    int fd;
-    if ((r = traffic_udp_socket(a.src, a.sport, &fd)) < 0 ||
-        (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && (r = -errno))) {
-        fprintf(stderr, "vexp-traffic send: socket %s:%u: %s\n", a.src, a.sport, strerror(-r));
-        return 3;
-    }
-    const unsigned payload = traffic_frame_payload(a.frame);
-    /* the neighbour entry the prebuilt frames need: one datagram resolves it */
-    struct pollfd pfd = {.fd = fd};
-    uint8_t hello[TRAFFIC_HDR_LEN] = {0};
-    (void)send(fd, hello, sizeof(hello), 0);
-    (void)poll(&pfd, 0, 100);
-    traffic_plane pl;
-    traffic_plane_spec sp = {.want = a.dataplane,
-                             .src = src,
-                             .dst = dst,
-                             .payload = payload,
-                             .sockets = a.n,
-                             .sending = true};
-    if ((r = traffic_plane_open(&sp, &pl)) < 0) {
-        fprintf(stderr, "vexp-traffic send: AF_XDP: %s\n", pl.why);
-        traffic_plane_close(&pl);
-        close(fd);
-        return 3;
-    }
-    fprintf(stderr, "vexp-traffic send: tester data plane: %s\n", pl.why);
-    traffic_gen_spec g = {.fd = fd,
-                          .dst = dst,
-                          .payload = payload,
-                          .stream = 1,
-                          .duration_ns = (int64_t)(a.secs * 1e9),
-                          .threads = a.n,
-                          .cpus = a.cpus,
-                          .n_cpus = a.n_cpus,
-                          .first_seq = 1};
-    if (pl.used == TRAFFIC_DATAPLANE_XDP) {
-        g.threads = pl.n;
-        for (unsigned k = 0; k < pl.n; k++)
-            g.xsk[k] = pl.xsk[k];
-    }
-    traffic_gen_result gr = {0};
-    r = traffic_gen_run(&g, is_stopped, NULL, &gr);
-    traffic_plane_close(&pl);
-    close(fd);
-    if (r < 0 && r != -ECANCELED) {
-        fprintf(stderr, "vexp-traffic send: %s\n", strerror(-r));
-        return 3;
-    }
-    double el = (double)gr.elapsed_ns / 1e9;
-    printf("{\"type\":\"send\",\"dataplane\":\"%s\",\"senders\":%u,\"frame_size\":%u,\"tx\":%llu,"
-           "\"elapsed_s\":%.6f,\"fps\":%.0f}\n",
-           traffic_dataplane_name(pl.used), g.threads, a.frame, (unsigned long long)gr.tx, el,
-           (double)gr.tx / el);
-    return 0;
-}
-
-typedef struct count_thread {
-    traffic_rx rx;
-    unsigned cpu;
-    bool pin;
-    int64_t end_ns, first_ns, last_ns;
-    pthread_t tid;
-} count_thread;
-
-static void *count_main(void *ud)
-{
-    count_thread *t = ud;
-    if (t->pin)
-        (void)traffic_pin_self(t->cpu, NULL);
-    while (!stop_requested) {
-        int64_t now = traffic_now_ns();
-        if (now >= t->end_ns)
-            break;
-        struct pollfd pfd = {.fd = t->rx.fd, .events = POLLIN};
-        if (poll(&pfd, 1, 20) <= 0)
-            continue;
-        int n = traffic_rx_drain(&t->rx);
-        if (n > 0) {
-            now = traffic_now_ns();
-            if (!t->first_ns)
-                t->first_ns = now;
-            t->last_ns = now;
-        }
-    }
-    return NULL;
-}
-
-static int cmd_count(int argc, char **argv)
-{
-    tool_args a;
-    int r = tool_parse("count", argc, argv, &a);
-    if (r)
-        return r;
-    struct sockaddr_in src;
-    if (sockaddr_of(a.src, a.sport, &src) < 0) {
-        fprintf(stderr, "vexp-traffic count: --addr must be an IPv4 address\n");
-        return 2;
-    }
-    if (a.drop) {
-        char dev[IF_NAMESIZE];
-        traffic_xdp *x = NULL;
-        if ((r = traffic_dev_of_addr(src.sin_addr, dev)) < 0 ||
-            (r = traffic_xdp_open(dev, a.sport, true, &x)) < 0) {
-            fprintf(stderr, "vexp-traffic count --drop: %s\n", strerror(-r));
-            return 3;
-        }
-        printf("{\"type\":\"drop\",\"dev\":\"%s\",\"port\":%u}\n", dev, a.sport);
-        fflush(stdout);
-        int64_t end = traffic_now_ns() + (int64_t)(a.secs * 1e9);
-        while (!stop_requested && traffic_now_ns() < end)
-            (void)poll(NULL, 0, 20);
-        traffic_xdp_close(x);
-        return 0;
-    }
-    int fd;
-    if ((r = traffic_udp_socket(a.src, a.sport, &fd)) < 0) {
-        fprintf(stderr, "vexp-traffic count: socket %s:%u: %s\n", a.src, a.sport, strerror(-r));
-        return 3;
-    }
-    const unsigned payload = traffic_frame_payload(a.frame);
-    traffic_plane pl;
-    traffic_plane_spec sp = {
-        .want = a.dataplane, .src = src, .dst = src, .payload = payload, .sockets = a.n};
-    if ((r = traffic_plane_open(&sp, &pl)) < 0) {
-        fprintf(stderr, "vexp-traffic count: AF_XDP: %s\n", pl.why);
-        traffic_plane_close(&pl);
-        close(fd);
-        return 3;
-    }
-    fprintf(stderr, "vexp-traffic count: tester data plane: %s\n", pl.why);
-    unsigned n = pl.used == TRAFFIC_DATAPLANE_XDP ? pl.n : 1;
-    static count_thread th[TRAFFIC_MAX_STREAMS];
-    const int64_t end = traffic_now_ns() + (int64_t)(a.secs * 1e9);
-    unsigned started = 0;
-    for (unsigned k = 0; k < n && r == 0; k++) {
-        if ((r = traffic_rx_init(&th[k].rx, fd, TRAFFIC_RX_SINK, payload, 1, TRAFFIC_MAX_STREAMS)) <
-            0)
-            break;
-        if (pl.used == TRAFFIC_DATAPLANE_XDP) {
-            th[k].rx.xsk = pl.xsk[k];
-            th[k].rx.fd = traffic_xsk_fd(pl.xsk[k]);
-        }
-        th[k].end_ns = end;
-        th[k].pin = a.n_cpus > 0;
-        th[k].cpu = a.n_cpus ? a.cpus[k % a.n_cpus] : 0;
-        if ((r = -pthread_create(&th[k].tid, NULL, count_main, &th[k])) == 0)
-            started++;
-    }
-    for (unsigned k = 0; k < started; k++)
-        pthread_join(th[k].tid, NULL);
-    int64_t first = 0, last = 0;
-    for (unsigned k = 0; k < started; k++) {
-        if (th[k].first_ns && (!first || th[k].first_ns < first))
-            first = th[k].first_ns;
-        if (th[k].last_ns > last)
-            last = th[k].last_ns;
-        if (k > 0)
-            traffic_rx_merge(&th[0].rx, &th[k].rx);
-    }
-    uint64_t uniq = 0, reord = 0, dup = 0;
-    if (started)
-        traffic_rx_counts(&th[0].rx, &uniq, &reord, &dup);
-    double el = last > first ? (double)(last - first) / 1e9 : 0;
-    printf("{\"type\":\"count\",\"dataplane\":\"%s\",\"receivers\":%u,\"rx\":%llu,"
-           "\"reordered\":%llu,\"duplicated\":%llu,\"foreign\":%llu,\"elapsed_s\":%.6f,"
-           "\"fps\":%.0f}\n",
-           traffic_dataplane_name(pl.used), started, (unsigned long long)uniq,
-           (unsigned long long)reord, (unsigned long long)dup,
-           (unsigned long long)(started ? th[0].rx.foreign : 0), el,
-           el > 0 ? (double)uniq / el : 0);
-    for (unsigned k = 0; k < n; k++)
-        traffic_rx_done(&th[k].rx);
-    traffic_plane_close(&pl);
-    close(fd);
-    return r < 0 ? 3 : 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        vexp_traffic_usage(stderr);
         return 2;
     }
     if (strcmp(argv[1], "agent") == 0) {
         if (argc != 2) {
-            usage(stderr);
+            vexp_traffic_usage(stderr);
             return 2;
         }
         signal(SIGPIPE, SIG_DFL);
@@ -915,17 +627,18 @@ int main(int argc, char **argv)
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        return argv[1][0] == 's' ? cmd_send(argc - 1, argv + 1) : cmd_count(argc - 1, argv + 1);
+        return argv[1][0] == 's' ? traffic_cmd_send(argc - 1, argv + 1)
+                                 : traffic_cmd_count(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("vexp-traffic %s (control protocol %d)\n", VEXP_VERSION, TRAFFIC_PROTO_VERSION);
         return 0;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
+        vexp_traffic_usage(stdout);
         return 0;
     }
     fprintf(stderr, "vexp-traffic: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    vexp_traffic_usage(stderr);
     return 2;
 }
