@@ -280,12 +280,181 @@ static int plane_open(const traffic_params *p, traffic_trial *t, int fd, unsigne
     return r;
 }
 
+/* One trial's state, shared by its steps. */
+typedef struct trial_run {
+    traffic_conn *conn;
+    const traffic_observer *obs;
+    const traffic_params *p;
+    traffic_trial *t;
+    unsigned tagged, payload, threads;
+    uint16_t stream;
+    double rate, dur_s;
+    uint64_t tag_every;
+    int64_t dur_ns, straggle_ms;
+    int fd; /* connected to the DUT */
+    struct sockaddr_in dut;
+    traffic_rx *rx;     /* TRAFFIC_XSK_MAX of them */
+    unsigned n_rx_init; /* traffic_rx_done() accepts one never initialised (zeroed) */
+    traffic_plane pl;
+    traffic_kv kv;
+    /* what the trial counted */
+    traffic_gen_result gr;
+    uint64_t rx_unique, reord, dup;
+    double cpu, wait_pct;
+} trial_run;
+
+/* The tester sends (direction in, or reflected): the tester's generator, the agent sinks or
+ * reflects.  0 or -errno; s->rx, s->pl are the caller's to release. */
+static int trial_tester_sends(trial_run *s)
+{
+    const traffic_params *p = s->p;
+    traffic_trial *t = s->t;
+    traffic_rx *rx = s->rx;
+    const unsigned tagged = s->tagged, payload = s->payload;
+    const uint16_t stream = s->stream;
+    int r;
+    /* echoes of tagged frames are drained between batches (prompt RTT); a
+     * reflected flow has its own receiving thread so the sender keeps pace */
+    bool inline_rx = tagged && !t->reflect;
+    rx_thread th = {.rx = rx, .cpu = -1};
+    atomic_init(&th.stop, false);
+    bool thread_started = false;
+    if ((r = traffic_rx_init(rx, s->fd, TRAFFIC_RX_RETURN, payload, stream, 1)) < 0)
+        return r;
+    if ((r = traffic_conn_send(s->conn, "listen stream=%u size=%u mode=%s streams=%u", stream,
+                               payload, t->reflect ? "reflect" : "sink", s->threads)) < 0 ||
+        (r = traffic_conn_reply(s->conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &s->kv)) < 0)
+        return r;
+    r = learn(s->fd, &s->dut, payload, p, s->obs);
+    if (r == 0 && (r = plane_open(p, t, s->fd, payload, s->threads, true, &s->pl)) == 0 &&
+        s->pl.used == TRAFFIC_DATAPLANE_XDP) {
+        /* the DUT's frames (echoes, reflected frames) now arrive at the first socket */
+        rx->xsk = s->pl.xsk[0];
+        rx->fd = traffic_xsk_fd(s->pl.xsk[0]);
+        s->threads = s->pl.n < s->threads ? s->pl.n : s->threads;
+    }
+    if (r == 0 && t->reflect) {
+        r = -pthread_create(&th.tid, NULL, rx_thread_main, &th);
+        thread_started = r == 0;
+    }
+    if (r == 0) {
+        traffic_gen_spec g = {.fd = s->fd,
+                              .dst = s->dut,
+                              .payload = payload,
+                              .stream = stream,
+                              .rate_fps = s->rate,
+                              .duration_ns = s->dur_ns,
+                              .count = t->burst_frames,
+                              .tag_every = s->tag_every,
+                              .echo_rx = inline_rx ? rx : NULL,
+                              .threads = s->threads,
+                              .cpus = p->tester_cpus,
+                              .n_cpus = p->n_tester_cpus,
+                              .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
+        for (unsigned k = 0; k < s->pl.n; k++)
+            g.xsk[k] = s->pl.xsk[k];
+        int64_t wait0 = thread_wait_ns();
+        r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)s->obs, &s->gr);
+        int64_t wait1 = thread_wait_ns();
+        if (wait0 >= 0 && wait1 >= wait0 && s->gr.elapsed_ns > 0)
+            s->wait_pct = 100.0 * (double)(wait1 - wait0) / (double)s->gr.elapsed_ns;
+    }
+    if (r == 0)
+        r = traffic_wait_ms(s->obs, inline_rx ? rx : NULL, s->straggle_ms);
+    if (thread_started) {
+        atomic_store(&th.stop, true);
+        pthread_join(th.tid, NULL);
+    }
+    int rs = traffic_agent_stop(s->conn, &s->kv);
+    if (r == 0)
+        r = rs;
+    if (r < 0)
+        return r;
+    (void)traffic_kv_double(&s->kv, "cpu_pct", -1, 1e4, &s->cpu);
+    if (t->reflect) {
+        traffic_rx_counts(rx, &s->rx_unique, &s->reord, &s->dup);
+    } else {
+        (void)traffic_kv_u64(&s->kv, "rx", UINT64_MAX, &s->rx_unique);
+        (void)traffic_kv_u64(&s->kv, "reordered", UINT64_MAX, &s->reord);
+        (void)traffic_kv_u64(&s->kv, "duplicated", UINT64_MAX, &s->dup);
+    }
+    if (tagged) {
+        t->has_rtt = true;
+        traffic_hist_summary(&rx->hist, &t->rtt);
+    }
+    return 0;
+}
+
+/* The DUT sends (direction out): receivers on the tester, the agent's generator.  0 or
+ * -errno; s->rx, s->pl are the caller's to release. */
+static int trial_dut_sends(trial_run *s)
+{
+    const traffic_params *p = s->p;
+    traffic_trial *t = s->t;
+    traffic_rx *rx = s->rx;
+    const unsigned tagged = s->tagged, payload = s->payload;
+    const uint16_t stream = s->stream;
+    int r;
+    /* receivers: one per tester CPU, each on its own AF_XDP socket (queue); the
+     * counts are merged after the trial */
+    unsigned nrx = p->n_tester_cpus ? p->n_tester_cpus : 1;
+    if ((r = plane_open(p, t, s->fd, payload, nrx, false, &s->pl)) < 0)
+        return r;
+    nrx = s->pl.used == TRAFFIC_DATAPLANE_XDP ? s->pl.n : 1;
+    rx_thread th[TRAFFIC_XSK_MAX];
+    unsigned started = 0;
+    for (unsigned k = 0; k < nrx && r == 0; k++) {
+        if ((r = traffic_rx_init(&rx[k], s->fd, TRAFFIC_RX_SINK, payload, stream,
+                                 TRAFFIC_MAX_STREAMS)) < 0)
+            break;
+        s->n_rx_init = k + 1;
+        if (s->pl.used == TRAFFIC_DATAPLANE_XDP) {
+            rx[k].xsk = s->pl.xsk[k];
+            rx[k].fd = traffic_xsk_fd(s->pl.xsk[k]);
+        }
+        th[k] = (rx_thread){.rx = &rx[k], .cpu = p->n_tester_cpus ? (int)p->tester_cpus[k] : -1};
+        atomic_init(&th[k].stop, false);
+        if ((r = -pthread_create(&th[k].tid, NULL, rx_thread_main, &th[k])) == 0)
+            started++;
+    }
+    if (r < 0) {
+        for (unsigned k = 0; k < started; k++) {
+            atomic_store(&th[k].stop, true);
+            pthread_join(th[k].tid, NULL);
+        }
+        return r;
+    }
+    const traffic_agent_tx tx = {.stream = stream,
+                                 .payload = payload,
+                                 .rate_fps = s->rate,
+                                 .dur_s = s->dur_s,
+                                 .count = t->burst_frames,
+                                 .tag_every = s->tag_every,
+                                 .warmup_s = p->warmup_s,
+                                 .linger_ms = tagged ? (uint64_t)s->straggle_ms : 0,
+                                 .threads = p->senders};
+    r = traffic_agent_send(s->conn, s->obs, &tx, &s->gr, &s->cpu, &s->kv);
+    if (r == 0 && !tagged)
+        r = traffic_wait_ms(s->obs, NULL, s->straggle_ms);
+    for (unsigned k = 0; k < started; k++) {
+        atomic_store(&th[k].stop, true);
+        pthread_join(th[k].tid, NULL);
+    }
+    if (r < 0)
+        return r;
+    for (unsigned k = 1; k < nrx; k++)
+        traffic_rx_merge(rx, &rx[k]);
+    traffic_rx_counts(rx, &s->rx_unique, &s->reord, &s->dup);
+    if (tagged) {
+        t->has_rtt = true;
+        traffic_kv_rtt(&s->kv, &t->rtt);
+    }
+    return 0;
+}
+
 static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial *t, unsigned tagged)
 {
-    double wait_pct = -1;
     traffic_conn *conn = rn->ctx;
-    const traffic_observer *obs = rn->obs;
-    traffic_kv kv;
     int r = traffic_agent_ensure(conn, p->dut_addr, p->dut_port, p->tester_addr, p->tester_port);
     if (r < 0)
         return r;
@@ -297,180 +466,59 @@ static int run_trial(traffic_runner *rn, const traffic_params *p, traffic_trial 
     conn->stream = (uint16_t)(conn->stream + TRAFFIC_MAX_STREAMS);
     if (conn->stream == 0 || conn->stream + TRAFFIC_MAX_STREAMS - 1 > TRAFFIC_TAG_STREAM)
         conn->stream = 1;
-    const uint16_t stream = conn->stream;
-    const double rate = t->offered_fps;
-    double dur_s;
-    uint64_t tag_every;
-    traffic_trial_plan(t, tagged, &dur_s, &tag_every);
-    const int64_t dur_ns = (int64_t)(dur_s * 1e9);
+    trial_run s = {.conn = conn,
+                   .obs = rn->obs,
+                   .p = p,
+                   .t = t,
+                   .tagged = tagged,
+                   .payload = payload,
+                   .stream = conn->stream,
+                   .rate = t->offered_fps,
+                   .n_rx_init = 1,
+                   .cpu = -1,
+                   .wait_pct = -1,
+                   .straggle_ms = (int64_t)(p->straggler_s * 1000)};
+    traffic_trial_plan(t, tagged, &s.dur_s, &s.tag_every);
+    s.dur_ns = (int64_t)(s.dur_s * 1e9);
     /* As fast as possible: one sender per core (the frames stay one flow). */
-    unsigned threads = 1;
-    if (rate <= 0 && !tagged && !t->reflect && !t->burst_frames && p->senders > 1) {
+    s.threads = 1;
+    if (s.rate <= 0 && !tagged && !t->reflect && !t->burst_frames && p->senders > 1) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = p->senders < TRAFFIC_MAX_STREAMS ? p->senders : TRAFFIC_MAX_STREAMS;
-        if (n > 0 && threads > (unsigned)n)
-            threads = (unsigned)n;
+        s.threads = p->senders < TRAFFIC_MAX_STREAMS ? p->senders : TRAFFIC_MAX_STREAMS;
+        if (n > 0 && s.threads > (unsigned)n)
+            s.threads = (unsigned)n;
     }
 
     _cleanup_close_ int fd = -1;
     if ((r = traffic_udp_socket(p->tester_addr, p->tester_port, &fd)) < 0)
         return r;
-    struct sockaddr_in dut = {.sin_family = AF_INET, .sin_port = htons(p->dut_port)};
-    if (inet_pton(AF_INET, p->dut_addr, &dut.sin_addr) != 1)
+    s.fd = fd;
+    s.dut = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(p->dut_port)};
+    if (inet_pton(AF_INET, p->dut_addr, &s.dut.sin_addr) != 1)
         return -EINVAL;
     /* connected: the route is looked up once, and only the DUT's frames arrive */
-    if (connect(fd, (struct sockaddr *)&dut, sizeof(dut)) < 0)
+    if (connect(fd, (struct sockaddr *)&s.dut, sizeof(s.dut)) < 0)
         return -errno;
     _cleanup_free_ traffic_rx *rx = calloc(TRAFFIC_XSK_MAX, sizeof(*rx));
     if (!rx)
         return -ENOMEM;
-    unsigned n_rx_init = 1; /* traffic_rx_done() accepts one never initialised (zeroed) */
-    traffic_plane pl = {0};
+    s.rx = rx;
     cpus_text(p, t->tester_cpus, sizeof(t->tester_cpus));
 
-    traffic_gen_result gr = {0};
-    uint64_t rx_unique = 0, reord = 0, dup = 0;
-    double cpu = -1;
-    const int64_t straggle_ms = (int64_t)(p->straggler_s * 1000);
-
-    if (t->direction == TRAFFIC_DIR_IN || t->reflect) {
-        /* echoes of tagged frames are drained between batches (prompt RTT); a
-         * reflected flow has its own receiving thread so the sender keeps pace */
-        bool inline_rx = tagged && !t->reflect;
-        rx_thread th = {.rx = rx, .cpu = -1};
-        atomic_init(&th.stop, false);
-        bool thread_started = false;
-        if ((r = traffic_rx_init(rx, fd, TRAFFIC_RX_RETURN, payload, stream, 1)) < 0)
-            goto out_rx;
-        if ((r = traffic_conn_send(conn, "listen stream=%u size=%u mode=%s streams=%u", stream,
-                                   payload, t->reflect ? "reflect" : "sink", threads)) < 0 ||
-            (r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv)) < 0)
-            goto out_rx;
-        r = learn(fd, &dut, payload, p, obs);
-        if (r == 0 && (r = plane_open(p, t, fd, payload, threads, true, &pl)) == 0 &&
-            pl.used == TRAFFIC_DATAPLANE_XDP) {
-            /* the DUT's frames (echoes, reflected frames) now arrive at the first socket */
-            rx->xsk = pl.xsk[0];
-            rx->fd = traffic_xsk_fd(pl.xsk[0]);
-            threads = pl.n < threads ? pl.n : threads;
-        }
-        if (r == 0 && t->reflect) {
-            r = -pthread_create(&th.tid, NULL, rx_thread_main, &th);
-            thread_started = r == 0;
-        }
-        if (r == 0) {
-            traffic_gen_spec g = {.fd = fd,
-                                  .dst = dut,
-                                  .payload = payload,
-                                  .stream = stream,
-                                  .rate_fps = rate,
-                                  .duration_ns = dur_ns,
-                                  .count = t->burst_frames,
-                                  .tag_every = tag_every,
-                                  .echo_rx = inline_rx ? rx : NULL,
-                                  .threads = threads,
-                                  .cpus = p->tester_cpus,
-                                  .n_cpus = p->n_tester_cpus,
-                                  .first_seq = ((uint64_t)stream << 48) ^ 0xa11ce};
-            for (unsigned k = 0; k < pl.n; k++)
-                g.xsk[k] = pl.xsk[k];
-            int64_t wait0 = thread_wait_ns();
-            r = traffic_gen_run(&g, traffic_observer_cancelled, (void *)obs, &gr);
-            int64_t wait1 = thread_wait_ns();
-            if (wait0 >= 0 && wait1 >= wait0 && gr.elapsed_ns > 0)
-                wait_pct = 100.0 * (double)(wait1 - wait0) / (double)gr.elapsed_ns;
-        }
-        if (r == 0)
-            r = traffic_wait_ms(obs, inline_rx ? rx : NULL, straggle_ms);
-        if (thread_started) {
-            atomic_store(&th.stop, true);
-            pthread_join(th.tid, NULL);
-        }
-        int rs = traffic_agent_stop(conn, &kv);
-        if (r == 0)
-            r = rs;
-        if (r < 0)
-            goto out_rx;
-        (void)traffic_kv_double(&kv, "cpu_pct", -1, 1e4, &cpu);
-        if (t->reflect) {
-            traffic_rx_counts(rx, &rx_unique, &reord, &dup);
-        } else {
-            (void)traffic_kv_u64(&kv, "rx", UINT64_MAX, &rx_unique);
-            (void)traffic_kv_u64(&kv, "reordered", UINT64_MAX, &reord);
-            (void)traffic_kv_u64(&kv, "duplicated", UINT64_MAX, &dup);
-        }
-        if (tagged) {
-            t->has_rtt = true;
-            traffic_hist_summary(&rx->hist, &t->rtt);
-        }
-    } else {
-        /* receivers: one per tester CPU, each on its own AF_XDP socket (queue); the
-         * counts are merged after the trial */
-        unsigned nrx = p->n_tester_cpus ? p->n_tester_cpus : 1;
-        if ((r = plane_open(p, t, fd, payload, nrx, false, &pl)) < 0)
-            goto out_rx;
-        nrx = pl.used == TRAFFIC_DATAPLANE_XDP ? pl.n : 1;
-        rx_thread th[TRAFFIC_XSK_MAX];
-        unsigned started = 0;
-        for (unsigned k = 0; k < nrx && r == 0; k++) {
-            if ((r = traffic_rx_init(&rx[k], fd, TRAFFIC_RX_SINK, payload, stream,
-                                     TRAFFIC_MAX_STREAMS)) < 0)
-                break;
-            n_rx_init = k + 1;
-            if (pl.used == TRAFFIC_DATAPLANE_XDP) {
-                rx[k].xsk = pl.xsk[k];
-                rx[k].fd = traffic_xsk_fd(pl.xsk[k]);
-            }
-            th[k] =
-                (rx_thread){.rx = &rx[k], .cpu = p->n_tester_cpus ? (int)p->tester_cpus[k] : -1};
-            atomic_init(&th[k].stop, false);
-            if ((r = -pthread_create(&th[k].tid, NULL, rx_thread_main, &th[k])) == 0)
-                started++;
-        }
-        if (r < 0) {
-            for (unsigned k = 0; k < started; k++) {
-                atomic_store(&th[k].stop, true);
-                pthread_join(th[k].tid, NULL);
-            }
-            goto out_rx;
-        }
-        const traffic_agent_tx tx = {.stream = stream,
-                                     .payload = payload,
-                                     .rate_fps = rate,
-                                     .dur_s = dur_s,
-                                     .count = t->burst_frames,
-                                     .tag_every = tag_every,
-                                     .warmup_s = p->warmup_s,
-                                     .linger_ms = tagged ? (uint64_t)straggle_ms : 0,
-                                     .threads = p->senders};
-        r = traffic_agent_send(conn, obs, &tx, &gr, &cpu, &kv);
-        if (r == 0 && !tagged)
-            r = traffic_wait_ms(obs, NULL, straggle_ms);
-        for (unsigned k = 0; k < started; k++) {
-            atomic_store(&th[k].stop, true);
-            pthread_join(th[k].tid, NULL);
-        }
-        if (r < 0)
-            goto out_rx;
-        for (unsigned k = 1; k < nrx; k++)
-            traffic_rx_merge(rx, &rx[k]);
-        traffic_rx_counts(rx, &rx_unique, &reord, &dup);
-        if (tagged) {
-            t->has_rtt = true;
-            traffic_kv_rtt(&kv, &t->rtt);
-        }
-    }
-    traffic_trial_finish(t, &gr, rx_unique, reord, dup, cpu);
-    t->tester_wait_pct = wait_pct;
+    r = t->direction == TRAFFIC_DIR_IN || t->reflect ? trial_tester_sends(&s) : trial_dut_sends(&s);
+    if (r < 0)
+        goto out_rx;
+    traffic_trial_finish(t, &s.gr, s.rx_unique, s.reord, s.dup, s.cpu);
+    t->tester_wait_pct = s.wait_pct;
     /* the tester's own sender kept off its CPU: a tester fault, not the path
      * holding it back (the search retries these, never takes them as findings) */
     if (!t->valid && t->reason && !strcmp(t->reason, "generator-limited") &&
-        wait_pct > TESTER_STARVED_PCT)
+        s.wait_pct > TESTER_STARVED_PCT)
         t->reason = "tester-starved";
 out_rx:
-    for (unsigned k = 0; k < n_rx_init; k++)
+    for (unsigned k = 0; k < s.n_rx_init; k++)
         traffic_rx_done(&rx[k]);
-    traffic_plane_close(&pl);
+    traffic_plane_close(&s.pl);
     return r;
 }
 
