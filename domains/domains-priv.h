@@ -29,6 +29,12 @@ char *domains_virt_last_error(void);
 /* The current cancel flag state. */
 gboolean domains_cancelled(void);
 
+/* A defined, running guest (lifecycle.c starts and destroys it, guest-cpu.c reads its CPUs). */
+struct domains_guest {
+    virDomainPtr dom;
+    char *name;
+};
+
 /* Render from a buffer; filename is only used in messages (the fuzzer uses this). */
 gboolean domains_render_buffer(const char *buf, size_t len, const char *filename,
                                const domains_spec *spec, char **ret_xml, char **ret_key,
