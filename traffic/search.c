@@ -72,16 +72,18 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
     }
     if (dut_tx_limited(c->p, c->dir, t))
         return V_FELL_SHORT;
-    const bool short_sent = t->reason && strcmp(t->reason, "generator-limited") == 0 && t->tx > 0 &&
-                            t->elapsed_s > 0 && t->sent_fps < fps;
+    const bool starved = t->reason && strcmp(t->reason, "tester-starved") == 0;
+    const bool short_sent = t->reason &&
+                            (starved || strcmp(t->reason, "generator-limited") == 0) &&
+                            t->tx > 0 && t->elapsed_s > 0 && t->sent_fps < fps;
     if (short_sent && t->loss_pct > max_loss_pct) {
         /* the tester fell short, but what it sent was lost over every goal: a
          * finding at the load that was offered (a shaper on the tester's egress
-         * that also drops) */
+         * that also drops; a DUT overloaded even by what a starved tester got out) */
         c->held = 0;
         return V_AT_SENT;
     }
-    if (short_sent) {
+    if (short_sent && !starved) {
         /* The same load held back HELD_BACK_TRIALS times in a row, with no loss
          * to speak of: the path pushes back on the sender (a shaper on the
          * tester's egress; a starved tester looks the same) and this load
