@@ -233,8 +233,8 @@ int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const tr
 }
 
 /* A sender that waited for a CPU this share of its trial (runnable, not running) was
- * starved: on a shared 2-core host a few % already cost it its schedule. */
-#define TESTER_STARVED_PCT 3.0
+ * starved (a tenth: a sender blocked by a shaper sleeps, it does not wait). */
+#define TESTER_STARVED_PCT 10.0
 
 /* The calling thread's run delay (time runnable but waiting for a CPU) so far, ns, from
  * /proc/thread-self/schedstat ("run_ns wait_ns slices"); -1 when the kernel has none. */
