@@ -36,10 +36,10 @@ if [ ! -s "$W/written" ] || [ ! -s "$W/documented" ]; then
     echo "FAIL: no metrics found (written $(wc -l <"$W/written"), documented $(wc -l <"$W/documented"))"
     exit 1
 fi
-if diff "$W/documented" "$W/written" >"$W/diff"; then
-    echo "SCHEMA.md documents the $(wc -l <"$W/written") metric names vexp run writes"
-    exit 0
-fi
-echo "FAIL: SCHEMA.md's metrics (<) and the written ones (>) differ:"
-cat "$W/diff"
-exit 1
+# (no exit on success: a shell run under valgrind leaks what an exit leaves parsed;
+# the last command's status is the script's, as in test-cli.sh)
+status=0
+diff "$W/documented" "$W/written" >"$W/diff" || status=1
+[ $status -eq 0 ] && echo "SCHEMA.md documents the $(wc -l <"$W/written") metric names vexp run writes"
+[ $status -eq 0 ] || { echo "FAIL: SCHEMA.md's metrics (<) and the written ones (>) differ:"; cat "$W/diff"; }
+[ $status -eq 0 ]

@@ -158,7 +158,17 @@ static cell_outcome run_vm_cell(run_hv *w, vexp_cell_domain *d, char **ret_reaso
 
     run_hv_prefix(w, pre, sizeof(pre));
     /* on a shared bridge the address must be free: a guest left running on a
-     * lost hypervisor, or another run, would answer in this one's place */
+     * lost hypervisor, or another run, would answer in this one's place.  A
+     * cell that moved here from a lost hypervisor gives that guest a few
+     * seconds to go down with its host first. */
+    guint moved;
+    g_mutex_lock(&st->queue_lock);
+    moved = st->moves[w->cell_index];
+    g_mutex_unlock(&st->queue_lock);
+    for (guint k = 0; !st->net && moved > 0 && k < 15 && !run_cancel_flag &&
+                      domains_addr_answers(d->guest_addr, 22, 500);
+         k++)
+        g_usleep(G_USEC_PER_SEC);
     if (!st->net && domains_addr_answers(d->guest_addr, 22, 500)) {
         *ret_reason = g_strdup_printf(
             "address %s already answers on the bridge before the guest boots (a guest left "
