@@ -220,8 +220,8 @@ case_hvdeath() {
     # in the same namespace, has our work dir on its command line)
     kill -9 "$REMOTE_ENV_LIBVIRTD_PID"
     for p in $(ip netns pids "$NS"); do
-        c=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")
-        case "$c" in *"$WORK"*) ;; *qemu-system*) kill -9 "$p" ;; esac
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")
+        case "$cmd" in *"$WORK"*) ;; *qemu-system*) kill -9 "$p" ;; esac
     done
     wait $pid
     rc=$?
