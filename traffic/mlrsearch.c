@@ -327,7 +327,6 @@ void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result 
     const traffic_mlr_goal_state *g = &s->goals[goal];
     const traffic_mlr_target *t = &g->targets[g->n_targets - 1];
     const bounds b = target_bounds(s, t);
-    ret->decided = g->stage >= g->n_targets;
     if (b.ub >= 0)
         ret->upper_fps = s->loads[b.ub].fps;
     if (b.lb >= 0) {

@@ -286,7 +286,6 @@ typedef struct traffic_mlr {
 enum traffic_mlr_class { TRAFFIC_MLR_UNDECIDED, TRAFFIC_MLR_LOWER, TRAFFIC_MLR_UPPER };
 
 typedef struct traffic_mlr_result {
-    bool decided;                                 /* the search reached the goal's width */
     bool found;                                   /* a lower bound exists */
     double conditional_fps, lower_fps, upper_fps; /* 0 = none */
 } traffic_mlr_result;
