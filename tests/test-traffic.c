@@ -542,6 +542,7 @@ typedef struct sim {
     double late_frames;
     double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
     double starve_p;               /* chance that the tester's sender is starved (sends half) */
+    double starve_above_fps;       /* > 0: the tester's CPU cannot send more (starved above) */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -568,9 +569,13 @@ static int sim_run(traffic_runner *r, const traffic_params *p, traffic_trial *t,
     double rate = t->offered_fps > 0 ? t->offered_fps : gen;
     if (rate > gen)
         rate = gen;
-    const bool starved = s->starve_p > 0 && sim_rand(s) < s->starve_p;
+    bool starved = s->starve_p > 0 && sim_rand(s) < s->starve_p;
     if (starved)
         rate /= 2;
+    if (s->starve_above_fps > 0 && rate > s->starve_above_fps) {
+        rate = s->starve_above_fps * (0.97 + 0.02 * sim_rand(s));
+        starved = true;
+    }
     double sent = t->burst_frames ? (double)t->burst_frames : floor(rate * t->duration_s);
     double elapsed = t->burst_frames ? sent / rate : t->duration_s;
     /* held back a little above the shaper's rate; far above it, its queue
@@ -841,6 +846,33 @@ START_TEST(test_proc_tester_starved)
             ck_assert_msg(s.by_goal[g].valid && fabs(s.by_goal[g].fps / 50000 - 1) <= 0.01,
                           "seed %u %s: %.0f fps %s", seed, s.by_goal[g].goal, s.by_goal[g].fps,
                           s.by_goal[g].reason ? s.by_goal[g].reason : "");
+    }
+}
+END_TEST
+
+START_TEST(test_proc_tester_ceiling)
+{
+    /* 64 B at line rate: the tester's CPU gets out ~600k frames/s of the 1.49 M
+     * asked and is starved every time, the DUT forwards all of it.  The search
+     * goes on under what the tester can send (no figure lost, no finding about
+     * the DUT): each goal lands at that ceiling, which the result names. */
+    for (unsigned m = 0; m < 2; m++) {
+        sim s = {.cap_fps = 1e7, .gen_fps = 1e7, .starve_above_fps = 6e5, .seed = 7};
+        traffic_params p;
+        sim_params(&p, 2);
+        p.line_rate_mbps = 1000;
+        p.method = m ? TRAFFIC_METHOD_RFC2544 : TRAFFIC_METHOD_MLR;
+        sim_search(&s, &p, TRAFFIC_DIR_IN, 64);
+        for (unsigned g = 0; g < 2; g++) {
+            const traffic_result *res = &s.by_goal[g];
+            ck_assert_msg(res->valid, "%s %s: %s", traffic_method_name(p.method), res->goal,
+                          res->reason);
+            ck_assert_msg(res->fps >= 6e5 * 0.97 * (1 - p.resolution_pct / 100) && res->fps <= 6e5,
+                          "%s %s: %.0f fps", traffic_method_name(p.method), res->goal, res->fps);
+            ck_assert_msg(res->max_fps <= 6e5 && res->max_fps >= res->fps, "%s: max %.0f",
+                          res->goal, res->max_fps);
+        }
+        ck_assert_uint_le(s.trials, 40);
     }
 }
 END_TEST
@@ -1842,6 +1874,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_proc_small_constant_loss);
     tcase_add_test(tc, test_proc_precision);
     tcase_add_test(tc, test_proc_tester_starved);
+    tcase_add_test(tc, test_proc_tester_ceiling);
     tcase_add_test(tc, test_proc_out_capped);
     tcase_add_test(tc, test_proc_generator_limited);
     tcase_add_test(tc, test_proc_dut_tx_limited);

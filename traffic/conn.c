@@ -217,8 +217,11 @@ int traffic_conn_recv(traffic_conn *conn, int timeout_ms, traffic_cancel_fn canc
             return -EPROTO;
         }
         int64_t left = (deadline - traffic_now_ns()) / 1000000;
-        if (left <= 0)
+        if (left <= 0) {
+            snprintf(conn->last_error, sizeof(conn->last_error), "no reply within %.1f s",
+                     timeout_ms / 1000.0);
             return -ETIMEDOUT;
+        }
         if (cancel && cancel(ud))
             return -ECANCELED;
         int slice = left > 100 ? 100 : (int)left;
@@ -243,6 +246,9 @@ int traffic_conn_reply(traffic_conn *conn, int timeout_ms, traffic_cancel_fn can
                        const char *type, traffic_kv *ret)
 {
     int r = traffic_conn_recv(conn, timeout_ms, cancel, ud, ret);
+    if (r == -ETIMEDOUT && type)
+        snprintf(conn->last_error, sizeof(conn->last_error), "no '%s' reply within %.1f s", type,
+                 timeout_ms / 1000.0);
     if (r < 0)
         return r;
     const char *ok = traffic_kv_get(ret, "ok");

@@ -39,6 +39,19 @@ double traffic_mlr_snap_down(const traffic_mlr *s, double fps)
     return load_fps(s, snap_down_k(s, fps));
 }
 
+double traffic_mlr_cap(traffic_mlr *s, double fps)
+{
+    int k = snap_down_k(s, fps);
+    if (k > s->kmin)
+        s->kmin = k;
+    return load_fps(s, s->kmin);
+}
+
+double traffic_mlr_top(const traffic_mlr *s)
+{
+    return load_fps(s, s->kmin);
+}
+
 static void add_target(traffic_mlr_goal_state *g, double trial_s, double sum_s, double width)
 {
     traffic_mlr_target *t = &g->targets[g->n_targets++];
@@ -248,14 +261,14 @@ static bool target_next(traffic_mlr *s, traffic_mlr_goal_state *g, const traffic
                         int *ret_k)
 {
     const bounds b = target_bounds(s, t);
-    if (b.und >= 0) {
+    if (b.lb >= 0 && s->loads[b.lb].k <= s->kmin)
+        return false; /* the maximum (or the ceiling the tester set) is a lower bound */
+    if (b.und >= 0 && s->loads[b.und].k >= s->kmin) {
         *ret_k = s->loads[b.und].k;
         return true;
     }
-    if (b.ub < 0) {
-        if (b.lb >= 0 && s->loads[b.lb].k == 0)
-            return false; /* the maximum is a lower bound */
-        *ret_k = 0;       /* nothing above the lower bound measured yet */
+    if (b.ub < 0 || s->loads[b.ub].k < s->kmin) {
+        *ret_k = s->kmin; /* nothing measured between the lower bound and the ceiling */
         return true;
     }
     const traffic_mlr_load *ub = &s->loads[b.ub];
@@ -272,7 +285,7 @@ static bool target_next(traffic_mlr *s, traffic_mlr_goal_state *g, const traffic
         int k = snap_down_k(s, next);
         if (k <= ub->k)
             k = ub->k + 1;
-        *ret_k = k;
+        *ret_k = k < s->kmin ? s->kmin : k;
         return true;
     }
     const traffic_mlr_load *lb = &s->loads[b.lb];
@@ -296,7 +309,7 @@ static bool target_next(traffic_mlr *s, traffic_mlr_goal_state *g, const traffic
         if (k <= ub->k)
             k = (lb->k + ub->k) / 2;
     }
-    *ret_k = k;
+    *ret_k = k < s->kmin ? s->kmin : k;
     return true;
 }
 

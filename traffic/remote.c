@@ -6,7 +6,6 @@
 
 #include "traffic-conn.h"
 
-#define CTRL_TIMEOUT_MS 10000
 
 static void set_error(traffic_conn *conn, const char *msg)
 {
@@ -21,7 +20,7 @@ static int listen_sink(traffic_conn *conn, uint16_t stream, unsigned payload)
                               payload, TRAFFIC_MAX_STREAMS);
     if (r < 0)
         return r;
-    return traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv);
+    return traffic_conn_reply(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv);
 }
 
 /*

@@ -32,6 +32,7 @@ enum verdict {
     V_AT_LOAD,    /* a trial at the intended load */
     V_AT_SENT,    /* only a trial at the load actually sent */
     V_FELL_SHORT, /* the intended load could not be offered, and a trial at what was sent */
+    V_CEILING,    /* the tester, starved, cannot offer this load: search under what it sent */
     V_GIVE_UP,    /* the tester never managed a valid trial often enough */
 };
 
@@ -43,6 +44,7 @@ typedef struct search_ctx {
     unsigned invalid; /* tester faults so far (retries) */
     unsigned held;    /* tester shortfalls in a row at held_fps */
     double held_fps;
+    double ceiling_fps;     /* > 0: the starved tester's ceiling the search ran under */
     const char *last_fault; /* static: why the last tester fault was one */
     double seconds;           /* trial time spent, s */
     traffic_seen *seen;       /* full-length trials for later procedures; NULL = none */
@@ -64,7 +66,9 @@ static void search_emit(search_ctx *c, unsigned goal, traffic_result *res)
     traffic_proc_emit(c->r, res);
 }
 
-static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, double max_loss_pct)
+/* at_top: fps is the highest load the search may ask for (the maximum, or a ceiling). */
+static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, double max_loss_pct,
+                          bool at_top)
 {
     if (t->valid) {
         c->held = 0;
@@ -83,17 +87,20 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
         c->held = 0;
         return V_AT_SENT;
     }
-    if (short_sent && !starved) {
+    if (short_sent) {
         /* The same load held back HELD_BACK_TRIALS times in a row, with no loss
-         * to speak of: the path pushes back on the sender (a shaper on the
-         * tester's egress; a starved tester looks the same) and this load
-         * cannot be offered.  Those trials were a finding: retries start again. */
+         * to speak of.  Not starved: the path pushes back on the sender (a
+         * shaper on the tester's egress) and this load cannot be offered; those
+         * trials were a finding.  Starved at the search's highest load: the
+         * tester's CPU cannot produce it (64 B at line rate); that says nothing
+         * of the DUT, so the search goes on under what was sent (starved at a
+         * lower load is a busy moment: retried).  Either way retries start again. */
         c->held = c->held_fps == fps ? c->held + 1 : 1;
         c->held_fps = fps;
-        if (c->held >= HELD_BACK_TRIALS) {
+        if (c->held >= HELD_BACK_TRIALS && (!starved || at_top)) {
             c->held = 0;
             c->invalid = 0;
-            return V_FELL_SHORT;
+            return starved ? V_CEILING : V_FELL_SHORT;
         }
     }
     c->last_fault = t->reason;
@@ -182,7 +189,8 @@ static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, doub
     if (dur >= p->trial_s)
         traffic_seen_add(c->seen, &t, fps);
     const double sent = traffic_mlr_snap_down(s, t.sent_fps);
-    const enum verdict v = judge(c, &t, fps, max_goal_loss(p));
+    const bool at_top = fps >= traffic_mlr_top(s) * (1 - 1e-9);
+    const enum verdict v = judge(c, &t, fps, max_goal_loss(p), at_top);
     if (v != V_RETRY && v != V_GIVE_UP && dur >= p->trial_s)
         note_proof(c, &t, best);
     switch (v) {
@@ -206,6 +214,9 @@ static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, doub
         (void)traffic_mlr_add(s, fps, dur, loss_vs_intended(&t, fps));
         if (sent < fps)
             (void)traffic_mlr_add(s, sent, dur, t.loss_pct / 100);
+        break;
+    case V_CEILING:
+        c->ceiling_fps = traffic_mlr_cap(s, fmin(t.sent_fps, fps * s->ratio));
         break;
     }
     return 0;
@@ -280,7 +291,7 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
         res.upper_fps = a.upper_fps;
         double next_fps;
         res.precision_pct = p->precision_pct > 0 ? traffic_mlr_precision(&s, g, &next_fps) : -1;
-        res.max_fps = max_fps;
+        res.max_fps = c->ceiling_fps > 0 ? c->ceiling_fps : max_fps;
         res.trials = c->index;
         res.trial_seconds = c->seconds;
         if (invalid_reason) {
@@ -304,6 +315,8 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
     const traffic_params *p = c->p;
     const double goal_loss = p->goals[goal].loss_pct;
     const double width = p->resolution_pct / 100;
+    if (c->ceiling_fps > 0 && c->ceiling_fps < max_fps)
+        max_fps = c->ceiling_fps; /* an earlier goal found what the tester can send */
     double lo = 0, hi = max_fps, rate = max_fps;
     bool failed = false;
     const char *invalid_reason = NULL;
@@ -318,9 +331,16 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
             return rc;
         c->seconds += t.duration_s;
         traffic_seen_add(c->seen, &t, rate);
-        enum verdict v = judge(c, &t, rate, goal_loss);
+        enum verdict v = judge(c, &t, rate, goal_loss, rate >= max_fps * (1 - 1e-9));
         if (v == V_RETRY)
             continue;
+        if (v == V_CEILING) {
+            /* the tester cannot offer more: the search's maximum is what it sent */
+            max_fps = hi = rate = c->ceiling_fps = fmin(t.sent_fps, rate * (1 - width / 4));
+            if (hi - lo <= width * hi || hi < 1)
+                break;
+            continue;
+        }
         if (v == V_GIVE_UP) {
             invalid_reason = c->last_fault ? c->last_fault : "generator-limited";
             break;

@@ -6,6 +6,11 @@
 
 typedef int (*traffic_cancel_fn)(void *ud);
 
+/* How long a control command's reply may take (setup, listen, stop): on a
+ * loaded TCG host a guest agent that has just sent at its limit can take
+ * seconds to be scheduled and for its TCP to recover from the flood. */
+#define TRAFFIC_CTRL_TIMEOUT_MS 30000
+
 struct traffic_conn {
     traffic_transport_ops ops;
     void *ctx;

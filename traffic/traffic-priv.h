@@ -277,6 +277,7 @@ typedef struct traffic_mlr {
     traffic_mlr_goal_state goals[TRAFFIC_MAX_GOALS];
     double max_fps, min_fps, ratio;
     int kmax;
+    int kmin; /* the highest load the search may still ask for (traffic_mlr_cap); 0 = max_fps */
     unsigned n_loads, n_trials;
     traffic_mlr_load loads[TRAFFIC_MLR_MAX_TRIALS];
     traffic_mlr_trial trials[TRAFFIC_MLR_MAX_TRIALS];
@@ -298,6 +299,11 @@ int traffic_mlr_next(traffic_mlr *s, double *ret_fps, double *ret_dur_s);
 /* A trial at load fps (snapped down to the grid); -ENOSPC when the search is full. */
 int traffic_mlr_add(traffic_mlr *s, double fps, double dur_s, double loss_ratio);
 double traffic_mlr_snap_down(const traffic_mlr *s, double fps);
+/* Never ask for a load above fps again (the tester cannot offer it); trials already
+ * there keep counting.  Returns the new highest load. */
+double traffic_mlr_cap(traffic_mlr *s, double fps);
+/* The highest load the search may ask for: the maximum, or the ceiling. */
+double traffic_mlr_top(const traffic_mlr *s);
 enum traffic_mlr_class traffic_mlr_classify(const traffic_mlr *s, unsigned load,
                                             const traffic_mlr_target *t);
 void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result *ret);

@@ -15,7 +15,6 @@
 #include "traffic-conn.h"
 
 #define LEARN_FRAMES 16u
-#define CTRL_TIMEOUT_MS 10000
 
 void traffic_trial_account(traffic_trial *t, uint64_t missed)
 {
@@ -77,7 +76,7 @@ int traffic_agent_ensure(traffic_conn *conn, const char *bind_addr, uint16_t bin
 {
     int r;
     traffic_kv kv;
-    if (!conn->hello_done && (r = traffic_conn_hello(conn, CTRL_TIMEOUT_MS, NULL)) < 0)
+    if (!conn->hello_done && (r = traffic_conn_hello(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL)) < 0)
         return r;
     char key[sizeof(conn->setup_key)];
     snprintf(key, sizeof(key), "dut=%s port=%u tester=%s tport=%u", bind_addr, bind_port, peer_addr,
@@ -86,7 +85,7 @@ int traffic_agent_ensure(traffic_conn *conn, const char *bind_addr, uint16_t bin
         return 0;
     if ((r = traffic_conn_send(conn, "setup %s", key)) < 0)
         return r;
-    if ((r = traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "setup", &kv)) < 0)
+    if ((r = traffic_conn_reply(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "setup", &kv)) < 0)
         return r;
     snprintf(conn->setup_key, sizeof(conn->setup_key), "%s", key);
     return 0;
@@ -156,7 +155,7 @@ int traffic_agent_stop(traffic_conn *conn, traffic_kv *kv)
     int r = traffic_conn_send(conn, "stop");
     if (r < 0)
         return r;
-    return traffic_conn_reply(conn, CTRL_TIMEOUT_MS, NULL, NULL, "stop", kv);
+    return traffic_conn_reply(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "stop", kv);
 }
 
 void traffic_kv_rtt(const traffic_kv *kv, traffic_rtt_summary *s)
@@ -213,7 +212,7 @@ int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const tr
     if (r == -ECANCELED) {
         traffic_kv kv;
         (void)traffic_conn_send(conn, "abort");
-        (void)traffic_conn_recv(conn, CTRL_TIMEOUT_MS, NULL, NULL, &kv);
+        (void)traffic_conn_recv(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, &kv);
     }
     if (r < 0)
         return r;
@@ -323,7 +322,7 @@ static int trial_tester_sends(trial_run *s)
         return r;
     if ((r = traffic_conn_send(s->conn, "listen stream=%u size=%u mode=%s streams=%u", stream,
                                payload, t->reflect ? "reflect" : "sink", s->threads)) < 0 ||
-        (r = traffic_conn_reply(s->conn, CTRL_TIMEOUT_MS, NULL, NULL, "listen", &s->kv)) < 0)
+        (r = traffic_conn_reply(s->conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "listen", &s->kv)) < 0)
         return r;
     r = learn(s->fd, &s->dut, payload, p, s->obs);
     if (r == 0 && (r = plane_open(p, t, s->fd, payload, s->threads, true, &s->pl)) == 0 &&

@@ -10,7 +10,8 @@ static char *agent_error_text(int rc, traffic_conn *conn)
 {
     const char *agent = conn ? traffic_conn_last_error(conn) : "";
 
-    return g_strdup_printf("traffic engine: %s%s%s", g_strerror(-rc), *agent ? ": " : "", agent);
+    return g_strdup_printf("traffic engine (DUT agent): %s%s%s", g_strerror(-rc),
+                           *agent ? ": " : "", agent);
 }
 
 /* Trials take turns on the one tester when several hypervisors run cells. */
