@@ -29,7 +29,8 @@ gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_e
     e.parallel_trials = x->parallel_trials;
     e.boot_s[0] = boot_s ? boot_s[0] : VEXP_ESTIMATE_BOOT_LO_S;
     e.boot_s[1] = boot_s ? boot_s[1] : VEXP_ESTIMATE_BOOT_HI_S;
-    for (guint b = 0; b < 2; b++) {
+    e.boot_s[2] = (e.boot_s[0] + e.boot_s[1]) / 2;
+    for (guint b = 0; b < 3; b++) {
         const double boots = e.n_vm_cells * e.boot_s[b];
         const double traffic = e.n_cells * e.suite.wall_s[b];
 
@@ -62,11 +63,12 @@ void vexp_format_duration(double s, char *buf, gsize len)
 
 static void range(GString *out, const double *v)
 {
-    char a[32], b[32];
+    char a[32], b[32], t[32];
 
     vexp_format_duration(v[0], a, sizeof(a));
     vexp_format_duration(v[1], b, sizeof(b));
-    g_string_append_printf(out, "%s .. %s", a, b);
+    vexp_format_duration(v[2], t, sizeof(t));
+    g_string_append_printf(out, "%s .. %s (typically %s)", a, b, t);
 }
 
 char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e)
@@ -82,7 +84,7 @@ char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e)
                            traffic_repeat_name(p->repeat), p->repetitions, p->trial_s);
     g_string_append(out, "#   per cell, traffic sent:  ");
     range(out, e->suite.trial_s);
-    g_string_append_printf(out, " (%.0f .. %.0f trials)\n", e->suite.trials[0], e->suite.trials[1]);
+    g_string_append_printf(out, ", %.0f .. %.0f trials\n", e->suite.trials[0], e->suite.trials[1]);
     for (guint t = 0; t < 6; t++) {
         if (!(p->tests & (1u << t)))
             continue;

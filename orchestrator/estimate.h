@@ -19,16 +19,16 @@
 /* A day: above it, render warns. */
 #define VEXP_ESTIMATE_DAY_S 86400.0
 
-/* [0] lower bound, [1] upper bound, s. */
+/* [0] lower bound, [1] upper bound, [2] typical (TRAFFIC_ESTIMATE_*), s. */
 typedef struct vexp_estimate {
     traffic_estimate suite; /* one cell's traffic (the same for every cell) */
     guint n_cells, n_vm_cells, n_hvs;
     gboolean parallel_trials;
-    double boot_s[2];         /* per VM cell */
-    double vm_cell_wall_s[2]; /* boot + suite */
-    double host_cell_wall_s[2];
-    double trial_s[2]; /* the matrix: traffic sent */
-    double wall_s[2];  /* the matrix: wall time with boots, drains, overheads */
+    double boot_s[3];         /* per VM cell */
+    double vm_cell_wall_s[3]; /* boot + suite */
+    double host_cell_wall_s[3];
+    double trial_s[3]; /* the matrix: traffic sent */
+    double wall_s[3];  /* the matrix: wall time with boots, drains, overheads */
 } vexp_estimate;
 
 /* The matrix's estimate.  boot_s: measured boot times [lo, hi] s, or NULL for the defaults

@@ -44,7 +44,7 @@ START_TEST(test_estimate_rtt)
      * per frame size and repetition: 10 x 2 x 3 = 60 trials, 60 s sent */
     const double trials = 10 * 2 * 3, sent = trials * 1.0;
     const double wall = trials * (1.0 + WARMUP_S + 2 + VEXP_ESTIMATE_TRIAL_OVERHEAD_S);
-    for (int b = 0; b < 2; b++) {
+    for (int b = 0; b < 3; b++) { /* nothing searched: least, most and typical agree */
         ck_assert_double_eq_tol(e.suite.trials[b], trials, 1e-9);
         ck_assert_double_eq_tol(e.suite.trial_s[b], sent, 1e-9);
         ck_assert_double_eq_tol(e.suite.test_trial_s[4][b], sent, 1e-9);
@@ -88,6 +88,11 @@ START_TEST(test_estimate_binary_loss)
     ck_assert_double_eq_tol(e.suite.trials[1], 27, 1e-9);
     ck_assert_double_eq_tol(e.suite.wall_s[1], 27 * per, 1e-9);
     ck_assert_double_eq_tol(e.wall_s[1], 27 * per, 1e-9); /* host cell: no boot */
+    /* typical: the median DUT, no retries: between the two, its search at most 7 trials */
+    ck_assert_double_lt(e.suite.wall_s[0], e.suite.wall_s[2]);
+    ck_assert_double_lt(e.suite.wall_s[2], e.suite.wall_s[1]);
+    ck_assert_double_le(e.suite.test_trial_s[0][2], 7 * 10);
+    ck_assert_double_ge(e.suite.test_trial_s[0][2], 2 * 10);
 }
 END_TEST
 

@@ -2,6 +2,7 @@
 /* The trial time a suite needs, from its parameters: the engine's searches against simulated DUTs.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -223,6 +224,12 @@ static double cost_total(const cost *c)
     return w;
 }
 
+static int cost_cmp(const void *a, const void *b)
+{
+    const double x = cost_total(a), y = cost_total(b);
+    return x < y ? -1 : x > y;
+}
+
 int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, traffic_estimate *ret)
 {
     if (!p || !ret || traffic_params_validate(p, NULL) < 0 || !(trial_overhead_s >= 0))
@@ -239,7 +246,7 @@ int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, tra
     memset(&e, 0, sizeof(e));
     for (unsigned f = 0; f < p->n_frame_sizes; f++) {
         const unsigned F = p->frame_sizes[f];
-        cost lo, hi, c;
+        cost lo, hi, c, all[N_KNEES];
         for (unsigned bound = 0; bound < 2; bound++) {
             for (unsigned k = 0; k < N_KNEES; k++) {
                 const double max_fps = p->line_rate_mbps > 0
@@ -253,16 +260,20 @@ int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, tra
                                                         pow(knee_lo / KNEE_HI,
                                                             (k - 1) / (double)(N_KNEES - 2))};
                 cost_one(&sp, F, &d, trial_overhead_s, bound == 1, &seen, &c);
+                if (bound == 0)
+                    all[k] = c;
                 if (bound == 0 && (k == 0 || cost_total(&c) < cost_total(&lo)))
                     lo = c;
                 if (bound == 1 && (k == 0 || cost_total(&c) > cost_total(&hi)))
                     hi = c;
             }
         }
-        add_cost(&e, 0, &lo, (double)ndirs * reps);
-        add_cost(&e, 1, &hi, (double)ndirs * reps);
+        qsort(all, N_KNEES, sizeof(all[0]), cost_cmp);
+        add_cost(&e, TRAFFIC_ESTIMATE_LO, &lo, (double)ndirs * reps);
+        add_cost(&e, TRAFFIC_ESTIMATE_HI, &hi, (double)ndirs * reps);
+        add_cost(&e, TRAFFIC_ESTIMATE_TYPICAL, &all[N_KNEES / 2], (double)ndirs * reps);
         /* fixed: one trial per direction and repetition; rtt: its sequences per repetition */
-        for (unsigned b = 0; b < 2; b++) {
+        for (unsigned b = 0; b < 3; b++) {
             cost x;
             memset(&x, 0, sizeof(x));
             if (p->tests & TRAFFIC_TEST_FIXED)

@@ -477,14 +477,18 @@ int traffic_calibrate(traffic_conn *conn, const traffic_params *p, enum traffic_
 /* Cost: the trial time a suite needs, before it runs                   */
 
 /* [0] the lower bound, [1] the upper bound. */
+/* Bounds of an estimate: [0] the least, [1] the most, [2] typical (the median DUT). */
+#define TRAFFIC_ESTIMATE_LO 0
+#define TRAFFIC_ESTIMATE_HI 1
+#define TRAFFIC_ESTIMATE_TYPICAL 2
 typedef struct traffic_estimate {
-    double trial_s[2]; /* time traffic is sent, s */
-    double wall_s[2];  /* + each trial's learning phase (warmup_s), drain (straggler_s, b2b:
+    double trial_s[3]; /* time traffic is sent, s */
+    double wall_s[3];  /* + each trial's learning phase (warmup_s), drain (straggler_s, b2b:
                         * >= 2 s) and the caller's per-trial overhead, s */
-    double trials[2];
+    double trials[3];
     /* the same per test: index = bit number of enum traffic_test (0 throughput ... 5 fixed) */
-    double test_trial_s[6][2];
-    double test_wall_s[6][2];
+    double test_trial_s[6][3];
+    double test_wall_s[6][3];
 } traffic_estimate;
 
 /*
@@ -493,7 +497,8 @@ typedef struct traffic_estimate {
  * knee without noise, the knee swept from the line rate (or the generator's maximum) down to
  * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
  * same DUT.  Bounds are the least and the most any of those DUTs needs; the upper one also
- * allows each search its retries of full-length trials the tester could not offer.  A DUT
+ * allows each search its retries of full-length trials the tester could not offer.  Typical
+ * is what the median of those DUTs needs, without retries.  A DUT
  * whose loss varies from trial to trial can make a search repeat trials beyond it.
  * trial_overhead_s: control and setup per trial, measured by the caller (>= 0).
  * 0, or -EINVAL when p fails traffic_params_validate().

@@ -52,7 +52,7 @@ static gboolean estimate(run_ctx *c)
 {
     g_autoptr(GError) error = NULL;
     vexp_estimate e;
-    char lo[32], hi[32], budget[32];
+    char lo[32], hi[32], typ[32], budget[32];
 
     if (!vexp_estimate_matrix(c->m, NULL, &e, &error)) {
         vexp_report_error(error);
@@ -60,6 +60,7 @@ static gboolean estimate(run_ctx *c)
     }
     vexp_format_duration(e.wall_s[0], lo, sizeof(lo));
     vexp_format_duration(e.wall_s[1], hi, sizeof(hi));
+    vexp_format_duration(e.wall_s[TRAFFIC_ESTIMATE_TYPICAL], typ, sizeof(typ));
     if (c->o->budget_s > 0 && e.wall_s[0] > c->o->budget_s) {
         g_autofree char *why = vexp_estimate_costliest(c->m, &e);
 
@@ -70,9 +71,9 @@ static gboolean estimate(run_ctx *c)
                 c->o->matrix_path, lo, hi, budget, why);
         return FALSE;
     }
-    fprintf(stderr, "vexp: %s: estimated %s .. %s (vexp render shows the detail)\n",
-            c->o->matrix_path, lo, hi);
-    c->st.est_cell_s = (e.wall_s[0] + e.wall_s[1]) / 2 / MAX(1u, e.n_cells);
+    fprintf(stderr, "vexp: %s: estimated %s .. %s, typically %s (vexp render shows the detail)\n",
+            c->o->matrix_path, lo, hi, typ);
+    c->st.est_cell_s = e.wall_s[TRAFFIC_ESTIMATE_TYPICAL] / MAX(1u, e.n_cells);
     return TRUE;
 }
 
@@ -504,14 +505,20 @@ static int finish_status(run_ctx *c, const char **ret_status)
                 path, store);
         return VEXP_EXIT_ENV;
     }
+    char took[32], est[32];
+    vexp_format_duration((g_get_monotonic_time() - st->t_start_us) / 1e6, took, sizeof(took));
+    vexp_format_duration(st->cells_done * st->est_cell_s, est, sizeof(est));
     if (st->failed_before)
         fprintf(stderr,
                 "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed "
-                "now and %u before the resume\n",
-                st->run_id, st->cells_done - st->failed, st->failed, st->failed_before);
+                "now and %u before the resume; %s (estimated typically %s)\n",
+                st->run_id, st->cells_done - st->failed, st->failed, st->failed_before, took,
+                est);
     else
-        fprintf(stderr, "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed\n",
-                st->run_id, st->cells_done - st->failed, st->failed);
+        fprintf(stderr,
+                "vexp: run %" G_GINT64_FORMAT " finished: %u cell(s) complete, %u failed; %s "
+                "(estimated typically %s)\n",
+                st->run_id, st->cells_done - st->failed, st->failed, took, est);
     return st->failed || st->failed_before ? VEXP_EXIT_FINDING : VEXP_EXIT_OK;
 }
 
