@@ -277,7 +277,7 @@ static gboolean not_significant(const store_compare_row *r, const cmp_options *o
            fabs(r->delta_pct) > o->threshold_pct && isfinite(r->p) && r->p >= o->alpha;
 }
 
-static void print_header(const cmp_options *o, const cmp_result *r, gboolean any_vhost)
+static void print_header(const cmp_options *o, const cmp_result *r, gboolean any_vhost, int w)
 {
     const store_run *a = r->a, *b = r->b;
 
@@ -298,7 +298,7 @@ static void print_header(const cmp_options *o, const cmp_result *r, gboolean any
     if (any_vhost)
         printf("vhost: vhost-net of the config, on/off; - = the template's\n");
     putchar('\n');
-    printf("%-22s %-7s", "cell", "accel");
+    printf("%-*s %-7s", w, "cell", "accel");
     if (any_vhost)
         printf(" %-5s", "vhost");
     printf(" %-10s %-4s %6s %-20s %22s %8s %22s %8s %9s %8s %7s  %s\n", "test", "dir", "frame",
@@ -306,7 +306,7 @@ static void print_header(const cmp_options *o, const cmp_result *r, gboolean any
 }
 
 static void print_row(const cmp_options *o, const store_compare_row *r, gboolean any_vhost,
-                      gboolean not_sig)
+                      gboolean not_sig, int w)
 {
     char sa[48], sb[48], ca[16], cb[16], delta[16], p[16], mdc[16], accel[24];
 
@@ -327,7 +327,9 @@ static void print_row(const cmp_options *o, const store_compare_row *r, gboolean
     else
         g_snprintf(mdc, sizeof(mdc), "-");
     fmt_accel(accel, sizeof(accel), r);
-    printf("%-22.22s %-7s", r->label, accel);
+    /* the whole label, however long: cells that differ only at the end (queues=1,
+     * queues=2) must not print alike */
+    printf("%-*s %-7s", w, r->label, accel);
     if (any_vhost)
         printf(" %-5s", r->vhost ? r->vhost : "-");
     printf(" %-10s %-4s %6u %-20s %22s %8s %22s %8s %9s %8s %7s  %s\n", r->test, r->direction,
@@ -339,12 +341,14 @@ void cmp_print_text(const cmp_options *o, const cmp_result *r, gboolean only_cha
 {
     guint unsure = 0, unsure_min_n = G_MAXUINT, bimodal = 0;
     gboolean any_vhost = FALSE;
+    int w = 4; /* "cell" */
 
     for (guint i = 0; i < r->rows->len; i++) {
         const store_compare_row *row = r->rows->pdata[i];
         any_vhost |= row->vhost || row->queues;
+        w = MAX(w, (int)g_utf8_strlen(row->label, -1));
     }
-    print_header(o, r, any_vhost);
+    print_header(o, r, any_vhost, w);
     for (guint i = 0; i < r->rows->len; i++) {
         const store_compare_row *row = r->rows->pdata[i];
         gboolean not_sig = not_significant(row, o);
@@ -356,7 +360,7 @@ void cmp_print_text(const cmp_options *o, const cmp_result *r, gboolean only_cha
         bimodal += row->bimodal_a || row->bimodal_b;
         if (only_changes && row->verdict == STORE_VERDICT_SAME && !not_sig)
             continue;
-        print_row(o, row, any_vhost, not_sig);
+        print_row(o, row, any_vhost, not_sig, w);
     }
     printf("\ncompared %u figure(s): %u worse, %u better, %u same, %u unmatched", r->rows->len,
            r->worse, r->better, r->same, r->only_a + r->only_b);

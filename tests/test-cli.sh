@@ -123,7 +123,7 @@ if command -v sqlite3 >/dev/null; then
             [ $r = 1 ] && hv2=hv2
             echo "INSERT INTO cell (id, run_id, config_id, cell_index, label, status, hypervisor,
                   host, started_at) VALUES
-                  (${r}0, $r, 1, 0, 'nic=virtio', 'complete', 'qemu+ssh://hv1/system', 'hv1', $T),
+                  (${r}0, $r, 1, 0, 'nic=virtio vhost=on queues=2', 'complete', 'qemu+ssh://hv1/system', 'hv1', $T),
                   (${r}1, $r, 2, 1, 'nic=host', 'complete', 'qemu+ssh://$hv2/system', '$hv2', $T);"
             for c in 0 1; do
                 echo "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n,
@@ -153,6 +153,7 @@ if command -v sqlite3 >/dev/null; then
     grep_out "runs' accelerators still noted" "^note: the runs used different accelerators (kvm vs tcg)"
     check 0 "compare: kvm against kvm" "$VEXP" compare 1 3 --store "$DB"
     no_out "no warning for one accel" "^warning"
+    grep_out "compare: the whole cell label, never cut" "^nic=virtio vhost=on queues=2 *kvm"
     check 0 "results: two hypervisors" "$VEXP" results --run 1 --store "$DB"
     grep_out "hypervisor count" "^hypervisors: 2"
     grep_out "cell line names its host" "on host hv2, qemu+ssh://hv2/system"
