@@ -871,9 +871,21 @@ START_TEST(test_proc_tester_ceiling)
                           "%s %s: %.0f fps", traffic_method_name(p.method), res->goal, res->fps);
             ck_assert_msg(res->max_fps <= 6e5 && res->max_fps >= res->fps, "%s: max %.0f",
                           res->goal, res->max_fps);
+            ck_assert_msg(res->at_tester_ceiling, "%s: not marked as the tester's ceiling",
+                          res->goal);
         }
         ck_assert_uint_le(s.trials, 40);
     }
+    /* a tester starved wherever it sends (a busy host, not its limit): after two ceilings
+     * its trials are retried and the search gives up, naming why; no figure */
+    sim s = {.cap_fps = 1e7, .gen_fps = 1e7, .starve_p = 1, .seed = 3};
+    traffic_params p;
+    sim_params(&p, 2);
+    p.line_rate_mbps = 1000;
+    sim_search(&s, &p, TRAFFIC_DIR_IN, 64);
+    ck_assert(!s.by_goal[0].valid);
+    ck_assert_str_eq(s.by_goal[0].reason, "tester-starved");
+    ck_assert_uint_le(s.trials, 2 * 3 + 13);
 }
 END_TEST
 

@@ -13,6 +13,9 @@
 /* trials in a row that could not offer a rate well under the generator's
  * best: the path holds the sender back (a shaper on the tester's egress) */
 #define HELD_BACK_TRIALS 3u
+/* A tester starved at the top again under its ceiling: once more (its speed varies), then it
+ * is a busy host, not the tester's limit, and its trials are retried and may give up. */
+#define MAX_CEILINGS 2u
 /*
  * In direction out (not reflected) the generator is the DUT's own: a trial
  * whose generator fell short measured the DUT's sending limit, a finding and
@@ -45,6 +48,7 @@ typedef struct search_ctx {
     unsigned held;    /* tester shortfalls in a row at held_fps */
     double held_fps;
     double ceiling_fps;     /* > 0: the starved tester's ceiling the search ran under */
+    unsigned ceilings;      /* times it was lowered */
     const char *last_fault; /* static: why the last tester fault was one */
     double seconds;           /* trial time spent, s */
     traffic_seen *seen;       /* full-length trials for later procedures; NULL = none */
@@ -97,9 +101,10 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
          * lower load is a busy moment: retried).  Either way retries start again. */
         c->held = c->held_fps == fps ? c->held + 1 : 1;
         c->held_fps = fps;
-        if (c->held >= HELD_BACK_TRIALS && (!starved || at_top)) {
+        if (c->held >= HELD_BACK_TRIALS && (!starved || (at_top && c->ceilings < MAX_CEILINGS))) {
             c->held = 0;
             c->invalid = 0;
+            c->ceilings += starved;
             return starved ? V_CEILING : V_FELL_SHORT;
         }
     }
@@ -292,6 +297,8 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
         double next_fps;
         res.precision_pct = p->precision_pct > 0 ? traffic_mlr_precision(&s, g, &next_fps) : -1;
         res.max_fps = c->ceiling_fps > 0 ? c->ceiling_fps : max_fps;
+        res.at_tester_ceiling =
+            c->ceiling_fps > 0 && res.fps >= c->ceiling_fps * (1 - p->resolution_pct / 100);
         res.trials = c->index;
         res.trial_seconds = c->seconds;
         if (invalid_reason) {
@@ -364,6 +371,7 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
     res.lower_fps = lo;
     res.upper_fps = failed ? hi : 0;
     res.max_fps = max_fps;
+    res.at_tester_ceiling = c->ceiling_fps > 0 && lo >= c->ceiling_fps * (1 - width);
     res.trials = c->index;
     res.trial_seconds = c->seconds;
     res.precision_pct = -1;

@@ -373,6 +373,8 @@ typedef struct traffic_result {
     double trial_seconds; /* trial time the whole search spent (all goals), s */
     double precision_pct; /* half width of the figure's 95 % interval reached, % (traffic_mlr_
                            * precision); < 0 = not computed (method rfc2544) */
+    bool at_tester_ceiling; /* the tester, starved at the search's top, could send no more
+                             * (max_fps): the DUT forwarded all of it, the figure is a floor */
     /* throughput: the forwarding rates (load x (1 - loss)) of the full-length trials at the
      * goal's lower bound, frames/s: the spread of a search of repeat = trials.  loss: the
      * points of the curve taken from the search's trials (load_trial_fps unused).

@@ -300,6 +300,15 @@ static void obs_result(void *ud, const traffic_result *r)
         else
             run_progress(st, TRUE, "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2",
                          r->goal[0] ? r->goal : "", dir, fs, r->repetition, r->fps, r->mbps_l2);
+        if (r->at_tester_ceiling) {
+            /* the figure is the tester's, not the DUT's: say so where it is read */
+            add_sample(st->record, r, goal_metric(r->goal[0] ? r->goal : "search", "ceiling_fps"),
+                       "frames/s", r->max_fps);
+            run_progress(st, TRUE,
+                         "throughput %s %s %u B rep %u: the tester, starved, sent at most %.0f "
+                         "fps and the DUT forwarded it: a floor, not the DUT's limit",
+                         r->goal, dir, fs, r->repetition, r->max_fps);
+        }
         break;
     }
     case TRAFFIC_TEST_LATENCY:
