@@ -302,7 +302,7 @@ static void obs_result(void *ud, const traffic_result *r)
                          r->goal[0] ? r->goal : "", dir, fs, r->repetition, r->fps, r->mbps_l2);
         if (r->at_tester_ceiling) {
             /* the figure is the tester's, not the DUT's: say so where it is read */
-            add_sample(st->record, r, goal_metric(r->goal[0] ? r->goal : "search", "ceiling_fps"),
+            add_sample(st->record, r, goal_metric(r->goal, "ceiling_fps"),
                        "frames/s", r->max_fps);
             run_progress(st, TRUE,
                          "throughput %s %s %u B rep %u: the tester, starved, sent at most %.0f "
