@@ -207,7 +207,8 @@ int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const tr
         (unsigned long long)(tx->warmup_s * 1000), (unsigned long long)tx->linger_ms, tx->threads);
     if (r < 0)
         return r;
-    int timeout = (int)(tx->dur_s * 1000 + tx->warmup_s * 1000 + (double)tx->linger_ms) + 15000;
+    int timeout = (int)(tx->dur_s * 1000 + tx->warmup_s * 1000 + (double)tx->linger_ms) +
+                  TRAFFIC_CTRL_TIMEOUT_MS;
     r = traffic_conn_reply(conn, timeout, traffic_observer_cancelled, (void *)obs, "tx", ret_kv);
     if (r == -ECANCELED) {
         traffic_kv kv;
