@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* vexp store: measures (one repetition's figures, final), carried forward, and the results from them. */
+/* vexp store: measures (one repetition's figures, final), carried forward, and the results from
+ * them. */
 #include "vexp-config.h"
 
 #include <math.h>
@@ -68,8 +69,9 @@ gboolean store_measures_add(vexp_store *store, gint64 cell_id, const store_measu
             return FALSE;
         }
     ins = prepare(store, INSERT_MEASURE_SQL, error);
-    sam = ins ? prepare(store, "INSERT INTO sample (measure_id, metric, unit, value) VALUES (?, "
-                               "?, ?, ?)",
+    sam = ins ? prepare(store,
+                        "INSERT INTO sample (measure_id, metric, unit, value) VALUES (?, "
+                        "?, ?, ?)",
                         error)
               : NULL;
     if (!sam || !exec(store, "BEGIN IMMEDIATE", error))
@@ -126,9 +128,8 @@ gboolean store_measures_carry(vexp_store *store, gint64 cell_id, guint *ret_n, G
         gint64 id;
 
         if (!insert_measure(store, ins, cell_id, (const char *)sqlite3_column_text(sel, 1),
-                            (const char *)sqlite3_column_text(sel, 2),
-                            sqlite3_column_int64(sel, 3), sqlite3_column_int64(sel, 4),
-                            sqlite3_column_int64(sel, 5), &id, error))
+                            (const char *)sqlite3_column_text(sel, 2), sqlite3_column_int64(sel, 3),
+                            sqlite3_column_int64(sel, 4), sqlite3_column_int64(sel, 5), &id, error))
             goto fail;
         sqlite3_reset(cp);
         sqlite3_bind_int64(cp, 1, id);

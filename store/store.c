@@ -213,8 +213,7 @@ static const char schema_v6[] =
     "CREATE INDEX sample_measure ON sample (measure_id);";
 
 const store_migration store_migrations[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3},
-    {4, schema_v4}, {5, schema_v5}, {6, schema_v6},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);

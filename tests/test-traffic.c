@@ -540,9 +540,9 @@ typedef struct sim {
     double drop_ratio; /* lost at every rate (random early drops) */
     double late_p;     /* chance that a trial loses late_frames frames */
     double late_frames;
-    double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
-    double starve_p;               /* chance that the tester's sender is starved (sends half) */
-    double starve_above_fps;       /* > 0: the tester's CPU cannot send more (starved above) */
+    double band_p, band_factor; /* chance that a trial runs in a slow band, cap * factor */
+    double starve_p;            /* chance that the tester's sender is starved (sends half) */
+    double starve_above_fps;    /* > 0: the tester's CPU cannot send more (starved above) */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -806,8 +806,13 @@ START_TEST(test_proc_precision)
     for (unsigned with = 0; with < 2; with++) {
         double sum = 0, sum2 = 0;
         for (unsigned seed = 1; seed <= 20; seed++) {
-            sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.15, .late_frames = 3,
-                     .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+            sim s = {.cap_fps = cap,
+                     .gen_fps = 4e5,
+                     .late_p = 0.15,
+                     .late_frames = 3,
+                     .band_p = 0.1,
+                     .band_factor = 0.9,
+                     .seed = seed};
             traffic_params p;
             sim_params(&p, 10);
             p.precision_pct = with ? 1 : 0;
@@ -1862,8 +1867,8 @@ typedef struct unit_log {
 
 static bool unit_eq(const traffic_unit *a, const traffic_unit *b)
 {
-    return a->tests == b->tests && a->direction == b->direction &&
-           a->frame_size == b->frame_size && a->repetition == b->repetition;
+    return a->tests == b->tests && a->direction == b->direction && a->frame_size == b->frame_size &&
+           a->repetition == b->repetition;
 }
 
 /* the figure or trial belongs to a unit to skip: same test bit, direction, size, repetition */

@@ -329,7 +329,7 @@ typedef struct traffic_trial {
     uint64_t tx, rx, lost, reordered, duplicated; /* lost = tx - unique rx */
     double loss_pct;                              /* 100 * lost / tx (frames actually sent) */
     double rx_fps;                                /* rx / elapsed_s */
-    double dut_cpu_pct; /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
+    double dut_cpu_pct;     /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
     double tester_wait_pct; /* the local tester's sender waited for a CPU (runnable, not
                              * running) this share of the trial, %; < 0 = unknown */
     bool valid;

@@ -296,7 +296,8 @@ cell_outcome run_cell(run_hv *w, guint i)
         return CELL_FATAL;
     }
     if (kept > 0)
-        run_say(st, "%scell %u %s: %u figure(s) kept from the earlier attempt, %u unit(s) to measure",
+        run_say(st,
+                "%scell %u %s: %u figure(s) kept from the earlier attempt, %u unit(s) to measure",
                 pre, i, cell->label, kept, run_record_missing(w));
 
     if (run_record_missing(w) == 0)
