@@ -517,14 +517,22 @@ gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, G
 
     if (!resolve_run(store, run_id, &id, error))
         return FALSE;
-    st = prepare(store,
-                 "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
-                 "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid "
-                 "FROM trial t JOIN cell ce ON ce.id = t.cell_id WHERE ce.run_id = ?1 AND "
-                 "(?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT
-                 " ORDER BY ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, "
-                 "t.step, t.id",
-                 error);
+    /* the latest attempt's own trials, and those of earlier attempts whose measures it
+     * carried (schema v6: a resume at the figure level) */
+    st =
+        prepare(store,
+                "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
+                "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
+                "t.id FROM trial t JOIN cell ce ON ce.id = t.cell_id WHERE ce.run_id = ?1 AND "
+                "(?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT " UNION ALL "
+                "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
+                "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
+                "t.id FROM measure m JOIN cell ce ON ce.id = m.cell_id JOIN trial t ON "
+                "t.cell_id = m.measured_by AND t.test = m.test AND t.direction = m.direction AND "
+                "t.frame_size = m.frame_size AND t.repetition = m.repetition WHERE ce.run_id = ?1 "
+                "AND m.measured_by <> m.cell_id AND (?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT
+                " ORDER BY 1, 2, 3, 4, 5, 6, 15",
+                error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, id);

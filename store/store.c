@@ -186,8 +186,34 @@ static const char schema_v5[] =
     "  FROM result r JOIN latest_cell ce ON ce.id = r.cell_id "
     "  JOIN config c ON c.id = ce.config_id;";
 
+/* v6: a resume at the figure level.  A measure is one test x direction x frame size x
+ * repetition of a cell attempt, written when final with the values of its figures (the
+ * samples); the result rows are derived from them.  A later attempt of the cell carries the
+ * earlier attempts' measures forward: measured_by names the attempt whose trials they are. */
+static const char schema_v6[] =
+    "CREATE TABLE measure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cell_id INTEGER NOT NULL REFERENCES cell (id) ON DELETE CASCADE,"
+    "  test TEXT NOT NULL,"
+    "  direction TEXT NOT NULL,"
+    "  frame_size INTEGER NOT NULL,"
+    "  repetition INTEGER NOT NULL,"
+    "  measured_by INTEGER NOT NULL REFERENCES cell (id) ON DELETE CASCADE,"
+    "  recorded_at TEXT NOT NULL,"
+    "  UNIQUE (cell_id, test, direction, frame_size, repetition)"
+    ");"
+    "CREATE INDEX measure_by ON measure (measured_by);"
+    "CREATE TABLE sample ("
+    "  id INTEGER PRIMARY KEY,"
+    "  measure_id INTEGER NOT NULL REFERENCES measure (id) ON DELETE CASCADE,"
+    "  metric TEXT NOT NULL,"
+    "  unit TEXT NOT NULL,"
+    "  value REAL NOT NULL"
+    ");"
+    "CREATE INDEX sample_measure ON sample (measure_id);";
+
 const store_migration store_migrations[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);

@@ -28,7 +28,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -323,6 +323,48 @@ typedef struct store_result_row {
     gboolean bimodal;           /* the repetitions fall into two bands (stats_bimodal) */
 } store_result_row;
 void store_result_row_free(store_result_row *row);
+
+/* ---- measures: the figures of one repetition (since schema v6) ---- */
+
+/* One test x direction x frame size x repetition of a cell, final.  Strings are static or
+ * the caller's. */
+typedef struct store_measure {
+    const char *test, *direction;
+    guint frame_size, repetition;
+} store_measure;
+
+/* One value of a figure of a measure (one repetition's throughput_fps, ...). */
+typedef struct store_sample {
+    guint measure; /* index into the measures passed with it */
+    const char *metric, *unit;
+    double value; /* finite */
+} store_sample;
+
+/* The measures of one unit of the suite, final, and their samples: one transaction, so that
+ * a kill keeps a unit whole or not at all.  measured_by is the cell itself.  A measure the
+ * cell has already: STORE_ERROR_INVALID, nothing written. */
+gboolean store_measures_add(vexp_store *store, gint64 cell_id, const store_measure *measures,
+                            guint n_measures, const store_sample *samples, guint n_samples,
+                            GError **error);
+/* A new attempt takes the measures (and samples) of the cell's previous attempt in the run,
+ * keeping which attempt measured them; *ret_n (may be NULL) = how many.  One transaction;
+ * nothing to carry (a first attempt) is not an error. */
+gboolean store_measures_carry(vexp_store *store, gint64 cell_id, guint *ret_n, GError **error);
+
+typedef struct store_measure_row {
+    char *test, *direction;
+    guint frame_size, repetition;
+    gint64 measured_by; /* the cell attempt whose trials these are */
+} store_measure_row;
+void store_measure_row_free(store_measure_row *row);
+/* The measures of a cell attempt (carried ones too), in the order they were final.
+ * Elements are store_measure_row *. */
+gboolean store_measures_rows(vexp_store *store, gint64 cell_id, GPtrArray **ret_rows,
+                             GError **error);
+/* The cell's result rows from its samples, replacing any it had: one row per (test,
+ * direction, frame size, metric) over the repetitions (store_result_add()), in the order
+ * their first samples came.  One transaction. */
+gboolean store_results_derive(vexp_store *store, gint64 cell_id, GError **error);
 
 /* Results of a run (0 = latest), latest attempt of each cell, ordered by
  * cell index then insertion.  ret_run (optional) gets the run's info. */

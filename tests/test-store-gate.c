@@ -120,7 +120,7 @@ START_TEST(test_migrate_v4_to_v5)
     ck_assert_int_eq(count(NULL, path, "SELECT count(*) FROM sqlite_schema WHERE name = 'gate'"),
                      0);
 
-    s = store_open(path, NULL);
+    s = store_open_with(path, store_migrations, 5, NULL);
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(store_schema_version(s), 5);
     ck_assert_int_eq(count(s, path,

@@ -748,6 +748,113 @@ START_TEST(test_results_aggregation)
 }
 END_TEST
 
+/* A resume at the figure level: measures written per unit, carried to the next attempt with
+ * the attempt that measured them, the results derived from their samples; the trials of the
+ * carried measures are the latest attempt's trials too. */
+static void add_trial_rep(vexp_store *s, gint64 cell, guint fs, guint rep)
+{
+    g_autoptr(GError) error = NULL;
+    store_trial t;
+
+    store_trial_init(&t);
+    t.test = "throughput";
+    t.direction = "in";
+    t.frame_size = fs;
+    t.repetition = rep;
+    t.offered_fps = 1000;
+    ck_assert_msg(store_trial_add(s, cell, &t, &error), "%s", error ? error->message : "");
+}
+
+START_TEST(test_measures_resume)
+{
+    g_autoptr(vexp_store) s = open_fixture(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    g_autoptr(GPtrArray) res = NULL;
+    g_autoptr(GPtrArray) trials = NULL;
+    gint64 r = add_run(s, "h"), cfg = add_config(s, "k1", "virtio");
+    gint64 a1 = add_cell(s, r, cfg, 0, "nic=virtio"), a2;
+    const store_measure m64[] = {{"throughput", "in", 64, 1}, {"loss", "in", 64, 1}};
+    const store_sample s64[] = {{0, "throughput_fps", "frames/s", 10},
+                                {0, "throughput_ndr_fps", "frames/s", 9},
+                                {1, "loss_pct_at_max", "%", 1.5}};
+    const store_measure m64b[] = {{"throughput", "in", 64, 2}, {"loss", "in", 64, 2}};
+    const store_sample s64b[] = {{0, "throughput_fps", "frames/s", 20},
+                                 {1, "loss_pct_at_max", "%", 2.5}};
+    const store_measure m128[] = {{"throughput", "in", 128, 1}};
+    const store_sample s128[] = {{0, "throughput_fps", "frames/s", 5}};
+    const store_sample bad[] = {{1, "throughput_fps", "frames/s", 5}};
+    guint n = 99;
+
+    /* attempt 1: a unit of two repetitions' worth, one trial each, then killed mid-unit */
+    ck_assert(store_measures_add(s, a1, m64, 2, s64, 3, &error));
+    add_trial_rep(s, a1, 64, 1);
+    ck_assert(store_measures_add(s, a1, m64b, 2, s64b, 2, &error));
+    add_trial_rep(s, a1, 64, 2);
+    add_trial_rep(s, a1, 128, 1); /* the unit in progress: a trial, no measure */
+    /* refused whole: a measure twice, a sample without its measure */
+    ck_assert(!store_measures_add(s, a1, m64, 1, NULL, 0, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    g_clear_error(&error);
+    ck_assert(!store_measures_add(s, a1, m128, 1, bad, 1, &error));
+    ck_assert(g_error_matches(error, STORE_ERROR, STORE_ERROR_INVALID));
+    g_clear_error(&error);
+    ck_assert(store_measures_rows(s, a1, &rows, &error));
+    ck_assert_uint_eq(rows->len, 4);
+    g_clear_pointer(&rows, g_ptr_array_unref);
+    /* a first attempt carries nothing */
+    ck_assert(store_measures_carry(s, a1, &n, &error));
+    ck_assert_uint_eq(n, 0);
+
+    /* attempt 2 (the resume): carries the four, measures the missing unit */
+    a2 = add_cell(s, r, cfg, 0, "nic=virtio");
+    ck_assert(store_measures_carry(s, a2, &n, &error));
+    ck_assert_uint_eq(n, 4);
+    ck_assert(store_measures_rows(s, a2, &rows, &error));
+    ck_assert_uint_eq(rows->len, 4);
+    for (guint i = 0; i < rows->len; i++)
+        ck_assert_int_eq(((store_measure_row *)rows->pdata[i])->measured_by, a1);
+    ck_assert_str_eq(((store_measure_row *)rows->pdata[1])->test, "loss");
+    ck_assert_uint_eq(((store_measure_row *)rows->pdata[2])->repetition, 2);
+    g_clear_pointer(&rows, g_ptr_array_unref);
+    add_trial_rep(s, a2, 128, 1);
+    ck_assert(store_measures_add(s, a2, m128, 1, s128, 1, &error));
+    ck_assert(store_measures_rows(s, a2, &rows, &error));
+    ck_assert_uint_eq(rows->len, 5);
+    ck_assert_int_eq(((store_measure_row *)rows->pdata[4])->measured_by, a2);
+
+    /* the summary from the stored samples, in the order they first came */
+    ck_assert_msg(store_results_derive(s, a2, &error), "%s", error ? error->message : "");
+    ck_assert(store_results_derive(s, a2, &error)); /* again: replaced, not doubled */
+    ck_assert(store_results_rows(s, r, NULL, &res, &error));
+    ck_assert_uint_eq(res->len, 4);
+    const store_result_row *f = res->pdata[0];
+    ck_assert_str_eq(f->metric, "throughput_fps");
+    ck_assert_uint_eq(f->frame_size, 64);
+    ck_assert_uint_eq(f->n, 2);
+    ck_assert_close(f->mean, 15, 1e-12);
+    ck_assert_str_eq(((store_result_row *)res->pdata[1])->metric, "throughput_ndr_fps");
+    f = res->pdata[2];
+    ck_assert_str_eq(f->metric, "loss_pct_at_max");
+    ck_assert_str_eq(f->test, "loss");
+    ck_assert_close(f->mean, 2, 1e-12);
+    f = res->pdata[3];
+    ck_assert_uint_eq(f->frame_size, 128);
+    ck_assert_uint_eq(f->n, 1);
+
+    /* the run's trials: the carried measures' from attempt 1, the rest from attempt 2; the
+     * interrupted unit's trial of attempt 1 is not one of them */
+    ck_assert(store_trials_rows(s, r, NULL, &trials, &error));
+    ck_assert_uint_eq(trials->len, 3);
+    ck_assert_uint_eq(((store_trial_row *)trials->pdata[0])->frame_size, 64);
+    ck_assert_uint_eq(((store_trial_row *)trials->pdata[1])->repetition, 2);
+    ck_assert_uint_eq(((store_trial_row *)trials->pdata[2])->frame_size, 128);
+    g_clear_pointer(&trials, g_ptr_array_unref);
+    ck_assert(store_trials_rows(s, r, "loss", &trials, &error));
+    ck_assert_uint_eq(trials->len, 0);
+}
+END_TEST
+
 /* ---- compare / regress ---- */
 
 static void add_metric(vexp_store *s, gint64 cell, const char *metric, const double *x, guint n)
@@ -1093,6 +1200,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_trial_roundtrip);
     tcase_add_test(tc, test_run_cell_lifecycle);
     tcase_add_test(tc, test_results_aggregation);
+    tcase_add_test(tc, test_measures_resume);
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_compare_zero_baseline);
     tcase_add_test(tc, test_config_kvm_options);

@@ -540,9 +540,9 @@ typedef struct sim {
     double drop_ratio; /* lost at every rate (random early drops) */
     double late_p;     /* chance that a trial loses late_frames frames */
     double late_frames;
-    double band_p, band_factor;    /* chance that a trial runs in a slow band, cap * factor */
-    double starve_p;               /* chance that the tester's sender is starved (sends half) */
-    double starve_above_fps;       /* > 0: the tester's CPU cannot send more (starved above) */
+    double band_p, band_factor; /* chance that a trial runs in a slow band, cap * factor */
+    double starve_p;            /* chance that the tester's sender is starved (sends half) */
+    double starve_above_fps;    /* > 0: the tester's CPU cannot send more (starved above) */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -806,8 +806,13 @@ START_TEST(test_proc_precision)
     for (unsigned with = 0; with < 2; with++) {
         double sum = 0, sum2 = 0;
         for (unsigned seed = 1; seed <= 20; seed++) {
-            sim s = {.cap_fps = cap, .gen_fps = 4e5, .late_p = 0.15, .late_frames = 3,
-                     .band_p = 0.1, .band_factor = 0.9, .seed = seed};
+            sim s = {.cap_fps = cap,
+                     .gen_fps = 4e5,
+                     .late_p = 0.15,
+                     .late_frames = 3,
+                     .band_p = 0.1,
+                     .band_factor = 0.9,
+                     .seed = seed};
             traffic_params p;
             sim_params(&p, 10);
             p.precision_pct = with ? 1 : 0;
@@ -1863,6 +1868,158 @@ START_TEST(test_remote_errors)
 }
 END_TEST
 
+/* A resumed suite: the units it reports, in the order traffic_suite_units() lists them; the
+ * units the observer says are known are not measured (no trial, no figure, no unit_end). */
+typedef struct unit_log {
+    sim *s;
+    traffic_unit done[64], skip[64];
+    unsigned n_done, n_skip;
+    unsigned skipped_trials, skipped_results; /* trials or figures of a unit to skip */
+} unit_log;
+
+static bool unit_eq(const traffic_unit *a, const traffic_unit *b)
+{
+    return a->tests == b->tests && a->direction == b->direction && a->frame_size == b->frame_size &&
+           a->repetition == b->repetition;
+}
+
+/* the figure or trial belongs to a unit to skip: same test bit, direction, size, repetition */
+static bool in_skip(const unit_log *l, unsigned test, enum traffic_direction dir, unsigned fs,
+                    unsigned rep)
+{
+    for (unsigned k = 0; k < l->n_skip; k++)
+        if ((l->skip[k].tests & test) && l->skip[k].direction == dir &&
+            l->skip[k].frame_size == fs && l->skip[k].repetition == rep)
+            return true;
+    return false;
+}
+
+static void ul_begin(void *ud, const traffic_trial *t)
+{
+    unit_log *l = ud;
+    l->skipped_trials += in_skip(l, t->test, t->direction, t->frame_size, t->repetition);
+    sim_begin(l->s, t);
+}
+
+static void ul_end(void *ud, const traffic_trial *t)
+{
+    sim_end(((unit_log *)ud)->s, t);
+}
+
+static void ul_result(void *ud, const traffic_result *res)
+{
+    unit_log *l = ud;
+    l->skipped_results += in_skip(l, res->test, res->direction, res->frame_size, res->repetition);
+    sim_result(l->s, res);
+}
+
+static int ul_cancelled(void *ud)
+{
+    return sim_cancelled(((unit_log *)ud)->s);
+}
+
+static int ul_skip(void *ud, const traffic_unit *u)
+{
+    unit_log *l = ud;
+    for (unsigned k = 0; k < l->n_skip; k++)
+        if (unit_eq(&l->skip[k], u))
+            return 1;
+    return 0;
+}
+
+static void ul_unit_end(void *ud, const traffic_unit *u)
+{
+    unit_log *l = ud;
+    ck_assert_uint_lt(l->n_done, 64);
+    l->done[l->n_done++] = *u;
+}
+
+static void ul_setup(unit_log *l, sim *s, traffic_runner *r, traffic_observer *obs)
+{
+    l->s = s;
+    *obs = (traffic_observer){.userdata = l,
+                              .trial_begin = ul_begin,
+                              .trial_end = ul_end,
+                              .result = ul_result,
+                              .cancelled = ul_cancelled,
+                              .skip_unit = ul_skip,
+                              .unit_end = ul_unit_end};
+    r->run = sim_run;
+    r->ctx = s;
+    r->obs = obs;
+}
+
+START_TEST(test_suite_units_skip)
+{
+    sim s = {.cap_fps = 50000, .gen_fps = 200000};
+    traffic_runner r;
+    traffic_observer obs;
+    traffic_params p;
+    traffic_unit units[64];
+    unit_log l = {0};
+
+    sim_setup(&s, &r, &obs, &p);
+    p.trial_s = 1;
+    s.full_s = 1;
+    p.search_trial_s = 0.5;
+    p.tests = TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LOSS | TRAFFIC_TEST_RTT | TRAFFIC_TEST_FIXED;
+    p.rate_mbps = 10;
+    p.n_frame_sizes = 2;
+    p.repetitions = 2;
+    p.rtt_sequences = 1;
+    int n = traffic_suite_units(&p, units, 64);
+    /* per size: 2 directions x (2 searches + 2 fixed) + 2 rtt */
+    ck_assert_int_eq(n, 2 * (2 * (2 + 2) + 2));
+    ck_assert_uint_eq(units[0].tests, TRAFFIC_TEST_THROUGHPUT | TRAFFIC_TEST_LOSS);
+    ck_assert_uint_eq(units[0].direction, TRAFFIC_DIR_IN);
+    ck_assert_uint_eq(units[0].frame_size, p.frame_sizes[0]);
+    ck_assert_uint_eq(units[1].repetition, 2);
+    ck_assert_uint_eq(units[2].tests, TRAFFIC_TEST_FIXED);
+    ck_assert_uint_eq(units[9].tests, TRAFFIC_TEST_RTT);
+    ck_assert_uint_eq(units[9].direction, TRAFFIC_DIR_IN);
+    ck_assert_uint_eq(units[10].frame_size, p.frame_sizes[1]);
+    /* fewer slots than units: the count all the same, only max written */
+    ck_assert_int_eq(traffic_suite_units(&p, units, 3), n);
+    ck_assert_int_eq(traffic_suite_units(NULL, units, 3), -EINVAL);
+    ck_assert_int_eq(traffic_suite_units(&p, NULL, 3), -EINVAL);
+    ck_assert_int_eq(traffic_suite_units(&p, NULL, 0), n);
+    traffic_suite_units(&p, units, 64);
+
+    /* a whole suite: every unit reported once, in the listed order */
+    ul_setup(&l, &s, &r, &obs);
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    ck_assert_uint_eq(l.n_done, (unsigned)n);
+    for (int k = 0; k < n; k++)
+        ck_assert(unit_eq(&l.done[k], &units[k]));
+    const unsigned all_trials = s.trials, all_results = s.results;
+
+    /* resumed: a search block, a fixed trial and an rtt sequence are known */
+    sim s2 = {.cap_fps = 50000, .gen_fps = 200000};
+    unit_log l2 = {.skip = {units[0], units[3], units[9]}, .n_skip = 3};
+    ul_setup(&l2, &s2, &r, &obs);
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    ck_assert_uint_eq(l2.skipped_trials, 0);
+    ck_assert_uint_eq(l2.skipped_results, 0);
+    ck_assert_uint_eq(l2.n_done, (unsigned)n - 3);
+    for (unsigned k = 0, j = 0; k < (unsigned)n; k++)
+        if (k != 0 && k != 3 && k != 9)
+            ck_assert(unit_eq(&l2.done[j++], &units[k]));
+    ck_assert_uint_lt(s2.trials, all_trials);
+    /* the block's two goals and its loss curve, one fixed, one rtt figure fewer */
+    ck_assert_uint_eq(s2.results, all_results - 3 - 1 - 1);
+
+    /* everything known: nothing measured */
+    sim s3 = {.cap_fps = 50000, .gen_fps = 200000};
+    unit_log l3 = {.n_skip = (unsigned)n};
+    memcpy(l3.skip, units, sizeof(traffic_unit) * (unsigned)n);
+    ul_setup(&l3, &s3, &r, &obs);
+    ck_assert_int_eq(traffic_proc_suite(&r, &p), 0);
+    ck_assert_uint_eq(s3.trials, 0);
+    ck_assert_uint_eq(s3.results, 0);
+    ck_assert_uint_eq(l3.n_done, 0);
+}
+END_TEST
+
 static Suite *traffic_suite(void)
 {
     Suite *s = suite_create("traffic");
@@ -1898,6 +2055,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_loss_reuse);
     tcase_add_test(tc, test_b2b_bounded);
     tcase_add_test(tc, test_proc_suite_cancel);
+    tcase_add_test(tc, test_suite_units_skip);
     tcase_add_test(tc, test_cmd_parse);
     tcase_add_loop_test(tc, test_cmd_malformed, 0, sizeof(bad_cmds) / sizeof(bad_cmds[0]));
     tcase_add_test(tc, test_cmd_too_long);

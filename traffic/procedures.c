@@ -475,21 +475,84 @@ int traffic_proc_fixed(traffic_runner *r, const traffic_params *p, enum traffic_
     return 0;
 }
 
+/* The search first when a test needs its rate (no fixed rate given). */
+static bool suite_needs_throughput(const traffic_params *p)
+{
+    return (p->tests & TRAFFIC_TEST_THROUGHPUT) ||
+           ((p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_B2B)) &&
+            !(p->rate_fps > 0 || p->rate_mbps > 0));
+}
+
+/* The tests of a frame size x direction x repetition block: the search and what uses it. */
+static unsigned suite_block_tests(const traffic_params *p)
+{
+    return (suite_needs_throughput(p) ? TRAFFIC_TEST_THROUGHPUT : 0) |
+           (p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_LOSS | TRAFFIC_TEST_B2B));
+}
+
+/* repeat = trials: the search runs once and holds the repetitions */
+static unsigned suite_block_reps(const traffic_params *p)
+{
+    return p->repeat == TRAFFIC_REPEAT_TRIALS ? 1 : p->repetitions;
+}
+
+static void put_unit(traffic_unit *units, unsigned max, unsigned *n, unsigned tests,
+                     enum traffic_direction dir, unsigned frame_size, unsigned rep)
+{
+    if (*n < max)
+        units[*n] = (traffic_unit){tests, dir, frame_size, rep};
+    ++*n;
+}
+
+/* The same loops as traffic_proc_suite() below, in the same order. */
+int traffic_suite_units(const traffic_params *p, traffic_unit *units, unsigned max)
+{
+    static const enum traffic_direction dirs[] = {TRAFFIC_DIR_IN, TRAFFIC_DIR_OUT};
+    unsigned block, n = 0;
+
+    if (!p || (max && !units))
+        return -EINVAL;
+    block = suite_block_tests(p);
+    for (unsigned f = 0; f < p->n_frame_sizes && f < TRAFFIC_MAX_FRAME_SIZES; f++) {
+        const unsigned F = p->frame_sizes[f];
+        for (unsigned d = 0; d < 2; d++) {
+            if (!(p->directions & dirs[d]))
+                continue;
+            for (unsigned rep = 1; block && rep <= suite_block_reps(p); rep++)
+                put_unit(units, max, &n, block, dirs[d], F, rep);
+            for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_FIXED) && rep <= p->repetitions; rep++)
+                put_unit(units, max, &n, TRAFFIC_TEST_FIXED, dirs[d], F, rep);
+        }
+        for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_RTT) && rep <= p->repetitions; rep++)
+            put_unit(units, max, &n, TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, F, rep);
+    }
+    return (int)n;
+}
+
+/* Asks the observer whether the unit's figures are known; returns true to skip it. */
+static bool unit_skipped(traffic_runner *r, const traffic_unit *u)
+{
+    return r->obs && r->obs->skip_unit && r->obs->skip_unit(r->obs->userdata, u);
+}
+
+static void unit_end(traffic_runner *r, const traffic_unit *u)
+{
+    if (r->obs && r->obs->unit_end)
+        r->obs->unit_end(r->obs->userdata, u);
+}
+
 int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
 {
     static const enum traffic_direction dirs[] = {TRAFFIC_DIR_IN, TRAFFIC_DIR_OUT};
-    const bool need_thr = (p->tests & TRAFFIC_TEST_THROUGHPUT) ||
-                          ((p->tests & (TRAFFIC_TEST_LATENCY | TRAFFIC_TEST_B2B)) &&
-                           !(p->rate_fps > 0 || p->rate_mbps > 0));
+    const bool need_thr = suite_needs_throughput(p);
+    const unsigned block = suite_block_tests(p);
     const bool at_load =
         (p->tests & TRAFFIC_TEST_LATENCY) && p->latency_mode == TRAFFIC_LATENCY_LOAD && need_thr;
     /* repeat = trials: one search whose duration sum holds the repetitions' trials */
     traffic_params sp = *p;
-    unsigned reps = p->repetitions;
-    if (p->repeat == TRAFFIC_REPEAT_TRIALS) {
+    const unsigned reps = block ? suite_block_reps(p) : 0;
+    if (p->repeat == TRAFFIC_REPEAT_TRIALS)
         sp.duration_sum_s = fmax(traffic_params_duration_sum(p), p->repetitions * p->trial_s);
-        reps = 1;
-    }
     _cleanup_free_ traffic_seen *seen = malloc(sizeof(*seen)); /* ~20 KiB */
     if (!seen)
         return -ENOMEM;
@@ -501,6 +564,9 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
             if (!(p->directions & dir))
                 continue;
             for (unsigned rep = 1; rep <= reps; rep++) {
+                const traffic_unit u = {block, dir, F, rep};
+                if (unit_skipped(r, &u))
+                    continue;
                 double thr =
                     p->rate_fps > 0 ? p->rate_fps : traffic_mbps_l2_to_fps(p->rate_mbps, F);
                 double max_fps = 0;
@@ -527,15 +593,27 @@ int traffic_proc_suite(traffic_runner *r, const traffic_params *p)
                 if ((p->tests & TRAFFIC_TEST_B2B) &&
                     (rc = traffic_proc_b2b(r, &sp, dir, F, thr, max_fps, rep, NULL)) < 0)
                     return rc;
+                unit_end(r, &u);
             }
-            for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_FIXED) && rep <= p->repetitions; rep++)
+            for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_FIXED) && rep <= p->repetitions;
+                 rep++) {
+                const traffic_unit u = {TRAFFIC_TEST_FIXED, dir, F, rep};
+                if (unit_skipped(r, &u))
+                    continue;
                 if ((rc = traffic_proc_fixed(r, p, dir, F, rep, NULL)) < 0)
                     return rc;
+                unit_end(r, &u);
+            }
         }
         /* rtt has no direction: the probes go to the DUT and back */
-        for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_RTT) && rep <= p->repetitions; rep++)
+        for (unsigned rep = 1; (p->tests & TRAFFIC_TEST_RTT) && rep <= p->repetitions; rep++) {
+            const traffic_unit u = {TRAFFIC_TEST_RTT, TRAFFIC_DIR_IN, F, rep};
+            if (unit_skipped(r, &u))
+                continue;
             if ((rc = traffic_proc_rtt(r, p, F, rep, NULL)) < 0)
                 return rc;
+            unit_end(r, &u);
+        }
     }
     return 0;
 }

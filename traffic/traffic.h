@@ -329,7 +329,7 @@ typedef struct traffic_trial {
     uint64_t tx, rx, lost, reordered, duplicated; /* lost = tx - unique rx */
     double loss_pct;                              /* 100 * lost / tx (frames actually sent) */
     double rx_fps;                                /* rx / elapsed_s */
-    double dut_cpu_pct; /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
+    double dut_cpu_pct;     /* DUT CPU busy over the trial, all CPUs; < 0 = unknown */
     double tester_wait_pct; /* the local tester's sender waited for a CPU (runnable, not
                              * running) this share of the trial, %; < 0 = unknown */
     bool valid;
@@ -403,6 +403,25 @@ typedef struct traffic_result {
 } traffic_result;
 
 /*
+ * A unit of traffic_run_suite(): the procedures of one frame size, direction and repetition
+ * that depend on each other (the throughput search feeds latency, loss and b2b their loads),
+ * or one fixed or rtt procedure.  What is measured again or skipped as a whole on a resume.
+ */
+typedef struct traffic_unit {
+    unsigned tests; /* bitmask of enum traffic_test: the tests whose figures the unit reports
+                     * (throughput also when only latency or b2b asked for its rate) */
+    enum traffic_direction direction; /* rtt: TRAFFIC_DIR_IN, as its figures say */
+    unsigned frame_size;
+    unsigned repetition; /* 1-based */
+} traffic_unit;
+
+/* The units of traffic_run_suite(p), in the order it runs them, into units[0..max); returns
+ * how many there are (may exceed max: then only max were written), or -EINVAL. Pure. */
+int traffic_suite_units(const traffic_params *p, traffic_unit *units, unsigned max);
+/* Bound on traffic_suite_units() for any valid params. */
+#define TRAFFIC_MAX_UNITS (TRAFFIC_MAX_FRAME_SIZES * 5u * 1000u)
+
+/*
  * All callbacks may be NULL.  Pointers passed to them are valid during the
  * call only; copy what you keep.
  */
@@ -417,6 +436,11 @@ typedef struct traffic_observer {
     void (*result)(void *ud, const traffic_result *res);
     /* polled often (at least every 100 ms during a trial); non-zero = stop, -ECANCELED */
     int (*cancelled)(void *ud);
+    /* traffic_run_suite(): asked before each unit; non-zero = its figures are known already
+     * (a resumed run), the unit is not measured and reports nothing */
+    int (*skip_unit)(void *ud, const traffic_unit *unit);
+    /* traffic_run_suite(): after a unit's last figure (every result of the unit reported) */
+    void (*unit_end)(void *ud, const traffic_unit *unit);
 } traffic_observer;
 
 /* ------------------------------------------------------------------ */

@@ -213,6 +213,18 @@ fail:
     return CELL_FAILED;
 }
 
+/* the earlier attempts measured every figure: only the summary is missing */
+static cell_outcome cell_summary_only(run_hv *w, char **ret_reason)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!run_record_store(w, &error)) {
+        *ret_reason = g_strdup(error->message);
+        return CELL_FATAL;
+    }
+    return CELL_COMPLETE;
+}
+
 static void cell_state_reset(run_hv *w)
 {
     run_record_reset(w->record);
@@ -241,6 +253,7 @@ cell_outcome run_cell(run_hv *w, guint i)
     cell_outcome out;
     gint64 t0 = g_get_monotonic_time();
     gboolean ok;
+    guint kept = 0;
     char pre[32];
 
     run_hv_prefix(w, pre, sizeof(pre));
@@ -278,12 +291,19 @@ cell_outcome run_cell(run_hv *w, guint i)
         store_cell_set_hypervisor(st->store, w->cell_id, w->conn ? domains_conn_uri(w->conn) : NULL,
                                   w->host ? w->host : g_get_host_name(), &error);
     g_mutex_unlock(&st->store_lock);
-    if (!ok) {
+    if (!ok || !run_record_resume(w, &kept, &error)) {
         run_say(st, "vexp: %s", error->message);
         return CELL_FATAL;
     }
+    if (kept > 0)
+        run_say(st,
+                "%scell %u %s: %u figure(s) kept from the earlier attempt, %u unit(s) to measure",
+                pre, i, cell->label, kept, run_record_missing(w));
 
-    if (cell->is_host)
+    if (run_record_missing(w) == 0)
+        /* every figure is in the store (a kill before the summary): no boot */
+        out = cell_summary_only(w, &reason);
+    else if (cell->is_host)
         out = run_host_cell(w, &reason, &kernel);
     else
         out = run_vm_cell(w, d, &reason, &driver, &kernel);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* vexp run's recording: every trial to the store as it ends, the figures per cell at its end. */
+/* vexp run's recording: every trial to the store as it ends, each unit's figures when final,
+ * the cell's results from them at its end. */
 #include "vexp-config.h"
 
 #include <math.h>
@@ -7,20 +8,14 @@
 
 #include "run-priv.h"
 
-/* A figure's identity in the store.  metric and unit are static strings
- * (STORE_METRIC_* or the literals below), compared by content. */
+/* one value of a figure of the unit in progress; metric and unit are static strings
+ * (STORE_METRIC_* or the literals below, or interned) */
 typedef struct {
     enum traffic_test test;
-    enum traffic_direction direction;
-    guint frame_size; /* bytes on the wire, FCS included */
     const char *metric;
     const char *unit;
-} sample_key;
-
-typedef struct {
-    sample_key key;
-    GArray *values; /* double, one per repetition */
-} sample;
+    double value;
+} pending_sample;
 
 /* one throughput search: the repetition of a direction and frame size */
 typedef struct {
@@ -37,29 +32,10 @@ typedef struct {
 } best_trial;
 
 struct run_record {
-    GHashTable *samples; /* sample_key * -> sample * (owned by order) */
-    GPtrArray *order;    /* sample *, first seen first: the order of the store rows */
-    GHashTable *best;    /* best_key * -> best_trial * (owned) */
+    GArray *pending;  /* pending_sample: the unit in progress, stored at its end */
+    GHashTable *done; /* "test/direction/frame size/repetition" measures final in the store */
+    GHashTable *best; /* best_key * -> best_trial * (owned) */
 };
-
-static guint sample_key_hash(gconstpointer p)
-{
-    const sample_key *k = p;
-    guint h = g_str_hash(k->metric);
-
-    h = h * 31 + g_str_hash(k->unit);
-    h = h * 31 + (guint)k->test;
-    h = h * 31 + (guint)k->direction;
-    return h * 31 + k->frame_size;
-}
-
-static gboolean sample_key_equal(gconstpointer pa, gconstpointer pb)
-{
-    const sample_key *a = pa, *b = pb;
-
-    return a->test == b->test && a->direction == b->direction && a->frame_size == b->frame_size &&
-           !strcmp(a->metric, b->metric) && !strcmp(a->unit, b->unit);
-}
 
 static guint best_key_hash(gconstpointer p)
 {
@@ -76,20 +52,12 @@ static gboolean best_key_equal(gconstpointer pa, gconstpointer pb)
            a->repetition == b->repetition;
 }
 
-static void sample_free(gpointer p)
-{
-    sample *s = p;
-
-    g_array_unref(s->values);
-    g_free(s);
-}
-
 run_record *run_record_new(void)
 {
     run_record *r = g_new0(run_record, 1);
 
-    r->samples = g_hash_table_new(sample_key_hash, sample_key_equal);
-    r->order = g_ptr_array_new_with_free_func(sample_free);
+    r->pending = g_array_new(FALSE, FALSE, sizeof(pending_sample));
+    r->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     r->best = g_hash_table_new_full(best_key_hash, best_key_equal, NULL, g_free);
     return r;
 }
@@ -98,36 +66,48 @@ void run_record_free(run_record *r)
 {
     if (!r)
         return;
-    g_hash_table_unref(r->samples);
-    g_ptr_array_unref(r->order);
+    g_array_unref(r->pending);
+    g_hash_table_unref(r->done);
     g_hash_table_unref(r->best);
     g_free(r);
 }
 
 void run_record_reset(run_record *r)
 {
-    g_hash_table_remove_all(r->samples);
-    g_ptr_array_set_size(r->order, 0);
+    g_array_set_size(r->pending, 0);
+    g_hash_table_remove_all(r->done);
     g_hash_table_remove_all(r->best);
+}
+
+static char *measure_key(const char *test, const char *direction, guint frame_size,
+                         guint repetition)
+{
+    return g_strdup_printf("%s/%s/%u/%u", test, direction, frame_size, repetition);
+}
+
+/* TRUE when every test of the unit has its measure in the store */
+static gboolean unit_done(const run_record *rec, const traffic_unit *u)
+{
+    for (unsigned bit = 1; bit <= TRAFFIC_TEST_MASK; bit <<= 1) {
+        g_autofree char *key = NULL;
+
+        if (!(u->tests & bit))
+            continue;
+        key = measure_key(traffic_test_name(bit), traffic_direction_name(u->direction),
+                          u->frame_size, u->repetition);
+        if (!g_hash_table_contains(rec->done, key))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 static void add_sample(run_record *rec, const traffic_result *r, const char *metric,
                        const char *unit, double v)
 {
-    sample_key key = {r->test, r->direction, r->frame_size, metric, unit};
-    sample *s;
+    pending_sample ps = {r->test, metric, unit, v};
 
-    if (!isfinite(v))
-        return;
-    s = g_hash_table_lookup(rec->samples, &key);
-    if (!s) {
-        s = g_new0(sample, 1);
-        s->key = key;
-        s->values = g_array_new(FALSE, FALSE, sizeof(double));
-        g_ptr_array_add(rec->order, s);
-        g_hash_table_insert(rec->samples, &s->key, s);
-    }
-    g_array_append_val(s->values, v);
+    if (isfinite(v))
+        g_array_append_val(rec->pending, ps);
 }
 
 static void best_update(run_record *rec, const traffic_trial *t, double dut_cpu_pct,
@@ -361,6 +341,60 @@ static void obs_result(void *ud, const traffic_result *r)
     }
 }
 
+/* a unit whose measures are in the store (a resumed cell's): not measured again */
+static int obs_skip_unit(void *ud, const traffic_unit *u)
+{
+    run_hv *st = ud;
+
+    if (!unit_done(st->record, u))
+        return 0;
+    st->units_done += (guint)__builtin_popcount(u->tests);
+    return 1;
+}
+
+/* a unit's figures are final: its measures and their values in one transaction */
+static void obs_unit_end(void *ud, const traffic_unit *u)
+{
+    run_hv *st = ud;
+    run_record *rec = st->record;
+    store_measure m[6];
+    int index[6]; /* bit number of enum traffic_test -> m[] */
+    guint n = 0;
+    g_autofree store_sample *samples = g_new0(store_sample, MAX(1u, rec->pending->len));
+    guint ns = 0;
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+
+    for (unsigned b = 0; b < 6; b++) {
+        index[b] = -1;
+        if (!(u->tests & (1u << b)))
+            continue;
+        index[b] = (int)n;
+        m[n++] = (store_measure){traffic_test_name(1u << b), traffic_direction_name(u->direction),
+                                 u->frame_size, u->repetition};
+    }
+    for (guint i = 0; i < rec->pending->len; i++) {
+        const pending_sample *ps = &g_array_index(rec->pending, pending_sample, i);
+        const int b = __builtin_ctz((unsigned)ps->test);
+
+        /* every figure of a unit is of one of its tests; a stray one is not stored */
+        if (b < 6 && index[b] >= 0)
+            samples[ns++] = (store_sample){(guint)index[b], ps->metric, ps->unit, ps->value};
+    }
+    g_array_set_size(rec->pending, 0);
+    g_mutex_lock(&st->st->store_lock);
+    ok = store_measures_add(st->st->store, st->cell_id, m, n, samples, ns, &error);
+    g_mutex_unlock(&st->st->store_lock);
+    if (!ok) {
+        if (!st->store_error)
+            st->store_error = g_steal_pointer(&error);
+        return;
+    }
+    for (guint i = 0; i < n; i++)
+        g_hash_table_add(rec->done,
+                         measure_key(m[i].test, m[i].direction, m[i].frame_size, m[i].repetition));
+}
+
 void run_record_observer(run_hv *w, traffic_observer *ret_obs)
 {
     *ret_obs = (traffic_observer){
@@ -369,25 +403,52 @@ void run_record_observer(run_hv *w, traffic_observer *ret_obs)
         .trial_end = obs_trial_end,
         .result = obs_result,
         .cancelled = obs_cancelled,
+        .skip_unit = obs_skip_unit,
+        .unit_end = obs_unit_end,
     };
+}
+
+gboolean run_record_resume(run_hv *w, guint *ret_kept, GError **error)
+{
+    g_autoptr(GPtrArray) rows = NULL;
+    gboolean ok;
+
+    g_mutex_lock(&w->st->store_lock);
+    ok = store_measures_carry(w->st->store, w->cell_id, ret_kept, error) &&
+         store_measures_rows(w->st->store, w->cell_id, &rows, error);
+    g_mutex_unlock(&w->st->store_lock);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < rows->len; i++) {
+        const store_measure_row *r = g_ptr_array_index(rows, i);
+
+        g_hash_table_add(w->record->done,
+                         measure_key(r->test, r->direction, r->frame_size, r->repetition));
+    }
+    return TRUE;
+}
+
+guint run_record_missing(const run_hv *w)
+{
+    const int n = traffic_suite_units(&w->params, NULL, 0);
+    g_autofree traffic_unit *units = NULL;
+    guint missing = 0;
+
+    if (n <= 0)
+        return n < 0 ? 1 : 0;
+    units = g_new(traffic_unit, n);
+    traffic_suite_units(&w->params, units, (unsigned)n);
+    for (int i = 0; i < n; i++)
+        missing += !unit_done(w->record, &units[i]);
+    return missing;
 }
 
 gboolean run_record_store(run_hv *w, GError **error)
 {
-    GPtrArray *order = w->record->order; /* the order the figures came in */
+    gboolean ok;
 
-    for (guint i = 0; i < order->len; i++) {
-        const sample *s = g_ptr_array_index(order, i);
-        gboolean ok;
-
-        g_mutex_lock(&w->st->store_lock);
-        ok = store_result_add(w->st->store, w->cell_id, traffic_test_name(s->key.test),
-                              traffic_direction_name(s->key.direction), s->key.frame_size,
-                              s->key.metric, s->key.unit, (const double *)(void *)s->values->data,
-                              s->values->len, error);
-        g_mutex_unlock(&w->st->store_lock);
-        if (!ok)
-            return FALSE;
-    }
-    return TRUE;
+    g_mutex_lock(&w->st->store_lock);
+    ok = store_results_derive(w->st->store, w->cell_id, error);
+    g_mutex_unlock(&w->st->store_lock);
+    return ok;
 }

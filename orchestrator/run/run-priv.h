@@ -55,7 +55,7 @@ typedef struct run_hv {
     const matrix_cell *cell;
     gint64 cell_id;
     domains_guest *guest;
-    run_record *record; /* this cell's figures, one store row each at its end */
+    run_record *record; /* this cell's figures: the unit in progress, the units stored */
     guint units_done;
     guint64 cpu0_ns;
     gint64 t0_us;
@@ -118,12 +118,19 @@ void run_progress(run_hv *w, gboolean force, const char *fmt, ...) G_GNUC_PRINTF
 void run_say(run_state *st, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* record.c: traffic results -> store rows.  The observer's userdata is the
- * worker; trials go to the store as they end, figures at run_record_store(). */
+ * worker; trials go to the store as they end, each unit's figures (its measures and
+ * their samples) when the unit is final; units already in the store are skipped. */
 run_record *run_record_new(void);
 void run_record_free(run_record *r); /* accepts NULL */
 void run_record_reset(run_record *r);
 void run_record_observer(run_hv *w, traffic_observer *ret_obs);
-/* one store row per (test, direction, frame size, metric) over the repetitions */
+/* The cell's new attempt takes the earlier attempt's measures (*ret_kept: how many); the
+ * suite then skips the units they complete. */
+gboolean run_record_resume(run_hv *w, guint *ret_kept, GError **error);
+/* units of the suite (w->params) not yet in the store: 0 = nothing to measure */
+guint run_record_missing(const run_hv *w);
+/* the cell's result rows, one per (test, direction, frame size, metric) over the
+ * repetitions, derived from the stored samples */
 gboolean run_record_store(run_hv *w, GError **error);
 
 /* cell.c: boot, measure, record and tear down cell i on worker w */
