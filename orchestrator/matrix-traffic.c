@@ -244,7 +244,7 @@ static gboolean load_tester_cpus(vexp_matrix *m, GError **error)
                     m->path, alias_line, line);
         return FALSE;
     }
-    if (!line) {
+    if (alias_line) {
         t->tester_cpus_key = "tester_pin";
         if (!matrix_get_value(m, g, "tester_pin", &v, &line, error))
             return FALSE;
