@@ -271,9 +271,8 @@ static gboolean load_tester_cpus(vexp_matrix *m, GError **error)
         for (guint i = 0; i < n && i < TRAFFIC_MAX_TESTER_CPUS; i++)
             scratch.tester_cpus[i] = cpus[i];
         if (traffic_params_check(&scratch, &field, &msg) < 0) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [traffic] %s = '%s': %s", m->path, line, t->tester_cpus_key, v,
-                        msg);
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [traffic] %s = '%s': %s",
+                        m->path, line, t->tester_cpus_key, v, msg);
             return FALSE;
         }
     }

@@ -96,8 +96,8 @@ static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_add
     int rc;
 
     run_record_observer(w, &pw.inner);
-    obs = (traffic_observer){&pw, watch_trial_begin, watch_trial_end, watch_result,
-                             watch_cancelled};
+    obs =
+        (traffic_observer){&pw, watch_trial_begin, watch_trial_end, watch_result, watch_cancelled};
     g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
     g_strlcpy(p.tester_addr, st->plan.tester_addr, sizeof(p.tester_addr));
     if (!take_trial_turn(w)) {

@@ -98,8 +98,8 @@ gboolean run_tester_pin_plan(run_state *st, GError **error)
             g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
                         "%s:%u: [traffic] %s = '%s': CPU %ld does not exist here "
                         "(%ld online)",
-                        matrix_path(st->m), matrix_line_of(st->m, "traffic", key), key, want,
-                        c, ncpu);
+                        matrix_path(st->m), matrix_line_of(st->m, "traffic", key), key, want, c,
+                        ncpu);
             return FALSE;
         }
         if (st->n_tester_cpus == TRAFFIC_MAX_TESTER_CPUS) {
