@@ -7,6 +7,7 @@
 #include "common.h"
 #include "estimate.h"
 #include "run.h"
+#include "traffic.h"
 #include "vexp.h"
 
 static int cmd_run(int argc, char **argv)
@@ -15,7 +16,7 @@ static int cmd_run(int argc, char **argv)
     g_auto(GStrv) tags = NULL;
     gboolean resume = FALSE, allow_insecure_uri = FALSE;
     double limit_tap_mbps = 0, budget_s = 0;
-    g_autofree char *budget = NULL;
+    g_autofree char *budget = NULL, *dataplane = NULL;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
          "Continue the latest interrupted run of this matrix; run only the missing cells", NULL},
@@ -42,6 +43,10 @@ static int cmd_run(int argc, char **argv)
          "Refuse a matrix whose estimated lower bound (vexp render) exceeds this, e.g. 30m, "
          "2h, 1d",
          "DURATION"},
+        {"tester-dataplane", 0, 0, G_OPTION_ARG_STRING, &dataplane,
+         "The local tester's data plane: socket (default), xdp (AF_XDP on the tester's veth, "
+         "else the trial fails) or auto (AF_XDP where it can, else sockets)",
+         "socket|xdp|auto"},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("MATRIX");
@@ -79,6 +84,12 @@ static int cmd_run(int argc, char **argv)
         }
     }
 
+    o.tester_dataplane = -1;
+    if (dataplane && (o.tester_dataplane = traffic_dataplane_from_name(dataplane)) < 0) {
+        fprintf(stderr, "vexp run: --tester-dataplane '%s': expected socket, xdp or auto\n",
+                dataplane);
+        return VEXP_EXIT_USAGE;
+    }
     o.matrix_path = argv[1];
     o.budget_s = budget_s;
     o.store = store_opt;

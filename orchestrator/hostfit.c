@@ -79,7 +79,8 @@ GPtrArray *vexp_host_check(const vexp_matrix *m, const domains_host *host)
 {
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    const char *tester_pin = matrix_get_traffic(m)->tester_pin;
+    const char *tester_pin = matrix_get_traffic(m)->tester_cpus;
+    const char *pin_key = matrix_get_traffic(m)->tester_cpus_key;
     gboolean here = vexp_host_runs_cells(m), want_kvm = FALSE;
     GError *error = NULL;
 
@@ -95,8 +96,8 @@ GPtrArray *vexp_host_check(const vexp_matrix *m, const domains_host *host)
     if (tester_pin && strcmp(tester_pin, "auto") && strcmp(tester_pin, "none") &&
         !strcmp(matrix_get_network(m)->tester, "local") &&
         !domains_host_check_cpuset(host, tester_pin, &error)) {
-        g_prefix_error(&error, "%s:%u: [traffic] tester_pin = '%s': ", matrix_path(m),
-                       matrix_line_of(m, "traffic", "tester_pin"), tester_pin);
+        g_prefix_error(&error, "%s:%u: [traffic] %s = '%s': ", matrix_path(m),
+                       matrix_line_of(m, "traffic", pin_key), pin_key, tester_pin);
         g_ptr_array_add(findings, error);
         error = NULL;
     }

@@ -18,7 +18,7 @@ gboolean vexp_host_runs_cells(const vexp_matrix *m);
  * Check the matrix against host: each distinct vcpu_pin and emulator_pin of
  * a VM cell names online CPUs, each memory_mib fits the host's memory and
  * accel = kvm finds a KVM that runs guests (all three only when
- * vexp_host_runs_cells()); [traffic] tester_pin names online CPUs when the
+ * vexp_host_runs_cells()); [traffic] tester_cpus names online CPUs when the
  * tester runs here.  Returns the findings in that order, empty when the
  * matrix fits: GErrors of the domains' checks (DOMAINS_ERROR_INPUT for CPUs
  * and memory, DOMAINS_ERROR_ENV for KVM) reading "FILE:LINE: key = 'value':

@@ -25,7 +25,8 @@ const char *const matrix_keys_traffic[] = {
     "exceed_pct",
     "duration_sum_s",
     "precision_pct",
-    "tester_pin",
+    "tester_cpus",
+    "tester_pin", /* tester_cpus' older name */
     "probes",
     "latency_repetitions",
     "b2b_repetitions",

@@ -219,6 +219,67 @@ static gboolean load_frame_sizes(vexp_matrix *m, GError **error)
     return TRUE;
 }
 
+/* tester_cpus (tester_pin, its older name, is an alias: one of them): auto, none or a
+ * cpuset; the CPUs that exist are vexp run's and vexp_host_check()'s business, how many
+ * the engine places its threads on is the engine's (traffic_params_check) */
+static gboolean load_tester_cpus(vexp_matrix *m, GError **error)
+{
+    static const char g[] = "traffic";
+    matrix_traffic *t = &m->traffic;
+    g_autofree char *v = NULL;
+    guint line, alias_line = matrix_line_of(m, g, "tester_pin");
+    unsigned cpus[TRAFFIC_CPU_MAX + 1], n;
+    traffic_params scratch;
+    enum traffic_param field;
+    const char *msg = NULL;
+
+    t->tester_cpus = "auto";
+    t->tester_cpus_key = "tester_cpus";
+    if (!matrix_get_value(m, g, "tester_cpus", &v, &line, error))
+        return FALSE;
+    if (line && alias_line) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] tester_pin: already given as tester_cpus at line %u "
+                    "(tester_pin is its older name)",
+                    m->path, alias_line, line);
+        return FALSE;
+    }
+    if (alias_line) {
+        t->tester_cpus_key = "tester_pin";
+        if (!matrix_get_value(m, g, "tester_pin", &v, &line, error))
+            return FALSE;
+    }
+    if (!v)
+        return TRUE;
+    if (!*v) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] %s = '': expected auto, none or a cpuset like 0 or 2-3",
+                    m->path, line, t->tester_cpus_key);
+        return FALSE;
+    }
+    if (strcmp(v, "auto") != 0 && strcmp(v, "none") != 0) {
+        /* the engine's list syntax; how many it takes is its check's */
+        if (traffic_cpus_from_list(v, cpus, G_N_ELEMENTS(cpus), &n) < 0) {
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                        "%s:%u: [traffic] %s = '%s': expected auto, none or distinct CPUs "
+                        "like 0, 2-3 or 0,2",
+                        m->path, line, t->tester_cpus_key, v);
+            return FALSE;
+        }
+        traffic_params_init(&scratch);
+        scratch.n_tester_cpus = n;
+        for (guint i = 0; i < n && i < TRAFFIC_MAX_TESTER_CPUS; i++)
+            scratch.tester_cpus[i] = cpus[i];
+        if (traffic_params_check(&scratch, &field, &msg) < 0) {
+            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID, "%s:%u: [traffic] %s = '%s': %s",
+                        m->path, line, t->tester_cpus_key, v, msg);
+            return FALSE;
+        }
+    }
+    t->tester_cpus = matrix_keep(m, g_steal_pointer(&v));
+    return TRUE;
+}
+
 /* goals (RFC 9971 search goals) or loss_tolerance_pct (one goal), and method */
 static gboolean load_goals(vexp_matrix *m, GError **error)
 {
@@ -228,20 +289,8 @@ static gboolean load_goals(vexp_matrix *m, GError **error)
     guint line, tol_line = matrix_line_of(m, g, "loss_tolerance_pct");
     int method;
 
-    t->tester_pin = "auto";
-    if (!matrix_get_value(m, g, "tester_pin", &v, &line, error))
+    if (!load_tester_cpus(m, error))
         return FALSE;
-    if (v) {
-        if (!*v) {
-            g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
-                        "%s:%u: [traffic] tester_pin = '': expected auto, none or a cpuset "
-                        "like 0 or 2-3",
-                        m->path, line);
-            return FALSE;
-        }
-        t->tester_pin = matrix_keep(m, g_steal_pointer(&v));
-    }
-    g_clear_pointer(&v, g_free);
     t->method = TRAFFIC_METHOD_MLR;
     if (!matrix_get_value(m, g, "method", &v, &line, error))
         return FALSE;

@@ -73,8 +73,10 @@ typedef struct matrix_traffic {
     double b2b_trial_s;        /* b2b_burst_s but >= 2, default 2 (RFC 2544: >= 2 s) */
     double wait_s;             /* settle time between trials (straggler_s), default 2 */
     double rate_mbps;          /* offered L2 rate of 'fixed' (required with it), else 0 */
-    const char *tester_pin;    /* tester_pin: "auto" (default), "none" or a cpuset (checked by
-                                * vexp run, which uses it) */
+    const char *tester_cpus;     /* tester_cpus: "auto" (default), "none" or a cpuset of at
+                                  * most 4 CPUs (which exist: checked by vexp run) */
+    const char *tester_cpus_key; /* the key it was given by: "tester_cpus", or "tester_pin"
+                                  * (its older name, an alias) */
     gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
 

@@ -80,7 +80,7 @@ START_TEST(test_host_fit_pvm)
                            path);
     ck_assert_str_eq(finding(f, 0), want);
     g_free(want);
-    want = g_strdup_printf("%s:17: [traffic] tester_pin = '0,4': CPU 4 does not exist on this "
+    want = g_strdup_printf("%s:17: [traffic] tester_cpus = '0,4': CPU 4 does not exist on this "
                            "host (online: 0-1)",
                            path);
     ck_assert_str_eq(finding(f, 2), want);
@@ -393,6 +393,24 @@ START_TEST(test_relative_path)
 }
 END_TEST
 
+/* tester_cpus, or tester_pin (its older name): one value, and the key the user wrote */
+START_TEST(test_tester_cpus_key)
+{
+    g_autoptr(vexp_matrix) m = load_good("host-fit-kvm.conf");
+    g_autoptr(vexp_matrix) alias = load_good("host-fit-remote.conf");
+    g_autoptr(vexp_matrix) dflt = load_good("good-pins.conf");
+
+    ck_assert_str_eq(matrix_get_traffic(m)->tester_cpus, "0,4");
+    ck_assert_str_eq(matrix_get_traffic(m)->tester_cpus_key, "tester_cpus");
+    ck_assert_str_eq(matrix_get_traffic(alias)->tester_cpus, "3");
+    ck_assert_str_eq(matrix_get_traffic(alias)->tester_cpus_key, "tester_pin");
+    ck_assert_str_eq(matrix_get_traffic(dflt)->tester_cpus, "auto");
+    ck_assert_str_eq(matrix_get_traffic(dflt)->tester_cpus_key, "tester_cpus");
+    /* the engine places its threads on the run's resolved CPUs, not on the matrix's */
+    ck_assert_uint_eq(matrix_get_traffic_params(m)->n_tester_cpus, 0);
+}
+END_TEST
+
 /* ---- the malformed corpus: every bad-*.conf with its bad-*.expect ---- */
 
 START_TEST(test_bad_corpus)
@@ -448,6 +466,7 @@ static Suite *matrix_suite(void)
     tcase_add_test(tc, test_relative_path);
     tcase_add_test(tc, test_host_fit_pvm);
     tcase_add_test(tc, test_host_fit_remote);
+    tcase_add_test(tc, test_tester_cpus_key);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad");
     tcase_add_test(tc, test_bad_corpus);

@@ -34,18 +34,70 @@ static gboolean take_trial_turn(run_hv *w)
     return TRUE;
 }
 
+/* The record's observer, plus a line whenever the tester's data plane or CPUs change (the
+ * first trial, and a fall back to sockets under --tester-dataplane auto). */
+typedef struct plane_watch {
+    traffic_observer inner;
+    run_hv *w;
+    char last[sizeof(((traffic_trial *)0)->tester_plane) + 64];
+} plane_watch;
+
+static void watch_trial_begin(void *ud, const traffic_trial *t)
+{
+    plane_watch *pw = ud;
+
+    if (pw->inner.trial_begin)
+        pw->inner.trial_begin(pw->inner.userdata, t);
+}
+
+static void watch_trial_end(void *ud, const traffic_trial *t)
+{
+    plane_watch *pw = ud;
+    g_autofree char *now = NULL;
+
+    if (t->tester_dataplane) {
+        now = g_strdup_printf("%s, CPUs %s", t->tester_plane,
+                              *t->tester_cpus ? t->tester_cpus : "not placed");
+        if (strcmp(now, pw->last) != 0) {
+            g_strlcpy(pw->last, now, sizeof(pw->last));
+            run_say(pw->w->st, "cell %u %s: tester data plane %s: %s", pw->w->cell_index,
+                    pw->w->cell->label, t->tester_dataplane, now);
+        }
+    }
+    if (pw->inner.trial_end)
+        pw->inner.trial_end(pw->inner.userdata, t);
+}
+
+static void watch_result(void *ud, const traffic_result *res)
+{
+    plane_watch *pw = ud;
+
+    if (pw->inner.result)
+        pw->inner.result(pw->inner.userdata, res);
+}
+
+static int watch_cancelled(void *ud)
+{
+    plane_watch *pw = ud;
+
+    return pw->inner.cancelled ? pw->inner.cancelled(pw->inner.userdata) : 0;
+}
+
 static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_addr,
                               char **ret_reason)
 {
     run_state *st = w->st;
     traffic_params p = w->params;
     traffic_observer obs;
+    plane_watch pw = {.w = w};
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_guest_session) tester = NULL;
     traffic_conn *tconn = NULL;
     int rc;
 
-    run_record_observer(w, &obs);
+    run_record_observer(w, &pw.inner);
+    obs =
+        (traffic_observer){&pw, watch_trial_begin, watch_trial_end, watch_result, watch_cancelled};
     g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
     g_strlcpy(p.tester_addr, st->plan.tester_addr, sizeof(p.tester_addr));
     if (!take_trial_turn(w)) {
@@ -67,6 +119,12 @@ static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_add
     }
     cpu_set_t saved;
     const gboolean pinned = !tconn && run_tester_pin_enter(st, &saved);
+    if (pinned) {
+        /* the engine places its senders and receivers one per CPU of these, thread k on
+         * the k-th (mod n); the mask above holds the threads that are not placed */
+        memcpy(p.tester_cpus, st->tester_cpu_list, sizeof(p.tester_cpus));
+        p.n_tester_cpus = st->n_tester_cpus;
+    }
     rc =
         tconn ? traffic_run_suite_remote(tconn, conn, &p, &obs) : traffic_run_suite(conn, &p, &obs);
     if (pinned)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* vexp run: the CPUs the local tester's threads run on ([traffic] tester_pin). */
+/* vexp run: the CPUs the local tester's threads run on ([traffic] tester_cpus). */
 #include "vexp-config.h"
 
 #include <pthread.h>
@@ -51,13 +51,15 @@ static gboolean cells_pinned(const vexp_matrix *m, unsigned char *vcpus, unsigne
 gboolean run_tester_pin_plan(run_state *st, GError **error)
 {
     const matrix_traffic *t = matrix_get_traffic(st->m);
-    const char *want = t->tester_pin ? t->tester_pin : "auto";
+    const char *want = t->tester_cpus ? t->tester_cpus : "auto";
+    const char *key = t->tester_cpus_key ? t->tester_cpus_key : "tester_cpus";
     unsigned char map[DOMAINS_CPUMAP_LEN] = {0}, vcpus[DOMAINS_CPUMAP_LEN] = {0},
                                           emu[DOMAINS_CPUMAP_LEN] = {0};
     const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     const char *why;
 
     st->tester_pinned = FALSE;
+    st->n_tester_cpus = 0;
     if (!strcmp(want, "none"))
         return TRUE;
     if (strcmp(matrix_get_network(st->m)->tester, "local") != 0) {
@@ -65,12 +67,12 @@ gboolean run_tester_pin_plan(run_state *st, GError **error)
         return TRUE;
     }
     if (strcmp(want, "auto") != 0) {
-        if (!domains_cpuset_parse(want, "tester_pin", map, error)) {
-            g_prefix_error(error, "%s:%u: ", matrix_path(st->m),
-                           matrix_line_of(st->m, "traffic", "tester_pin"));
+        if (!domains_cpuset_parse(want, key, map, error)) {
+            g_prefix_error(error, "%s:%u: [traffic] ", matrix_path(st->m),
+                           matrix_line_of(st->m, "traffic", key));
             return FALSE;
         }
-        why = "tester_pin";
+        why = key;
     } else {
         if (!cells_pinned(st->m, vcpus, emu, error))
             return FALSE;
@@ -89,18 +91,26 @@ gboolean run_tester_pin_plan(run_state *st, GError **error)
             return TRUE;
     }
     CPU_ZERO(&st->tester_cpus);
-    for (long c = 0; c < DOMAINS_CPU_MAX && c < CPU_SETSIZE; c++)
-        if (map[c / 8] & (1u << (c % 8))) {
-            if (c >= ncpu) {
-                g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
-                            "%s:%u: [traffic] tester_pin = '%s': CPU %ld does not exist here "
-                            "(%ld online)",
-                            matrix_path(st->m), matrix_line_of(st->m, "traffic", "tester_pin"),
-                            want, c, ncpu);
-                return FALSE;
-            }
-            CPU_SET(c, &st->tester_cpus);
+    for (long c = 0; c < DOMAINS_CPU_MAX && c < CPU_SETSIZE; c++) {
+        if (!(map[c / 8] & (1u << (c % 8))))
+            continue;
+        if (c >= ncpu) {
+            g_set_error(error, VEXP_ERROR, VEXP_ERROR_INPUT,
+                        "%s:%u: [traffic] %s = '%s': CPU %ld does not exist here "
+                        "(%ld online)",
+                        matrix_path(st->m), matrix_line_of(st->m, "traffic", key), key, want, c,
+                        ncpu);
+            return FALSE;
         }
+        if (st->n_tester_cpus == TRAFFIC_MAX_TESTER_CPUS) {
+            /* auto on a large host: the engine places at most this many threads, and
+             * what is recorded is where the tester ran (the matrix refuses more) */
+            map[c / 8] &= (unsigned char)~(1u << (c % 8));
+            continue;
+        }
+        st->tester_cpu_list[st->n_tester_cpus++] = (unsigned)c;
+        CPU_SET(c, &st->tester_cpus);
+    }
     g_free(st->tester_cpus_text);
     st->tester_cpus_text = domains_cpuset_format(map, sizeof(map));
     st->tester_pinned = TRUE;
@@ -114,7 +124,8 @@ gboolean run_tester_pin_enter(const run_state *st, cpu_set_t *ret_saved)
         return FALSE;
     if (pthread_getaffinity_np(pthread_self(), sizeof(*ret_saved), ret_saved) != 0)
         return FALSE;
-    /* threads the tester starts from here (senders) inherit the mask */
+    /* threads the tester starts from here inherit the mask; its senders and receivers
+     * are then placed one per CPU (traffic_params.tester_cpus, set by the cell) */
     return pthread_setaffinity_np(pthread_self(), sizeof(st->tester_cpus), &st->tester_cpus) == 0;
 }
 

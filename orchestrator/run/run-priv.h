@@ -82,9 +82,12 @@ struct run_state {
     double limit_tap_mbps;      /* > 0: tc tbf on each guest's tap (an injected slowdown) */
     char *host_netns, *host_addr;
     gboolean tty;
-    /* the local tester's CPUs ([traffic] tester_pin); tester_pinned FALSE = not pinned */
+    /* the local tester's CPUs ([traffic] tester_cpus); tester_pinned FALSE = not pinned */
     gboolean tester_pinned;
     cpu_set_t tester_cpus;
+    unsigned tester_cpu_list[TRAFFIC_MAX_TESTER_CPUS]; /* the same, in order: the engine's
+                                                        * senders/receivers, k on [k % n] */
+    unsigned n_tester_cpus;
     char *tester_cpus_text; /* "0", "2-3"; NULL when not pinned */
 
     run_hv **hvs;
@@ -144,7 +147,7 @@ void run_hv_free(run_hv *w); /* accepts NULL */
 /* Starts a worker per usable hypervisor and waits for them all. */
 void run_pool_run(run_state *st, gboolean any_vm);
 
-/* pin.c: [traffic] tester_pin resolved (auto: the CPUs no vcpu_pin uses), checked */
+/* pin.c: [traffic] tester_cpus resolved (auto: the CPUs no vcpu_pin uses), checked */
 gboolean run_tester_pin_plan(run_state *st, GError **error);
 /* The calling thread (and the threads it starts) onto the tester's CPUs; FALSE when not
  * pinned (then nothing to leave) */

@@ -90,6 +90,8 @@ static int preflight(run_ctx *c)
         return vexp_report_error(error);
     if (!vexp_traffic_params(c->m, &c->params, &error))
         return vexp_report_error(error);
+    if (c->o->tester_dataplane >= 0)
+        c->params.dataplane = (unsigned)c->o->tester_dataplane;
     e = matrix_get_experiment(c->m);
     mn = matrix_get_network(c->m);
     c->bridge_mode = mn->mode == MATRIX_NETWORK_BRIDGE;
