@@ -83,6 +83,21 @@ static int watch_cancelled(void *ud)
     return pw->inner.cancelled ? pw->inner.cancelled(pw->inner.userdata) : 0;
 }
 
+static int watch_skip_unit(void *ud, const traffic_unit *u)
+{
+    plane_watch *pw = ud;
+
+    return pw->inner.skip_unit ? pw->inner.skip_unit(pw->inner.userdata, u) : 0;
+}
+
+static void watch_unit_end(void *ud, const traffic_unit *u)
+{
+    plane_watch *pw = ud;
+
+    if (pw->inner.unit_end)
+        pw->inner.unit_end(pw->inner.userdata, u);
+}
+
 static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_addr,
                               char **ret_reason)
 {
@@ -96,8 +111,15 @@ static cell_outcome run_suite(run_hv *w, traffic_conn *conn, const char *dut_add
     int rc;
 
     run_record_observer(w, &pw.inner);
-    obs =
-        (traffic_observer){&pw, watch_trial_begin, watch_trial_end, watch_result, watch_cancelled};
+    /* every callback of the record's observer forwarded: unit_end is where a unit's
+     * figures are stored, skip_unit what --resume leaves out */
+    obs = (traffic_observer){.userdata = &pw,
+                             .trial_begin = watch_trial_begin,
+                             .trial_end = watch_trial_end,
+                             .result = watch_result,
+                             .cancelled = watch_cancelled,
+                             .skip_unit = watch_skip_unit,
+                             .unit_end = watch_unit_end};
     g_strlcpy(p.dut_addr, dut_addr, sizeof(p.dut_addr));
     g_strlcpy(p.tester_addr, st->plan.tester_addr, sizeof(p.tester_addr));
     if (!take_trial_turn(w)) {
