@@ -271,7 +271,16 @@ static void obs_result(void *ud, const traffic_result *r)
                 add_sample(st->record, r, goal_metric(r->goal, "trial_fps"), "frames/s",
                            r->load_trial_fps[k]);
         }
-        if (r->precision_pct >= 0 && isfinite(r->precision_pct))
+        if (r->precision_pct > 50 || (r->precision_pct >= 0 && !isfinite(r->precision_pct)))
+            /* no load on one side of the figure is a bound with 95 % confidence yet: a
+             * half width of hundreds of % would read as a figure; say what it means */
+            run_progress(st, TRUE,
+                         "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2, no 95 %% "
+                         "interval within the trial-time cap (precision_pct %g not reached), "
+                         "%.0f trial-s",
+                         r->goal, dir, fs, r->repetition, r->fps, r->mbps_l2,
+                         st->params.precision_pct, r->trial_seconds);
+        else if (r->precision_pct >= 0)
             run_progress(st, TRUE,
                          "throughput %s %s %u B rep %u: %.0f fps = %.1f Mbit/s L2, +-%.2f %% at "
                          "95 %%, %.0f trial-s",
