@@ -19,7 +19,9 @@ static int cmd_compare(int argc, char **argv)
         {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Significance level (default 0.05)", "A"},
         {"changes", 0, 0, G_OPTION_ARG_NONE, &changes, "Only rows that are not 'same'", NULL},
         {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
-         "Compare only these metrics (comma separated, e.g. throughput_fps,rtt_p50_us)", "LIST"},
+         "Compare only these metrics (comma separated, e.g. throughput_fps,rtt_p50_us; default: "
+         "all but the search's diagnostics *_precision_pct, *_search_trial_s, *_ceiling_fps)",
+         "LIST"},
         {"tests", 0, 0, G_OPTION_ARG_STRING, &tests, "Only these tests (e.g. throughput)", "LIST"},
         {"directions", 0, 0, G_OPTION_ARG_STRING, &dirs, "Only these directions (in, out, both)",
          "LIST"},

@@ -158,7 +158,9 @@ static int cmd_regress(int argc, char **argv)
          "Smallest change that counts, in percent (default 5)", "P"},
         {"alpha", 0, 0, G_OPTION_ARG_DOUBLE, &ra.o.alpha, "Significance level (default 0.05)", "A"},
         {"metrics", 0, 0, G_OPTION_ARG_STRING, &metrics,
-         "Judge only these metrics (comma separated; default: every stored metric)", "LIST"},
+         "Judge only these metrics (comma separated; default: every stored metric but the "
+         "search's diagnostics *_precision_pct, *_search_trial_s, *_ceiling_fps)",
+         "LIST"},
         {"tests", 0, 0, G_OPTION_ARG_STRING, &tests, "Only these tests", "LIST"},
         {"directions", 0, 0, G_OPTION_ARG_STRING, &dirs, "Only these directions", "LIST"},
         {"frame-sizes", 0, 0, G_OPTION_ARG_STRING, &frames, "Only these frame sizes", "LIST"},

@@ -133,7 +133,10 @@ static gboolean apply_filters(const cmp_options *o, cmp_result *r)
         for (guint k = 0; k < 4; k++)
             take &= !f[k].given ||
                     g_hash_table_contains(f[k].given, row_field(row, k, buf, sizeof(buf)));
-        if (take)
+        if (take && !f[0].given && store_metric_is_diagnostic(row->metric))
+            /* the search's diagnostics (precision, trial time, tester ceiling) only when named */
+            r->n_diagnostic++;
+        else if (take)
             g_ptr_array_add(kept, g_steal_pointer(&r->rows->pdata[i]));
         else
             r->n_filtered++;
@@ -368,6 +371,10 @@ void cmp_print_text(const cmp_options *o, const cmp_result *r, gboolean only_cha
         printf("; %u decided by the threshold alone (one repetition)", r->thr_only);
     if (r->n_filtered)
         printf("; %u left out by --metrics/--tests/--directions/--frame-sizes", r->n_filtered);
+    if (r->n_diagnostic)
+        printf("; %u search diagnostic(s) (precision, trial time, tester ceiling) left out: "
+               "--metrics names them",
+               r->n_diagnostic);
     printf("\n");
     if (unsure)
         printf("note: %u figure(s) marked same* changed by more than %.3g %% but not "

@@ -21,6 +21,7 @@ typedef struct cmp_result {
     store_run *a, *b; /* baseline, candidate */
     GPtrArray *rows;  /* store_compare_row *, the selected ones only */
     guint n_filtered; /* rows the filters left out */
+    guint n_diagnostic; /* rows of the search's diagnostics left out (no --metrics) */
     GPtrArray
         *diffs; /* store_setting_diff *: differences let through by --allow-different-settings */
     const store_compare_row *mixed; /* first pair across accelerators (--allow-mixed-accel) */

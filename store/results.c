@@ -276,9 +276,17 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
 
 /* ---- results ---- */
 
+gboolean store_metric_is_diagnostic(const char *metric)
+{
+    return g_str_has_suffix(metric, "_precision_pct") ||
+           g_str_has_suffix(metric, "_search_trial_s") || g_str_has_suffix(metric, "_ceiling_fps");
+}
+
 gboolean store_metric_higher_is_better(const char *metric)
 {
-    /* rates and bursts; times, loss and CPU are lower-is-better */
+    /* rates and bursts; times, loss, CPU and a search's precision are lower-is-better */
+    if (g_str_has_suffix(metric, "_precision_pct") || g_str_has_suffix(metric, "_search_trial_s"))
+        return FALSE;
     return g_str_has_prefix(metric, "throughput_") || g_str_has_prefix(metric, "b2b_") ||
            g_str_has_suffix(metric, "_fps") || strstr(metric, "_mbps") != NULL;
 }

@@ -285,6 +285,10 @@ gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, G
 
 /* TRUE when a larger value is better (see above). */
 gboolean store_metric_higher_is_better(const char *metric);
+/* The search's own figures (throughput_<goal>_precision_pct, _search_trial_s, _ceiling_fps):
+ * what a figure cost and how sure it is, not the DUT's performance.  compare and regress
+ * leave them out unless --metrics names them. */
+gboolean store_metric_is_diagnostic(const char *metric);
 
 /* One derived figure from the per-repetition values (non-finite samples are
  * skipped; none left -> STORE_ERROR_INVALID).  The store computes n, mean,

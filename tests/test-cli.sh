@@ -132,6 +132,10 @@ if command -v sqlite3 >/dev/null; then
             done
             echo "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n,
                   mean, stddev) VALUES (${r}1, 'rtt', 'in', 64, 'rtt_p50_us', 'us', 3, 50, 1);"
+            # a search diagnostic: how precise the figure came out, not the DUT's speed
+            echo "INSERT INTO result (cell_id, test, direction, frame_size, metric, unit, n,
+                  mean, stddev) VALUES (${r}0, 'throughput', 'in', 64,
+                  'throughput_ndr_precision_pct', '%', 3, $((r * 7)), 1);"
         done
     } | sqlite3 "$DB" || { fail=$((fail + 1)); echo "FAIL: sqlite3 fixture"; }
     check 2 "compare: kvm against tcg refused" "$VEXP" compare 1 2 --store "$DB"
@@ -154,6 +158,11 @@ if command -v sqlite3 >/dev/null; then
     check 0 "compare: kvm against kvm" "$VEXP" compare 1 3 --store "$DB"
     no_out "no warning for one accel" "^warning"
     grep_out "compare: the whole cell label, never cut" "^nic=virtio vhost=on queues=2 *kvm"
+    no_out "compare: search diagnostics left out" "throughput_ndr_precision_pct"
+    grep_out "compare: says it left them out" "1 search diagnostic(s) (precision, trial time, tester ceiling) left out"
+    check 0 "compare: --metrics names a diagnostic" "$VEXP" compare 1 3 \
+        --metrics throughput_ndr_precision_pct --store "$DB"
+    grep_out "compare: the named diagnostic shown, lower is better" "throughput_ndr_precision_pct.*worse"
     check 0 "results: two hypervisors" "$VEXP" results --run 1 --store "$DB"
     grep_out "hypervisor count" "^hypervisors: 2"
     grep_out "cell line names its host" "on host hv2, qemu+ssh://hv2/system"

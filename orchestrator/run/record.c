@@ -270,6 +270,12 @@ static void obs_result(void *ud, const traffic_result *r)
             for (guint k = 0; k < r->n_load_trials; k++)
                 add_sample(st->record, r, goal_metric(r->goal, "trial_fps"), "frames/s",
                            r->load_trial_fps[k]);
+            /* what the figure cost and how precise it came out (precision_pct) */
+            if (r->precision_pct >= 0 && isfinite(r->precision_pct))
+                add_sample(st->record, r, goal_metric(r->goal, "precision_pct"), "%",
+                           r->precision_pct);
+            add_sample(st->record, r, goal_metric(r->goal, "search_trial_s"), "s",
+                       r->trial_seconds);
         }
         if (r->precision_pct > 50 || (r->precision_pct >= 0 && !isfinite(r->precision_pct)))
             /* no load on one side of the figure is a bound with 95 % confidence yet: a
