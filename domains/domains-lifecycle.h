@@ -87,6 +87,10 @@ const char *domains_guest_name(domains_guest *guest);
  */
 gboolean domains_guest_wait_ssh(domains_guest *guest, const char *addr, unsigned port,
                                 unsigned timeout_s, const char *console_log, GError **error);
+/* A guest kernel's console text (since it last printed "vexp: ready"): its last line saying
+ * that a NIC's transmit queue timed out (the netdev watchdog: the NIC stopped sending), the
+ * timestamp removed; NULL when there is none.  Pure; g_free(). */
+char *domains_console_tx_stall(const char *text);
 /* Whether a host answers at IPv4 addr: TRUE when a TCP connection to port is
  * accepted or refused within timeout_ms (either needs a live host there),
  * FALSE on silence or an unreachable host.  Used before booting a guest on a

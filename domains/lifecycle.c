@@ -665,6 +665,32 @@ void domains_guest_destroy(domains_guest *g)
     g_free(g);
 }
 
+char *domains_console_tx_stall(const char *text)
+{
+    const char *from, *hit = NULL;
+
+    if (!text)
+        return NULL;
+    /* the guest's init prints "vexp: ready" once it is up: only what came after */
+    from = g_strrstr(text, "vexp: ready");
+    for (const char *p = from ? from : text; (p = strstr(p, "transmit queue")); p++) {
+        const char *to = strstr(p, "timed out"), *nl = strchr(p, '\n');
+        if (to && (!nl || to < nl))
+            hit = p;
+    }
+    if (!hit)
+        return NULL;
+    const char *bol = hit;
+    while (bol > text && bol[-1] != '\n')
+        bol--;
+    const char *eol = strchr(hit, '\n');
+    g_autofree char *line = g_strndup(bol, eol ? (gsize)(eol - bol) : strlen(bol));
+    char *msg = line;
+    if (*msg == '[' && strchr(msg, ']')) /* the kernel's timestamp */
+        msg = strchr(msg, ']') + 1;
+    return g_strdup(g_strstrip(msg));
+}
+
 /* The last lines of a console log, control characters replaced; g_free(). */
 static char *console_tail(const char *path)
 {

@@ -119,6 +119,31 @@ static void check_against_file(const char *out_name, const char *actual)
     ck_assert_msg(strcmp(expected, actual) == 0, "%s differs; got:\n%s", file, actual);
 }
 
+START_TEST(test_console_tx_stall)
+{
+    /* as a Debian 6.1 guest's console says it after its virtio TX queue stopped under TCG */
+    static const char before[] =
+        "[    2.1] virtio_net virtio0 eth0: NETDEV WATCHDOG: CPU: 0: transmit queue 0 timed out "
+        "9 ms\n"
+        "vexp: ready 198.18.0.10/15 4.75s\n"
+        "[109] Dec 01 23:34:21 Pubkey auth succeeded for 'root'\n";
+    static const char after[] =
+        "vexp: ready 198.18.0.10/15 4.75s\n"
+        "[  152.413419] virtio_net virtio0 eth0: NETDEV WATCHDOG: CPU: 0: transmit queue 0 timed "
+        "out 5428 ms\n"
+        "[  152.416698] virtio_net virtio0 eth0: TX timeout on queue: 0, sq: output.0\n"
+        "[  157.275707] virtio_net virtio0 eth0: NETDEV WATCHDOG: CPU: 0: transmit queue 0 timed "
+        "out 10292 ms";
+    g_autofree char *none = domains_console_tx_stall(before);
+    g_autofree char *hit = domains_console_tx_stall(after);
+    ck_assert_ptr_null(none); /* a stall before the guest came up is not this cell's */
+    ck_assert_str_eq(hit, "virtio_net virtio0 eth0: NETDEV WATCHDOG: CPU: 0: transmit queue 0 "
+                          "timed out 10292 ms");
+    ck_assert_ptr_null(domains_console_tx_stall("transmit queue 0 is fine\ntimed out later\n"));
+    ck_assert_ptr_null(domains_console_tx_stall(NULL));
+}
+END_TEST
+
 START_TEST(test_render_case)
 {
     const render_case *c = &render_cases[_i];
@@ -1352,6 +1377,7 @@ static Suite *domains_suite(void)
     tcase_add_test(tc, test_addr_answers);
     tcase_add_test(tc, test_connect_errors);
     tcase_add_test(tc, test_conn_resolve_accel);
+    tcase_add_test(tc, test_console_tx_stall);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -226,12 +226,23 @@ static cell_outcome run_host_cell(run_hv *w, char **ret_reason, char **ret_kerne
     return out;
 }
 
+/* The guest kernel's word that its NIC stopped sending, from its serial console; NULL = none. */
+static char *guest_tx_stall(const char *console_log)
+{
+    g_autofree char *text = NULL;
+
+    if (!console_log || !g_file_get_contents(console_log, &text, NULL, NULL))
+        return NULL;
+    return domains_console_tx_stall(text);
+}
+
 static cell_outcome run_vm_cell(run_hv *w, vexp_cell_domain *d, char **ret_reason,
                                 char **ret_driver, char **ret_kernel)
 {
     run_state *st = w->st;
     g_autoptr(GError) error = NULL;
     g_autoptr(vexp_guest_session) sess = NULL;
+    g_autofree char *stall = NULL;
     traffic_conn *conn = NULL;
     cell_outcome out;
     gint64 t0 = g_get_monotonic_time();
@@ -282,6 +293,22 @@ static cell_outcome run_vm_cell(run_hv *w, vexp_cell_domain *d, char **ret_reaso
             w->cell->label, (g_get_monotonic_time() - t0) / 1e6, *ret_driver, *ret_kernel);
     out = run_suite(w, conn, d->guest_addr, ret_reason);
     traffic_conn_free(conn);
+    if (out == CELL_FAILED && !domains_conn_is_remote(w->conn))
+        stall = guest_tx_stall(d->console_log);
+    if (stall) {
+        /* a finding about the virtual NIC, not a broken run: say it, and let a new
+         * guest measure what is missing (the stored figures are kept) */
+        guint retries;
+        g_mutex_lock(&st->queue_lock);
+        retries = st->retries[w->cell_index];
+        g_mutex_unlock(&st->queue_lock);
+        g_autofree char *was = *ret_reason;
+        *ret_reason = g_strdup_printf("the guest's NIC stopped sending (guest kernel: \"%s\"); "
+                                      "%s",
+                                      stall, was ? was : "");
+        if (retries < VEXP_MAX_CELL_RETRIES)
+            out = CELL_RETRY;
+    }
     return out;
 
 fail:
@@ -431,9 +458,9 @@ cell_outcome run_cell(run_hv *w, guint i)
     }
     g_mutex_lock(&st->store_lock);
     ok = store_cell_finish(st->store, w->cell_id,
-                           out == CELL_COMPLETE ? "complete"
-                           : out == CELL_FAILED ? "failed"
-                                                : "interrupted",
+                           out == CELL_COMPLETE                        ? "complete"
+                           : out == CELL_FAILED || out == CELL_RETRY ? "failed"
+                                                                       : "interrupted",
                            reason, driver, kernel, &error);
     g_mutex_unlock(&st->store_lock);
     if (!ok) {
@@ -445,6 +472,7 @@ cell_outcome run_cell(run_hv *w, guint i)
             : out == CELL_FAILED   ? "FAILED"
             : out == CELL_HV_LOST  ? "moved to another hypervisor"
             : out == CELL_DEFERRED ? "NOT RUN, left for --resume"
+            : out == CELL_RETRY    ? "FAILED, a new guest continues it"
                                    : "interrupted",
             (g_get_monotonic_time() - t0) / 1e6, reason ? ": " : "", reason ? reason : "");
     return out;

@@ -34,8 +34,8 @@ static gpointer run_worker_main(gpointer data)
         g_mutex_lock(&st->queue_lock);
         st->in_flight--;
         g_cond_broadcast(&st->queue_cond);
-        if (out == CELL_HV_LOST) {
-            st->moves[i]++;
+        if (out == CELL_HV_LOST || out == CELL_RETRY) {
+            (void)(out == CELL_HV_LOST ? st->moves[i]++ : st->retries[i]++);
             g_queue_push_head(&st->queue, GUINT_TO_POINTER(i));
         } else {
             st->cells_done++;

@@ -25,6 +25,8 @@ typedef enum {
     CELL_FATAL,
     CELL_HV_LOST,  /* the hypervisor went away: the cell goes back to the queue */
     CELL_DEFERRED, /* not the NIC's fault and not now: left 'interrupted' for --resume */
+    CELL_RETRY,    /* the guest's NIC stopped sending: recorded as failed (a finding), and a
+                    * new guest continues the cell from its stored figures */
 } cell_outcome;
 
 typedef struct run_state run_state;
@@ -33,6 +35,8 @@ typedef struct run_record run_record; /* one cell's figures (record.c) */
 /* a cell whose hypervisor dies under it runs again elsewhere this many times:
  * a cell that kills every hypervisor it meets must not take the run down */
 #define VEXP_MAX_CELL_MOVES 1
+/* a cell whose guest NIC stalls is continued in a new guest this many times */
+#define VEXP_MAX_CELL_RETRIES 1
 
 /* One hypervisor ([experiment] uri) and the worker thread that runs its cells one at a time. */
 typedef struct run_hv {
@@ -98,6 +102,7 @@ struct run_state {
     GQueue queue;      /* cell indexes still to run */
     guint in_flight;   /* cells running now: a lost hypervisor may requeue them */
     guint *moves;      /* per cell: times it lost its hypervisor and went back to the queue */
+    guint *retries;    /* per cell: times a new guest continued it (CELL_RETRY) */
     GMutex store_lock; /* the store and the host peer */
     GMutex out_lock;   /* stderr */
     GMutex trial_lock; /* trials take turns on the one tester unless parallel_trials */

@@ -360,6 +360,7 @@ static int fill_queue(run_ctx *c)
     const char *accel;
 
     st->moves = g_new0(guint, c->n);
+    st->retries = g_new0(guint, c->n);
     for (guint i = 0; i < c->n; i++) {
         g_autofree char *cell_status = NULL;
         if (c->o->resume && !store_cell_status(c->store, st->run_id, i, &cell_status, &error)) {
@@ -400,6 +401,7 @@ static void teardown(run_ctx *c)
     g_free(st->tester_cpus_text);
     g_queue_clear(&st->queue);
     g_clear_pointer(&st->moves, g_free);
+    g_clear_pointer(&st->retries, g_free);
 }
 
 /* s as a JSON string's content (UTF-8 kept; quotes, backslashes and control characters escaped) */
