@@ -14,12 +14,18 @@ static int cmd_run(int argc, char **argv)
 {
     g_autofree char *store_opt = NULL, *image_dir = NULL, *summary = NULL;
     g_auto(GStrv) tags = NULL;
-    gboolean resume = FALSE, allow_insecure_uri = FALSE;
+    gboolean resume = FALSE, retry_failed = FALSE, allow_insecure_uri = FALSE;
     double limit_tap_mbps = 0, budget_s = 0;
     g_autofree char *budget = NULL, *dataplane = NULL;
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
-         "Continue the latest interrupted run of this matrix; run only the missing cells", NULL},
+         "Continue the latest interrupted run of this matrix; run only the missing cells "
+         "(a cut-short cell continues from its stored figures)",
+         NULL},
+        {"retry-failed", 0, 0, G_OPTION_ARG_NONE, &retry_failed,
+         "Like --resume, on the latest run of this matrix even if it finished: its failed "
+         "cells run again too, each from its stored figures (the failures stay recorded)",
+         NULL},
         {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt,
          "SQLite results file (default: the matrix's store, else results.db)", "FILE"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
@@ -72,6 +78,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (tags && !store_tags_check((const char *const *)tags, &error))
         return vexp_report_error(error);
+    resume |= retry_failed;
     if (tags && resume) {
         fprintf(stderr, "vexp run: --tag with --resume: a run's tags are set when it begins\n");
         return VEXP_EXIT_USAGE;
@@ -95,6 +102,7 @@ static int cmd_run(int argc, char **argv)
     o.store = store_opt;
     o.image_dir = image_dir;
     o.resume = resume;
+    o.retry_failed = retry_failed;
     o.allow_insecure_uri = allow_insecure_uri;
     o.limit_tap_mbps = limit_tap_mbps;
     o.tags = (const char *const *)tags;

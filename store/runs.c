@@ -140,13 +140,14 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
     return TRUE;
 }
 
-gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
-                                  GError **error)
+static gboolean find_run(vexp_store *store, const char *matrix_hash, gboolean any_status,
+                         gint64 *ret_run_id, GError **error)
 {
     g_autoptr(sqlite3_stmt) st =
         prepare(store,
-                "SELECT id FROM run WHERE matrix_hash = ? AND status IN ('running', "
-                "'interrupted') ORDER BY id DESC LIMIT 1",
+                any_status ? "SELECT id FROM run WHERE matrix_hash = ? ORDER BY id DESC LIMIT 1"
+                           : "SELECT id FROM run WHERE matrix_hash = ? AND status IN ('running', "
+                             "'interrupted') ORDER BY id DESC LIMIT 1",
                 error);
     int rc;
 
@@ -165,6 +166,18 @@ gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gi
     }
     *ret_run_id = 0;
     return TRUE;
+}
+
+gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
+                                  GError **error)
+{
+    return find_run(store, matrix_hash, FALSE, ret_run_id, error);
+}
+
+gboolean store_run_find_latest(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
+                               GError **error)
+{
+    return find_run(store, matrix_hash, TRUE, ret_run_id, error);
 }
 
 gboolean store_run_resume(vexp_store *store, gint64 run_id, GError **error)

@@ -102,6 +102,9 @@ gboolean store_run_begin(vexp_store *store, const store_run_info *info, gint64 *
  * *ret_run_id = 0 when there is none (that is not an error). */
 gboolean store_run_find_resumable(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
                                   GError **error);
+/* The latest run of the matrix whatever its status (--retry-failed); 0 when none. */
+gboolean store_run_find_latest(vexp_store *store, const char *matrix_hash, gint64 *ret_run_id,
+                               GError **error);
 /* --resume: status back to 'running', finished_at cleared (no second run row). */
 gboolean store_run_resume(vexp_store *store, gint64 run_id, GError **error);
 /* status: complete | interrupted | failed; sets finished_at. */

@@ -157,11 +157,15 @@ static int resume_take(run_ctx *c)
     long owner = 0;
     gint64 again = 0;
 
-    if (!store_run_find_resumable(c->store, matrix_hash(c->m), &st->run_id, &error))
+    gboolean (*find)(vexp_store *, const char *, gint64 *, GError **) =
+        c->o->retry_failed ? store_run_find_latest : store_run_find_resumable;
+
+    if (!find(c->store, matrix_hash(c->m), &st->run_id, &error))
         return vexp_report_env_error(error);
     if (!st->run_id) {
-        fprintf(stderr, "vexp: no interrupted run of '%s' in '%s' to resume\n", path,
-                store_path(c->store));
+        fprintf(stderr, "vexp: no %s run of '%s' in '%s' to %s\n",
+                c->o->retry_failed ? "earlier" : "interrupted", path, store_path(c->store),
+                c->o->retry_failed ? "retry" : "resume");
         return VEXP_EXIT_USAGE;
     }
     /* 'running' may mean killed or still running: the lock tells them apart */
@@ -182,7 +186,7 @@ static int resume_take(run_ctx *c)
         return VEXP_EXIT_USAGE;
     }
     /* the owner may have finished it between the lookup and the lock */
-    if (!store_run_find_resumable(c->store, matrix_hash(c->m), &again, &error))
+    if (!find(c->store, matrix_hash(c->m), &again, &error))
         return vexp_report_env_error(error);
     if (again != st->run_id) {
         fprintf(stderr,
@@ -368,9 +372,12 @@ static int fill_queue(run_ctx *c)
             c->run_open = FALSE;
             return vexp_report_env_error(error);
         }
-        if (cell_status && !strcmp(cell_status, "failed"))
+        /* --retry-failed: a failed cell runs again, continuing from its stored figures */
+        const gboolean again = cell_status && !strcmp(cell_status, "failed") && c->o->retry_failed;
+        if (cell_status && !strcmp(cell_status, "failed") && !again)
             st->failed_before++;
-        if (cell_status && (!strcmp(cell_status, "complete") || !strcmp(cell_status, "failed")))
+        if (cell_status && (!strcmp(cell_status, "complete") || !strcmp(cell_status, "failed")) &&
+            !again)
             continue;
         g_queue_push_tail(&st->queue, GUINT_TO_POINTER(i));
         st->cells_to_run++;

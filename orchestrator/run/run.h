@@ -9,7 +9,8 @@ typedef struct run_options {
     const char *matrix_path; /* as the user wrote it (it is quoted back in messages) */
     const char *store;       /* --store, or NULL */
     const char *image_dir;   /* --image, or NULL: the default image directory */
-    gboolean resume;         /* --resume */
+    gboolean resume;         /* --resume (also set by --retry-failed) */
+    gboolean retry_failed;   /* --retry-failed: the latest run, failed cells run again */
     double limit_tap_mbps;   /* --limit-tap-mbps, 0..400000; 0 = no shaping */
     const char *const *tags; /* --tag KEY=VALUE (checked with store_tags_check); may be NULL */
     const char *summary;     /* --summary FILE: JSON written at the end; NULL = none */
