@@ -543,6 +543,7 @@ typedef struct sim {
     double band_p, band_factor; /* chance that a trial runs in a slow band, cap * factor */
     double starve_p;            /* chance that the tester's sender is starved (sends half) */
     double starve_above_fps;    /* > 0: the tester's CPU cannot send more (starved above) */
+    double starve_spread; /* its reach is starve_above_fps x (1 - this x U(0,1)) */
     unsigned seed;
     unsigned trials, begins, ends, results;
     unsigned cancel_after;
@@ -572,9 +573,13 @@ static int sim_run(traffic_runner *r, const traffic_params *p, traffic_trial *t,
     bool starved = s->starve_p > 0 && sim_rand(s) < s->starve_p;
     if (starved)
         rate /= 2;
-    if (s->starve_above_fps > 0 && rate > s->starve_above_fps) {
-        rate = s->starve_above_fps * (0.97 + 0.02 * sim_rand(s));
-        starved = true;
+    if (s->starve_above_fps > 0) {
+        /* the tester's reach varies from trial to trial by starve_spread */
+        const double reach = s->starve_above_fps * (1 - s->starve_spread * sim_rand(s));
+        if (rate > reach) {
+            rate = reach * (0.97 + 0.02 * sim_rand(s));
+            starved = true;
+        }
     }
     double sent = t->burst_frames ? (double)t->burst_frames : floor(rate * t->duration_s);
     double elapsed = t->burst_frames ? sent / rate : t->duration_s;
@@ -881,7 +886,28 @@ START_TEST(test_proc_tester_ceiling)
         }
         ck_assert_uint_le(s.trials, 40);
     }
-    /* a tester starved wherever it sends (a busy host, not its limit): after two ceilings
+    /* the bare-host cell on 2 cores: the tester's reach varies by 30 % from trial to trial
+     * (the DUT's receiver shares its CPUs), so it is starved under the top too: a figure
+     * all the same, at most the tester's best, marked as its ceiling */
+    for (unsigned seed = 1; seed <= 10; seed++) {
+        sim v = {.cap_fps = 1e7,
+                 .gen_fps = 1e7,
+                 .starve_above_fps = 3e5,
+                 .starve_spread = 0.3,
+                 .seed = seed};
+        traffic_params q;
+        sim_params(&q, 1);
+        q.line_rate_mbps = 1000;
+        sim_search(&v, &q, TRAFFIC_DIR_IN, 64);
+        for (unsigned g = 0; g < 2; g++) {
+            const traffic_result *res = &v.by_goal[g];
+            ck_assert_msg(res->valid, "seed %u %s: %s", seed, res->goal, res->reason);
+            ck_assert_msg(res->fps <= 3e5 && res->fps >= 0.6 * 3e5, "seed %u %s: %.0f fps", seed,
+                          res->goal, res->fps);
+            ck_assert_msg(res->at_tester_ceiling, "seed %u %s: not marked", seed, res->goal);
+        }
+    }
+    /* a tester starved wherever it sends (a busy host, not its limit): after three ceilings
      * its trials are retried and the search gives up, naming why; no figure */
     sim s = {.cap_fps = 1e7, .gen_fps = 1e7, .starve_p = 1, .seed = 3};
     traffic_params p;
@@ -890,7 +916,7 @@ START_TEST(test_proc_tester_ceiling)
     sim_search(&s, &p, TRAFFIC_DIR_IN, 64);
     ck_assert(!s.by_goal[0].valid);
     ck_assert_str_eq(s.by_goal[0].reason, "tester-starved");
-    ck_assert_uint_le(s.trials, 2 * 3 + 13);
+    ck_assert_uint_le(s.trials, 3 * 3 + 13); /* three ceilings, then the retries */
 }
 END_TEST
 

@@ -13,9 +13,10 @@
 /* trials in a row that could not offer a rate well under the generator's
  * best: the path holds the sender back (a shaper on the tester's egress) */
 #define HELD_BACK_TRIALS 3u
-/* A tester starved at the top again under its ceiling: once more (its speed varies), then it
- * is a busy host, not the tester's limit, and its trials are retried and may give up. */
-#define MAX_CEILINGS 2u
+/* Times a search lowers its top for a starved tester: at the top after HELD_BACK_TRIALS,
+ * under it once the retries are spent; beyond that it is a busy host, not the tester's
+ * limit, and the search gives up (tester-starved). */
+#define MAX_CEILINGS 3u
 /*
  * In direction out (not reflected) the generator is the DUT's own: a trial
  * whose generator fell short measured the DUT's sending limit, a finding and
@@ -47,6 +48,7 @@ typedef struct search_ctx {
     unsigned invalid; /* tester faults so far (retries) */
     unsigned held;    /* tester shortfalls in a row at held_fps */
     double held_fps;
+    double starved_sent; /* the least a starved tester sent since the last decision, fps */
     double ceiling_fps;     /* > 0: the starved tester's ceiling the search ran under */
     unsigned ceilings;      /* times it was lowered */
     const char *last_fault; /* static: why the last tester fault was one */
@@ -84,6 +86,8 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
     const bool short_sent = t->reason &&
                             (starved || strcmp(t->reason, "generator-limited") == 0) &&
                             t->tx > 0 && t->elapsed_s > 0 && t->sent_fps < fps;
+    if (starved && short_sent && (c->starved_sent <= 0 || t->sent_fps < c->starved_sent))
+        c->starved_sent = t->sent_fps;
     if (short_sent && t->loss_pct > max_loss_pct) {
         /* the tester fell short, but what it sent was lost over every goal: a
          * finding at the load that was offered (a shaper on the tester's egress
@@ -109,8 +113,19 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
         }
     }
     c->last_fault = t->reason;
-    if (++c->invalid > MAX_INVALID_RETRIES)
+    if (++c->invalid > MAX_INVALID_RETRIES) {
+        if (short_sent && starved && c->ceilings < MAX_CEILINGS) {
+            /* starved through every retry under the top (the bare-host cell on a small
+             * machine: the DUT's receiver and the tester share its CPUs): the tester
+             * cannot send this load, so search under what it sent rather than lose the
+             * figure */
+            c->held = 0;
+            c->invalid = 0;
+            c->ceilings++;
+            return V_CEILING;
+        }
         return V_GIVE_UP;
+    }
     return V_RETRY;
 }
 
@@ -221,7 +236,9 @@ static int mlr_trial(search_ctx *c, traffic_mlr *s, double fps, double dur, doub
             (void)traffic_mlr_add(s, sent, dur, t.loss_pct / 100);
         break;
     case V_CEILING:
-        c->ceiling_fps = traffic_mlr_cap(s, fmin(t.sent_fps, fps * s->ratio));
+        /* under the least it sent: a tester whose reach varies then reaches the new top */
+        c->ceiling_fps = traffic_mlr_cap(s, fmin(c->starved_sent, fps * s->ratio));
+        c->starved_sent = 0;
         break;
     }
     return 0;
@@ -343,7 +360,8 @@ static int proc_binary(search_ctx *c, double max_fps, unsigned goal, traffic_res
             continue;
         if (v == V_CEILING) {
             /* the tester cannot offer more: the search's maximum is what it sent */
-            max_fps = hi = rate = c->ceiling_fps = fmin(t.sent_fps, rate * (1 - width / 4));
+            max_fps = hi = rate = c->ceiling_fps = fmin(c->starved_sent, rate * (1 - width / 4));
+            c->starved_sent = 0;
             if (hi - lo <= width * hi || hi < 1)
                 break;
             continue;
