@@ -51,7 +51,7 @@ static int cmd_report(int argc, char **argv)
 
     g_option_context_set_summary(
         ctx, "Write the charts of a run (throughput, CPU, loss, latency, back-to-back against "
-             "frame size,\none line per NIC model, DUT in and out side by side) as SVG, an "
+             "frame size,\none series per cell (colour by NIC model), DUT in and out side by side) as SVG, an "
              "index.html that\nopens from disk, results.csv and results.json; and check the "
              "study's conclusions.");
     g_option_context_add_main_entries(ctx, entries, NULL);
