@@ -51,9 +51,9 @@ static int cmd_report(int argc, char **argv)
 
     g_option_context_set_summary(
         ctx, "Write the charts of a run (throughput, CPU, loss, latency, back-to-back against "
-             "frame size,\none series per cell (colour by NIC model), DUT in and out side by side) as SVG, an "
-             "index.html that\nopens from disk, results.csv and results.json; and check the "
-             "study's conclusions.");
+             "frame size,\none series per cell (colour by NIC model), DUT in and out side by "
+             "side) as SVG, an\nindex.html that opens from disk, results.csv and results.json; "
+             "and check the study's\nconclusions.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if ((rc = vexp_parse_options(ctx, &argc, &argv)) >= 0)
         return rc;
