@@ -88,7 +88,7 @@ START_TEST(test_estimate_binary_loss)
     ck_assert_double_eq_tol(e.suite.trials[1], 27, 1e-9);
     ck_assert_double_eq_tol(e.suite.wall_s[1], 27 * per, 1e-9);
     ck_assert_double_eq_tol(e.wall_s[1], 27 * per, 1e-9); /* host cell: no boot */
-    /* typical: the median DUT, no retries: between the two, its search at most 7 trials */
+    /* typical: the median DUT with a noisy knee, no retries: between the two */
     ck_assert_double_lt(e.suite.wall_s[0], e.suite.wall_s[2]);
     ck_assert_double_lt(e.suite.wall_s[2], e.suite.wall_s[1]);
     ck_assert_double_le(e.suite.test_trial_s[0][2], 7 * 10);

@@ -524,7 +524,8 @@ typedef struct traffic_estimate {
  * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
  * same DUT.  Bounds are the least and the most any of those DUTs needs; the upper one also
  * allows each search its retries of full-length trials the tester could not offer.  Typical
- * is what the median of those DUTs needs, without retries.  A DUT
+ * is what the median of those DUTs needs, without retries, when its knee varies from trial
+ * to trial by 5 % (the noise measured on TCG guests).  A DUT
  * whose loss varies from trial to trial can make a search repeat trials beyond it.
  * trial_overhead_s: control and setup per trial, measured by the caller (>= 0).
  * 0, or -EINVAL when p fails traffic_params_validate().
