@@ -97,6 +97,28 @@ START_TEST(test_estimate_binary_loss)
 END_TEST
 
 /* Latency: 20 trials per figure with latency = rfc2544, three (the CSIT levels) at load. */
+/* precision_pct: the search adds full-length trials at the bounds, at most 10 x the duration
+ * sum per search; the most spends all of it. */
+START_TEST(test_estimate_precision)
+{
+    static const char fmt[] = "[matrix]\nnic = host\n"
+                              "[traffic]\ntests = throughput\nframe_sizes = 1518\n"
+                              "directions = in, out\nline_rate_mbps = 1000\n"
+                              "trial_s = 2\nrepetitions = 3\n%s";
+    g_autofree char *a = g_strdup_printf(fmt, "");
+    g_autofree char *b = g_strdup_printf(fmt, "precision_pct = 2\n");
+    g_autoptr(vexp_matrix) ma = load(a);
+    g_autoptr(vexp_matrix) mb = load(b);
+    vexp_estimate ea = estimate(ma), eb = estimate(mb);
+    /* 2 directions x 3 repetitions = 6 searches; duration sum 3 x 2 s: a cap of 60 s each */
+    const double cap = 6 * 10 * 3 * 2.0;
+    ck_assert_double_eq_tol(eb.suite.test_trial_s[0][1] - ea.suite.test_trial_s[0][1], cap, 1e-6);
+    ck_assert_double_gt(eb.suite.test_trial_s[0][2], ea.suite.test_trial_s[0][2]);
+    ck_assert_double_le(eb.suite.test_trial_s[0][2] - ea.suite.test_trial_s[0][2], cap);
+    ck_assert_double_ge(eb.suite.test_trial_s[0][0], ea.suite.test_trial_s[0][0]);
+}
+END_TEST
+
 START_TEST(test_estimate_latency)
 {
     static const char fmt[] = "[matrix]\nnic = host\n"
@@ -188,6 +210,7 @@ int main(void)
     tcase_add_test(tc, test_estimate_rtt);
     tcase_add_test(tc, test_estimate_binary_loss);
     tcase_add_test(tc, test_estimate_latency);
+    tcase_add_test(tc, test_estimate_precision);
     tcase_add_test(tc, test_estimate_repeat_trials);
     tcase_add_test(tc, test_estimate_text);
     suite_add_tcase(s, tc);

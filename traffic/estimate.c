@@ -67,8 +67,20 @@ static double short_s(const traffic_params *p)
 }
 
 /* proc_mlr's search; *ret_goal_fps each goal's figure, seen its full-length trials. */
+/* One trial of the simulated search. */
+static void mlr_trial(const traffic_params *p, const dut *d, double ovh, cost *c,
+                      traffic_seen *seen, traffic_mlr *s, double fps, double dur)
+{
+    spend(c, p, 0, dur, p->straggler_s, ovh);
+    const double loss = dut_loss(d, fps);
+    if (dur >= p->trial_s && seen && seen->n < TRAFFIC_MLR_MAX_TRIALS)
+        seen->t[seen->n++] =
+            (traffic_seen_trial){.fps = fps, .dur_s = dur, .loss_pct = 100 * loss, .valid = true};
+    (void)traffic_mlr_add(s, fps, dur, loss);
+}
+
 static void cost_mlr(const traffic_params *p, const dut *d, double max_fps, bool calibrated,
-                     double ovh, cost *c, traffic_seen *seen, double *ret_goal_fps)
+                     bool most, double ovh, cost *c, traffic_seen *seen, double *ret_goal_fps)
 {
     traffic_mlr_goal goals[TRAFFIC_MAX_GOALS];
     unsigned n_goals;
@@ -79,15 +91,31 @@ static void cost_mlr(const traffic_params *p, const dut *d, double max_fps, bool
     if (calibrated)
         (void)traffic_mlr_add(&s, max_fps, short_s(p), dut_loss(d, max_fps));
     double fps, dur;
-    while (traffic_mlr_next(&s, &fps, &dur)) {
-        if (s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS)
+    /* precision_pct: as proc_mlr, full-length trials at the bound that cannot say yet, then
+     * the search again, within 10 x the duration sum; the most spends all of it */
+    const double extra_cap = 10 * traffic_params_duration_sum(p);
+    double extra = 0;
+    for (;;) {
+        while (traffic_mlr_next(&s, &fps, &dur)) {
+            if (s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS)
+                break;
+            mlr_trial(p, d, ovh, c, seen, &s, fps, dur);
+        }
+        if (!(p->precision_pct > 0) || extra + p->trial_s > extra_cap ||
+            s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS)
             break;
-        spend(c, p, 0, dur, p->straggler_s, ovh);
-        const double loss = dut_loss(d, fps);
-        if (dur >= p->trial_s && seen && seen->n < TRAFFIC_MLR_MAX_TRIALS)
-            seen->t[seen->n++] = (traffic_seen_trial){
-                .fps = fps, .dur_s = dur, .loss_pct = 100 * loss, .valid = true};
-        (void)traffic_mlr_add(&s, fps, dur, loss);
+        double next = 0, worst = 0;
+        for (unsigned g = 0; g < n_goals; g++) {
+            double at, prec = traffic_mlr_precision(&s, g, &at);
+            if (prec > p->precision_pct && at > 0 && prec > worst) {
+                worst = prec;
+                next = at;
+            }
+        }
+        if (next <= 0 && !most)
+            break;
+        mlr_trial(p, d, ovh, c, seen, &s, next > 0 ? next : max_fps, p->trial_s);
+        extra += p->trial_s;
     }
     for (unsigned g = 0; g < n_goals; g++) {
         traffic_mlr_result a;
@@ -196,7 +224,7 @@ static void cost_one(const traffic_params *p, unsigned frame_size, const dut *d,
         } else {
             if (calibrated)
                 spend(c, p, 0, short_s(p), p->straggler_s, ovh);
-            cost_mlr(p, d, max_fps, calibrated, ovh, c, seen, goal_fps);
+            cost_mlr(p, d, max_fps, calibrated, most, ovh, c, seen, goal_fps);
         }
         thr = goal_fps[0];
         /* the most: a tester that falls short now and then (a loaded host) has each such
