@@ -78,6 +78,7 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
 {
     if (t->valid) {
         c->held = 0;
+        c->starved_sent = 0; /* an old starved moment must not set a later ceiling */
         return V_AT_LOAD;
     }
     if (dut_tx_limited(c->p, c->dir, t))
@@ -102,7 +103,8 @@ static enum verdict judge(search_ctx *c, const traffic_trial *t, double fps, dou
          * trials were a finding.  Starved at the search's highest load: the
          * tester's CPU cannot produce it (64 B at line rate); that says nothing
          * of the DUT, so the search goes on under what was sent (starved at a
-         * lower load is a busy moment: retried).  Either way retries start again. */
+         * lower load is retried first: a busy moment).  Either way retries start
+         * again. */
         c->held = c->held_fps == fps ? c->held + 1 : 1;
         c->held_fps = fps;
         if (c->held >= HELD_BACK_TRIALS && (!starved || (at_top && c->ceilings < MAX_CEILINGS))) {
