@@ -104,14 +104,7 @@ static void cost_mlr(const traffic_params *p, const dut *d, double max_fps, bool
         if (!(p->precision_pct > 0) || extra + p->trial_s > extra_cap ||
             s.n_trials + 2 > TRAFFIC_MLR_MAX_TRIALS)
             break;
-        double next = 0, worst = 0;
-        for (unsigned g = 0; g < n_goals; g++) {
-            double at, prec = traffic_mlr_precision(&s, g, &at);
-            if (prec > p->precision_pct && at > 0 && prec > worst) {
-                worst = prec;
-                next = at;
-            }
-        }
+        const double next = traffic_mlr_precision_next(&s, p->precision_pct);
         if (next <= 0 && !most)
             break;
         mlr_trial(p, d, ovh, c, seen, &s, next > 0 ? next : max_fps, p->trial_s);

@@ -422,6 +422,19 @@ double traffic_mlr_precision(const traffic_mlr *s, unsigned goal, double *ret_ne
     return (hi - lo) / 2 / fig * 100;
 }
 
+double traffic_mlr_precision_next(const traffic_mlr *s, double target_pct)
+{
+    double next = 0, worst = 0;
+    for (unsigned g = 0; g < s->n_goals; g++) {
+        double at, prec = traffic_mlr_precision(s, g, &at);
+        if (prec > target_pct && at > 0 && prec > worst) {
+            worst = prec;
+            next = at;
+        }
+    }
+    return next;
+}
+
 /* ---- goals: parsing and defaults ---- */
 
 int traffic_goals_from_list(const char *list, traffic_goal *goals, unsigned max, unsigned *ret_n)

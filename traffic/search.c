@@ -280,14 +280,7 @@ static int proc_mlr(search_ctx *c, double max_fps, traffic_result *ret)
             return rc;
         if (invalid_reason || !(p->precision_pct > 0) || extra + p->trial_s > extra_cap)
             break;
-        double next = 0, worst = 0;
-        for (unsigned g = 0; g < n_goals; g++) {
-            double at, prec = traffic_mlr_precision(&s, g, &at);
-            if (prec > p->precision_pct && at > 0 && prec > worst) {
-                worst = prec;
-                next = at;
-            }
-        }
+        const double next = traffic_mlr_precision_next(&s, p->precision_pct);
         if (next <= 0)
             break; /* precise enough, or only a smaller width would narrow it */
         if ((rc = mlr_trial(c, &s, next, p->trial_s, best, &invalid_reason)) < 0)

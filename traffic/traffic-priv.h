@@ -314,6 +314,10 @@ void traffic_mlr_answer(const traffic_mlr *s, unsigned goal, traffic_mlr_result 
  * relevant bound whose trials cannot say yet (a full-length trial there narrows the
  * interval), 0 when both can (then only a smaller width narrows it). */
 double traffic_mlr_precision(const traffic_mlr *s, unsigned goal, double *ret_next_fps);
+/* precision_pct's next full-length trial: the load traffic_mlr_precision() names for the goal
+ * furthest from target_pct; 0 when every goal is that precise or only a smaller width would
+ * narrow it.  Used by the search and by the estimate's simulation of it. */
+double traffic_mlr_precision_next(const traffic_mlr *s, double target_pct);
 /* The goals of p; 0 or -EINVAL with a static message. */
 int traffic_goals_validate(const traffic_params *p, const char **ret_msg);
 
