@@ -8,17 +8,25 @@
 #include "common.h"
 #include "hostfit.h"
 #include "estimate.h"
+#include "calibrate.h"
 #include "vexp.h"
 
-/* The matrix's length before it runs (--keys keeps stdout to the keys). */
-static int render_estimate(const vexp_matrix *m, FILE *out)
+/* The matrix's length before it runs (--keys keeps stdout to the keys), its typical figure
+ * calibrated by the store's earlier cells on this host. */
+static int render_estimate(const vexp_matrix *m, const char *store_opt, FILE *out)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *text = NULL;
+    g_autofree char *note = NULL;
+    g_autoptr(vexp_calib_set) calib = vexp_calib_load(vexp_store_path(store_opt, m), m, &note);
+    const vexp_calibration c = vexp_calib_get(calib);
     vexp_estimate e;
 
+    if (note)
+        fprintf(stderr, "vexp render: warning: %s\n", note);
     if (!vexp_estimate_matrix(m, NULL, &e, &error))
         return vexp_report_error(error);
+    vexp_estimate_calibrate(&e, m, &c);
     text = vexp_estimate_format(m, &e);
     fputs(text, out);
     return VEXP_EXIT_OK;
@@ -27,8 +35,13 @@ static int render_estimate(const vexp_matrix *m, FILE *out)
 static int cmd_render(int argc, char **argv)
 {
     g_autofree char *image_dir = NULL;
+    g_autofree char *store_opt = NULL;
     gboolean keys_only = FALSE;
     GOptionEntry entries[] = {
+        {"store", 0, 0, G_OPTION_ARG_FILENAME, &store_opt,
+         "Store whose earlier runs on this host calibrate the estimate (default: $VEXP_STORE, "
+         "the matrix's store, results.db)",
+         "FILE"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
          "Guest image directory (default: the built default image)", "DIR"},
         {"keys", 0, 0, G_OPTION_ARG_NONE, &keys_only, "Print only cell, key and label", NULL},
@@ -86,7 +99,7 @@ static int cmd_render(int argc, char **argv)
         else
             printf("# cell %u: %s\n# key %s\n%s\n", i, cell->label, d->key, d->xml);
     }
-    return render_estimate(m, keys_only ? stderr : stdout);
+    return render_estimate(m, store_opt, keys_only ? stderr : stdout);
 }
 
 const vexp_cmd vexp_cmd_render = {"render", cmd_render,

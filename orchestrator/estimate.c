@@ -41,8 +41,81 @@ gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_e
          * unless parallel_trials */
         e.wall_s[b] = e.parallel_trials ? (boots + traffic) / e.n_hvs : boots / e.n_hvs + traffic;
     }
+    e.model_wall_typ_s = e.wall_s[TRAFFIC_ESTIMATE_TYPICAL];
     *ret = e;
     return TRUE;
+}
+
+static int cmp_double(gconstpointer a, gconstpointer b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double vexp_calibration_factor(const vexp_calibration *c, const char *label, gboolean is_host,
+                               guint *ret_n, gboolean *ret_by_label)
+{
+    double r[VEXP_CALIB_SAMPLES];
+    guint n = 0;
+    gboolean by_label = TRUE;
+
+    for (guint pass = 0; pass < 2 && n == 0; pass++) {
+        by_label = pass == 0;
+        for (guint i = 0; c && i < c->n && n < VEXP_CALIB_SAMPLES; i++) {
+            const vexp_calib_sample *s = &c->samples[i];
+            if (!(s->ratio > 0) || !isfinite(s->ratio))
+                continue;
+            if (by_label ? g_strcmp0(s->label, label) == 0 : s->is_host == is_host)
+                r[n++] = s->ratio;
+        }
+    }
+    if (ret_n)
+        *ret_n = n;
+    if (ret_by_label)
+        *ret_by_label = n > 0 && by_label;
+    if (n == 0)
+        return 1;
+    qsort(r, n, sizeof(r[0]), cmp_double);
+    return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+}
+
+void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_calibration *c)
+{
+    double model = 0, scaled = 0;
+
+    e->model_wall_typ_s = e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+    if (!c || c->n == 0)
+        return;
+    e->n_calib_samples = c->n;
+    for (guint i = 0; i < e->n_cells; i++) {
+        const matrix_cell *cell = matrix_get_cell(m, i);
+        const double w = cell->is_host ? e->host_cell_wall_s[TRAFFIC_ESTIMATE_TYPICAL]
+                                       : e->vm_cell_wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+        guint n = 0;
+        gboolean by_label = FALSE;
+        const double f = vexp_calibration_factor(c, cell->label, cell->is_host, &n, &by_label);
+
+        if (n > 0) {
+            if (e->n_calib_label + e->n_calib_kind == 0 || f < e->factor_lo)
+                e->factor_lo = f;
+            if (e->n_calib_label + e->n_calib_kind == 0 || f > e->factor_hi)
+                e->factor_hi = f;
+            if (by_label)
+                e->n_calib_label++;
+            else
+                e->n_calib_kind++;
+        }
+        model += w;
+        scaled += w * f;
+    }
+    if (model > 0 && e->n_calib_label + e->n_calib_kind > 0) {
+        /* the model's matrix time (boots spread over hypervisors) scaled by the cells'
+         * weighted factor */
+        double *typ = &e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+        *typ *= scaled / model;
+        e->wall_s[0] = MIN(e->wall_s[0], *typ);
+        e->wall_s[1] = MAX(e->wall_s[1], *typ);
+    }
 }
 
 void vexp_format_duration(double s, char *buf, gsize len)
@@ -109,6 +182,21 @@ char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e)
     g_string_append(out, "\n#   matrix, wall time:       ");
     range(out, e->wall_s);
     g_string_append_c(out, '\n');
+    if (e->n_calib_label + e->n_calib_kind > 0) {
+        char model[32];
+
+        vexp_format_duration(e->model_wall_typ_s, model, sizeof(model));
+        g_string_append_printf(out,
+                               "#   typical calibrated on this host: %u cell(s) by earlier "
+                               "cells with their label, %u by earlier cells of their kind; "
+                               "x%.2f .. x%.2f per cell (measured / model, median of the "
+                               "newest %u); the model alone: %s\n",
+                               e->n_calib_label, e->n_calib_kind, e->factor_lo, e->factor_hi,
+                               VEXP_CALIB_SAMPLES, model);
+    } else {
+        g_string_append(out, "#   typical not calibrated: no complete cell of an earlier run on "
+                             "this host in the store (each run calibrates the next)\n");
+    }
     vexp_format_duration(VEXP_ESTIMATE_DAY_S, day, sizeof(day));
     if (e->wall_s[0] > VEXP_ESTIMATE_DAY_S)
         g_string_append_printf(out,

@@ -19,6 +19,24 @@
 /* A day: above it, render warns. */
 #define VEXP_ESTIMATE_DAY_S 86400.0
 
+/* One earlier cell on this host: its measured wall time (start to finish, boot included) over
+ * the model's typical wall time for that cell in that run's own matrix. */
+typedef struct vexp_calib_sample {
+    const char *label; /* cell label, e.g. "nic=virtio" */
+    gboolean is_host;
+    double ratio;
+    gint64 run_id;
+} vexp_calib_sample;
+
+/* The earlier cells, newest run first (calibrate.h loads them from a store). */
+typedef struct vexp_calibration {
+    const vexp_calib_sample *samples;
+    guint n;
+} vexp_calibration;
+
+/* A cell's factor uses at most this many of the newest samples (their median). */
+#define VEXP_CALIB_SAMPLES 5
+
 /* [0] lower bound, [1] upper bound, [2] typical (TRAFFIC_ESTIMATE_*), s. */
 typedef struct vexp_estimate {
     traffic_estimate suite; /* one cell's traffic (the same for every cell) */
@@ -29,6 +47,11 @@ typedef struct vexp_estimate {
     double host_cell_wall_s[3];
     double trial_s[3]; /* the matrix: traffic sent */
     double wall_s[3];  /* the matrix: wall time with boots, drains, overheads */
+    /* vexp_estimate_calibrate(): wall_s[2] before it, the cells whose factor came from earlier
+     * cells with their label or (else) of their kind, the factors' range and the samples. */
+    double model_wall_typ_s;
+    guint n_calib_label, n_calib_kind, n_calib_samples;
+    double factor_lo, factor_hi;
 } vexp_estimate;
 
 /* The matrix's estimate.  boot_s: measured boot times [lo, hi] s, or NULL for the defaults
@@ -36,6 +59,14 @@ typedef struct vexp_estimate {
  * matrix_load() already checked). */
 gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_estimate *ret,
                               GError **error);
+/* The factor for a cell: the median ratio of the newest VEXP_CALIB_SAMPLES samples with its
+ * label, else of its kind (host cell or domain cell), else 1.  *ret_n: samples used (0 =
+ * none); *ret_by_label: TRUE when they had its label.  Pure. */
+double vexp_calibration_factor(const vexp_calibration *c, const char *label, gboolean is_host,
+                               guint *ret_n, gboolean *ret_by_label);
+/* The typical wall time from the model scaled cell by cell by its factor (a cell without
+ * samples keeps the model's); the bounds widen to hold it.  c NULL or empty: nothing. */
+void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_calibration *c);
 /* The estimate for people: per cell kind, per test, the total, and a warning above a day.
  * Caller frees. */
 char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e);

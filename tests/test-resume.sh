@@ -7,6 +7,8 @@
 #      every figure once and its results over every repetition
 #   2. a kill after the last figure, before the summary: --resume starts no agent and
 #      derives the results from the stored figures
+#   3. --retry-failed runs a finished run's failed cell again from its stored figures
+#   4. the estimate of render and run calibrated by this host's earlier complete cells
 # Needs root (namespaces).  Usage: test-resume.sh VEXP
 set -u
 VEXP=${1:?vexp binary}
@@ -166,6 +168,30 @@ rc=$?
     ok "--retry-failed: the failure stays recorded" || ko "--retry-failed: failure gone"
 [ "$(q "SELECT count(*) FROM trial")" -eq "$ntrials" ] && ok "--retry-failed: stored figures not measured again" ||
     ko "--retry-failed: new trials"
+
+# ---- 4. the estimate calibrated by the earlier cells of this host: a fresh store, one
+# complete run, then render and run say the typical figure is scaled by its measured/model ----
+STORE2="$WORK/c.db"
+secs() { awk '{ s = 0; t = $0; while (match(t, /^[0-9]+[dhms]/)) { v = substr(t, 1, RLENGTH - 1); u = substr(t, RLENGTH, 1); s += v * (u == "d" ? 86400 : u == "h" ? 3600 : u == "m" ? 60 : 1); t = substr(t, RLENGTH + 1) } print s }'; }
+"$VEXP" run "$WORK/host.conf" --store "$STORE2" >"$WORK/run6.log" 2>&1 || ko "calibration run: exit $?"
+grep -q "typically .*not calibrated: no earlier cell here" "$WORK/run6.log" &&
+    ok "a fresh store: the estimate says it is not calibrated" || { ko "fresh store estimate line"; grep estimated "$WORK/run6.log"; }
+"$VEXP" render "$WORK/host.conf" --store "$STORE2" >"$WORK/render.txt" 2>/dev/null
+model=$(sed -n 's/^#   per host cell: .*(typically \([0-9dhms]*\)) wall$/\1/p' "$WORK/render.txt" | secs)
+wall=$(sqlite3 "$STORE2" "SELECT (julianday(finished_at) - julianday(started_at)) * 86400 FROM cell WHERE id = 1")
+factor=$(sed -n 's/^#   typical calibrated on this host: 1 cell(s) by earlier cells with their label, 0 by earlier cells of their kind; x\([0-9.]*\) .. x[0-9.]* per cell.*/\1/p' "$WORK/render.txt")
+if [ -n "$factor" ] && awk -v f="$factor" -v w="$wall" -v m="$model" 'BEGIN { r = w / m; exit !(m > 0 && f > r * 0.9 && f < r * 1.1) }'; then
+    ok "render: calibrated by the earlier cell, x$factor = measured ${wall%.*} s / model $model s"
+else
+    ko "render calibration: factor '$factor', cell ${wall} s, model '$model' s"; grep '^#   ' "$WORK/render.txt"
+fi
+"$VEXP" run "$WORK/host.conf" --store "$STORE2" >"$WORK/run7.log" 2>&1 || ko "second calibration run: exit $?"
+grep -q "typically .*calibrated by this host's earlier cells" "$WORK/run7.log" &&
+    ok "the second run's estimate is calibrated" || { ko "second run estimate line"; grep estimated "$WORK/run7.log"; }
+# another host's runs are not this host's
+sqlite3 "$STORE2" "UPDATE run SET host = 'elsewhere'"
+"$VEXP" render "$WORK/host.conf" --store "$STORE2" 2>/dev/null | grep -q "typical not calibrated" &&
+    ok "runs of another host do not calibrate" || ko "another host's runs calibrated the estimate"
 
 echo "$pass passed, $fail failed"
 # (no exit: a shell under valgrind leaks what exit leaves parsed)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "estimate.h"
+#include "calibrate.h"
 #include "run-priv.h"
 #include "run.h"
 #include "runlock.h"
@@ -51,13 +52,20 @@ static void ctx_clear(run_ctx *c)
 static gboolean estimate(run_ctx *c)
 {
     g_autoptr(GError) error = NULL;
+    g_autofree char *note = NULL;
+    g_autoptr(vexp_calib_set) calib =
+        vexp_calib_load(vexp_store_path(c->o->store, c->m), c->m, &note);
+    const vexp_calibration cal = vexp_calib_get(calib);
     vexp_estimate e;
     char lo[32], hi[32], typ[32], budget[32];
 
+    if (note)
+        fprintf(stderr, "vexp run: warning: %s\n", note);
     if (!vexp_estimate_matrix(c->m, NULL, &e, &error)) {
         vexp_report_error(error);
         return FALSE;
     }
+    vexp_estimate_calibrate(&e, c->m, &cal);
     vexp_format_duration(e.wall_s[0], lo, sizeof(lo));
     vexp_format_duration(e.wall_s[1], hi, sizeof(hi));
     vexp_format_duration(e.wall_s[TRAFFIC_ESTIMATE_TYPICAL], typ, sizeof(typ));
@@ -71,8 +79,11 @@ static gboolean estimate(run_ctx *c)
                 c->o->matrix_path, lo, hi, budget, why);
         return FALSE;
     }
-    fprintf(stderr, "vexp: %s: estimated %s .. %s, typically %s (vexp render shows the detail)\n",
-            c->o->matrix_path, lo, hi, typ);
+    fprintf(stderr, "vexp: %s: estimated %s .. %s, typically %s (%s; vexp render shows the "
+                    "detail)\n",
+            c->o->matrix_path, lo, hi, typ,
+            e.n_calib_label + e.n_calib_kind > 0 ? "calibrated by this host's earlier cells"
+                                                 : "not calibrated: no earlier cell here");
     c->st.est_cell_s = e.wall_s[TRAFFIC_ESTIMATE_TYPICAL] / MAX(1u, e.n_cells);
     return TRUE;
 }
