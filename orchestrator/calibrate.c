@@ -43,7 +43,7 @@ static const char *matrix_accel(const vexp_matrix *m)
 
 /* One earlier run's complete first attempts as samples. */
 static void add_run(vexp_calib_set *set, vexp_store *store, const store_run *run,
-                    const char *base_dir, const char *accel)
+                    const char *accel)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *text = NULL;
@@ -54,8 +54,7 @@ static void add_run(vexp_calib_set *set, vexp_store *store, const store_run *run
 
     if (!store_run_matrix_text(store, run->id, &text, &error) || !text)
         return;
-    pm = matrix_load_data(text, strlen(text), name, base_dir, domains_default_nic_models(),
-                          &error);
+    pm = matrix_load_stored(text, strlen(text), name, domains_default_nic_models(), &error);
     if (!pm || !vexp_estimate_matrix(pm, NULL, &pe, &error))
         return;
     if (!store_cells_rows(store, run->id, &cells, &error))
@@ -91,7 +90,6 @@ vexp_calib_set *vexp_calib_load(const char *store_path, const vexp_matrix *m, ch
     vexp_calib_set *set = g_new0(vexp_calib_set, 1);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) runs = NULL;
-    g_autofree char *base_dir = g_path_get_dirname(matrix_path(m));
     const char *host = g_get_host_name();
     const char *accel = matrix_accel(m);
     vexp_store *store = NULL;
@@ -116,7 +114,7 @@ vexp_calib_set *vexp_calib_load(const char *store_path, const vexp_matrix *m, ch
         if (g_strcmp0(run->host, host) != 0)
             continue;
         used++;
-        add_run(set, store, run, base_dir, accel);
+        add_run(set, store, run, accel);
     }
     store_close(store);
     return set;

@@ -15,8 +15,8 @@ typedef struct vexp_calib_set vexp_calib_set;
  * The complete first attempts of cells in the newest VEXP_CALIB_RUNS runs of the store at
  * store_path that ran on this host (run.host = this host name) and, when m names its
  * accelerator (kvm or tcg), with that accelerator.  Each cell's ratio is its measured wall
- * time over the model's typical for that cell in its own run's matrix (re-read from the store
- * with m's directory for templates; a run whose matrix no longer loads is left out).
+ * time over the model's typical for that cell in its own run's matrix (re-read from the store,
+ * matrix_load_stored(); a run whose matrix this build no longer reads is left out).
  * A missing store gives an empty set; a store that cannot be read gives an empty set and
  * *ret_note says why.  Never fails the caller.
  */

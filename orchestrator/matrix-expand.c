@@ -12,6 +12,10 @@ static gboolean resolve_template(vexp_matrix *m, const char *group, const char *
     g_autofree char *cwd = g_get_current_dir();
     g_autofree char *in_base = NULL;
 
+    if (m->files_unchecked) {
+        *ret_path = g_strdup(value);
+        return TRUE;
+    }
     if (g_path_is_absolute(value)) {
         in_base = g_strdup(value);
     } else {

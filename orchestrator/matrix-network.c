@@ -86,6 +86,10 @@ static gboolean network_file(vexp_matrix *m, const char *key, const char *value,
 {
     g_autofree char *path = g_canonicalize_filename(value, m->base_dir);
 
+    if (m->files_unchecked) {
+        *ret_path = matrix_keep_str(m, value);
+        return TRUE;
+    }
     if (!*value || !g_file_test(path, G_FILE_TEST_IS_REGULAR) || access(path, R_OK) != 0) {
         g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
                     "%s:%u: [network] %s = '%s': no readable file '%s'", m->path, line, key, value,

@@ -51,6 +51,7 @@ struct vexp_matrix {
     gsize len;
     char *hash;
     char *base_dir;
+    gboolean files_unchecked; /* matrix_load_stored(): file paths as written, not looked up */
     GKeyFile *kf;
     GHashTable *lines; /* "group\x1fkey" (or "group\x1f" for the header) -> line */
     GPtrArray *owned;  /* everything the public structs point to */

@@ -62,13 +62,15 @@ guint matrix_line_of(const vexp_matrix *m, const char *group, const char *key)
     return GPOINTER_TO_UINT(g_hash_table_lookup(m->lines, k));
 }
 
-vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
-                              const char *base_dir, const char *const *valid_nics, GError **error)
+static vexp_matrix *load_data(const char *data, gsize len, const char *file_name,
+                              const char *base_dir, const char *const *valid_nics,
+                              gboolean files_unchecked, GError **error)
 {
     g_autoptr(vexp_matrix) m = g_new0(vexp_matrix, 1);
     g_autoptr(GError) local = NULL;
 
     m->path = g_strdup(file_name);
+    m->files_unchecked = files_unchecked;
     {
         /* g_canonicalize_filename() wants an absolute base */
         g_autofree char *cwd = g_get_current_dir();
@@ -109,6 +111,18 @@ vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name
         !matrix_check_guest_addresses(m, error))
         return NULL;
     return g_steal_pointer(&m);
+}
+
+vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
+                              const char *base_dir, const char *const *valid_nics, GError **error)
+{
+    return load_data(data, len, file_name, base_dir, valid_nics, FALSE, error);
+}
+
+vexp_matrix *matrix_load_stored(const char *data, gsize len, const char *file_name,
+                                const char *const *valid_nics, GError **error)
+{
+    return load_data(data, len, file_name, NULL, valid_nics, TRUE, error);
 }
 
 vexp_matrix *matrix_load(const char *path, const char *const *valid_nics, GError **error)

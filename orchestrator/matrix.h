@@ -136,6 +136,11 @@ vexp_matrix *matrix_load(const char *path, const char *const *valid_nics, GError
  * relative template paths (then the cwd).  For tests and the fuzzer. */
 vexp_matrix *matrix_load_data(const char *data, gsize len, const char *file_name,
                               const char *base_dir, const char *const *valid_nics, GError **error);
+/* A stored run's matrix text (vexp run's store keeps it), read for what it asked: the files
+ * it names (templates, [network] files) are not looked up, their paths stay as written (they
+ * were relative to a directory the store does not know, and may have moved since). */
+vexp_matrix *matrix_load_stored(const char *data, gsize len, const char *file_name,
+                                const char *const *valid_nics, GError **error);
 /* Accepts NULL. */
 void matrix_free(vexp_matrix *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vexp_matrix, matrix_free)

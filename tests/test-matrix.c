@@ -367,6 +367,28 @@ START_TEST(test_load_data)
     ck_assert_msg(strstr(error->message, "utf.conf:2: invalid UTF-8"), "%s", error->message);
     g_clear_error(&error);
 
+    /* a stored run's matrix: its files are not looked up, their paths stay as written */
+    {
+        static const char t3[] = "[domain]\ntemplate = gone/tiny-guest.xml\n[matrix]\n"
+                                 "nic = virtio, e1000\n[network]\nmode = bridge\n"
+                                 "bridge = br0\ntester = ssh://t.example\n"
+                                 "tester_address = 198.18.0.1\ntester_identity = keys/id\n"
+                                 "tester_host_key = keys/t.pub\n";
+        m = matrix_load_data(t3, strlen(t3), "run #1", dir, nics, &error);
+        ck_assert_ptr_null(m);
+        g_clear_error(&error);
+        m = matrix_load_stored(t3, strlen(t3), "run #1", nics, &error);
+        ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+        ck_assert_str_eq(matrix_get_cell(m, 0)->template_path, "gone/tiny-guest.xml");
+        ck_assert_str_eq(matrix_get_cell(m, 1)->nic, "e1000");
+        ck_assert_str_eq(matrix_get_network(m)->tester_identity, "keys/id");
+        g_clear_pointer(&m, matrix_free);
+        /* everything else is checked as ever */
+        m = matrix_load_stored("[matrix]\nnic = virtio\n[traffic]\ntrial_s = -1\n", 41, "run #2",
+                               nics, &error);
+        ck_assert_ptr_null(m);
+        g_clear_error(&error);
+    }
     /* a missing matrix file */
     m = matrix_load("/nonexistent/matrix.conf", nics, &error);
     ck_assert_ptr_null(m);

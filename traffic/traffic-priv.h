@@ -476,7 +476,7 @@ typedef struct traffic_agent_tx {
     unsigned threads;   /* parallel senders asked (the agent decides when they apply) */
 } traffic_agent_tx;
 
-/* Send tx and wait for its reply (a trial's length + 15 s; the observer can cancel: "abort"
+/* Send tx and wait for its reply (a trial's length + 30 s; the observer can cancel: "abort"
  * is sent, -ECANCELED).  ret_gr: tx, missed, elapsed_ns; *ret_cpu: the sender's CPU busy %
  * (-1 unknown); ret_kv: the whole reply (rtt_* keys). */
 int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const traffic_agent_tx *tx,
