@@ -53,7 +53,8 @@ static int cmp_double(gconstpointer a, gconstpointer b)
 }
 
 double vexp_calibration_factor(const vexp_calibration *c, const char *label, gboolean is_host,
-                               guint *ret_n, gboolean *ret_by_label)
+                               guint *ret_n, gboolean *ret_by_label, double *ret_lo,
+                               double *ret_hi)
 {
     double r[VEXP_CALIB_SAMPLES];
     guint n = 0;
@@ -73,17 +74,26 @@ double vexp_calibration_factor(const vexp_calibration *c, const char *label, gbo
         *ret_n = n;
     if (ret_by_label)
         *ret_by_label = n > 0 && by_label;
+    if (ret_lo)
+        *ret_lo = 1;
+    if (ret_hi)
+        *ret_hi = 1;
     if (n == 0)
         return 1;
     qsort(r, n, sizeof(r[0]), cmp_double);
+    if (ret_lo)
+        *ret_lo = r[0];
+    if (ret_hi)
+        *ret_hi = r[n - 1];
     return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
 }
 
 void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_calibration *c)
 {
-    double model = 0, scaled = 0;
+    double model = 0, scaled = 0, scaled_lo = 0, scaled_hi = 0;
 
     e->model_wall_typ_s = e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+    e->typ_spread_s[0] = e->typ_spread_s[1] = e->model_wall_typ_s;
     if (!c || c->n == 0)
         return;
     e->n_calib_samples = c->n;
@@ -93,7 +103,9 @@ void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_
                                        : e->vm_cell_wall_s[TRAFFIC_ESTIMATE_TYPICAL];
         guint n = 0;
         gboolean by_label = FALSE;
-        const double f = vexp_calibration_factor(c, cell->label, cell->is_host, &n, &by_label);
+        double lo = 1, hi = 1;
+        const double f =
+            vexp_calibration_factor(c, cell->label, cell->is_host, &n, &by_label, &lo, &hi);
 
         if (n > 0) {
             if (e->n_calib_label + e->n_calib_kind == 0 || f < e->factor_lo)
@@ -107,11 +119,15 @@ void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_
         }
         model += w;
         scaled += w * f;
+        scaled_lo += w * lo;
+        scaled_hi += w * hi;
     }
     if (model > 0 && e->n_calib_label + e->n_calib_kind > 0) {
         /* the model's matrix time (boots spread over hypervisors) scaled by the cells'
          * weighted factor */
         double *typ = &e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+        e->typ_spread_s[0] = *typ * scaled_lo / model;
+        e->typ_spread_s[1] = *typ * scaled_hi / model;
         *typ *= scaled / model;
         e->wall_s[0] = MIN(e->wall_s[0], *typ);
         e->wall_s[1] = MAX(e->wall_s[1], *typ);
@@ -183,16 +199,19 @@ char *vexp_estimate_format(const vexp_matrix *m, const vexp_estimate *e)
     range(out, e->wall_s);
     g_string_append_c(out, '\n');
     if (e->n_calib_label + e->n_calib_kind > 0) {
-        char model[32];
+        char model[32], slo[32], shi[32];
 
         vexp_format_duration(e->model_wall_typ_s, model, sizeof(model));
+        vexp_format_duration(e->typ_spread_s[0], slo, sizeof(slo));
+        vexp_format_duration(e->typ_spread_s[1], shi, sizeof(shi));
         g_string_append_printf(out,
                                "#   typical calibrated on this host: %u cell(s) by earlier "
                                "cells with their label, %u by earlier cells of their kind; "
                                "x%.2f .. x%.2f per cell (measured / model, median of the "
-                               "newest %u); the model alone: %s\n",
+                               "newest %u); the model alone: %s; as the least and the most "
+                               "of those cells took: %s .. %s\n",
                                e->n_calib_label, e->n_calib_kind, e->factor_lo, e->factor_hi,
-                               VEXP_CALIB_SAMPLES, model);
+                               VEXP_CALIB_SAMPLES, model, slo, shi);
     } else {
         g_string_append(out, "#   typical not calibrated: no complete cell of an earlier run on "
                              "this host in the store (each run calibrates the next)\n");

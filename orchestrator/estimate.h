@@ -50,6 +50,7 @@ typedef struct vexp_estimate {
     /* vexp_estimate_calibrate(): wall_s[2] before it, the cells whose factor came from earlier
      * cells with their label or (else) of their kind, the factors' range and the samples. */
     double model_wall_typ_s;
+    double typ_spread_s[2]; /* the typical with each cell's least and most sample ratio */
     guint n_calib_label, n_calib_kind, n_calib_samples;
     double factor_lo, factor_hi;
 } vexp_estimate;
@@ -61,11 +62,14 @@ gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_e
                               GError **error);
 /* The factor for a cell: the median ratio of the newest VEXP_CALIB_SAMPLES samples with its
  * label, else of its kind (host cell or domain cell), else 1.  *ret_n: samples used (0 =
- * none); *ret_by_label: TRUE when they had its label.  Pure. */
+ * none); *ret_by_label: TRUE when they had its label; *ret_lo, *ret_hi: the least and the
+ * most of those samples (1 without).  Any ret_ may be NULL.  Pure. */
 double vexp_calibration_factor(const vexp_calibration *c, const char *label, gboolean is_host,
-                               guint *ret_n, gboolean *ret_by_label);
+                               guint *ret_n, gboolean *ret_by_label, double *ret_lo,
+                               double *ret_hi);
 /* The typical wall time from the model scaled cell by cell by its factor (a cell without
- * samples keeps the model's); the bounds widen to hold it.  c NULL or empty: nothing. */
+ * samples keeps the model's); typ_spread_s the same with each cell's least and most sample;
+ * the bounds widen to hold the typical.  c NULL or empty: nothing. */
 void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_calibration *c);
 /* The estimate for people: per cell kind, per test, the total, and a warning above a day.
  * Caller frees. */

@@ -215,28 +215,32 @@ START_TEST(test_calibration_factor)
     const vexp_calibration none = {NULL, 0};
     guint n = 99;
     gboolean by_label = FALSE;
+    double lo = 0, hi = 0;
 
     /* the newest 5 virtio: 1.20 1.40 0.90 1.10 1.30 -> 1.20; the older 9.00 is not used */
-    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=virtio", FALSE, &n, &by_label), 1.20,
+    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=virtio", FALSE, &n, &by_label, &lo, &hi), 1.20,
                             1e-12);
     ck_assert_uint_eq(n, 5);
     ck_assert(by_label);
+    ck_assert_double_eq_tol(lo, 0.90, 1e-12);
+    ck_assert_double_eq_tol(hi, 1.40, 1e-12);
     /* one sample with the label */
-    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=host", TRUE, &n, &by_label), 1.45,
+    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=host", TRUE, &n, &by_label, NULL, NULL), 1.45,
                             1e-12);
     ck_assert_uint_eq(n, 1);
     /* no rtl8139 yet: the newest 5 domain cells, 1.20 1.40 0.90 1.10 1.00 -> 1.10 */
-    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=rtl8139", FALSE, &n, &by_label), 1.10,
+    ck_assert_double_eq_tol(vexp_calibration_factor(&c, "nic=rtl8139", FALSE, &n, &by_label, NULL, NULL), 1.10,
                             1e-12);
     ck_assert_uint_eq(n, 5);
     ck_assert(!by_label);
     /* an even count: the mean of the middle two (e1000 alone is 1.00; host kind: 1.45) */
     const vexp_calibration two = {smp, 3};
-    ck_assert_double_eq_tol(vexp_calibration_factor(&two, "nic=virtio", FALSE, &n, NULL),
+    ck_assert_double_eq_tol(vexp_calibration_factor(&two, "nic=virtio", FALSE, &n, NULL, &lo, &hi),
                             (1.20 + 1.40) / 2, 1e-12);
     ck_assert_uint_eq(n, 2);
     /* nothing: 1 */
-    ck_assert(vexp_calibration_factor(&none, "nic=virtio", FALSE, &n, &by_label) == 1);
+    ck_assert(vexp_calibration_factor(&none, "nic=virtio", FALSE, &n, &by_label, &lo, &hi) == 1);
+    ck_assert(lo == 1 && hi == 1);
     ck_assert_uint_eq(n, 0);
     ck_assert(!by_label);
 }
@@ -250,7 +254,8 @@ START_TEST(test_estimate_calibrated)
                                     "[matrix]\nnic = virtio, e1000, host\n"
                                     "[traffic]\ntests = rtt\nframe_sizes = 64\n"
                                     "probes = 100\nwait_s = 2\n");
-    const vexp_calib_sample smp[] = {{"nic=virtio", FALSE, 1.5, 2}, {"nic=host", TRUE, 0.8, 2}};
+    const vexp_calib_sample smp[] = {
+        {"nic=virtio", FALSE, 1.5, 2}, {"nic=host", TRUE, 0.8, 2}, {"nic=virtio", FALSE, 1.2, 1}};
     const vexp_calibration c = {smp, G_N_ELEMENTS(smp)};
     vexp_estimate e = estimate(m), u = e;
     const double vm = e.vm_cell_wall_s[2], host = e.host_cell_wall_s[2];
@@ -261,18 +266,21 @@ START_TEST(test_estimate_calibrated)
     ck_assert_double_eq_tol(u.wall_s[2], e.wall_s[2], 1e-9);
     ck_assert_uint_eq(u.n_calib_label + u.n_calib_kind, 0);
     vexp_estimate_calibrate(&e, m, &c);
-    /* virtio 1.5 by label, e1000 1.5 by kind (the only domain cell), host 0.8 by label */
-    ck_assert_double_eq_tol(e.wall_s[2], 1.5 * vm + 1.5 * vm + 0.8 * host, 1e-9);
+    /* virtio (1.5, 1.2) -> 1.35 by label, e1000 1.35 by kind, host 0.8 by label; the spread
+     * with each cell's least and most */
+    ck_assert_double_eq_tol(e.wall_s[2], 1.35 * vm + 1.35 * vm + 0.8 * host, 1e-9);
+    ck_assert_double_eq_tol(e.typ_spread_s[0], 1.2 * vm + 1.2 * vm + 0.8 * host, 1e-9);
+    ck_assert_double_eq_tol(e.typ_spread_s[1], 1.5 * vm + 1.5 * vm + 0.8 * host, 1e-9);
     ck_assert_double_eq_tol(e.model_wall_typ_s, 2 * vm + host, 1e-9);
     ck_assert_uint_eq(e.n_calib_label, 2);
     ck_assert_uint_eq(e.n_calib_kind, 1);
     ck_assert_double_eq_tol(e.factor_lo, 0.8, 1e-12);
-    ck_assert_double_eq_tol(e.factor_hi, 1.5, 1e-12);
+    ck_assert_double_eq_tol(e.factor_hi, 1.35, 1e-12);
     /* nothing searched: the bounds were equal; they widen to hold the typical */
     ck_assert(e.wall_s[0] <= e.wall_s[2] && e.wall_s[2] <= e.wall_s[1]);
     text = vexp_estimate_format(m, &e);
     ck_assert_msg(strstr(text, "typical calibrated on this host: 2 cell(s) by earlier cells with "
-                               "their label, 1 by earlier cells of their kind; x0.80 .. x1.50"),
+                               "their label, 1 by earlier cells of their kind; x0.80 .. x1.35"),
                   "%s", text);
     g_free(g_steal_pointer(&text));
     text = vexp_estimate_format(m, &u);

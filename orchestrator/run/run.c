@@ -79,11 +79,21 @@ static gboolean estimate(run_ctx *c)
                 c->o->matrix_path, lo, hi, budget, why);
         return FALSE;
     }
-    fprintf(stderr, "vexp: %s: estimated %s .. %s, typically %s (%s; vexp render shows the "
-                    "detail)\n",
-            c->o->matrix_path, lo, hi, typ,
-            e.n_calib_label + e.n_calib_kind > 0 ? "calibrated by this host's earlier cells"
-                                                 : "not calibrated: no earlier cell here");
+    if (e.n_calib_label + e.n_calib_kind > 0) {
+        char slo[32], shi[32];
+
+        vexp_format_duration(e.typ_spread_s[0], slo, sizeof(slo));
+        vexp_format_duration(e.typ_spread_s[1], shi, sizeof(shi));
+        fprintf(stderr,
+                "vexp: %s: estimated %s .. %s, typically %s (calibrated by this host's earlier "
+                "cells, which give %s .. %s; vexp render shows the detail)\n",
+                c->o->matrix_path, lo, hi, typ, slo, shi);
+    } else {
+        fprintf(stderr,
+                "vexp: %s: estimated %s .. %s, typically %s (not calibrated: no earlier cell "
+                "here; vexp render shows the detail)\n",
+                c->o->matrix_path, lo, hi, typ);
+    }
     c->st.est_cell_s = e.wall_s[TRAFFIC_ESTIMATE_TYPICAL] / MAX(1u, e.n_cells);
     return TRUE;
 }
