@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <linux/bpf.h>
 
 #include "traffic-conn.h"
 #include "traffic-priv.h"
@@ -354,6 +355,108 @@ START_TEST(test_seq_window)
     ck_assert_uint_eq(seq.max_seq, 1ull << 40);
     traffic_seq_add(&seq, (1ull << 40) - 1);
     ck_assert_uint_eq(seq.duplicated, 1);
+}
+END_TEST
+
+/* The XDP program's in-kernel counting against traffic_seq_add() on the same frames
+ * (BPF_PROG_TEST_RUN; skipped without the bpf syscall's rights). */
+static size_t xdp_frame(uint8_t *f, uint16_t port, unsigned payload, uint64_t sq, uint16_t tag)
+{
+    memset(f, 0, 64);
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[23] = 17; /* UDP */
+    f[36] = (uint8_t)(port >> 8);
+    f[37] = (uint8_t)port;
+    f[38] = (uint8_t)((payload + 8) >> 8);
+    f[39] = (uint8_t)(payload + 8);
+    traffic_hdr_put(f + 42, sq, 0, tag);
+    return 42 + payload;
+}
+
+START_TEST(test_xdp_count)
+{
+    const unsigned payload = 18;
+    traffic_xdp *x = NULL;
+    traffic_xdp_spec sp = {.port = 17001,
+                           .mode = TRAFFIC_XDP_COUNT,
+                           .payload = payload,
+                           .stream = 5,
+                           .nstreams = 2};
+    int r = traffic_xdp_load(&sp, 1, &x);
+    if (r == -EPERM || r == -EOPNOTSUPP || r == -ENOSYS) {
+        printf("test_xdp_count skipped: cannot load an XDP program here (%s)\n", strerror(-r));
+        return;
+    }
+    ck_assert_int_eq(r, 0);
+    ck_assert(traffic_xdp_counts(x));
+    traffic_rx want;
+    ck_assert_int_eq(traffic_rx_init(&want, -1, TRAFFIC_RX_SINK, payload, 5, 2), 0);
+    uint8_t f[64];
+    unsigned act;
+    /* a trace through every branch: in order, gaps, reordered inside the window, duplicates,
+     * far behind the window, huge jumps, the 64-bit wrap; two streams */
+    uint64_t s0 = UINT64_MAX - 40000, s1 = 7, z = 88172645463325252ull;
+    for (unsigned i = 0; i < 60000; i++) {
+        z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+        unsigned stream = (z >> 8) & 1;
+        uint64_t *s = stream ? &s1 : &s0, sq;
+        unsigned c = (unsigned)(z % 100);
+        if (c < 70)
+            sq = ++*s;
+        else if (c < 80)
+            sq = (*s += 1 + (z >> 20) % 50);
+        else if (c < 90)
+            sq = *s - (z >> 24) % 200; /* reordered or duplicated */
+        else if (c < 93)
+            sq = *s - TRAFFIC_SEQ_WINDOW - (z >> 24) % 1000; /* behind the window */
+        else if (c < 94)
+            sq = (*s += TRAFFIC_SEQ_WINDOW + (z >> 30) % 3);
+        else
+            sq = *s;
+        uint16_t tag = (uint16_t)(5 + stream);
+        if (c % 7 == 0)
+            tag |= TRAFFIC_TAG_ECHO;
+        size_t len = xdp_frame(f, sp.port, payload, sq, tag);
+        ck_assert_int_eq(traffic_xdp_test_run(x, f, len, &act), 0);
+        (void)traffic_rx_account(&want, f + 42, payload, 0);
+        /* echo requests on to the socket (none in the map here: XDP_PASS), the rest dropped */
+        ck_assert_uint_eq(act, (tag & TRAFFIC_TAG_ECHO) ? XDP_PASS : XDP_DROP);
+    }
+    /* foreign: another stream, another length; not ours: another port, too short */
+    size_t len = xdp_frame(f, sp.port, payload, 1, 9);
+    ck_assert_int_eq(traffic_xdp_test_run(x, f, len, &act), 0);
+    ck_assert_uint_eq(act, XDP_DROP);
+    (void)traffic_rx_account(&want, f + 42, payload, 0);
+    len = xdp_frame(f, sp.port, payload, 1, 5);
+    f[39]++;
+    ck_assert_int_eq(traffic_xdp_test_run(x, f, len + 1, &act), 0);
+    ck_assert_uint_eq(act, XDP_DROP);
+    want.foreign++;
+    len = xdp_frame(f, 17002, payload, 1, 5);
+    ck_assert_int_eq(traffic_xdp_test_run(x, f, len, &act), 0);
+    ck_assert_uint_eq(act, XDP_PASS);
+    ck_assert_int_eq(traffic_xdp_test_run(x, f, 59, &act), 0);
+    ck_assert_uint_eq(act, XDP_PASS);
+
+    traffic_rx got;
+    ck_assert_int_eq(traffic_rx_init(&got, -1, TRAFFIC_RX_SINK, payload, 5, 2), 0);
+    ck_assert_int_eq(traffic_xdp_fold(x, &got), 0);
+    for (unsigned i = 0; i < 2; i++) {
+        ck_assert_uint_gt(want.seq[i].unique, 1000);
+        ck_assert_uint_gt(want.seq[i].reordered, 100);
+        ck_assert_uint_gt(want.seq[i].duplicated, 100);
+        ck_assert_uint_gt(want.seq[i].too_old, 100);
+        ck_assert_uint_eq(got.seq[i].unique, want.seq[i].unique);
+        ck_assert_uint_eq(got.seq[i].reordered, want.seq[i].reordered);
+        ck_assert_uint_eq(got.seq[i].duplicated, want.seq[i].duplicated);
+        ck_assert_uint_eq(got.seq[i].too_old, want.seq[i].too_old);
+    }
+    ck_assert_uint_eq(got.foreign, 2);
+    ck_assert_uint_eq(want.foreign, 2);
+    traffic_rx_done(&want);
+    traffic_rx_done(&got);
+    traffic_xdp_close(x);
 }
 END_TEST
 
@@ -2058,6 +2161,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_seq_basic);
     tcase_add_test(tc, test_seq_wrap);
     tcase_add_test(tc, test_seq_window);
+    tcase_add_test(tc, test_xdp_count);
     tcase_add_test(tc, test_hdr);
     tcase_add_test(tc, test_hist_uniform);
     tcase_add_test(tc, test_hist_edges);

@@ -423,7 +423,8 @@ bool traffic_rx_account(traffic_rx *rx, const uint8_t *p, size_t len, int64_t no
         rx->foreign++;
         return false;
     }
-    traffic_seq_add(&rx->seq[si], seq);
+    if (!rx->xdp_counted)
+        traffic_seq_add(&rx->seq[si], seq);
     bool echo = tag & TRAFFIC_TAG_ECHO;
     if (rx->mode == TRAFFIC_RX_RETURN) {
         if (echo && (int64_t)ts <= now)

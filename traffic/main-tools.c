@@ -15,7 +15,7 @@
 
 /* ---- send / count: the tester's data plane alone (bench/engine.sh) ---- */
 
-enum { T_SRC = 256, T_DST, T_SPORT, T_DPORT, T_FRAME, T_SECS, T_N, T_DP, T_CPUS, T_DROP, T_ADDR };
+enum { T_SRC = 256, T_DST, T_SPORT, T_DPORT, T_FRAME, T_SECS, T_N, T_DP, T_CPUS, T_DROP, T_ADDR, T_COUNT_IN };
 
 static const struct option tool_opts[] = {
     {"src", required_argument, NULL, T_SRC},
@@ -31,6 +31,7 @@ static const struct option tool_opts[] = {
     {"tester-dataplane", required_argument, NULL, T_DP},
     {"tester-cpus", required_argument, NULL, T_CPUS},
     {"drop", no_argument, NULL, T_DROP},
+    {"count-in", required_argument, NULL, T_COUNT_IN},
     {NULL, 0, NULL, 0},
 };
 
@@ -39,7 +40,7 @@ typedef struct tool_args {
     uint16_t sport, dport;
     unsigned frame, n, dataplane, cpus[TRAFFIC_MAX_TESTER_CPUS], n_cpus;
     double secs;
-    bool drop;
+    bool drop, in_socket;
 } tool_args;
 
 static int tool_parse(const char *cmd, int argc, char **argv, tool_args *a)
@@ -90,6 +91,11 @@ static int tool_parse(const char *cmd, int argc, char **argv, tool_args *a)
             break;
         case T_DROP:
             a->drop = true;
+            break;
+        case T_COUNT_IN:
+            if (strcmp(optarg, "xdp") != 0 && strcmp(optarg, "socket") != 0)
+                goto bad;
+            a->in_socket = strcmp(optarg, "socket") == 0;
             break;
         default:
             vexp_traffic_usage(stderr);
@@ -225,7 +231,8 @@ int traffic_cmd_count(int argc, char **argv)
         char dev[IF_NAMESIZE];
         traffic_xdp *x = NULL;
         if ((r = traffic_dev_of_addr(src.sin_addr, dev)) < 0 ||
-            (r = traffic_xdp_open(dev, a.sport, true, &x)) < 0) {
+            (r = traffic_xdp_open(dev, &(traffic_xdp_spec){.port = a.sport, .mode = TRAFFIC_XDP_DROP},
+                                  &x)) < 0) {
             fprintf(stderr, "vexp-traffic count --drop: %s\n", strerror(-r));
             return 3;
         }
@@ -245,7 +252,13 @@ int traffic_cmd_count(int argc, char **argv)
     const unsigned payload = traffic_frame_payload(a.frame);
     traffic_plane pl;
     traffic_plane_spec sp = {
-        .want = a.dataplane, .src = src, .dst = src, .payload = payload, .sockets = a.n};
+        .want = a.dataplane,
+        .src = src,
+        .dst = src,
+        .payload = payload,
+        .sockets = a.n,
+        .stream = 1,
+        .nstreams = a.in_socket ? 0 : TRAFFIC_MAX_STREAMS};
     if ((r = traffic_plane_open(&sp, &pl)) < 0) {
         fprintf(stderr, "vexp-traffic count: AF_XDP: %s\n", pl.why);
         traffic_plane_close(&pl);
@@ -261,19 +274,37 @@ int traffic_cmd_count(int argc, char **argv)
         if ((r = traffic_rx_init(&th[k].rx, fd, TRAFFIC_RX_SINK, payload, 1, TRAFFIC_MAX_STREAMS)) <
             0)
             break;
-        if (pl.used == TRAFFIC_DATAPLANE_XDP) {
-            th[k].rx.xsk = pl.xsk[k];
-            th[k].rx.fd = traffic_xsk_fd(pl.xsk[k]);
-        }
+        traffic_plane_rx(&pl, k, &th[k].rx);
         th[k].end_ns = end;
         th[k].pin = a.n_cpus > 0;
         th[k].cpu = a.n_cpus ? a.cpus[k % a.n_cpus] : 0;
         if ((r = -pthread_create(&th[k].tid, NULL, count_main, &th[k])) == 0)
             started++;
     }
+    /* counted in XDP: the sockets see echo requests only; the first and the last moment the
+     * program's count moved, sampled every 10 ms, bound the elapsed time */
+    int64_t xfirst = 0, xlast = 0;
+    uint64_t xprev = 0, xbase = 0;
+    while (started && traffic_xdp_counts(pl.xdp) && !vexp_traffic_stopped(NULL) &&
+           traffic_now_ns() < end) {
+        (void)poll(NULL, 0, 10);
+        traffic_rx probe = {.nstreams = TRAFFIC_MAX_STREAMS};
+        uint64_t u = 0, ro, du;
+        if (traffic_plane_fold(&pl, &probe) == 0)
+            traffic_rx_counts(&probe, &u, &ro, &du);
+        if (u != xprev) {
+            int64_t now = traffic_now_ns();
+            if (!xfirst) {
+                xfirst = now;
+                xbase = u;
+            }
+            xlast = now;
+            xprev = u;
+        }
+    }
     for (unsigned k = 0; k < started; k++)
         pthread_join(th[k].tid, NULL);
-    int64_t first = 0, last = 0;
+    int64_t first = xfirst, last = xlast;
     for (unsigned k = 0; k < started; k++) {
         if (th[k].first_ns && (!first || th[k].first_ns < first))
             first = th[k].first_ns;
@@ -282,6 +313,8 @@ int traffic_cmd_count(int argc, char **argv)
         if (k > 0)
             traffic_rx_merge(&th[0].rx, &th[k].rx);
     }
+    if (started && (r = traffic_plane_fold(&pl, &th[0].rx)) < 0)
+        fprintf(stderr, "vexp-traffic count: reading the XDP program's counts: %s\n", strerror(-r));
     uint64_t uniq = 0, reord = 0, dup = 0;
     if (started)
         traffic_rx_counts(&th[0].rx, &uniq, &reord, &dup);
@@ -292,7 +325,7 @@ int traffic_cmd_count(int argc, char **argv)
            traffic_dataplane_name(pl.used), started, (unsigned long long)uniq,
            (unsigned long long)reord, (unsigned long long)dup,
            (unsigned long long)(started ? th[0].rx.foreign : 0), el,
-           el > 0 ? (double)uniq / el : 0);
+           el > 0 ? (double)(uniq - xbase) / el : 0);
     for (unsigned k = 0; k < n; k++)
         traffic_rx_done(&th[k].rx);
     traffic_plane_close(&pl);

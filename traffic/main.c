@@ -44,7 +44,7 @@ void vexp_traffic_usage(FILE *f)
           "            [--tester-dataplane auto|xdp|socket] [--tester-cpus LIST]\n"
           "       vexp-traffic count --addr ADDR [--port P] [--frame-size F] [--seconds S]\n"
           "            [--receivers N] [--tester-dataplane auto|xdp|socket] [--tester-cpus LIST]\n"
-          "            [--drop]\n"
+          "            [--drop] [--count-in xdp|socket]\n"
           "       vexp-traffic --version\n"
           "--agent-cmd CMD: the DUT's agent, run with /bin/sh -c; its stdin/stdout are the\n"
           "  control channel.  --tester-cmd CMD: the tester side in a second agent started\n"
@@ -52,7 +52,8 @@ void vexp_traffic_usage(FILE *f)
           "  --dut); without it the tester side runs in this process.\n"
           "send: the tester's generator alone, as fast as it goes, one JSON line.  count: the\n"
           "  tester's receiver alone (frames to ADDR:PORT, streams 1-4), one JSON line; with\n"
-          "  --drop an XDP program drops them instead (a sink that costs nothing).\n",
+          "  --drop an XDP program drops them instead (a sink that costs nothing); on AF_XDP\n"
+          "  the XDP program counts them (--count-in xdp, the default) or the socket does.\n",
           f);
 }
 

@@ -62,7 +62,12 @@ static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
             return r;
         }
     }
-    if ((r = traffic_xdp_open(dev, ntohs(sp->src.sin_port), false, &pl->xdp)) < 0) {
+    traffic_xdp_spec xs = {.port = ntohs(sp->src.sin_port),
+                           .mode = sp->nstreams ? TRAFFIC_XDP_COUNT : TRAFFIC_XDP_REDIRECT,
+                           .payload = sp->payload,
+                           .stream = sp->stream,
+                           .nstreams = sp->nstreams};
+    if ((r = traffic_xdp_open(dev, &xs, &pl->xdp)) < 0) {
         snprintf(pl->why, sizeof(pl->why), "%s: cannot attach the XDP program (%s)", dev,
                  strerror(-r));
         return r;
@@ -81,8 +86,8 @@ static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
         }
         pl->n = k + 1;
     }
-    snprintf(pl->why, sizeof(pl->why), "AF_XDP on %s, %u socket%s", dev, pl->n,
-             pl->n > 1 ? "s" : "");
+    snprintf(pl->why, sizeof(pl->why), "AF_XDP on %s, %u socket%s%s", dev, pl->n,
+             pl->n > 1 ? "s" : "", xs.mode == TRAFFIC_XDP_COUNT ? ", counted in XDP" : "");
     return 0;
 }
 
@@ -105,4 +110,18 @@ int traffic_plane_open(const traffic_plane_spec *sp, traffic_plane *pl)
     snprintf(why, sizeof(why), "%s", pl->why);
     snprintf(pl->why, sizeof(pl->why), "sockets: %.150s", why);
     return 0;
+}
+
+void traffic_plane_rx(const traffic_plane *pl, unsigned k, traffic_rx *rx)
+{
+    if (pl->used != TRAFFIC_DATAPLANE_XDP || k >= pl->n)
+        return;
+    rx->xsk = pl->xsk[k];
+    rx->fd = traffic_xsk_fd(pl->xsk[k]);
+    rx->xdp_counted = traffic_xdp_counts(pl->xdp);
+}
+
+int traffic_plane_fold(const traffic_plane *pl, traffic_rx *rx)
+{
+    return pl->used == TRAFFIC_DATAPLANE_XDP ? traffic_xdp_fold(pl->xdp, rx) : 0;
 }

@@ -164,6 +164,7 @@ typedef struct traffic_rx {
     uint64_t reflected;
     uint8_t *buf;            /* TRAFFIC_BATCH slots of payload + 1 bytes */
     struct traffic_xsk *xsk; /* when set, frames come from this AF_XDP socket (fd is its fd) */
+    bool xdp_counted; /* the XDP program counted the frames: the socket's are not counted again */
 } traffic_rx;
 
 /* Allocates the receive buffers; the caller frees them with traffic_rx_done(). */
@@ -184,13 +185,40 @@ void traffic_rx_merge(traffic_rx *dst, const traffic_rx *src);
 /* ---- AF_XDP, tester side only (xsk.c; xsk-none.c in the guest's static binary) ---- */
 #define TRAFFIC_XSK_MAX TRAFFIC_MAX_STREAMS /* sockets (queues) per interface */
 
-/* An XDP program on one interface with its XSKMAP: frames to UDP `port` go to the AF_XDP
- * socket of their queue (or are dropped with drop), everything else to the stack.
- * Detached when closed or when the process ends.  -EOPNOTSUPP without AF_XDP support. */
+/* What the XDP program does with the frames to the test flow's UDP port (everything else
+ * goes to the stack). */
+enum traffic_xdp_mode {
+    TRAFFIC_XDP_REDIRECT, /* every frame to the AF_XDP socket of its queue */
+    TRAFFIC_XDP_DROP,     /* every frame dropped (a peer that costs nothing) */
+    /* counted in the program (TRAFFIC_RX_SINK's sequence accounting per queue and stream,
+     * traffic_xdp_fold()), then echo requests to the socket and the rest dropped */
+    TRAFFIC_XDP_COUNT,
+};
+
+typedef struct traffic_xdp_spec {
+    uint16_t port; /* host order */
+    enum traffic_xdp_mode mode;
+    /* TRAFFIC_XDP_COUNT: frames of this payload length from streams stream .. stream +
+     * nstreams - 1 are counted, others are foreign */
+    unsigned payload, nstreams;
+    uint16_t stream;
+} traffic_xdp_spec;
+
+/* An XDP program on one interface with its maps (see traffic_xdp_spec).  Detached when closed
+ * or when the process ends.  -EOPNOTSUPP without AF_XDP support. */
 typedef struct traffic_xdp traffic_xdp;
-int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp **ret);
+int traffic_xdp_open(const char *ifname, const traffic_xdp_spec *spec, traffic_xdp **ret);
 unsigned traffic_xdp_queues(const traffic_xdp *x);
+bool traffic_xdp_counts(const traffic_xdp *x); /* the program counts (TRAFFIC_XDP_COUNT) */
+/* Add what the program counted to rx (the same payload and streams): sequence counters per
+ * stream summed over the queues (as traffic_rx_merge), foreign frames.  0 or -errno. */
+int traffic_xdp_fold(const traffic_xdp *x, traffic_rx *rx);
 void traffic_xdp_close(traffic_xdp *x);
+/* For tests: the program and its maps for nqueues queues, attached nowhere; one frame run
+ * through it on queue 0 (BPF_PROG_TEST_RUN), *ret_action its XDP_* verdict. */
+int traffic_xdp_load(const traffic_xdp_spec *spec, unsigned nqueues, traffic_xdp **ret);
+int traffic_xdp_test_run(const traffic_xdp *x, const uint8_t *frame, size_t len,
+                         unsigned *ret_action);
 
 /* The one flow a socket sends (addresses and ports in network order). */
 typedef struct traffic_xsk_flow {
@@ -218,6 +246,10 @@ typedef struct traffic_plane_spec {
     struct sockaddr_in src, dst; /* the tester's and the DUT's address and port */
     unsigned payload;
     unsigned sockets; /* AF_XDP sockets wanted (one per queue, from queue 0); 0 = 1 */
+    /* receiving: the XDP program counts frames of streams stream .. stream + nstreams - 1
+     * itself (nstreams 0: every frame goes to the sockets, counted there) */
+    uint16_t stream;
+    unsigned nstreams;
     bool sending;     /* the tester sends: needs the DUT's MAC and a qdisc that holds nothing */
 } traffic_plane_spec;
 
@@ -234,6 +266,11 @@ typedef struct traffic_plane {
  * -errno and pl->why saying why not.  Close with traffic_plane_close() (also after failure). */
 int traffic_plane_open(const traffic_plane_spec *sp, traffic_plane *pl);
 void traffic_plane_close(traffic_plane *pl);
+/* Receiver rx takes its frames from the plane's socket k (nothing on sockets). */
+void traffic_plane_rx(const traffic_plane *pl, unsigned k, traffic_rx *rx);
+/* Add what the plane's XDP program counted to rx, once, after the receivers stopped (see
+ * traffic_xdp_fold); 0 or -errno. */
+int traffic_plane_fold(const traffic_plane *pl, traffic_rx *rx);
 
 /* The interface holding address ip; its MAC; its root qdisc's kind ("none" when none). */
 int traffic_dev_of_addr(struct in_addr ip, char dev[16]);

@@ -264,10 +264,15 @@ static void cpus_text(const traffic_params *p, char *buf, size_t len)
 
 /* The tester's data plane for this trial; its line goes to the trial. */
 static int plane_open(const traffic_params *p, traffic_trial *t, int fd, unsigned payload,
-                      unsigned sockets, bool sending, traffic_plane *pl)
+                      unsigned sockets, bool sending, uint16_t stream, unsigned nstreams,
+                      traffic_plane *pl)
 {
-    traffic_plane_spec sp = {
-        .want = p->dataplane, .payload = payload, .sockets = sockets, .sending = sending};
+    traffic_plane_spec sp = {.want = p->dataplane,
+                             .payload = payload,
+                             .sockets = sockets,
+                             .sending = sending,
+                             .stream = stream,
+                             .nstreams = nstreams};
     socklen_t l = sizeof(sp.src);
     if (getsockname(fd, (struct sockaddr *)&sp.src, &l) < 0)
         return -errno;
@@ -326,11 +331,10 @@ static int trial_tester_sends(trial_run *s)
         (r = traffic_conn_reply(s->conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "listen", &s->kv)) < 0)
         return r;
     r = learn(s->fd, &s->dut, payload, p, s->obs);
-    if (r == 0 && (r = plane_open(p, t, s->fd, payload, s->threads, true, &s->pl)) == 0 &&
+    if (r == 0 && (r = plane_open(p, t, s->fd, payload, s->threads, true, stream, 1, &s->pl)) == 0 &&
         s->pl.used == TRAFFIC_DATAPLANE_XDP) {
         /* the DUT's frames (echoes, reflected frames) now arrive at the first socket */
-        rx->xsk = s->pl.xsk[0];
-        rx->fd = traffic_xsk_fd(s->pl.xsk[0]);
+        traffic_plane_rx(&s->pl, 0, rx);
         s->threads = s->pl.n < s->threads ? s->pl.n : s->threads;
     }
     if (r == 0 && t->reflect) {
@@ -372,6 +376,8 @@ static int trial_tester_sends(trial_run *s)
         return r;
     (void)traffic_kv_double(&s->kv, "cpu_pct", -1, 1e4, &s->cpu);
     if (t->reflect) {
+        if ((r = traffic_plane_fold(&s->pl, rx)) < 0)
+            return r;
         traffic_rx_counts(rx, &s->rx_unique, &s->reord, &s->dup);
     } else {
         (void)traffic_kv_u64(&s->kv, "rx", UINT64_MAX, &s->rx_unique);
@@ -398,7 +404,8 @@ static int trial_dut_sends(trial_run *s)
     /* receivers: one per tester CPU, each on its own AF_XDP socket (queue); the
      * counts are merged after the trial */
     unsigned nrx = p->n_tester_cpus ? p->n_tester_cpus : 1;
-    if ((r = plane_open(p, t, s->fd, payload, nrx, false, &s->pl)) < 0)
+    if ((r = plane_open(p, t, s->fd, payload, nrx, false, stream, TRAFFIC_MAX_STREAMS, &s->pl)) <
+        0)
         return r;
     nrx = s->pl.used == TRAFFIC_DATAPLANE_XDP ? s->pl.n : 1;
     rx_thread th[TRAFFIC_XSK_MAX];
@@ -408,10 +415,7 @@ static int trial_dut_sends(trial_run *s)
                                  TRAFFIC_MAX_STREAMS)) < 0)
             break;
         s->n_rx_init = k + 1;
-        if (s->pl.used == TRAFFIC_DATAPLANE_XDP) {
-            rx[k].xsk = s->pl.xsk[k];
-            rx[k].fd = traffic_xsk_fd(s->pl.xsk[k]);
-        }
+        traffic_plane_rx(&s->pl, k, &rx[k]);
         th[k] = (rx_thread){.rx = &rx[k], .cpu = p->n_tester_cpus ? (int)p->tester_cpus[k] : -1};
         atomic_init(&th[k].stop, false);
         if ((r = -pthread_create(&th[k].tid, NULL, rx_thread_main, &th[k])) == 0)
@@ -444,6 +448,8 @@ static int trial_dut_sends(trial_run *s)
         return r;
     for (unsigned k = 1; k < nrx; k++)
         traffic_rx_merge(rx, &rx[k]);
+    if ((r = traffic_plane_fold(&s->pl, rx)) < 0)
+        return r;
     traffic_rx_counts(rx, &s->rx_unique, &s->reord, &s->dup);
     if (tagged) {
         t->has_rtt = true;

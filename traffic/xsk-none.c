@@ -5,10 +5,35 @@
 
 #include "traffic-priv.h"
 
-int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp **ret)
+int traffic_xdp_open(const char *ifname, const traffic_xdp_spec *spec, traffic_xdp **ret)
 {
-    (void)ifname, (void)port, (void)drop, (void)ret;
+    (void)ifname, (void)spec, (void)ret;
     return -EOPNOTSUPP;
+}
+
+int traffic_xdp_load(const traffic_xdp_spec *spec, unsigned nqueues, traffic_xdp **ret)
+{
+    (void)spec, (void)nqueues, (void)ret;
+    return -EOPNOTSUPP;
+}
+
+int traffic_xdp_test_run(const traffic_xdp *x, const uint8_t *frame, size_t len,
+                         unsigned *ret_action)
+{
+    (void)x, (void)frame, (void)len, (void)ret_action;
+    return -EOPNOTSUPP;
+}
+
+bool traffic_xdp_counts(const traffic_xdp *x)
+{
+    (void)x;
+    return false;
+}
+
+int traffic_xdp_fold(const traffic_xdp *x, traffic_rx *rx)
+{
+    (void)x, (void)rx;
+    return 0;
 }
 
 unsigned traffic_xdp_queues(const traffic_xdp *x)

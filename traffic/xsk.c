@@ -41,11 +41,6 @@
 #define XSK_RING 2048u
 #define XSK_HDRS 42u /* Ethernet 14 + IPv4 20 + UDP 8 */
 
-struct traffic_xdp {
-    int prog_fd, map_fd, link_fd;
-    unsigned ifindex, nqueues;
-};
-
 typedef struct xring {
     uint32_t *producer, *consumer, *flags;
     void *desc;
@@ -77,70 +72,212 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 
 #define INSN(c, d, s, o, i)                                                                        \
     ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define XDP_MIN_LEN (XSK_HDRS + TRAFFIC_HDR_LEN) /* the smallest test frame, without FCS */
 
-/* r0 = action for frames to UDP port `port_be` (network order): redirect to
- * the XSKMAP entry of the receiving queue (XDP_PASS when no socket is there),
- * or XDP_DROP.  Everything else (ARP, ICMP, other ports, IP options,
- * fragments): XDP_PASS, to the stack. */
-static unsigned xdp_program(struct bpf_insn *p, int map_fd, uint16_t port_be, bool drop)
+/* The count map's value for one (queue, stream): traffic_seq's counters, and its state. */
+enum { C_UNIQUE, C_REORDERED, C_DUPLICATED, C_TOO_OLD, C_MAX_SEQ, C_STARTED, C_N };
+/* The slot map: per (queue, stream), TRAFFIC_SEQ_WINDOW u64 slots; slot seq % window holds
+ * ~seq once seq was seen (0, the map's initial value, is ~UINT64_MAX: never a sequence the
+ * window can hold).  Inside the window [max - W + 1, max] no two sequences share a slot, so
+ * "slot == ~seq" is exactly traffic_seq's bitmap test, without clearing slots on advance. */
+
+typedef struct bpf_asm {
+    struct bpf_insn *p;
+    unsigned n;
+    struct { unsigned at, label; } fix[24];
+    unsigned nfix, label_at[16];
+} bpf_asm;
+
+enum { L_PASS, L_FOREIGN, L_DROP, L_STARTED, L_ADV, L_DUP, L_OLD, L_REORD, L_UNIQ, L_OUT };
+
+static void emit(bpf_asm *g, struct bpf_insn i)
 {
-    unsigned n = 0, jumps[8], nj = 0;
-#define TO_PASS(c, r, imm_or_src, is_reg)                                                          \
-    do {                                                                                           \
-        jumps[nj++] = n;                                                                           \
-        p[n++] =                                                                                   \
-            is_reg ? INSN(c | BPF_X, r, imm_or_src, 0, 0) : INSN(c | BPF_K, r, 0, 0, imm_or_src);  \
-    } while (0)
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 1, offsetof(struct xdp_md, data), 0);
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 3, 1, offsetof(struct xdp_md, data_end), 0);
-    p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
-    p[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, XSK_HDRS);
-    TO_PASS(BPF_JMP | BPF_JGT, 4, 3, 1);
-    /* loads are in host order, like the htons() values compared */
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 12, 0);
-    TO_PASS(BPF_JMP | BPF_JNE, 5, htons(0x0800), 0); /* IPv4 */
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_B, 5, 2, 14, 0);
-    TO_PASS(BPF_JMP | BPF_JNE, 5, 0x45, 0); /* version 4, no options */
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 20, 0);
-    p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 5, 0, 0, htons(0x3fff)); /* MF + offset */
-    TO_PASS(BPF_JMP | BPF_JNE, 5, 0, 0);
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_B, 5, 2, 23, 0);
-    TO_PASS(BPF_JMP | BPF_JNE, 5, IPPROTO_UDP, 0);
-    p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 36, 0);
-    TO_PASS(BPF_JMP | BPF_JNE, 5, port_be, 0);
-    if (drop) {
-        p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP);
-        p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-    } else {
-        p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 1, offsetof(struct xdp_md, rx_queue_index), 0);
-        p[n++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd);
-        p[n++] = INSN(0, 0, 0, 0, 0);
-        p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, XDP_PASS); /* no socket: pass */
-        p[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect_map);
-        p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-    }
-    const unsigned pass = n;
-    p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS);
-    p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-    for (unsigned j = 0; j < nj; j++)
-        p[jumps[j]].off = (int16_t)(pass - jumps[j] - 1);
-#undef TO_PASS
-    return n;
+    g->p[g->n++] = i;
 }
 
-/* ---- program, map and link on one interface ---- */
+/* a jump to a label placed later (the offset is fixed by finish()) */
+static void jump(bpf_asm *g, uint8_t code, uint8_t dst, uint8_t src, int32_t imm, unsigned label)
+{
+    g->fix[g->nfix].at = g->n;
+    g->fix[g->nfix++].label = label;
+    emit(g, INSN(code, dst, src, 0, imm));
+}
+
+static void label(bpf_asm *g, unsigned l)
+{
+    g->label_at[l] = g->n;
+}
+
+static void add_imm(bpf_asm *g, uint8_t base, int16_t off) /* *(u64 *)(base + off) += 1 */
+{
+    emit(g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, base, off, 0));
+    emit(g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1));
+    emit(g, INSN(BPF_STX | BPF_MEM | BPF_DW, base, 1, off, 0));
+}
+
+static void ld_map(bpf_asm *g, uint8_t dst, int fd)
+{
+    emit(g, INSN(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd));
+    emit(g, INSN(0, 0, 0, 0, 0));
+}
+
+/* Frames to UDP port port_be (network order), IPv4 without options, not fragmented: with
+ * REDIRECT to the XSKMAP entry of their queue (XDP_PASS when no socket is there), with DROP
+ * XDP_DROP, with COUNT see traffic_xdp_spec.  Everything else (ARP, ICMP, other ports, IP
+ * options, fragments, frames shorter than a test frame): XDP_PASS, to the stack.
+ * Registers in COUNT: r6 ctx then slot pointer, r7 tag, r8 sequence, r9 count pointer;
+ * stack: fp-4 count key, fp-8 slot key, fp-16 queue. */
+static unsigned xdp_program(struct bpf_insn *p, const traffic_xdp_spec *sp, int xsk_fd,
+                            int count_fd, int slot_fd, unsigned nqueues)
+{
+    bpf_asm g = {.p = p};
+    const uint16_t port_be = htons(sp->port);
+    emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0));
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 6, offsetof(struct xdp_md, data), 0));
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_W, 3, 6, offsetof(struct xdp_md, data_end), 0));
+    emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0));
+    emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, XDP_MIN_LEN));
+    jump(&g, BPF_JMP | BPF_JGT | BPF_X, 4, 3, 0, L_PASS);
+    /* loads are in host order, like the htons() values compared */
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 12, 0));
+    jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, htons(0x0800), L_PASS); /* IPv4 */
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_B, 5, 2, 14, 0));
+    jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0x45, L_PASS); /* version 4, no options */
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 20, 0));
+    emit(&g, INSN(BPF_ALU64 | BPF_AND | BPF_K, 5, 0, 0, htons(0x3fff))); /* MF + offset */
+    jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, L_PASS);
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_B, 5, 2, 23, 0));
+    jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, IPPROTO_UDP, L_PASS);
+    emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 36, 0));
+    jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, port_be, L_PASS);
+    if (sp->mode == TRAFFIC_XDP_DROP) {
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP));
+        emit(&g, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    }
+    if (sp->mode == TRAFFIC_XDP_COUNT) {
+        /* UDP length: payload + 8 (the socket path's "wrong length": foreign) */
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_H, 5, 2, 38, 0));
+        jump(&g, BPF_JMP | BPF_JNE | BPF_K, 5, 0, htons((uint16_t)(sp->payload + 8)), L_FOREIGN);
+        /* the payload's header (traffic_hdr_put): sequence le64 at 0, tag le16 at 16 */
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 8, 2, XSK_HDRS, 0));
+        emit(&g, INSN(BPF_ALU | BPF_END | BPF_TO_LE, 8, 0, 0, 64));
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_H, 7, 2, XSK_HDRS + 16, 0));
+        emit(&g, INSN(BPF_ALU | BPF_END | BPF_TO_LE, 7, 0, 0, 16));
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 5, 7, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_AND | BPF_K, 5, 0, 0, TRAFFIC_TAG_STREAM));
+        emit(&g, INSN(BPF_ALU64 | BPF_SUB | BPF_K, 5, 0, 0, sp->stream));
+        jump(&g, BPF_JMP | BPF_JGE | BPF_K, 5, 0, (int32_t)sp->nstreams, L_FOREIGN);
+        /* a queue without counters (beyond the sockets): to the stack, counted lost */
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_W, 4, 6, offsetof(struct xdp_md, rx_queue_index), 0));
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_W, 10, 4, -16, 0));
+        jump(&g, BPF_JMP | BPF_JGE | BPF_K, 4, 0, (int32_t)nqueues, L_PASS);
+        emit(&g, INSN(BPF_ALU64 | BPF_MUL | BPF_K, 4, 0, 0, (int32_t)sp->nstreams));
+        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_X, 4, 5, 0, 0));
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_W, 10, 4, -4, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_LSH | BPF_K, 4, 0, 0, 16)); /* TRAFFIC_SEQ_WINDOW */
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 8, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, TRAFFIC_SEQ_WINDOW - 1));
+        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_X, 4, 1, 0, 0));
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_W, 10, 4, -8, 0));
+        ld_map(&g, 1, slot_fd);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -8));
+        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_PASS);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0));
+        ld_map(&g, 1, count_fd);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4));
+        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_PASS);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 9, 0, 0, 0));
+        /* traffic_seq_add(), step by step */
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, C_STARTED * 8, 0));
+        jump(&g, BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, L_STARTED);
+        emit(&g, INSN(BPF_ST | BPF_MEM | BPF_DW, 9, 0, C_STARTED * 8, 1));
+        jump(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_ADV);
+        label(&g, L_STARTED);
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, C_MAX_SEQ * 8, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 8, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_SUB | BPF_X, 2, 1, 0, 0)); /* d = seq - max */
+        jump(&g, BPF_JMP | BPF_JSGT | BPF_K, 2, 0, 0, L_ADV);
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 0, L_DUP);
+        emit(&g, INSN(BPF_ALU64 | BPF_NEG, 2, 0, 0, 0));
+        jump(&g, BPF_JMP | BPF_JGE | BPF_K, 2, 0, TRAFFIC_SEQ_WINDOW, L_OLD);
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 8, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_XOR | BPF_K, 2, 0, 0, -1));
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_X, 1, 2, 0, L_DUP);
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_DW, 6, 2, 0, 0));
+        jump(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_REORD);
+        label(&g, L_OLD);
+        add_imm(&g, 9, C_TOO_OLD * 8);
+        label(&g, L_REORD);
+        add_imm(&g, 9, C_REORDERED * 8);
+        jump(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_UNIQ);
+        label(&g, L_DUP);
+        add_imm(&g, 9, C_DUPLICATED * 8);
+        jump(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_OUT);
+        label(&g, L_ADV);
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_DW, 9, 8, C_MAX_SEQ * 8, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 8, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_XOR | BPF_K, 2, 0, 0, -1));
+        emit(&g, INSN(BPF_STX | BPF_MEM | BPF_DW, 6, 2, 0, 0));
+        label(&g, L_UNIQ);
+        add_imm(&g, 9, C_UNIQUE * 8);
+        label(&g, L_OUT);
+        /* echo requests go on to the socket (echoed or timed there), the rest ends here */
+        emit(&g, INSN(BPF_ALU64 | BPF_AND | BPF_K, 7, 0, 0, TRAFFIC_TAG_ECHO));
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 0, L_DROP);
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 10, -16, 0));
+    } else if (sp->mode == TRAFFIC_XDP_REDIRECT) {
+        emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 6, offsetof(struct xdp_md, rx_queue_index), 0));
+    }
+    if (sp->mode != TRAFFIC_XDP_DROP) {
+        ld_map(&g, 1, xsk_fd);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, XDP_PASS)); /* no socket: pass */
+        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect_map));
+        emit(&g, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    }
+    if (sp->mode == TRAFFIC_XDP_COUNT) {
+        /* foreign: one more count entry after the (queue, stream) ones, shared: atomic */
+        label(&g, L_FOREIGN);
+        emit(&g, INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, (int32_t)(nqueues * sp->nstreams)));
+        ld_map(&g, 1, count_fd);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
+        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4));
+        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
+        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_DROP);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1));
+        emit(&g, INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD));
+        label(&g, L_DROP);
+        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP));
+        emit(&g, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    }
+    label(&g, L_PASS);
+    emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS));
+    emit(&g, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    for (unsigned j = 0; j < g.nfix; j++)
+        p[g.fix[j].at].off = (int16_t)(g.label_at[g.fix[j].label] - g.fix[j].at - 1);
+    return g.n;
+}
+
+/* ---- program and maps, on one interface or none ---- */
+
+struct traffic_xdp {
+    int prog_fd, map_fd, count_fd, slot_fd, link_fd;
+    unsigned ifindex, nqueues, nstreams;
+};
 
 void traffic_xdp_close(traffic_xdp *x)
 {
     if (!x)
         return;
     /* closing the link detaches the program */
-    if (x->link_fd >= 0)
-        close(x->link_fd);
-    if (x->prog_fd >= 0)
-        close(x->prog_fd);
-    if (x->map_fd >= 0)
-        close(x->map_fd);
+    int *fds[] = {&x->link_fd, &x->prog_fd, &x->map_fd, &x->count_fd, &x->slot_fd};
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+        if (*fds[i] >= 0)
+            close(*fds[i]);
     free(x);
 }
 
@@ -159,35 +296,47 @@ static unsigned dev_queues(const char *ifname)
     return n ? n : 1;
 }
 
-int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp **ret)
+static int map_create(uint32_t type, uint32_t value_size, uint32_t entries, const char *name)
 {
-    unsigned ifindex = if_nametoindex(ifname);
-    if (!ifindex)
-        return -errno;
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_type = type;
+    a.key_size = 4;
+    a.value_size = value_size;
+    a.max_entries = entries;
+    snprintf(a.map_name, sizeof(a.map_name), "%s", name);
+    return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+int traffic_xdp_load(const traffic_xdp_spec *sp, unsigned nqueues, traffic_xdp **ret)
+{
+    if (sp->mode == TRAFFIC_XDP_COUNT &&
+        (sp->nstreams == 0 || sp->nstreams > TRAFFIC_MAX_STREAMS ||
+         sp->payload < TRAFFIC_HDR_LEN || sp->payload + XSK_HDRS > XSK_FRAME))
+        return -EINVAL;
     traffic_xdp *x = calloc(1, sizeof(*x));
     if (!x)
         return -ENOMEM;
-    x->prog_fd = x->map_fd = x->link_fd = -1;
-    x->ifindex = ifindex;
-    x->nqueues = dev_queues(ifname);
-    if (x->nqueues > TRAFFIC_XSK_MAX)
-        x->nqueues = TRAFFIC_XSK_MAX;
-    union bpf_attr a;
+    x->prog_fd = x->map_fd = x->count_fd = x->slot_fd = x->link_fd = -1;
+    x->nqueues = nqueues < 1 ? 1 : nqueues > TRAFFIC_XSK_MAX ? TRAFFIC_XSK_MAX : nqueues;
     int r;
-    if (!drop) {
-        memset(&a, 0, sizeof(a));
-        a.map_type = BPF_MAP_TYPE_XSKMAP;
-        a.key_size = 4;
-        a.value_size = 4;
-        a.max_entries = TRAFFIC_XSK_MAX;
-        snprintf(a.map_name, sizeof(a.map_name), "vexp_xsks");
-        if ((x->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &a)) < 0)
+    if (sp->mode != TRAFFIC_XDP_DROP &&
+        (x->map_fd = map_create(BPF_MAP_TYPE_XSKMAP, 4, TRAFFIC_XSK_MAX, "vexp_xsks")) < 0)
+        goto fail;
+    if (sp->mode == TRAFFIC_XDP_COUNT) {
+        x->nstreams = sp->nstreams;
+        const unsigned keys = x->nqueues * x->nstreams;
+        if ((x->count_fd = map_create(BPF_MAP_TYPE_ARRAY, C_N * 8, keys + 1, "vexp_counts")) <
+                0 ||
+            (x->slot_fd = map_create(BPF_MAP_TYPE_ARRAY, 8, keys * TRAFFIC_SEQ_WINDOW,
+                                     "vexp_seqslots")) < 0)
             goto fail;
     }
-    struct bpf_insn prog[40];
-    unsigned n = xdp_program(prog, x->map_fd, htons(port), drop);
+    struct bpf_insn prog[160];
+    unsigned n = xdp_program(prog, sp, x->map_fd, x->count_fd, x->slot_fd, x->nqueues);
     static const char license[] = "GPL";
-    char log[4096] = "";
+    char log[8192] = "";
+    union bpf_attr a;
     memset(&a, 0, sizeof(a));
     a.prog_type = BPF_PROG_TYPE_XDP;
     a.insns = (uint64_t)(uintptr_t)prog;
@@ -196,13 +345,33 @@ int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp *
     a.log_buf = (uint64_t)(uintptr_t)log;
     a.log_size = sizeof(log);
     a.log_level = 1;
-    snprintf(a.prog_name, sizeof(a.prog_name), drop ? "vexp_drop" : "vexp_redirect");
+    static const char *const names[] = {"vexp_redirect", "vexp_drop", "vexp_count"};
+    snprintf(a.prog_name, sizeof(a.prog_name), "%s", names[sp->mode]);
     if ((x->prog_fd = (int)sys_bpf(BPF_PROG_LOAD, &a)) < 0) {
         /* a verifier refusal would be our bug: keep its words for a debugger */
         if (getenv("VEXP_XDP_DEBUG"))
             fprintf(stderr, "%s\n", log);
         goto fail;
     }
+    *ret = x;
+    return 0;
+fail:
+    r = -errno;
+    traffic_xdp_close(x);
+    return r;
+}
+
+int traffic_xdp_open(const char *ifname, const traffic_xdp_spec *sp, traffic_xdp **ret)
+{
+    unsigned ifindex = if_nametoindex(ifname);
+    if (!ifindex)
+        return -errno;
+    traffic_xdp *x;
+    int r = traffic_xdp_load(sp, dev_queues(ifname), &x);
+    if (r < 0)
+        return r;
+    x->ifindex = ifindex;
+    union bpf_attr a;
     memset(&a, 0, sizeof(a));
     a.link_create.prog_fd = (uint32_t)x->prog_fd;
     a.link_create.target_ifindex = ifindex;
@@ -212,14 +381,65 @@ int traffic_xdp_open(const char *ifname, uint16_t port, bool drop, traffic_xdp *
                          i < 100;
          i++)
         usleep(5000);
-    if (x->link_fd < 0)
-        goto fail;
+    if (x->link_fd < 0) {
+        r = -errno;
+        traffic_xdp_close(x);
+        return r;
+    }
     *ret = x;
     return 0;
-fail:
-    r = -errno;
-    traffic_xdp_close(x);
-    return r;
+}
+
+bool traffic_xdp_counts(const traffic_xdp *x)
+{
+    return x && x->count_fd >= 0;
+}
+
+static int map_lookup(int fd, uint32_t key, void *value)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_fd = (uint32_t)fd;
+    a.key = (uint64_t)(uintptr_t)&key;
+    a.value = (uint64_t)(uintptr_t)value;
+    return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) < 0 ? -errno : 0;
+}
+
+int traffic_xdp_fold(const traffic_xdp *x, traffic_rx *rx)
+{
+    if (!traffic_xdp_counts(x))
+        return 0;
+    uint64_t c[C_N];
+    for (unsigned q = 0; q < x->nqueues; q++)
+        for (unsigned i = 0; i < x->nstreams && i < rx->nstreams; i++) {
+            int r = map_lookup(x->count_fd, q * x->nstreams + i, c);
+            if (r < 0)
+                return r;
+            rx->seq[i].unique += c[C_UNIQUE];
+            rx->seq[i].reordered += c[C_REORDERED];
+            rx->seq[i].duplicated += c[C_DUPLICATED];
+            rx->seq[i].too_old += c[C_TOO_OLD];
+        }
+    int r = map_lookup(x->count_fd, x->nqueues * x->nstreams, c);
+    if (r < 0)
+        return r;
+    rx->foreign += c[0];
+    return 0;
+}
+
+int traffic_xdp_test_run(const traffic_xdp *x, const uint8_t *frame, size_t len,
+                         unsigned *ret_action)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.test.prog_fd = (uint32_t)x->prog_fd;
+    a.test.data_in = (uint64_t)(uintptr_t)frame;
+    a.test.data_size_in = (uint32_t)len;
+    a.test.repeat = 1;
+    if (sys_bpf(BPF_PROG_TEST_RUN, &a) < 0)
+        return -errno;
+    *ret_action = a.test.retval;
+    return 0;
 }
 
 unsigned traffic_xdp_queues(const traffic_xdp *x)
