@@ -203,6 +203,25 @@ START_TEST(test_estimate_text)
 }
 END_TEST
 
+/* The published study's matrix: 60 s trials decided by a 600 s duration sum; the noisy
+ * median DUT costs more than the noiseless dearest, and the most is never below it. */
+START_TEST(test_estimate_most_holds_typical)
+{
+    const char *root = g_getenv("VEXP_SOURCE_ROOT");
+    g_autofree char *path = g_build_filename(root ? root : ".", "examples", "study.conf", NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+
+    ck_assert_msg(g_file_get_contents(path, &text, &len, NULL), "%s", path);
+    g_autoptr(vexp_matrix) m = load(text);
+    vexp_estimate e = estimate(m);
+    ck_assert(e.suite.trial_s[0] <= e.suite.trial_s[2]);
+    ck_assert(e.suite.trial_s[2] <= e.suite.trial_s[1]);
+    ck_assert(e.suite.wall_s[2] <= e.suite.wall_s[1]);
+    ck_assert(e.wall_s[0] <= e.wall_s[2] && e.wall_s[2] <= e.wall_s[1]);
+}
+END_TEST
+
 /* The factor: the median of the newest samples with the cell's label, else of its kind. */
 START_TEST(test_calibration_factor)
 {
@@ -298,6 +317,7 @@ int main(void)
     tcase_add_test(tc, test_estimate_precision);
     tcase_add_test(tc, test_estimate_repeat_trials);
     tcase_add_test(tc, test_estimate_text);
+    tcase_add_test(tc, test_estimate_most_holds_typical);
     tcase_add_test(tc, test_calibration_factor);
     tcase_add_test(tc, test_estimate_calibrated);
     suite_add_tcase(s, tc);

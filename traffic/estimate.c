@@ -312,6 +312,10 @@ int traffic_estimate_suite(const traffic_params *p, double trial_overhead_s, tra
             }
         }
         qsort(all, N_KNEES, sizeof(all[0]), cost_cmp);
+        /* the noiseless DUTs' most can fall short of the noisy median (long full-length
+         * trials, a strict loss goal): the most is never less than the typical */
+        if (cost_total(&all[N_KNEES / 2]) > cost_total(&hi))
+            hi = all[N_KNEES / 2];
         add_cost(&e, TRAFFIC_ESTIMATE_LO, &lo, (double)ndirs * reps);
         add_cost(&e, TRAFFIC_ESTIMATE_HI, &hi, (double)ndirs * reps);
         add_cost(&e, TRAFFIC_ESTIMATE_TYPICAL, &all[N_KNEES / 2], (double)ndirs * reps);

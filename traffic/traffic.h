@@ -523,7 +523,8 @@ typedef struct traffic_estimate {
  * knee without noise, the knee swept from the line rate (or the generator's maximum) down to
  * 0.5 % of it; the loss curve (with the search's trials reused), latency and b2b follow the
  * same DUT.  Bounds are the least and the most any of those DUTs needs; the upper one also
- * allows each search its retries of full-length trials the tester could not offer.  Typical
+ * allows each search its retries of full-length trials the tester could not offer, and is
+ * never less than the typical.  Typical
  * is what the median of those DUTs needs, without retries, when its knee varies from trial
  * to trial by 5 % (the noise measured on TCG guests).  A DUT
  * whose loss varies from trial to trial can make a search repeat trials beyond it.
