@@ -4,12 +4,14 @@
 # transport and addresses, then ARGS.
 
 failures=0
+GTR= # the router namespace, with GT_DATAPLANE=xdp only
 
 # gt_setup NS IF OUT: skip (77) unless root with ip, nft, tc, awk and timeout; then
 # namespaces T=NS<pid>-tst and D=NS<pid>-dut joined by the veth pair VT=IF<pid>a,
 # VD=IF<pid>b, addresses TA=198.18.0.1 (tester) and DA=198.18.0.2 (DUT), /24; a
-# fresh OUT=$(mktemp -d OUT.XXXXXX).  All of it is removed on every exit
-# (KEEP_OUT=1 keeps OUT).
+# fresh OUT=$(mktemp -d OUT.XXXXXX).  With GT_DATAPLANE=xdp the pair is cut by a
+# router namespace GTR=NS<pid>-rtr (VT-VRT=IF<pid>c, VRD=IF<pid>d-VD, same addresses,
+# proxy ARP): see gt_tbf.  All of it is removed on every exit (KEEP_OUT=1 keeps OUT).
 gt_setup() {
     if [ "$(id -u)" != 0 ]; then
         echo "SKIP: needs root for network namespaces"
@@ -35,7 +37,11 @@ gt_setup() {
     set -e
     ip netns add "$T"
     ip netns add "$D"
-    ip link add "$VT" type veth peer name "$VD"
+    if [ "${GT_DATAPLANE:-}" = xdp ]; then
+        gt_setup_router "$1$$-rtr" "$2$$c" "$2$$d"
+    else
+        ip link add "$VT" type veth peer name "$VD"
+    fi
     ip link set "$VT" netns "$T"
     ip link set "$VD" netns "$D"
     ip -n "$T" addr add "$TA/24" dev "$VT"
@@ -45,6 +51,32 @@ gt_setup() {
     ip -n "$T" link set "$VT" up
     ip -n "$D" link set "$VD" up
     set +e
+}
+
+# gt_setup_router NS IFT IFD (for gt_setup): namespace GTR=NS forwarding between
+# VRT=IFT (peer VT, still in the root namespace) and VRD=IFD (peer VD).  The tester and
+# the DUT keep their /24 and ask each other's MAC; the router answers for the other side
+# (proxy ARP, at once: proxy_delay 0), so neither knows it is there.  Its own addresses
+# are /32s, for its ARP requests only.
+gt_setup_router() {
+    GTR=$1
+    VRT=$2
+    VRD=$3
+    ip netns add "$GTR"
+    ip -n "$GTR" link set lo up
+    ip link add "$VT" type veth peer name "$VRT"
+    ip link add "$VD" type veth peer name "$VRD"
+    ip link set "$VRT" netns "$GTR"
+    ip link set "$VRD" netns "$GTR"
+    ip -n "$GTR" addr add 198.18.0.253/32 dev "$VRT"
+    ip -n "$GTR" addr add 198.18.0.254/32 dev "$VRD"
+    ip -n "$GTR" link set "$VRT" up
+    ip -n "$GTR" link set "$VRD" up
+    ip -n "$GTR" route add "$TA/32" dev "$VRT"
+    ip -n "$GTR" route add "$DA/32" dev "$VRD"
+    ip netns exec "$GTR" sysctl -q -w net.ipv4.ip_forward=1 \
+        "net.ipv4.conf.$VRT.proxy_arp=1" "net.ipv4.conf.$VRD.proxy_arp=1" \
+        "net.ipv4.neigh.$VRT.proxy_delay=0" "net.ipv4.neigh.$VRD.proxy_delay=0" >/dev/null
 }
 
 # run NAME ARGS...: the caller's engine with ARGS; output in $OUT/NAME, errors in
@@ -64,10 +96,10 @@ run() {
 # GT_DATAPLANE=xdp|socket|auto: the engine's --tester-dataplane (unset: socket; auto
 # would receive on AF_XDP, past the tester namespace's nftables rules).
 # AF_XDP receives before netfilter and sends past the qdisc, so with xdp the drops and
-# shapers on the tester's own side move to the DUT's side of the same link: a drop for
-# frames to the tester goes to the DUT device's netdev egress hook (the sending socket
-# is not told, as with a drop on the wire), tbf for frames to the DUT to an ifb on the
-# DUT device's ingress.  Same rules, same bounds.
+# shapers on the tester's own side move: a drop for frames to the tester goes to the DUT
+# device's netdev egress hook (the sending socket is not told, as with a drop on the
+# wire), tbf both ways to a router namespace between the two (gt_tbf).  Same rules,
+# same bounds.
 gt_dp_args() {
     echo "--tester-dataplane ${GT_DATAPLANE:-socket}"
 }
@@ -99,29 +131,29 @@ gt_drop_del() { ip netns exec "$gt_drop_ns" nft delete table $gt_drop_family vex
 # gt_drop_every NS PORT N: exactly every Nth UDP frame to PORT dropped (gt_drop_rule)
 gt_drop_every() { gt_drop_rule "$1" "$2" "numgen inc mod $3 == 0"; }
 
-# gt_tbf R: tc tbf at R Mbit/s both ways on the veth pair (see GT_DATAPLANE); gt_tbf_del
+# gt_tbf R: tc tbf at R Mbit/s both ways (gt_tbf_del removes it): on sockets on each
+# sender's own veth egress.  With GT_DATAPLANE=xdp on the router's two egresses: AF_XDP
+# frames skip the tester's qdisc, and a tbf behind an ifb on the DUT's ingress held
+# them back instead (measured: the tester sent 512 B frames no faster than the shaper,
+# tbf dropped none, the search saw no loss).  On the router's egress tbf drops the
+# excess (measured: 106 k frames/s sent, 24.7 k/s through, the rest dropped by tbf).
 gt_tbf() {
     if [ "${GT_DATAPLANE:-}" = xdp ]; then
-        ip -n "$D" link add vxgtifb type ifb
-        # ifb's own queue (txqueuelen 32) would drop bursts before tbf sees them
-        ip -n "$D" link set vxgtifb txqueuelen 10000 up
-        ip netns exec "$D" tc qdisc add dev "$VD" handle ffff: ingress
-        ip netns exec "$D" tc filter add dev "$VD" parent ffff: protocol ip u32 match u32 0 0 \
-            action mirred egress redirect dev vxgtifb
-        ip netns exec "$D" tc qdisc add dev vxgtifb root tbf rate "${1}mbit" burst 16kb latency 10ms
+        ip netns exec "$GTR" tc qdisc add dev "$VRD" root tbf rate "${1}mbit" burst 16kb latency 10ms
+        ip netns exec "$GTR" tc qdisc add dev "$VRT" root tbf rate "${1}mbit" burst 16kb latency 10ms
     else
         ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate "${1}mbit" burst 16kb latency 10ms
+        ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate "${1}mbit" burst 16kb latency 10ms
     fi
-    ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate "${1}mbit" burst 16kb latency 10ms
 }
 gt_tbf_del() {
     if [ "${GT_DATAPLANE:-}" = xdp ]; then
-        ip netns exec "$D" tc qdisc del dev "$VD" ingress
-        ip -n "$D" link del vxgtifb
+        ip netns exec "$GTR" tc qdisc del dev "$VRD" root
+        ip netns exec "$GTR" tc qdisc del dev "$VRT" root
     else
         ip netns exec "$T" tc qdisc del dev "$VT" root
+        ip netns exec "$D" tc qdisc del dev "$VD" root
     fi
-    ip netns exec "$D" tc qdisc del dev "$VD" root
 }
 
 # gt_exact_nth LABEL N: every Nth frame dropped in the receiving namespace, both
@@ -160,6 +192,7 @@ gt_finish() {
 gt_cleanup() {
     ip netns del "$T" 2>/dev/null
     ip netns del "$D" 2>/dev/null
+    [ -z "${GTR:-}" ] || ip netns del "$GTR" 2>/dev/null
     [ -n "${KEEP_OUT:-}" ] || rm -rf "$OUT"
 }
 pass() { echo "PASS: $*"; }

@@ -7,9 +7,12 @@
 # ping measures the same path; netem where the kernel has it.  The
 # namespaces are removed on every exit.  Exit 77 = skipped (not root, tools
 # missing).  Usage: groundtruth-traffic.sh PATH/TO/vexp-traffic
+# VEXP_GT_PARTS: which of the numbered checks below run (default all; e.g. 3 for tbf);
+# GT_DATAPLANE: see groundtruth-lib.sh.
 set -u
 BIN=${1:?usage: groundtruth-traffic.sh PATH/TO/vexp-traffic}
 BIN=$(realpath "$BIN")
+PARTS=${VEXP_GT_PARTS:-1 2 3 4 5 6}
 
 # gt_setup, pass, fail, in_range, calc, field, tbf_throughput
 . "$(dirname "$0")/groundtruth-lib.sh"
@@ -23,6 +26,7 @@ engine() {
 }
 
 # ---- 1. exactly every Nth frame dropped by nftables in the receiving namespace ----
+case " $PARTS " in *" 1 "*)
 N=50
 gt_exact_nth "" $N
 # the forwarding setup (--reflect): dropped on the way in, counted on the way back
@@ -37,8 +41,11 @@ else
     fail "every ${N}th frame dropped, forwarding setup: measured loss '${loss}' % (injected $want %, +-0.02)"
 fi
 gt_drop_del
+;;
+esac
 
 # ---- 2. a random share dropped by nftables, over >= 10^6 frames ----
+case " $PARTS " in *" 2 "*)
 K=30 # per mille
 for dir in in out; do
     if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
@@ -56,16 +63,22 @@ for dir in in out; do
     fi
     gt_drop_del
 done
+;;
+esac
 
 # ---- 3. tc tbf rate R: RFC 2544 throughput within +-3 % of R ----
+case " $PARTS " in *" 3 "*)
 R=100 # Mbit/s
 gt_tbf $R
 for size in 1518 512; do
     for dir in in out; do tbf_throughput "" $R $size $dir; done
 done
 gt_tbf_del
+;;
+esac
 
 # ---- 4. idle rtt consistent with ping on the same veth ----
+case " $PARTS " in *" 4 "*)
 run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5 --rtt-sequences 2
 p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/rtt" | head -1)
 if command -v ping >/dev/null 2>&1; then
@@ -87,8 +100,11 @@ if command -v ping >/dev/null 2>&1; then
 else
     echo "SKIP: ping (iputils-ping) not installed; rtt p50 $p50 us not compared"
 fi
+;;
+esac
 
 # ---- 5. netem delay, duplication and reordering, where the kernel has sch_netem ----
+case " $PARTS " in *" 5 "*)
 if ip netns exec "$D" tc qdisc add dev "$VD" root netem delay 5ms 2>/dev/null; then
     run netem-delay --test rtt --frame-size 64 --probes 100 --rtt-interval-ms 5 --rtt-sequences 1
     p50=$(sed -n 's/.*"type":"result".*"rtt_us":{[^}]*"p50":\([0-9.]*\).*/\1/p' "$OUT/netem-delay" | head -1)
@@ -126,8 +142,11 @@ if ip netns exec "$D" tc qdisc add dev "$VD" root netem delay 5ms 2>/dev/null; t
 else
     echo "SKIP: netem delay/reorder/duplicate checks: this kernel has no sch_netem"
 fi
+;;
+esac
 
 # ---- 6. the agent's peak RSS at 1518-byte max rate stays under 16 MiB ----
+case " $PARTS " in *" 6 "*)
 if [ -x /usr/bin/time ]; then
     run rss --test fixed --rate-fps max --frame-size 1518 --direction in,out --trial-s 2 \
         --agent-cmd "ip netns exec $D /usr/bin/time -v -o $OUT/rss.txt $BIN agent"
@@ -140,5 +159,7 @@ if [ -x /usr/bin/time ]; then
 else
     echo "SKIP: /usr/bin/time (package time) not installed; agent RSS not measured"
 fi
+;;
+esac
 
 gt_finish "ground-truth"
