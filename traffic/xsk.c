@@ -121,6 +121,16 @@ static void ld_map(bpf_asm *g, uint8_t dst, int fd)
     emit(g, INSN(0, 0, 0, 0, 0));
 }
 
+/* r0 = bpf_map_lookup_elem(map fd, the key at r10 + key_off); to label when there is none */
+static void lookup(bpf_asm *g, int fd, int32_t key_off, unsigned if_none)
+{
+    ld_map(g, 1, fd);
+    emit(g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
+    emit(g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, key_off));
+    emit(g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
+    jump(g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, if_none);
+}
+
 /* Frames to UDP port port_be (network order), IPv4 without options, not fragmented: with
  * REDIRECT to the XSKMAP entry of their queue (XDP_PASS when no socket is there), with DROP
  * XDP_DROP, with COUNT see traffic_xdp_spec.  Everything else (ARP, ICMP, other ports, IP
@@ -179,17 +189,9 @@ static unsigned xdp_program(struct bpf_insn *p, const traffic_xdp_spec *sp, int 
         emit(&g, INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, TRAFFIC_SEQ_WINDOW - 1));
         emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_X, 4, 1, 0, 0));
         emit(&g, INSN(BPF_STX | BPF_MEM | BPF_W, 10, 4, -8, 0));
-        ld_map(&g, 1, slot_fd);
-        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
-        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -8));
-        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
-        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_PASS);
+        lookup(&g, slot_fd, -8, L_PASS);
         emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0));
-        ld_map(&g, 1, count_fd);
-        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
-        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4));
-        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
-        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_PASS);
+        lookup(&g, count_fd, -4, L_PASS);
         emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 9, 0, 0, 0));
         /* traffic_seq_add(), step by step */
         emit(&g, INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, C_STARTED * 8, 0));
@@ -243,11 +245,7 @@ static unsigned xdp_program(struct bpf_insn *p, const traffic_xdp_spec *sp, int 
         /* foreign: one more count entry after the (queue, stream) ones, shared: atomic */
         label(&g, L_FOREIGN);
         emit(&g, INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, (int32_t)(nqueues * sp->nstreams)));
-        ld_map(&g, 1, count_fd);
-        emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0));
-        emit(&g, INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4));
-        emit(&g, INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
-        jump(&g, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, L_DROP);
+        lookup(&g, count_fd, -4, L_DROP);
         emit(&g, INSN(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1));
         emit(&g, INSN(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD));
         label(&g, L_DROP);
