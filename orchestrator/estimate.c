@@ -96,7 +96,6 @@ void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_
     e->typ_spread_s[0] = e->typ_spread_s[1] = e->model_wall_typ_s;
     if (!c || c->n == 0)
         return;
-    e->n_calib_samples = c->n;
     for (guint i = 0; i < e->n_cells; i++) {
         const matrix_cell *cell = matrix_get_cell(m, i);
         const double w = cell->is_host ? e->host_cell_wall_s[TRAFFIC_ESTIMATE_TYPICAL]
