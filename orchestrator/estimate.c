@@ -42,6 +42,7 @@ gboolean vexp_estimate_matrix(const vexp_matrix *m, const double *boot_s, vexp_e
         e.wall_s[b] = e.parallel_trials ? (boots + traffic) / e.n_hvs : boots / e.n_hvs + traffic;
     }
     e.model_wall_typ_s = e.wall_s[TRAFFIC_ESTIMATE_TYPICAL];
+    e.typ_spread_s[0] = e.typ_spread_s[1] = e.model_wall_typ_s;
     *ret = e;
     return TRUE;
 }
@@ -92,8 +93,6 @@ void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_
 {
     double model = 0, scaled = 0, scaled_lo = 0, scaled_hi = 0;
 
-    e->model_wall_typ_s = e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
-    e->typ_spread_s[0] = e->typ_spread_s[1] = e->model_wall_typ_s;
     if (!c || c->n == 0)
         return;
     for (guint i = 0; i < e->n_cells; i++) {
@@ -125,9 +124,9 @@ void vexp_estimate_calibrate(vexp_estimate *e, const vexp_matrix *m, const vexp_
         /* the model's matrix time (boots spread over hypervisors) scaled by the cells'
          * weighted factor */
         double *typ = &e->wall_s[TRAFFIC_ESTIMATE_TYPICAL];
-        e->typ_spread_s[0] = *typ * scaled_lo / model;
-        e->typ_spread_s[1] = *typ * scaled_hi / model;
-        *typ *= scaled / model;
+        e->typ_spread_s[0] = e->model_wall_typ_s * scaled_lo / model;
+        e->typ_spread_s[1] = e->model_wall_typ_s * scaled_hi / model;
+        *typ = e->model_wall_typ_s * scaled / model;
         e->wall_s[0] = MIN(e->wall_s[0], *typ);
         e->wall_s[1] = MAX(e->wall_s[1], *typ);
     }

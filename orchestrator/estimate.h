@@ -47,8 +47,9 @@ typedef struct vexp_estimate {
     double host_cell_wall_s[3];
     double trial_s[3]; /* the matrix: traffic sent */
     double wall_s[3];  /* the matrix: wall time with boots, drains, overheads */
-    /* vexp_estimate_calibrate(): wall_s[2] before it, the cells whose factor came from earlier
-     * cells with their label or (else) of their kind, and the factors' range. */
+    /* the model's typical wall time (vexp_estimate_matrix(); vexp_estimate_calibrate() scales
+     * it into wall_s[2]), the cells whose factor came from earlier cells with their label or
+     * (else) of their kind, and the factors' range */
     double model_wall_typ_s;
     double typ_spread_s[2]; /* the typical with each cell's least and most sample ratio */
     guint n_calib_label, n_calib_kind;
