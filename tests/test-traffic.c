@@ -242,7 +242,7 @@ START_TEST(test_tester_cpus)
                       "%s accepted", bad[i]);
     traffic_params p;
     traffic_params_init(&p);
-    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_SOCKET); /* AF_XDP opt-in for now */
+    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_AUTO);
     p.n_tester_cpus = 2;
     p.tester_cpus[0] = p.tester_cpus[1] = 1;
     enum traffic_param f;

@@ -234,8 +234,8 @@ void traffic_params_init(traffic_params *p)
     snprintf(p->goals[1].name, sizeof(p->goals[1].name), "pdr");
     p->goals[1].loss_pct = TRAFFIC_PDR_LOSS_PCT;
     p->exceed_pct = 50;
-    /* AF_XDP is opt-in (--tester-dataplane auto|xdp) until it has carried a vexp run */
-    p->dataplane = TRAFFIC_DATAPLANE_SOCKET;
+    /* AF_XDP where the tester's interface allows it, else sockets (the trial says which) */
+    p->dataplane = TRAFFIC_DATAPLANE_AUTO;
     p->latency_mode = TRAFFIC_LATENCY_LOAD;
     p->repeat = TRAFFIC_REPEAT_SEARCHES;
     p->b2b_budget_s = 60;
