@@ -175,8 +175,25 @@ gt_exact_nth() {
     done
 }
 
+# gt_check_plane: every trial of the engine outputs in OUT ran on the data plane asked
+# (GT_DATAPLANE, unset: socket; auto is not checked), so that a check can never pass
+# on the other plane unseen
+gt_check_plane() {
+    local want=${GT_DATAPLANE:-socket} n other
+    [ "$want" != auto ] || return 0
+    n=$(cat "$OUT"/* | grep '"type":"trial"' | grep -c "\"tester_dataplane\":\"$want\"")
+    other=$(cat "$OUT"/* | grep '"type":"trial"' | grep -v "\"tester_dataplane\":\"$want\"" |
+        grep -c .)
+    if [ "$n" -gt 0 ] && [ "$other" -eq 0 ]; then
+        pass "all $n trials ran on the tester data plane asked ($want)"
+    else
+        fail "tester data plane: $n trials on $want, $other on another or not saying"
+    fi
+}
+
 # gt_finish WHAT: the verdict; on a failure every engine output, exit 1
 gt_finish() {
+    gt_check_plane
     if [ $failures -gt 0 ]; then
         echo "$failures ground-truth check(s) failed; engine output:"
         for f in "$OUT"/*; do

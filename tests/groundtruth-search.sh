@@ -11,6 +11,7 @@
 #      of a loss-free full-length trial of the same search by more than the
 #      goal width (the DUT's own sending is the measurement).
 # 198.18.0.0/15 only; namespaces and the cgroup are removed on every exit.
+# GT_DATAPLANE: the tester's data plane (groundtruth-lib.sh).
 # Exit 77 = skipped.  Usage: groundtruth-search.sh PATH/TO/vexp-traffic
 set -u
 BIN=${1:?usage: groundtruth-search.sh PATH/TO/vexp-traffic}
@@ -83,7 +84,7 @@ AGENT_PREFIX=
 engine() {
     timeout 900 ip netns exec "$T" "$BIN" run --json \
         --agent-cmd "$AGENT_PREFIX ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.3 "$@"
+        --warmup-s 0.05 --straggler-s 0.3 $(gt_dp_args) "$@"
 }
 
 # goal_fps FILE DIR GOAL REP: the figure of one goal and repetition ("" when missing),
@@ -104,6 +105,9 @@ ip netns exec "$R" tc qdisc add dev vxs$$r2 root tbf rate ${RATE}mbit burst 16kb
 ip netns exec "$R" tc qdisc add dev vxs$$r1 root tbf rate ${RATE}mbit burst 16kb latency 20ms
 for dir in in out; do
     if [ $dir = in ]; then ns=$D; port=17000; else ns=$T; port=17001; fi
+    # AF_XDP receives before the tester's netfilter: its drop moves to the router's
+    # prerouting (frames from the DUT, before the tbf instead of after it)
+    if [ $dir = out ] && [ "${GT_DATAPLANE:-socket}" != socket ]; then ns=$R; fi
     ip netns exec "$ns" nft -f - <<NFT
 add table ip vexpgt
 add chain ip vexpgt pre { type filter hook prerouting priority -300; }
@@ -174,5 +178,6 @@ fi
 ;;
 esac
 
+gt_check_plane
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

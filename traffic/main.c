@@ -59,20 +59,24 @@ void vexp_traffic_usage(FILE *f)
 
 static bool json_out;
 
-/* Which data plane the tester used: a line whenever it changes (and the first time). */
+/* Which data plane the tester used: a line whenever it changes in a direction (and the
+ * first time), so that a tester that sends on sockets and counts on AF_XDP says so once. */
 static void plane_line(const traffic_trial *t)
 {
-    static char last[sizeof(t->tester_plane)];
-    if (!t->tester_dataplane || strcmp(last, t->tester_plane) == 0)
+    static char last[2][sizeof(t->tester_plane)];
+    const unsigned d = t->direction == TRAFFIC_DIR_OUT;
+    if (!t->tester_dataplane || strcmp(last[d], t->tester_plane) == 0)
         return;
-    snprintf(last, sizeof(last), "%s", t->tester_plane);
+    snprintf(last[d], sizeof(last[d]), "%s", t->tester_plane);
     if (json_out) {
-        char esc[2 * sizeof(last)];
-        traffic_json_escape(esc, sizeof(esc), last);
-        printf("{\"type\":\"dataplane\",\"tester_dataplane\":\"%s\",\"why\":\"%s\"}\n",
-               t->tester_dataplane, esc);
+        char esc[2 * sizeof(last[d])];
+        traffic_json_escape(esc, sizeof(esc), last[d]);
+        printf("{\"type\":\"dataplane\",\"direction\":\"%s\",\"tester_dataplane\":\"%s\","
+               "\"why\":\"%s\"}\n",
+               traffic_direction_name(t->direction), t->tester_dataplane, esc);
     } else {
-        printf("tester data plane: %s\n", last);
+        printf("tester data plane, direction %s: %s\n", traffic_direction_name(t->direction),
+               last[d]);
     }
 }
 

@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "traffic-priv.h"
 
@@ -30,6 +33,17 @@ static bool qdisc_transparent(const char *kind)
     return false;
 }
 
+static bool dev_loopback(const char *dev)
+{
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool lo = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK);
+    if (fd >= 0)
+        close(fd);
+    return lo;
+}
+
 static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
 {
     char dev[IF_NAMESIZE];
@@ -37,6 +51,13 @@ static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
     if (r < 0) {
         snprintf(pl->why, sizeof(pl->why), "no interface holds the tester's address");
         return r;
+    }
+    /* auto leaves the loopback alone: there XDP is the generic hook, which every local
+     * packet of the host would pass through (big ones copied) while a trial runs; sending
+     * has no neighbour to address anyway */
+    if (sp->want == TRAFFIC_DATAPLANE_AUTO && dev_loopback(dev)) {
+        snprintf(pl->why, sizeof(pl->why), "%s is the loopback", dev);
+        return -EOPNOTSUPP;
     }
     snprintf(pl->dev, sizeof(pl->dev), "%s", dev);
     traffic_xsk_flow f = {.src = sp->src, .dst = sp->dst, .payload = sp->payload};

@@ -34,12 +34,12 @@ static gboolean take_trial_turn(run_hv *w)
     return TRUE;
 }
 
-/* The record's observer, plus a line whenever the tester's data plane or CPUs change (the
- * first trial, and a fall back to sockets under --tester-dataplane auto). */
+/* The record's observer, plus a line whenever the tester's data plane or CPUs change in a
+ * direction (the first trial of each, and a fall back to sockets under auto). */
 typedef struct plane_watch {
     traffic_observer inner;
     run_hv *w;
-    char last[sizeof(((traffic_trial *)0)->tester_plane) + 64];
+    char last[2][sizeof(((traffic_trial *)0)->tester_plane) + 64];
 } plane_watch;
 
 static void watch_trial_begin(void *ud, const traffic_trial *t)
@@ -58,10 +58,12 @@ static void watch_trial_end(void *ud, const traffic_trial *t)
     if (t->tester_dataplane) {
         now = g_strdup_printf("%s, CPUs %s", t->tester_plane,
                               *t->tester_cpus ? t->tester_cpus : "not placed");
-        if (strcmp(now, pw->last) != 0) {
-            g_strlcpy(pw->last, now, sizeof(pw->last));
-            run_say(pw->w->st, "cell %u %s: tester data plane %s: %s", pw->w->cell_index,
-                    pw->w->cell->label, t->tester_dataplane, now);
+        char *last = pw->last[t->direction == TRAFFIC_DIR_OUT];
+        if (strcmp(now, last) != 0) {
+            g_strlcpy(last, now, sizeof(pw->last[0]));
+            run_say(pw->w->st, "cell %u %s: tester data plane, direction %s: %s: %s",
+                    pw->w->cell_index, pw->w->cell->label,
+                    traffic_direction_name(t->direction), t->tester_dataplane, now);
         }
     }
     if (pw->inner.trial_end)
