@@ -111,6 +111,7 @@ static int preflight(run_ctx *c)
         return vexp_report_error(error);
     if (!vexp_traffic_params(c->m, &c->params, &error))
         return vexp_report_error(error);
+    /* --tester-dataplane over the matrix's [traffic] tester_dataplane (in the params) */
     if (c->o->tester_dataplane >= 0)
         c->params.dataplane = (unsigned)c->o->tester_dataplane;
     e = matrix_get_experiment(c->m);
@@ -316,15 +317,20 @@ static int begin_new(run_ctx *c)
     for (unsigned i = 0; i < tp->n_goals; i++)
         g_string_append_printf(goals, "%s%s:%g", i ? "," : "", tp->goals[i].name,
                                tp->goals[i].loss_pct);
-    store_run_traffic traffic = {mt->line_rate_mbps,
-                                 mt->trial_s,
-                                 mt->resolution_pct,
-                                 e->repetitions,
-                                 traffic_method_name(tp->method),
-                                 goals->str,
-                                 tp->exceed_pct,
-                                 traffic_params_duration_sum(tp),
-                                 c->st.tester_pinned ? c->st.tester_cpus_text : NULL};
+    store_run_traffic traffic = {
+        .line_rate_mbps = mt->line_rate_mbps,
+        .trial_s = mt->trial_s,
+        .resolution_pct = mt->resolution_pct,
+        .repetitions = e->repetitions,
+        .method = traffic_method_name(tp->method),
+        .goals = goals->str,
+        .exceed_pct = tp->exceed_pct,
+        .duration_sum_s = traffic_params_duration_sum(tp),
+        .tester_cpus = c->st.tester_pinned ? c->st.tester_cpus_text : NULL,
+        /* asked (the option over the matrix over the engine's default); the plane each
+         * trial ran on is the trial's (auto may fall back to sockets) */
+        .tester_dataplane = traffic_dataplane_name(c->params.dataplane),
+    };
     store_run_info ri = {
         .name = e->name,
         .matrix_text = matrix_text(c->m),
