@@ -75,7 +75,8 @@ typedef struct store_run_traffic {
      * (or a remote tester); same ownership as method */
     const char *tester_cpus;
     /* since v7: the tester's data plane the run asked for ("auto", "xdp", "socket", as
-     * traffic_dataplane_name() names them); NULL = unknown; same ownership as method */
+     * traffic_dataplane_name() names them); NULL = unknown (or a remote tester); same
+     * ownership as method */
     const char *tester_dataplane;
 } store_run_traffic;
 
