@@ -16,7 +16,16 @@ static int cmd_run(int argc, char **argv)
     g_auto(GStrv) tags = NULL;
     gboolean resume = FALSE, retry_failed = FALSE, allow_insecure_uri = FALSE;
     double limit_tap_mbps = 0, budget_s = 0;
-    g_autofree char *budget = NULL, *dataplane = NULL;
+    g_autofree char *budget = NULL, *dataplane = NULL, *dataplane_help = NULL;
+    traffic_params engine;
+
+    /* the default named is the engine's own, whatever it is in this build */
+    traffic_params_init(&engine);
+    dataplane_help = g_strdup_printf(
+        "The local tester's data plane: socket (UDP sockets), xdp (AF_XDP on the tester's "
+        "veth, else the trial fails) or auto (AF_XDP where it can, else sockets); overrides "
+        "[traffic] tester_dataplane (neither given: %s). Stored as run.tester_dataplane",
+        traffic_dataplane_name(engine.dataplane));
     GOptionEntry entries[] = {
         {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
          "Continue the latest interrupted run of this matrix; run only the missing cells "
@@ -49,9 +58,7 @@ static int cmd_run(int argc, char **argv)
          "Refuse a matrix whose estimated lower bound (vexp render) exceeds this, e.g. 30m, "
          "2h, 1d",
          "DURATION"},
-        {"tester-dataplane", 0, 0, G_OPTION_ARG_STRING, &dataplane,
-         "The local tester's data plane: socket (default), xdp (AF_XDP on the tester's veth, "
-         "else the trial fails) or auto (AF_XDP where it can, else sockets)",
+        {"tester-dataplane", 0, 0, G_OPTION_ARG_STRING, &dataplane, dataplane_help,
          "socket|xdp|auto"},
         {NULL},
     };

@@ -27,6 +27,7 @@ const char *const matrix_keys_traffic[] = {
     "precision_pct",
     "tester_cpus",
     "tester_pin", /* tester_cpus' older name */
+    "tester_dataplane",
     "probes",
     "latency_repetitions",
     "b2b_repetitions",

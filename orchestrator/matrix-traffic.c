@@ -63,6 +63,7 @@ static const struct {
     {"method", TRAFFIC_PARAM_METHOD},
     {"latency", TRAFFIC_PARAM_LATENCY_MODE},
     {"repeat", TRAFFIC_PARAM_REPEAT},
+    {"tester_dataplane", TRAFFIC_PARAM_DATAPLANE},
 };
 
 static double *number_dst(matrix_traffic *t, guint i)
@@ -280,6 +281,28 @@ static gboolean load_tester_cpus(vexp_matrix *m, GError **error)
     return TRUE;
 }
 
+/* tester_dataplane: the engine's names; unset stays -1, so that the engine's default
+ * (traffic_params_init) applies and vexp run --tester-dataplane can still override it */
+static gboolean load_tester_dataplane(vexp_matrix *m, GError **error)
+{
+    static const char g[] = "traffic";
+    g_autofree char *v = NULL;
+    guint line;
+
+    m->traffic.tester_dataplane = -1;
+    if (!matrix_get_value(m, g, "tester_dataplane", &v, &line, error))
+        return FALSE;
+    if (v && (m->traffic.tester_dataplane = traffic_dataplane_from_name(v)) < 0) {
+        g_set_error(error, MATRIX_ERROR, MATRIX_ERROR_INVALID,
+                    "%s:%u: [traffic] tester_dataplane = '%s': expected auto (AF_XDP where the "
+                    "tester's interface allows it, else sockets), xdp (AF_XDP or the trial "
+                    "fails) or socket (UDP sockets)",
+                    m->path, line, v);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* goals (RFC 9971 search goals) or loss_tolerance_pct (one goal), and method */
 static gboolean load_goals(vexp_matrix *m, GError **error)
 {
@@ -289,7 +312,7 @@ static gboolean load_goals(vexp_matrix *m, GError **error)
     guint line, tol_line = matrix_line_of(m, g, "loss_tolerance_pct");
     int method;
 
-    if (!load_tester_cpus(m, error))
+    if (!load_tester_cpus(m, error) || !load_tester_dataplane(m, error))
         return FALSE;
     t->method = TRAFFIC_METHOD_MLR;
     if (!matrix_get_value(m, g, "method", &v, &line, error))
@@ -448,6 +471,8 @@ static void fill_params(vexp_matrix *m)
     p->straggler_s = t->wait_s;
     p->reflect = t->reflect;
     p->rate_mbps = t->rate_mbps;
+    if (t->tester_dataplane >= 0)
+        p->dataplane = (unsigned)t->tester_dataplane;
 }
 
 static const char *key_of(enum traffic_param field)

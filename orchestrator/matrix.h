@@ -77,6 +77,8 @@ typedef struct matrix_traffic {
                                   * most 4 CPUs (which exist: checked by vexp run) */
     const char *tester_cpus_key; /* the key it was given by: "tester_cpus", or "tester_pin"
                                   * (its older name, an alias) */
+    int tester_dataplane;        /* tester_dataplane: enum traffic_dataplane; -1 = not set
+                                  * (the engine's default applies) */
     gboolean reflect; /* guest reflects frames (round trip) instead of sinking; default false */
 } matrix_traffic;
 

@@ -222,9 +222,9 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
         "offered_fps, duration_s, tx, rx, lost, reordered, duplicated, loss_pct, "
         "dut_cpu_pct, host_cpu_pct, passed, valid, reason, reflect, burst_frames, "
         "rtt_n, rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, "
-        "rtt_p999_us, rtt_max_us, rtt_jitter_us, sent_fps, recorded_at) VALUES (?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " NOW_SQL
-        ")",
+        "rtt_p999_us, rtt_max_us, rtt_jitter_us, sent_fps, tester_dataplane, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, " NOW_SQL ")",
         error);
     if (!st)
         return FALSE;
@@ -263,6 +263,7 @@ gboolean store_trial_add(vexp_store *store, gint64 cell_id, const store_trial *t
         bind_double(st, i++, t->rtt_jitter_us);
     }
     bind_double(st, 31, t->sent_fps);
+    bind_text(st, 32, t->tester_dataplane);
     /* autocommit: the INSERT is its own transaction, durable when it returns */
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error,
@@ -511,6 +512,7 @@ void store_trial_row_free(store_trial_row *row)
         return;
     g_free(row->test);
     g_free(row->direction);
+    g_free(row->tester_dataplane);
     g_free(row);
 }
 
@@ -527,20 +529,20 @@ gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, G
         return FALSE;
     /* the latest attempt's own trials, and those of earlier attempts whose measures it
      * carried (schema v6: a resume at the figure level) */
-    st =
-        prepare(store,
-                "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
-                "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
-                "t.id FROM trial t JOIN cell ce ON ce.id = t.cell_id WHERE ce.run_id = ?1 AND "
-                "(?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT " UNION ALL "
-                "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
-                "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
-                "t.id FROM measure m JOIN cell ce ON ce.id = m.cell_id JOIN trial t ON "
-                "t.cell_id = m.measured_by AND t.test = m.test AND t.direction = m.direction AND "
-                "t.frame_size = m.frame_size AND t.repetition = m.repetition WHERE ce.run_id = ?1 "
-                "AND m.measured_by <> m.cell_id AND (?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT
-                " ORDER BY 1, 2, 3, 4, 5, 6, 15",
-                error);
+    st = prepare(
+        store,
+        "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
+        "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
+        "t.id, t.tester_dataplane FROM trial t JOIN cell ce ON ce.id = t.cell_id "
+        "WHERE ce.run_id = ?1 AND (?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT " UNION ALL "
+        "SELECT ce.cell_index, t.test, t.direction, t.frame_size, t.repetition, t.step, "
+        "t.offered_fps, t.duration_s, t.loss_pct, t.tx, t.rx, t.lost, t.passed, t.valid, "
+        "t.id, t.tester_dataplane FROM measure m JOIN cell ce ON ce.id = m.cell_id "
+        "JOIN trial t ON t.cell_id = m.measured_by AND t.test = m.test AND "
+        "t.direction = m.direction AND t.frame_size = m.frame_size AND "
+        "t.repetition = m.repetition WHERE ce.run_id = ?1 AND m.measured_by <> m.cell_id "
+        "AND (?2 IS NULL OR t.test = ?2) AND " LATEST_ATTEMPT " ORDER BY 1, 2, 3, 4, 5, 6, 15",
+        error);
     if (!st)
         return FALSE;
     sqlite3_bind_int64(st, 1, id);
@@ -562,6 +564,7 @@ gboolean store_trials_rows(vexp_store *store, gint64 run_id, const char *test, G
         r->lost = (guint64)sqlite3_column_int64(st, 11);
         r->passed = sqlite3_column_int(st, 12) != 0;
         r->valid = sqlite3_column_int(st, 13) != 0;
+        r->tester_dataplane = col_text(st, 15);
         g_ptr_array_add(rows, r);
     }
     if (rc != SQLITE_DONE) {

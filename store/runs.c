@@ -41,7 +41,7 @@ gboolean check_status(const char *status, const char *const *allowed, const char
 
 void store_run_traffic_init(store_run_traffic *t)
 {
-    *t = (store_run_traffic){NAN, NAN, NAN, 0, NULL, NULL, NAN, NAN, NULL};
+    *t = (store_run_traffic){NAN, NAN, NAN, 0, NULL, NULL, NAN, NAN, NULL, NULL};
 }
 
 static gboolean insert_tags(vexp_store *store, gint64 run_id, const char *const *tags,
@@ -80,8 +80,8 @@ static gboolean insert_run(vexp_store *store, const store_run_info *info, GError
                  "INSERT INTO run (name, started_at, status, matrix_text, matrix_hash, "
                  "vexp_version, host, libvirt_version, qemu_version, accel, line_rate_mbps, "
                  "trial_s, resolution_pct, repetitions, method, goals, exceed_pct, duration_sum_s, "
-                 "tester_cpus) "
-                 "VALUES (?, " NOW_SQL ", 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 "tester_cpus, tester_dataplane) VALUES (?, " NOW_SQL
+                 ", 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  error);
     if (!st)
         return FALSE;
@@ -106,6 +106,7 @@ static gboolean insert_run(vexp_store *store, const store_run_info *info, GError
         bind_double(st, 15, info->traffic->exceed_pct);
         bind_double(st, 16, info->traffic->duration_sum_s);
         bind_text(st, 17, info->traffic->tester_cpus);
+        bind_text(st, 18, info->traffic->tester_dataplane);
     }
     if (sqlite3_step(st) != SQLITE_DONE) {
         set_sql_error(store, error, "failed to insert run '%s'", info->name);
@@ -227,13 +228,14 @@ void store_run_free(store_run *run)
     g_free((char *)run->traffic.method);
     g_free((char *)run->traffic.goals);
     g_free((char *)run->traffic.tester_cpus);
+    g_free((char *)run->traffic.tester_dataplane);
     g_free(run);
 }
 
 #define RUN_COLUMNS                                                                                \
     "id, name, started_at, finished_at, status, matrix_hash, vexp_version, host, "                 \
     "libvirt_version, qemu_version, accel, line_rate_mbps, trial_s, resolution_pct, repetitions, " \
-    "method, goals, exceed_pct, duration_sum_s, tester_cpus"
+    "method, goals, exceed_pct, duration_sum_s, tester_cpus, tester_dataplane"
 
 static store_run *run_from_row(sqlite3_stmt *st)
 {
@@ -259,6 +261,7 @@ static store_run *run_from_row(sqlite3_stmt *st)
     r->traffic.exceed_pct = col_double(st, 17);
     r->traffic.duration_sum_s = col_double(st, 18);
     r->traffic.tester_cpus = col_text(st, 19);
+    r->traffic.tester_dataplane = col_text(st, 20);
     return r;
 }
 

@@ -212,8 +212,17 @@ static const char schema_v6[] =
     ");"
     "CREATE INDEX sample_measure ON sample (measure_id);";
 
+/* v7: the tester's data plane: the one a run asked for (auto, xdp or socket: --tester-dataplane,
+ * else [traffic] tester_dataplane, else the engine's default) and the one each trial ran on
+ * (xdp or socket: auto picks per trial and may fall back).  Older rows, and trials whose tester
+ * side did not say, get NULL = unknown.  No CHECK: the names are the engine's, and a plane it
+ * adds should need no table rebuild. */
+static const char schema_v7[] = "ALTER TABLE run ADD COLUMN tester_dataplane TEXT;"
+                                "ALTER TABLE trial ADD COLUMN tester_dataplane TEXT;";
+
 const store_migration store_migrations[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5}, {6, schema_v6},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4},
+    {5, schema_v5}, {6, schema_v6}, {7, schema_v7},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(store_migrations) == STORE_SCHEMA_VERSION);
 const guint store_n_migrations = G_N_ELEMENTS(store_migrations);

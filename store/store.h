@@ -28,7 +28,7 @@ typedef enum {
 } store_error_code;
 
 /* schema version written by this build (PRAGMA user_version) */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* ":memory:" works too (no WAL then). */
 vexp_store *store_open(const char *path, GError **error);
@@ -74,6 +74,10 @@ typedef struct store_run_traffic {
     /* since v5: the CPUs the local tester's threads ran on ("0", "2-3"); NULL = not pinned
      * (or a remote tester); same ownership as method */
     const char *tester_cpus;
+    /* since v7: the tester's data plane the run asked for ("auto", "xdp", "socket", as
+     * traffic_dataplane_name() names them); NULL = unknown (or a remote tester); same
+     * ownership as method */
+    const char *tester_dataplane;
 } store_run_traffic;
 
 /* Every field unknown (NAN, 0). */
@@ -246,6 +250,8 @@ typedef struct store_trial {
     guint64 rtt_n;        /* probes with a round trip time */
     double rtt_min_us, rtt_mean_us, rtt_p50_us, rtt_p90_us, rtt_p99_us, rtt_p999_us, rtt_max_us,
         rtt_jitter_us; /* microseconds */
+    const char *tester_dataplane; /* the tester side's plane that ran ("xdp", "socket"); NULL =
+                                   * unknown (the tester did not say) */
 } store_trial;
 
 /* Zeroed trial with every nullable double set to NAN and valid = TRUE. */
@@ -261,6 +267,7 @@ typedef struct store_trial_row {
     double offered_fps, duration_s, loss_pct; /* NAN where NULL */
     guint64 tx, rx, lost;
     gboolean passed, valid;
+    char *tester_dataplane; /* NULL = unknown (trials before schema v7, or not said) */
 } store_trial_row;
 void store_trial_row_free(store_trial_row *row);
 

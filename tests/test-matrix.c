@@ -433,6 +433,52 @@ START_TEST(test_tester_cpus_key)
 }
 END_TEST
 
+/* tester_dataplane: each name to the engine's value; unset leaves the engine's default */
+START_TEST(test_tester_dataplane)
+{
+    static const struct {
+        const char *line; /* the [traffic] line, "" = none */
+        int want;         /* matrix_traffic.tester_dataplane */
+    } cases[] = {
+        {"tester_dataplane = auto\n", TRAFFIC_DATAPLANE_AUTO},
+        {"tester_dataplane = xdp\n", TRAFFIC_DATAPLANE_XDP},
+        {"tester_dataplane =  socket \n", TRAFFIC_DATAPLANE_SOCKET},
+        {"", -1},
+    };
+    g_autofree char *dir = data_path("");
+    traffic_params engine;
+
+    traffic_params_init(&engine);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strdup_printf("[domain]\ntemplate = tiny-guest.xml\n"
+                                                "[traffic]\n%s",
+                                                cases[i].line);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vexp_matrix) m =
+            matrix_load_data(text, strlen(text), "dp.conf", dir, nics, &error);
+
+        ck_assert_msg(m != NULL, "case %u: %s", i, error ? error->message : "");
+        ck_assert_int_eq(matrix_get_traffic(m)->tester_dataplane, cases[i].want);
+        ck_assert_uint_eq(matrix_get_traffic_params(m)->dataplane,
+                          cases[i].want >= 0 ? (unsigned)cases[i].want : engine.dataplane);
+    }
+    /* a bad value: file, line and value (also in the corpus: bad-tester-dataplane.conf) */
+    {
+        static const char bad[] = "[domain]\ntemplate = tiny-guest.xml\n[traffic]\n"
+                                  "trial_s = 10\ntester_dataplane = dpdk\n";
+        g_autoptr(GError) error = NULL;
+        g_autoptr(vexp_matrix) m = matrix_load_data(bad, strlen(bad), "dp.conf", dir, nics, &error);
+
+        ck_assert_ptr_null(m);
+        ck_assert(g_error_matches(error, MATRIX_ERROR, MATRIX_ERROR_INVALID));
+        ck_assert_msg(g_str_has_prefix(error->message,
+                                       "dp.conf:5: [traffic] tester_dataplane = 'dpdk': expected "
+                                       "auto"),
+                      "%s", error->message);
+    }
+}
+END_TEST
+
 /* ---- the malformed corpus: every bad-*.conf with its bad-*.expect ---- */
 
 START_TEST(test_bad_corpus)
@@ -489,6 +535,7 @@ static Suite *matrix_suite(void)
     tcase_add_test(tc, test_host_fit_pvm);
     tcase_add_test(tc, test_host_fit_remote);
     tcase_add_test(tc, test_tester_cpus_key);
+    tcase_add_test(tc, test_tester_dataplane);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad");
     tcase_add_test(tc, test_bad_corpus);

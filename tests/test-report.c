@@ -176,7 +176,8 @@ static gint64 build_run(vexp_store *s, const char *accel, double virtio_scale)
     const char *matrix = "[experiment]\nname = synth\n[matrix]\nnic = host, virtio, e1000, "
                          "rtl8139\n[traffic]\nline_rate_mbps = 1000\n";
     /* as `vexp run` records them: the matrix's [traffic] after its defaults */
-    const store_run_traffic traffic = {1000, 60, 0.5, 3, "mlrsearch", "ndr:0,pdr:0.5", 50, 180, NULL};
+    const store_run_traffic traffic = {1000, 60,  0.5,  3,   "mlrsearch", "ndr:0,pdr:0.5",
+                                       50,   180, NULL, NULL};
     store_run_info info = {"synth",  matrix,  "hash", "0.1.0", "testhost",
                            "10.0.0", "8.2.0", accel,  &traffic, NULL};
     gint64 run = 0;
@@ -275,7 +276,8 @@ static gint64 build_wide_run(vexp_store *s, const char *accel, double virtio_sca
                          "e1000e, vmxnet3\nvhost = on, off\nqueues = 1, 2\n[traffic]\n"
                          "line_rate_mbps = 1000\ntrial_s = 1\nresolution_pct = 10\n"
                          "repetitions = 2\ngoals = ndr, pdr\n";
-    const store_run_traffic traffic = {1000, 1, 10, 2, "mlrsearch", "ndr:0,pdr:0.5", 50, 3, NULL};
+    const store_run_traffic traffic = {1000, 1, 10,   2,   "mlrsearch", "ndr:0,pdr:0.5",
+                                       50,   3, NULL, NULL};
     store_run_info info = {"kvm-wide", matrix,  "hash-wide", "0.1.0", "testhost",
                            "9.0.0",    "7.2.0", accel,       &traffic,  NULL};
     gint64 run = 0;

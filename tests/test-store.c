@@ -317,7 +317,16 @@ START_TEST(test_schema_migrate_v2_traffic)
     g_autoptr(store_run) r3 = NULL;
     g_autoptr(GPtrArray) trials = NULL;
     g_autoptr(GPtrArray) cells = NULL;
-    const store_run_traffic traffic = {2500, 30, 0.5, 4, "mlrsearch", "ndr:0,pdr:0.5", 50, 90, "0"};
+    const store_run_traffic traffic = {.line_rate_mbps = 2500,
+                                       .trial_s = 30,
+                                       .resolution_pct = 0.5,
+                                       .repetitions = 4,
+                                       .method = "mlrsearch",
+                                       .goals = "ndr:0,pdr:0.5",
+                                       .exceed_pct = 50,
+                                       .duration_sum_s = 90,
+                                       .tester_cpus = "0",
+                                       .tester_dataplane = "auto"};
     store_run_info ri = {.name = "new",
                          .matrix_text = "[traffic]\nline_rate_mbps = 1\n",
                          .matrix_hash = "h",
@@ -351,6 +360,7 @@ START_TEST(test_schema_migrate_v2_traffic)
     ck_assert(store_run_get(s, 3, &r3, &error));
     ck_assert(r1->traffic.line_rate_mbps == 2500);
     ck_assert(isnan(r1->traffic.trial_s));
+    ck_assert_ptr_null(r1->traffic.tester_dataplane);
     ck_assert_uint_eq(r1->traffic.repetitions, 0);
     ck_assert(r2->traffic.line_rate_mbps == 1000);
     ck_assert(isnan(r3->traffic.line_rate_mbps));
@@ -366,6 +376,7 @@ START_TEST(test_schema_migrate_v2_traffic)
     ck_assert(r1->traffic.exceed_pct == 50);
     ck_assert(r1->traffic.duration_sum_s == 90);
     ck_assert_str_eq(r1->traffic.tester_cpus, "0");
+    ck_assert_str_eq(r1->traffic.tester_dataplane, "auto");
     ck_assert(r1->traffic.resolution_pct == 0.5);
     ck_assert_uint_eq(r1->traffic.repetitions, 4);
 
@@ -398,6 +409,77 @@ START_TEST(test_schema_migrate_v2_traffic)
     ck_assert_uint_eq(trials->len, 3);
     ck_assert(store_cells_rows(s, run, &cells, &error));
     ck_assert_uint_eq(((store_cell_row *)cells->pdata[0])->vcpus, 2);
+}
+END_TEST
+
+/* Schema v7: a v6 file keeps its rows; its runs and trials have no data plane (NULL =
+ * unknown), and what this build writes reads back. */
+START_TEST(test_schema_migrate_v6_dataplane)
+{
+    g_autofree char *path = tmp_path("v6.db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(vexp_store) s = NULL;
+    g_autoptr(store_run) old = NULL;
+    g_autoptr(store_run) now = NULL;
+    g_autoptr(GPtrArray) trials = NULL;
+    const store_run_traffic traffic = {.line_rate_mbps = 1000, .tester_dataplane = "socket"};
+    store_run_info ri = {.name = "new",
+                         .matrix_text = "[traffic]\ntester_dataplane = socket\n",
+                         .matrix_hash = "h",
+                         .vexp_version = "0.1.0",
+                         .traffic = &traffic};
+    gint64 run = 0, cell = 0;
+    store_trial t;
+
+    ck_assert_int_eq(store_migrations[5].version, 6);
+    s = store_open_with(path, store_migrations, 6, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    g_clear_pointer(&s, store_close);
+    /* rows as a v6 vexp wrote them */
+    raw_exec(path, "INSERT INTO run (id, name, started_at, status, matrix_text, matrix_hash, "
+                   "vexp_version, tester_cpus) VALUES (1, 'old', 'T', 'complete', '[matrix]', "
+                   "'h', '0.1.0', '0');"
+                   "INSERT INTO config (id, key, nic, created_at) VALUES (1, 'k', 'host', 'T');"
+                   "INSERT INTO cell (id, run_id, config_id, cell_index, label, status, "
+                   "started_at) VALUES (1, 1, 1, 0, 'nic=host', 'complete', 'T');"
+                   "INSERT INTO trial (cell_id, test, direction, frame_size, repetition, step, "
+                   "tx, rx, lost, reordered, duplicated, passed, valid, reflect, sent_fps, "
+                   "recorded_at) VALUES (1, 'throughput', 'in', 64, 1, 0, 10, 9, 1, 0, 0, 0, 1, "
+                   "0, 1000, 'T');");
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_table_info('trial') WHERE "
+                                   "name = 'tester_dataplane'"),
+                     0);
+
+    s = store_open(path, &error);
+    ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+    ck_assert(store_run_get(s, 1, &old, &error));
+    ck_assert_str_eq(old->name, "old");
+    ck_assert_str_eq(old->traffic.tester_cpus, "0");
+    ck_assert_ptr_null(old->traffic.tester_dataplane);
+    ck_assert(store_trials_rows(s, 1, NULL, &trials, &error));
+    ck_assert_uint_eq(trials->len, 1);
+    ck_assert_uint_eq(((store_trial_row *)trials->pdata[0])->tx, 10);
+    ck_assert_ptr_null(((store_trial_row *)trials->pdata[0])->tester_dataplane);
+    g_clear_pointer(&trials, g_ptr_array_unref);
+
+    /* a new run: the plane asked, and the plane each trial ran on */
+    ck_assert(store_run_begin(s, &ri, &run, &error));
+    ck_assert(store_run_get(s, run, &now, &error));
+    ck_assert_str_eq(now->traffic.tester_dataplane, "socket");
+    ck_assert(store_cell_begin(s, run, 1, 0, "nic=host", &cell, &error));
+    store_trial_init(&t);
+    t.test = "throughput";
+    t.direction = "in";
+    t.frame_size = 64;
+    t.tester_dataplane = "socket";
+    ck_assert(store_trial_add(s, cell, &t, &error));
+    ck_assert(store_trials_rows(s, run, NULL, &trials, &error));
+    ck_assert_uint_eq(trials->len, 1);
+    ck_assert_str_eq(((store_trial_row *)trials->pdata[0])->tester_dataplane, "socket");
+    g_clear_pointer(&s, store_close);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM run WHERE tester_dataplane IS NULL"), 1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM trial WHERE tester_dataplane IS NULL"), 1);
 }
 END_TEST
 
@@ -575,6 +657,7 @@ START_TEST(test_trial_roundtrip)
     t.rtt_n = 100;
     t.rtt_p50_us = 61.5;
     t.rtt_p99_us = 180.25;
+    t.tester_dataplane = "xdp";
     ck_assert_msg(store_trial_add(s, cell, &t, &error), "%s", error ? error->message : "");
 
     store_trial_init(&t);
@@ -608,11 +691,14 @@ START_TEST(test_trial_roundtrip)
                                    "duplicated = 1 AND dut_cpu_pct IS NULL AND "
                                    "host_cpu_pct = 97.5 AND passed = 0 AND valid = 1 AND "
                                    "rtt_n = 100 AND rtt_p50_us = 61.5 AND rtt_p99_us = 180.25 "
-                                   "AND rtt_min_us IS NULL AND burst_frames IS NULL"),
+                                   "AND rtt_min_us IS NULL AND burst_frames IS NULL AND "
+                                   "tester_dataplane = 'xdp'"),
                      1);
+    /* the tester side did not say: NULL, not a guess */
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM trial WHERE test = 'b2b' AND "
                                    "burst_frames = 4096 AND valid = 0 AND reason = 'guest CPU "
-                                   "sample missing' AND rtt_n IS NULL AND offered_fps IS NULL"),
+                                   "sample missing' AND rtt_n IS NULL AND offered_fps IS NULL "
+                                   "AND tester_dataplane IS NULL"),
                      1);
 }
 END_TEST
@@ -1191,6 +1277,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_schema_migrate_v1);
     tcase_add_test(tc, test_schema_future);
     tcase_add_test(tc, test_schema_migrate_v2_traffic);
+    tcase_add_test(tc, test_schema_migrate_v6_dataplane);
     tcase_add_test(tc, test_schema_foreign);
     tcase_add_test(tc, test_schema_migration_step);
     suite_add_tcase(s, tc);

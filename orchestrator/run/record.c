@@ -208,6 +208,7 @@ static void obs_trial_end(void *ud, const traffic_trial *t)
     row.reason = t->reason;
     row.reflect = t->reflect;
     row.burst_frames = t->burst_frames;
+    row.tester_dataplane = t->tester_dataplane;
     if (t->has_rtt) {
         row.has_rtt = TRUE;
         row.rtt_n = t->rtt.samples;

@@ -98,6 +98,25 @@ static gboolean estimate(run_ctx *c)
     return TRUE;
 }
 
+/* The tester's data plane: --tester-dataplane over the matrix's [traffic] tester_dataplane
+ * (already in the params) over the engine's default.  A remote tester's agent always sends
+ * and receives on sockets: the plane is not sent there, so asking for AF_XDP gets a warning. */
+static void choose_dataplane(run_ctx *c)
+{
+    const matrix_network *mn = matrix_get_network(c->m);
+    const gboolean given =
+        c->o->tester_dataplane >= 0 || matrix_get_traffic(c->m)->tester_dataplane >= 0;
+
+    if (c->o->tester_dataplane >= 0)
+        c->params.dataplane = (unsigned)c->o->tester_dataplane;
+    if (given && strcmp(mn->tester, "local") != 0 &&
+        c->params.dataplane != TRAFFIC_DATAPLANE_SOCKET)
+        fprintf(stderr,
+                "vexp: tester data plane '%s' applies to a local tester only: the tester at "
+                "'%s' runs on sockets\n",
+                traffic_dataplane_name(c->params.dataplane), mn->tester);
+}
+
 static int preflight(run_ctx *c)
 {
     g_autoptr(GError) error = NULL;
@@ -111,8 +130,7 @@ static int preflight(run_ctx *c)
         return vexp_report_error(error);
     if (!vexp_traffic_params(c->m, &c->params, &error))
         return vexp_report_error(error);
-    if (c->o->tester_dataplane >= 0)
-        c->params.dataplane = (unsigned)c->o->tester_dataplane;
+    choose_dataplane(c);
     e = matrix_get_experiment(c->m);
     mn = matrix_get_network(c->m);
     c->bridge_mode = mn->mode == MATRIX_NETWORK_BRIDGE;
@@ -316,15 +334,23 @@ static int begin_new(run_ctx *c)
     for (unsigned i = 0; i < tp->n_goals; i++)
         g_string_append_printf(goals, "%s%s:%g", i ? "," : "", tp->goals[i].name,
                                tp->goals[i].loss_pct);
-    store_run_traffic traffic = {mt->line_rate_mbps,
-                                 mt->trial_s,
-                                 mt->resolution_pct,
-                                 e->repetitions,
-                                 traffic_method_name(tp->method),
-                                 goals->str,
-                                 tp->exceed_pct,
-                                 traffic_params_duration_sum(tp),
-                                 c->st.tester_pinned ? c->st.tester_cpus_text : NULL};
+    store_run_traffic traffic = {
+        .line_rate_mbps = mt->line_rate_mbps,
+        .trial_s = mt->trial_s,
+        .resolution_pct = mt->resolution_pct,
+        .repetitions = e->repetitions,
+        .method = traffic_method_name(tp->method),
+        .goals = goals->str,
+        .exceed_pct = tp->exceed_pct,
+        .duration_sum_s = traffic_params_duration_sum(tp),
+        .tester_cpus = c->st.tester_pinned ? c->st.tester_cpus_text : NULL,
+        /* asked (the option over the matrix over the engine's default); the plane each
+         * trial ran on is the trial's (auto may fall back to sockets).  NULL for a remote
+         * tester, like tester_cpus: nothing is asked of it (choose_dataplane()) */
+        .tester_dataplane = strcmp(matrix_get_network(c->m)->tester, "local") == 0
+                                ? traffic_dataplane_name(c->params.dataplane)
+                                : NULL,
+    };
     store_run_info ri = {
         .name = e->name,
         .matrix_text = matrix_text(c->m),

@@ -16,8 +16,9 @@ typedef struct run_options {
     const char *summary;     /* --summary FILE: JSON written at the end; NULL = none */
     gboolean allow_insecure_uri; /* --allow-insecure-uri */
     double budget_s;         /* --budget, s; 0 = none */
-    int tester_dataplane;    /* --tester-dataplane: enum traffic_dataplane; -1 = the engine's
-                              * default (socket) */
+    int tester_dataplane;    /* --tester-dataplane: enum traffic_dataplane, over the matrix's
+                              * [traffic] tester_dataplane; -1 = the matrix's, else the
+                              * engine's default */
 } run_options;
 
 /* Check everything before the first boot, run every cell of the matrix (or
