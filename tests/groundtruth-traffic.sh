@@ -96,6 +96,21 @@ if command -v ping >/dev/null 2>&1; then
         else
             fail "rtt p50 '$p50' us inconsistent with ping avg $ping_us us"
         fi
+        # latency under a light load, both directions, same bounds: in, the DUT echoes
+        # the tester's tagged frames; out, the tester echoes the DUT's (on AF_XDP from
+        # its UMEM: an echo that kept the request's partial UDP checksum was dropped by
+        # the DUT's stack, and every latency out figure was "no-echo")
+        for dir in in out; do
+            run "lat-$dir" --test latency --frame-size 512 --direction $dir --rate-fps 2000 \
+                --trial-s 1 --latency-repetitions 1
+            lp50=$(field "$OUT/lat-$dir" result $dir p50)
+            if [ -n "$lp50" ] && grep '"type":"result"' "$OUT/lat-$dir" | grep -q '"valid":true' &&
+                in_range "$lp50" "$(calc "$ping_us / 5")" "$(calc "$ping_us + 1000")"; then
+                pass "latency $dir at 2000 fps: p50 $lp50 us vs ping avg $ping_us us"
+            else
+                fail "latency $dir at 2000 fps: p50 '$lp50' us (ping avg $ping_us us): $(grep '"type":"result"' "$OUT/lat-$dir")"
+            fi
+        done
     fi
 else
     echo "SKIP: ping (iputils-ping) not installed; rtt p50 $p50 us not compared"
