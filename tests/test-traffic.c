@@ -1956,7 +1956,8 @@ START_TEST(test_remote_in)
     /* the tester's agent sends, the DUT's agent counts; 10 of 1000 frames lost */
     scripted tst = {.text = HELLO_LINE SETUP_LINE
                     "{\"type\":\"tx\",\"ok\":true,\"tx\":1000,\"missed\":0,"
-                    "\"elapsed_ns\":1000000000,\"cpu_pct\":3.5,\"rtt_n\":0}\n"};
+                    "\"elapsed_ns\":1000000000,\"cpu_pct\":3.5,\"rtt_n\":0,"
+                    "\"dataplane\":\"xdp\",\"plane\":\"AF_XDP on vxrg1a, 1 socket\"}\n"};
     scripted dut = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
                     "{\"type\":\"stop\",\"ok\":true,\"rx\":990,\"reordered\":2,"
                     "\"duplicated\":1,\"cpu_pct\":12.5}\n"};
@@ -1990,6 +1991,11 @@ START_TEST(test_remote_in)
     ck_assert_ptr_nonnull(strstr(dut.sent, "mode=sink"));
     ck_assert_ptr_nonnull(strstr(dut.sent, "\nstop\n"));
     ck_assert_ptr_null(strstr(dut.sent, "\ntx "));
+    /* the run's data plane asked of the tester's agent only, its answer in the trial */
+    ck_assert_ptr_nonnull(strstr(tst.sent, " threads=1 dataplane=auto\n"));
+    ck_assert_ptr_null(strstr(dut.sent, "dataplane"));
+    ck_assert_str_eq(seen.trial.tester_dataplane, "xdp");
+    ck_assert_str_eq(seen.trial.tester_plane, "AF_XDP on vxrg1a, 1 socket");
     traffic_conn_free(tc);
     traffic_conn_free(dc);
 }
@@ -1999,7 +2005,10 @@ START_TEST(test_remote_out)
 {
     /* the DUT's agent sends 90 % of what was asked: loss 0 against what was sent, and the
      * trial is generator-limited, never a result at its target rate */
-    scripted tst = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
+    scripted tst = {.text = HELLO_LINE SETUP_LINE
+                    "{\"type\":\"listen\",\"ok\":true,\"dataplane\":\"socket\","
+                    "\"plane\":\"sockets: vxrg1a has qdisc 'tbf', which AF_XDP frames would "
+                    "bypass\"}\n"
                     "{\"type\":\"stop\",\"ok\":true,\"rx\":900,\"reordered\":0,"
                     "\"duplicated\":0,\"cpu_pct\":1}\n"};
     scripted dut = {.text = HELLO_LINE SETUP_LINE
@@ -2021,6 +2030,11 @@ START_TEST(test_remote_out)
     ck_assert_ptr_nonnull(strstr(tst.sent, "\nlisten stream="));
     ck_assert_ptr_nonnull(strstr(tst.sent, "\nstop\n"));
     ck_assert_ptr_nonnull(strstr(dut.sent, "\ntx stream="));
+    ck_assert_ptr_nonnull(strstr(tst.sent, " mode=sink streams=4 dataplane=auto\n"));
+    ck_assert_ptr_null(strstr(dut.sent, "dataplane"));
+    ck_assert_str_eq(seen.trial.tester_dataplane, "socket");
+    ck_assert_str_eq(seen.trial.tester_plane,
+                     "sockets: vxrg1a has qdisc 'tbf', which AF_XDP frames would bypass");
     traffic_conn_free(tc);
     traffic_conn_free(dc);
 }

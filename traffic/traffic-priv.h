@@ -516,6 +516,9 @@ typedef struct traffic_agent_tx {
     double warmup_s;    /* learning frames + this pause before the traffic */
     uint64_t linger_ms; /* wait for echoes after the last frame */
     unsigned threads;   /* parallel senders asked (the agent decides when they apply) */
+    /* the tester's agent only: dataplane= is sent (the DUT's agent is never asked) */
+    bool ask_plane;
+    enum traffic_dataplane dataplane;
 } traffic_agent_tx;
 
 /* Send tx and wait for its reply (a trial's length + 30 s; the observer can cancel: "abort"
