@@ -689,7 +689,10 @@ uint64_t traffic_xsk_flush(traffic_xsk *s, int64_t max_ns)
 }
 
 /* Echo a received frame back where it came from: swap MACs, addresses and
- * ports (both checksums stay valid: their sums do not depend on the order). */
+ * ports (the IP checksum stays valid: its sum does not depend on the order).
+ * The UDP checksum goes to 0 ("not computed", legal over IPv4): a frame from a
+ * local socket over veth carries only the pseudo-header's partial sum (checksum
+ * offload), which the receiving stack, trusting nothing from AF_XDP, rejects. */
 static bool echo_frame(traffic_xsk *s, const uint8_t *frame, uint32_t len)
 {
     reap(s);
@@ -706,6 +709,7 @@ static bool echo_frame(traffic_xsk *s, const uint8_t *frame, uint32_t len)
     memcpy(o + 30, frame + 26, 4);
     memcpy(o + 34, frame + 36, 2);
     memcpy(o + 36, frame + 34, 2);
+    o[40] = o[41] = 0;
     struct xdp_desc *d = s->tx.desc;
     d[prod & s->tx.mask] = (struct xdp_desc){.addr = addr, .len = len};
     __atomic_store_n(s->tx.producer, prod + 1, __ATOMIC_RELEASE);
