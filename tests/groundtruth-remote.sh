@@ -9,11 +9,12 @@
 # the path) and the engine must report it.  The namespaces are removed on
 # every exit.  Exit 77 = skipped (not root, tools missing).
 # Usage: groundtruth-remote.sh PATH/TO/vexp-traffic
+# GT_DATAPLANE: the tester's agent's data plane, see groundtruth-lib.sh.
 set -u
 BIN=${1:?usage: groundtruth-remote.sh PATH/TO/vexp-traffic}
 BIN=$(realpath "$BIN")
 
-# gt_setup, pass, fail, in_range, calc, field, tbf_throughput
+# gt_setup, gt_dp_args, gt_tbf, pass, fail, in_range, calc, field, tbf_throughput
 . "$(dirname "$0")/groundtruth-lib.sh"
 gt_setup vexp-r-gt vxrg /tmp/vexp-gtr
 
@@ -22,7 +23,7 @@ engine() {
     timeout 120 "$BIN" run --json \
         --tester-cmd "ip netns exec $T $BIN agent" \
         --agent-cmd "ip netns exec $D $BIN agent" --dut "$DA" --tester "$TA" \
-        --warmup-s 0.05 --straggler-s 0.5 "$@"
+        --warmup-s 0.05 --straggler-s 0.5 $(gt_dp_args) "$@"
 }
 
 # ---- 0. the run process has no address of its own: both agents answered ----
@@ -50,11 +51,9 @@ fi
 # ---- 3. tc tbf rate R: RFC 2544 throughput within +-3 % of R, both directions ----
 R=100 # Mbit/s
 size=1518
-ip netns exec "$T" tc qdisc add dev "$VT" root tbf rate ${R}mbit burst 16kb latency 10ms
-ip netns exec "$D" tc qdisc add dev "$VD" root tbf rate ${R}mbit burst 16kb latency 10ms
+gt_tbf $R
 for dir in in out; do tbf_throughput "remote tester, " $R $size $dir; done
-ip netns exec "$T" tc qdisc del dev "$VT" root
-ip netns exec "$D" tc qdisc del dev "$VD" root
+gt_tbf_del
 
 # ---- 4. rtt (tester agent -> DUT agent -> back) and latency (both directions) vs ping ----
 run rtt --test rtt --frame-size 64 --probes 200 --rtt-interval-ms 5 --rtt-sequences 2
@@ -87,6 +86,19 @@ if command -v ping >/dev/null 2>&1; then
     fi
 else
     echo "SKIP: ping (iputils-ping) not installed; rtt p50 $rtt_p50 us not compared"
+fi
+
+# ---- 5. the tester's agent ran the data plane asked for, in every trial ----
+# (with xdp nothing above may pass on sockets)
+outs() { for f in "$OUT"/*; do case $f in *.err | */reflect) ;; *) cat "$f" ;; esac; done; }
+want_dp=${GT_DATAPLANE:-socket}
+trials=$(outs | grep -c '"type":"trial"')
+other=$(outs | grep '"type":"trial"' | grep -vc "\"tester_dataplane\":\"$want_dp\"")
+why=$(outs | sed -n 's/.*"type":"dataplane".*"why":"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ';')
+if [ "$trials" -gt 0 ] && { [ "$want_dp" = auto ] || [ "$other" -eq 0 ]; }; then
+    pass "remote tester, data plane $want_dp in all $trials trials: $why"
+else
+    fail "remote tester, data plane: $other of $trials trials not on $want_dp: $why"
 fi
 
 gt_finish "remote-tester ground-truth"

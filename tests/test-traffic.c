@@ -1414,6 +1414,42 @@ START_TEST(test_cmd_parse)
 }
 END_TEST
 
+/* dataplane=: absent means sockets (an agent that is not asked), else one of the three names */
+START_TEST(test_kv_dataplane)
+{
+    static const struct {
+        const char *line;
+        int ret;
+        enum traffic_dataplane d;
+    } cases[] = {
+        {"listen stream=1 size=18", 0, TRAFFIC_DATAPLANE_SOCKET},
+        {"listen stream=1 size=18 dataplane=auto", 1, TRAFFIC_DATAPLANE_AUTO},
+        {"tx stream=1 dataplane=xdp", 1, TRAFFIC_DATAPLANE_XDP},
+        {"tx dataplane=socket", 1, TRAFFIC_DATAPLANE_SOCKET},
+        {"tx dataplane=", -EINVAL, TRAFFIC_DATAPLANE_XDP},
+        {"tx dataplane=XDP", -EINVAL, TRAFFIC_DATAPLANE_XDP},
+        {"tx dataplane=dpdk", -EINVAL, TRAFFIC_DATAPLANE_XDP},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char verb[16];
+        traffic_kv kv;
+        ck_assert_int_eq(traffic_cmd_parse(cases[i].line, verb, sizeof(verb), &kv), 0);
+        enum traffic_dataplane d = TRAFFIC_DATAPLANE_XDP;
+        ck_assert_int_eq(traffic_kv_dataplane(&kv, &d), cases[i].ret);
+        ck_assert_msg(d == cases[i].d, "%s: dataplane %d, want %d", cases[i].line, (int)d,
+                      (int)cases[i].d);
+    }
+    /* a reply's value holds a whole plane line */
+    char line[256], why[160];
+    memset(why, 'x', sizeof(why) - 1);
+    why[sizeof(why) - 1] = '\0';
+    snprintf(line, sizeof(line), "{\"type\":\"tx\",\"plane\":\"%s\"}", why);
+    traffic_kv kv;
+    ck_assert_int_eq(traffic_json_parse(line, &kv), 0);
+    ck_assert_str_eq(traffic_kv_get(&kv, "plane"), why);
+}
+END_TEST
+
 static const char *bad_cmds[] = {
     "",
     "   ",
@@ -1431,10 +1467,10 @@ static const char *bad_cmds[] = {
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 "
     "proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1 proto=1",
-    "hello "
-    "v="
+    /* a value longer than a traffic_kv holds (TRAFFIC_KV_VAL - 1 bytes) */
+    "hello v="
     "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123"
-    "456789",
+    "4567890123456789012345678901234567890123456789012345678901234567890123456789",
     "h\xc3\xa9llo",
     "hello x=\xff",
 };
@@ -1715,6 +1751,23 @@ START_TEST(test_agent_lines)
     for (int i = 0; i < 1200; i++)
         agent_expect(fd, "\"type\":\"ping\",\"ok\":true");
 
+    /* dataplane=: the DUT's agent is never asked (its reply says nothing of it); a tester's
+     * agent says what it used, and with xdp and no AF_XDP possible why not (on loopback the
+     * DUT's address has no neighbour entry: refused before any XDP program is attached) */
+    agent_say(fd, "listen stream=1 size=18 dataplane=dpdk\n"
+                  "listen stream=1 size=18\nstop\n"
+                  "listen stream=1 size=18 dataplane=socket\nstop\n"
+                  "tx stream=1 size=18 rate=1000 dur_ms=50 dataplane=socket\n"
+                  "tx stream=1 size=18 rate=1000 dur_ms=50 dataplane=xdp\n");
+    agent_expect(fd, "\"error\":\"listen: dataplane is auto, xdp or socket\"");
+    agent_expect(fd, "{\"type\":\"listen\",\"ok\":true}");
+    agent_expect(fd, "\"type\":\"stop\",\"ok\":true");
+    agent_expect(fd, "{\"type\":\"listen\",\"ok\":true,\"dataplane\":\"socket\","
+                     "\"plane\":\"sockets (asked)\"}");
+    agent_expect(fd, "\"type\":\"stop\",\"ok\":true");
+    agent_expect(fd, "\"dataplane\":\"socket\",\"plane\":\"sockets (asked)\"}");
+    agent_expect(fd, "\"ok\":false,\"error\":\"tx: no AF_XDP: ");
+
     agent_say(fd, "quit\n");
     agent_expect(fd, "\"type\":\"quit\"");
     void *ret;
@@ -1903,7 +1956,8 @@ START_TEST(test_remote_in)
     /* the tester's agent sends, the DUT's agent counts; 10 of 1000 frames lost */
     scripted tst = {.text = HELLO_LINE SETUP_LINE
                     "{\"type\":\"tx\",\"ok\":true,\"tx\":1000,\"missed\":0,"
-                    "\"elapsed_ns\":1000000000,\"cpu_pct\":3.5,\"rtt_n\":0}\n"};
+                    "\"elapsed_ns\":1000000000,\"cpu_pct\":3.5,\"rtt_n\":0,"
+                    "\"dataplane\":\"xdp\",\"plane\":\"AF_XDP on vxrg1a, 1 socket\"}\n"};
     scripted dut = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
                     "{\"type\":\"stop\",\"ok\":true,\"rx\":990,\"reordered\":2,"
                     "\"duplicated\":1,\"cpu_pct\":12.5}\n"};
@@ -1937,6 +1991,11 @@ START_TEST(test_remote_in)
     ck_assert_ptr_nonnull(strstr(dut.sent, "mode=sink"));
     ck_assert_ptr_nonnull(strstr(dut.sent, "\nstop\n"));
     ck_assert_ptr_null(strstr(dut.sent, "\ntx "));
+    /* the run's data plane asked of the tester's agent only, its answer in the trial */
+    ck_assert_ptr_nonnull(strstr(tst.sent, " threads=1 dataplane=auto\n"));
+    ck_assert_ptr_null(strstr(dut.sent, "dataplane"));
+    ck_assert_str_eq(seen.trial.tester_dataplane, "xdp");
+    ck_assert_str_eq(seen.trial.tester_plane, "AF_XDP on vxrg1a, 1 socket");
     traffic_conn_free(tc);
     traffic_conn_free(dc);
 }
@@ -1946,7 +2005,10 @@ START_TEST(test_remote_out)
 {
     /* the DUT's agent sends 90 % of what was asked: loss 0 against what was sent, and the
      * trial is generator-limited, never a result at its target rate */
-    scripted tst = {.text = HELLO_LINE SETUP_LINE LISTEN_LINE
+    scripted tst = {.text = HELLO_LINE SETUP_LINE
+                    "{\"type\":\"listen\",\"ok\":true,\"dataplane\":\"socket\","
+                    "\"plane\":\"sockets: vxrg1a has qdisc 'tbf', which AF_XDP frames would "
+                    "bypass\"}\n"
                     "{\"type\":\"stop\",\"ok\":true,\"rx\":900,\"reordered\":0,"
                     "\"duplicated\":0,\"cpu_pct\":1}\n"};
     scripted dut = {.text = HELLO_LINE SETUP_LINE
@@ -1968,6 +2030,11 @@ START_TEST(test_remote_out)
     ck_assert_ptr_nonnull(strstr(tst.sent, "\nlisten stream="));
     ck_assert_ptr_nonnull(strstr(tst.sent, "\nstop\n"));
     ck_assert_ptr_nonnull(strstr(dut.sent, "\ntx stream="));
+    ck_assert_ptr_nonnull(strstr(tst.sent, " mode=sink streams=4 dataplane=auto\n"));
+    ck_assert_ptr_null(strstr(dut.sent, "dataplane"));
+    ck_assert_str_eq(seen.trial.tester_dataplane, "socket");
+    ck_assert_str_eq(seen.trial.tester_plane,
+                     "sockets: vxrg1a has qdisc 'tbf', which AF_XDP frames would bypass");
     traffic_conn_free(tc);
     traffic_conn_free(dc);
 }
@@ -2187,6 +2254,7 @@ static Suite *traffic_suite(void)
     tcase_add_test(tc, test_proc_suite_cancel);
     tcase_add_test(tc, test_suite_units_skip);
     tcase_add_test(tc, test_cmd_parse);
+    tcase_add_test(tc, test_kv_dataplane);
     tcase_add_loop_test(tc, test_cmd_malformed, 0, sizeof(bad_cmds) / sizeof(bad_cmds[0]));
     tcase_add_test(tc, test_cmd_too_long);
     tcase_add_test(tc, test_json_parse);

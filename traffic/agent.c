@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The agent (DUT side): one command per line on stdin, one JSON reply per line on stdout. */
+/* The agent (DUT side, or a remote tester's): one command per line on stdin, one JSON reply per
+ * line on stdout. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 
 #include "cleanup.h"
@@ -25,7 +27,9 @@ typedef struct agent {
     bool eof;
     int sock;
     struct sockaddr_in tester;
-    traffic_rx *rx; /* listening when non-NULL */
+    traffic_rx *rx; /* listening when non-NULL: nrx receivers, one per socket of pl */
+    unsigned nrx;
+    traffic_plane pl; /* the listen's data plane (a tester's agent asked for one) */
     uint64_t cpu_busy, cpu_total;
     bool abort_seen;
     bool hello_refused; /* the last hello was refused: nothing but hello/ping/quit */
@@ -66,10 +70,13 @@ __attribute__((format(printf, 2, 3))) static int reply(agent *a, const char *fmt
 
 static int reply_error(agent *a, const char *what, const char *detail)
 {
-    char esc[256];
-    traffic_json_escape(esc, sizeof(esc), detail ? detail : "");
-    return reply(a, "{\"type\":\"error\",\"ok\":false,\"error\":\"%s%s%s\"}", what,
-                 detail ? ": " : "", esc);
+    /* clipped to what the tester's parser keeps of a value: a longer one fails the line */
+    char msg[TRAFFIC_KV_VAL], esc[2 * TRAFFIC_KV_VAL];
+    int n = snprintf(msg, sizeof(msg), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+    if (n >= (int)sizeof(msg))
+        memcpy(msg + sizeof(msg) - 4, "...", 4);
+    traffic_json_escape(esc, sizeof(esc), msg);
+    return reply(a, "{\"type\":\"error\",\"ok\":false,\"error\":\"%s\"}", esc);
 }
 
 static void cpu_start(agent *a)
@@ -88,11 +95,56 @@ static double cpu_pct(const agent *a)
 
 static void stop_rx(agent *a)
 {
-    if (a->rx) {
-        traffic_rx_done(a->rx);
-        free(a->rx);
-        a->rx = NULL;
+    for (unsigned k = 0; k < a->nrx; k++)
+        traffic_rx_done(&a->rx[k]);
+    free(a->rx);
+    a->rx = NULL;
+    a->nrx = 0;
+    traffic_plane_close(&a->pl);
+}
+
+_Static_assert(sizeof(((traffic_plane *)0)->why) <= TRAFFIC_KV_VAL,
+               "a plane's line must fit a reply's value");
+
+/* The data plane asked for on the agent's socket (bound to its address, connected to the
+ * peer's); sending or receiving as traffic_plane_spec.  0, or -errno with pl->why saying why
+ * (with want XDP and no AF_XDP possible).  Close with traffic_plane_close(). */
+static int agent_plane(const agent *a, enum traffic_dataplane want, unsigned payload,
+                       unsigned sockets, bool sending, uint16_t stream, unsigned nstreams,
+                       traffic_plane *pl)
+{
+    traffic_plane_spec sp = {.want = want,
+                             .dst = a->tester,
+                             .payload = payload,
+                             .sockets = sockets,
+                             .sending = sending,
+                             .stream = stream,
+                             .nstreams = nstreams};
+    socklen_t l = sizeof(sp.src);
+    if (getsockname(a->sock, (struct sockaddr *)&sp.src, &l) < 0) {
+        int r = -errno;
+        memset(pl, 0, sizeof(*pl));
+        snprintf(pl->why, sizeof(pl->why), "the agent's socket has no address (%s)", strerror(-r));
+        return r;
     }
+    return traffic_plane_open(&sp, pl);
+}
+
+/* The reply's keys saying which plane runs and why ("" when none was asked for). */
+static void plane_keys(const traffic_plane *pl, bool asked, char *buf, size_t len)
+{
+    char esc[2 * sizeof(pl->why)];
+    buf[0] = '\0';
+    if (!asked)
+        return;
+    traffic_json_escape(esc, sizeof(esc), pl->why);
+    snprintf(buf, len, ",\"dataplane\":\"%s\",\"plane\":\"%s\"", traffic_dataplane_name(pl->used),
+             esc);
+}
+
+static void plane_closep(traffic_plane *pl)
+{
+    traffic_plane_close(pl);
 }
 
 static int cmd_hello(agent *a, const traffic_kv *kv)
@@ -178,6 +230,10 @@ static int cmd_listen(agent *a, const traffic_kv *kv)
         m = TRAFFIC_RX_REFLECT;
     else
         return reply_error(a, "listen", "mode is sink or reflect");
+    enum traffic_dataplane want;
+    int asked = traffic_kv_dataplane(kv, &want);
+    if (asked < 0)
+        return reply_error(a, "listen", "dataplane is auto, xdp or socket");
     stop_rx(a);
     /* Frames of an earlier trial still queued are not this trial's. */
     traffic_rx *old = calloc(1, sizeof(*old));
@@ -193,21 +249,48 @@ static int cmd_listen(agent *a, const traffic_kv *kv)
         return reply_error(a, "listen", "streams=1..4");
     if (stream + nstreams - 1 > TRAFFIC_TAG_STREAM)
         return reply_error(a, "listen", "stream ids out of range");
-    a->rx = calloc(1, sizeof(*a->rx));
-    if (!a->rx || traffic_rx_init(a->rx, a->sock, m, (unsigned)size, (uint16_t)stream,
-                                  (unsigned)nstreams) < 0) {
+    /* one socket per queue; sinking, the XDP program counts (the receivers see the echo
+     * requests only), reflecting, every frame goes to a receiver, which sends it back */
+    if (asked && agent_plane(a, want, (unsigned)size, TRAFFIC_XSK_MAX, false, (uint16_t)stream,
+                             m == TRAFFIC_RX_REFLECT ? 0 : (unsigned)nstreams, &a->pl) < 0) {
+        char why[sizeof(a->pl.why)];
+        snprintf(why, sizeof(why), "%s", a->pl.why);
+        stop_rx(a);
+        return reply_error(a, "listen: no AF_XDP", why);
+    }
+    unsigned n = a->pl.used == TRAFFIC_DATAPLANE_XDP ? a->pl.n : 1;
+    a->rx = calloc(n, sizeof(*a->rx));
+    for (unsigned k = 0; a->rx && k < n; k++) {
+        if (traffic_rx_init(&a->rx[k], a->sock, m, (unsigned)size, (uint16_t)stream,
+                            (unsigned)nstreams) < 0)
+            break;
+        a->nrx = k + 1;
+        traffic_plane_rx(&a->pl, k, &a->rx[k]);
+    }
+    if (a->nrx < n) {
         stop_rx(a);
         return reply_error(a, "listen", "out of memory");
     }
     cpu_start(a);
-    return reply(a, "{\"type\":\"listen\",\"ok\":true}");
+    char keys[2 * sizeof(a->pl.why) + 64];
+    plane_keys(&a->pl, asked, keys, sizeof(keys));
+    return reply(a, "{\"type\":\"listen\",\"ok\":true%s}", keys);
 }
 
 static int cmd_stop(agent *a)
 {
     if (!a->rx)
         return reply_error(a, "stop", "not listening");
-    (void)traffic_rx_drain(a->rx);
+    for (unsigned k = 0; k < a->nrx; k++)
+        (void)traffic_rx_drain(&a->rx[k]);
+    for (unsigned k = 1; k < a->nrx; k++)
+        traffic_rx_merge(&a->rx[0], &a->rx[k]);
+    /* what the XDP program counted, once, now that the receivers have stopped */
+    int fr = traffic_plane_fold(&a->pl, &a->rx[0]);
+    if (fr < 0) {
+        stop_rx(a);
+        return reply_error(a, "stop: cannot read the XDP program's counts", strerror(-fr));
+    }
     const traffic_rx *rx = a->rx;
     uint64_t unique, reordered, duplicated;
     traffic_rx_counts(rx, &unique, &reordered, &duplicated);
@@ -299,6 +382,10 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
          traffic_kv_u64(kv, "threads", TRAFFIC_MAX_STREAMS, &threads) < 0))
         return reply_error(a, "tx",
                            "count<=1e10 tag<=1e9 warm_ms<=10000 linger_ms<=60000 threads<=4");
+    enum traffic_dataplane want;
+    int asked = traffic_kv_dataplane(kv, &want);
+    if (asked < 0)
+        return reply_error(a, "tx", "dataplane is auto, xdp or socket");
     if (stream + TRAFFIC_MAX_STREAMS - 1 > TRAFFIC_TAG_STREAM)
         return reply_error(a, "tx", "stream ids out of range");
     /* parallel senders only for timed max-rate trials, one per CPU of the DUT */
@@ -331,6 +418,15 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
             r = -ECANCELED;
     }
 
+    /* after the learning frames (sent on the socket): the DUT's MAC is known by now */
+    _cleanup_(plane_closep) traffic_plane pl = {0};
+    if (r == 0 && asked &&
+        agent_plane(a, want, (unsigned)size, (unsigned)threads, true, (uint16_t)stream, 1, &pl) <
+            0)
+        return reply_error(a, "tx: no AF_XDP", pl.why);
+    if (pl.used == TRAFFIC_DATAPLANE_XDP && pl.n < threads)
+        threads = pl.n;
+
     _cleanup_free_ traffic_rx *echo = NULL;
     if (tag > 0) {
         echo = calloc(1, sizeof(*echo));
@@ -340,6 +436,8 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
                 traffic_rx_done(echo);
             return reply_error(a, "tx", "out of memory");
         }
+        /* the echoes come back to the first AF_XDP socket */
+        traffic_plane_rx(&pl, 0, echo);
     }
     memset(&gr, 0, sizeof(gr));
     cpu_start(a);
@@ -352,13 +450,15 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
         g.echo_rx = echo;
         g.threads = (unsigned)threads;
         g.first_seq = ((uint64_t)stream << 48) ^ 0x5eed;
+        for (unsigned k = 0; k < pl.n; k++)
+            g.xsk[k] = pl.xsk[k];
         r = traffic_gen_run(&g, tx_poll, a, &gr);
     }
     double cpu = cpu_pct(a);
     if (echo && r == 0) {
         int64_t until = traffic_now_ns() + (int64_t)linger_ms * 1000000;
         while (traffic_now_ns() < until && !tx_poll(a)) {
-            struct pollfd pfd = {.fd = a->sock, .events = POLLIN};
+            struct pollfd pfd = {.fd = echo->fd, .events = POLLIN};
             (void)poll(&pfd, 1, 20);
             (void)traffic_rx_drain(echo);
         }
@@ -387,14 +487,16 @@ static int cmd_tx(agent *a, const traffic_kv *kv)
         traffic_hist_summary(&echo->hist, &s);
         traffic_rx_done(echo);
     }
+    char keys[2 * sizeof(pl.why) + 64];
+    plane_keys(&pl, asked, keys, sizeof(keys));
     return reply(a,
                  "{\"type\":\"tx\",\"ok\":true,\"tx\":%llu,\"missed\":%llu,\"elapsed_ns\":%lld,"
                  "\"cpu_pct\":%.2f,\"rtt_n\":%llu,\"rtt_min\":%.3f,\"rtt_mean\":%.3f,"
                  "\"rtt_p50\":%.3f,\"rtt_p90\":%.3f,\"rtt_p99\":%.3f,\"rtt_p999\":%.3f,"
-                 "\"rtt_max\":%.3f,\"rtt_jitter\":%.3f}",
+                 "\"rtt_max\":%.3f,\"rtt_jitter\":%.3f%s}",
                  (unsigned long long)gr.tx, (unsigned long long)gr.missed, (long long)gr.elapsed_ns,
                  cpu, (unsigned long long)s.samples, s.min_us, s.mean_us, s.p50_us, s.p90_us,
-                 s.p99_us, s.p999_us, s.max_us, s.jitter_us);
+                 s.p99_us, s.p999_us, s.max_us, s.jitter_us, keys);
 }
 
 /* Returns 1 on quit, 0 to go on, -errno when the reply cannot be written. */
@@ -412,8 +514,8 @@ static int agent_line(agent *a, const char *line)
     } known[] = {
         {"hello", " proto "},
         {"setup", " dut port tester tport "},
-        {"listen", " stream size mode streams "},
-        {"tx", " stream size rate dur_ms count tag warm_ms linger_ms threads "},
+        {"listen", " stream size mode streams dataplane "},
+        {"tx", " stream size rate dur_ms count tag warm_ms linger_ms threads dataplane "},
         {"stop", " "},
         {"abort", " "},
         {"ping", " "},
@@ -500,15 +602,17 @@ int traffic_agent_main(int in_fd, int out_fd)
             break;
         if (a.eof)
             break;
-        struct pollfd pfd[2] = {{.fd = in_fd, .events = POLLIN},
-                                {.fd = a.rx ? a.sock : -1, .events = POLLIN}};
-        int n = poll(pfd, 2, 1000);
+        struct pollfd pfd[1 + TRAFFIC_XSK_MAX] = {{.fd = in_fd, .events = POLLIN}};
+        for (unsigned k = 0; k < a.nrx; k++)
+            pfd[1 + k] = (struct pollfd){.fd = a.rx[k].fd, .events = POLLIN};
+        int n = poll(pfd, 1 + a.nrx, 1000);
         if (n < 0 && errno != EINTR) {
             r = -errno;
             break;
         }
-        if (pfd[1].revents & POLLIN)
-            (void)traffic_rx_drain(a.rx);
+        for (unsigned k = 0; n > 0 && k < a.nrx; k++)
+            if (pfd[1 + k].revents & POLLIN)
+                (void)traffic_rx_drain(&a.rx[k]);
         if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             if (fill_input(&a) < 0 && a.eof) {
                 /* the tester is gone: what it still sent is served, best effort */

@@ -251,6 +251,20 @@ int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double 
     return traffic_parse_double(v, min, max, ret);
 }
 
+int traffic_kv_dataplane(const traffic_kv *kv, enum traffic_dataplane *ret)
+{
+    const char *v = traffic_kv_get(kv, "dataplane");
+    if (!v) {
+        *ret = TRAFFIC_DATAPLANE_SOCKET;
+        return 0;
+    }
+    int d = traffic_dataplane_from_name(v);
+    if (d < 0)
+        return -EINVAL;
+    *ret = (enum traffic_dataplane)d;
+    return 1;
+}
+
 size_t traffic_json_escape(char *buf, size_t len, const char *s)
 {
     size_t o = 0;

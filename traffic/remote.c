@@ -12,15 +12,30 @@ static void set_error(traffic_conn *conn, const char *msg)
     snprintf(conn->last_error, sizeof(conn->last_error), "%s", msg);
 }
 
-static int listen_sink(traffic_conn *conn, uint16_t stream, unsigned payload)
+/* ask_plane: the tester's agent is asked for data plane d (the DUT's agent never is). */
+static int listen_sink(traffic_conn *conn, uint16_t stream, unsigned payload, bool ask_plane,
+                       enum traffic_dataplane d, traffic_kv *ret_kv)
 {
-    traffic_kv kv;
+    char dp[32] = "";
+    if (ask_plane)
+        snprintf(dp, sizeof(dp), " dataplane=%s", traffic_dataplane_name(d));
     /* all the trial's stream ids: the sender decides how many parallel senders it runs */
-    int r = traffic_conn_send(conn, "listen stream=%u size=%u mode=sink streams=%u", stream,
-                              payload, TRAFFIC_MAX_STREAMS);
+    int r = traffic_conn_send(conn, "listen stream=%u size=%u mode=sink streams=%u%s", stream,
+                              payload, TRAFFIC_MAX_STREAMS, dp);
     if (r < 0)
         return r;
-    return traffic_conn_reply(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "listen", &kv);
+    return traffic_conn_reply(conn, TRAFFIC_CTRL_TIMEOUT_MS, NULL, NULL, "listen", ret_kv);
+}
+
+/* What the tester's agent says it ran ("dataplane", "plane" in its listen or tx reply). */
+static void tester_plane(const traffic_kv *kv, traffic_trial *t)
+{
+    const char *dp = traffic_kv_get(kv, "dataplane"), *why = traffic_kv_get(kv, "plane");
+    int d = dp ? traffic_dataplane_from_name(dp) : -EINVAL;
+    if (d != TRAFFIC_DATAPLANE_XDP && d != TRAFFIC_DATAPLANE_SOCKET)
+        return;
+    t->tester_dataplane = traffic_dataplane_name((enum traffic_dataplane)d);
+    snprintf(t->tester_plane, sizeof(t->tester_plane), "%s", why ? why : "");
 }
 
 /*
@@ -68,14 +83,21 @@ static int run_remote(traffic_runner *rn, const traffic_params *p, traffic_trial
                                  .warmup_s = p->warmup_s,
                                  /* echoes are awaited by the sender, late frames by us */
                                  .linger_ms = tagged ? (uint64_t)straggle_ms : 0,
-                                 .threads = p->senders};
+                                 .threads = p->senders,
+                                 /* the tester's agent sends: it is asked */
+                                 .ask_plane = in,
+                                 .dataplane = p->dataplane};
 
-    if ((r = listen_sink(receiver, rc->stream, payload)) < 0)
+    traffic_kv lkv, txkv, stkv;
+    if ((r = listen_sink(receiver, rc->stream, payload, !in, p->dataplane, &lkv)) < 0)
         return r;
+    if (!in)
+        tester_plane(&lkv, t);
     traffic_gen_result gr = {0};
     double tx_cpu = -1, rx_cpu = -1;
-    traffic_kv txkv, stkv;
     r = traffic_agent_send(sender, obs, &tx, &gr, &tx_cpu, &txkv);
+    if (r == 0 && in)
+        tester_plane(&txkv, t);
     if (r == 0 && !tagged)
         r = traffic_wait_ms(obs, NULL, straggle_ms);
     /* always: a receiver left listening would count the next trial's frames */

@@ -79,12 +79,14 @@ uint64_t traffic_hist_value(unsigned idx);
 /* ---- control protocol ---- */
 #define TRAFFIC_LINE_MAX 1024u
 #define TRAFFIC_KV_MAX 40u
+/* a value's bytes with its NUL: holds a data plane's line (traffic_plane.why) */
+#define TRAFFIC_KV_VAL 160u
 
 typedef struct traffic_kv {
     unsigned n;
     struct {
         char key[24];
-        char val[96];
+        char val[TRAFFIC_KV_VAL];
         bool is_str;
     } e[TRAFFIC_KV_MAX];
 } traffic_kv;
@@ -96,6 +98,9 @@ int traffic_json_parse(const char *line, traffic_kv *ret);
 const char *traffic_kv_get(const traffic_kv *kv, const char *key);
 int traffic_kv_u64(const traffic_kv *kv, const char *key, uint64_t max, uint64_t *ret);
 int traffic_kv_double(const traffic_kv *kv, const char *key, double min, double max, double *ret);
+/* A command's "dataplane=auto|xdp|socket" into *ret: 1 when given, 0 when absent (*ret
+ * socket: agents that are not asked use sockets), -EINVAL for another value. */
+int traffic_kv_dataplane(const traffic_kv *kv, enum traffic_dataplane *ret);
 /* JSON string escaping into buf; returns bytes written (truncates safely). */
 size_t traffic_json_escape(char *buf, size_t len, const char *s);
 
@@ -511,6 +516,9 @@ typedef struct traffic_agent_tx {
     double warmup_s;    /* learning frames + this pause before the traffic */
     uint64_t linger_ms; /* wait for echoes after the last frame */
     unsigned threads;   /* parallel senders asked (the agent decides when they apply) */
+    /* the tester's agent only: dataplane= is sent (the DUT's agent is never asked) */
+    bool ask_plane;
+    enum traffic_dataplane dataplane;
 } traffic_agent_tx;
 
 /* Send tx and wait for its reply (a trial's length + 30 s; the observer can cancel: "abort"

@@ -198,13 +198,17 @@ int traffic_agent_send(traffic_conn *conn, const traffic_observer *obs, const tr
                        traffic_gen_result *ret_gr, double *ret_cpu, traffic_kv *ret_kv)
 {
     const int64_t dur_ns = (int64_t)(tx->dur_s * 1e9);
+    char dp[32] = "";
+    if (tx->ask_plane)
+        snprintf(dp, sizeof(dp), " dataplane=%s", traffic_dataplane_name(tx->dataplane));
     int r = traffic_conn_send(
         conn,
         "tx stream=%u size=%u rate=%.3f dur_ms=%llu count=%llu tag=%llu "
-        "warm_ms=%llu linger_ms=%llu threads=%u",
+        "warm_ms=%llu linger_ms=%llu threads=%u%s",
         tx->stream, tx->payload, tx->rate_fps, (unsigned long long)(dur_ns / 1000000 + 1),
         (unsigned long long)tx->count, (unsigned long long)tx->tag_every,
-        (unsigned long long)(tx->warmup_s * 1000), (unsigned long long)tx->linger_ms, tx->threads);
+        (unsigned long long)(tx->warmup_s * 1000), (unsigned long long)tx->linger_ms, tx->threads,
+        dp);
     if (r < 0)
         return r;
     int timeout = (int)(tx->dur_s * 1000 + tx->warmup_s * 1000 + (double)tx->linger_ms) +

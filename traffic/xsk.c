@@ -689,7 +689,10 @@ uint64_t traffic_xsk_flush(traffic_xsk *s, int64_t max_ns)
 }
 
 /* Echo a received frame back where it came from: swap MACs, addresses and
- * ports (both checksums stay valid: their sums do not depend on the order). */
+ * ports (the IP checksum stays valid: its sum does not depend on the order).
+ * The UDP checksum goes to 0 ("not computed", legal over IPv4): a frame from a
+ * local socket over veth carries only the pseudo-header's partial sum (checksum
+ * offload), which the receiving stack, trusting nothing from AF_XDP, rejects. */
 static bool echo_frame(traffic_xsk *s, const uint8_t *frame, uint32_t len)
 {
     reap(s);
@@ -706,9 +709,6 @@ static bool echo_frame(traffic_xsk *s, const uint8_t *frame, uint32_t len)
     memcpy(o + 30, frame + 26, 4);
     memcpy(o + 34, frame + 36, 2);
     memcpy(o + 36, frame + 34, 2);
-    /* UDP checksum 0 ("not computed", legal over IPv4): the request's may be a partial
-     * one (a sender with checksum offload, as on veth or virtio, leaves it to the
-     * device), which the DUT's stack would drop as wrong once it comes back raw */
     o[40] = o[41] = 0;
     struct xdp_desc *d = s->tx.desc;
     d[prod & s->tx.mask] = (struct xdp_desc){.addr = addr, .len = len};
