@@ -99,8 +99,9 @@ static gboolean estimate(run_ctx *c)
 }
 
 /* The tester's data plane: --tester-dataplane over the matrix's [traffic] tester_dataplane
- * (already in the params) over the engine's default.  A remote tester's agent always sends
- * and receives on sockets: the plane is not sent there, so asking for AF_XDP gets a warning. */
+ * (already in the params) over the engine's default.  A remote tester runs the static
+ * engine vexp pushes there, which has no AF_XDP (xsk-none.c): it is asked for sockets, and
+ * asking for AF_XDP gets a warning. */
 static void choose_dataplane(run_ctx *c)
 {
     const matrix_network *mn = matrix_get_network(c->m);
@@ -109,12 +110,14 @@ static void choose_dataplane(run_ctx *c)
 
     if (c->o->tester_dataplane >= 0)
         c->params.dataplane = (unsigned)c->o->tester_dataplane;
-    if (given && strcmp(mn->tester, "local") != 0 &&
-        c->params.dataplane != TRAFFIC_DATAPLANE_SOCKET)
+    if (strcmp(mn->tester, "local") == 0)
+        return;
+    if (given && c->params.dataplane != TRAFFIC_DATAPLANE_SOCKET)
         fprintf(stderr,
                 "vexp: tester data plane '%s' applies to a local tester only: the tester at "
-                "'%s' runs on sockets\n",
+                "'%s' runs the static engine, on sockets\n",
                 traffic_dataplane_name(c->params.dataplane), mn->tester);
+    c->params.dataplane = TRAFFIC_DATAPLANE_SOCKET;
 }
 
 static int preflight(run_ctx *c)
