@@ -242,7 +242,7 @@ START_TEST(test_tester_cpus)
                       "%s accepted", bad[i]);
     traffic_params p;
     traffic_params_init(&p);
-    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_AUTO);
+    ck_assert_uint_eq(p.dataplane, TRAFFIC_DATAPLANE_SOCKET); /* AF_XDP opt-in */
     p.n_tester_cpus = 2;
     p.tester_cpus[0] = p.tester_cpus[1] = 1;
     enum traffic_param f;
@@ -1949,6 +1949,7 @@ static void remote_params(traffic_params *p, enum traffic_direction dir)
     p->rate_fps = 1000;
     p->warmup_s = 0;
     p->straggler_s = 0;
+    p->dataplane = TRAFFIC_DATAPLANE_AUTO; /* sent to the tester's agent as asked */
 }
 
 START_TEST(test_remote_in)
