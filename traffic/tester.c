@@ -76,9 +76,15 @@ static int try_xdp(const traffic_plane_spec *sp, traffic_plane *pl)
                      "%s has qdisc '%s', which AF_XDP frames would bypass", dev, kind);
             return -EBUSY;
         }
-        if ((r = traffic_arp_lookup(sp->dst.sin_addr, dev, f.dst_mac)) < 0) {
+        /* the frames go to the next hop's MAC: the DUT's, or a router's on the way */
+        struct in_addr via;
+        if ((r = traffic_next_hop(sp->dst.sin_addr, &via)) < 0) {
+            snprintf(pl->why, sizeof(pl->why), "%s: no route to the DUT (%s)", dev, strerror(-r));
+            return r;
+        }
+        if ((r = traffic_arp_lookup(via, dev, f.dst_mac)) < 0) {
             char a[INET_ADDRSTRLEN];
-            inet_ntop(AF_INET, &sp->dst.sin_addr, a, sizeof(a));
+            inet_ntop(AF_INET, &via, a, sizeof(a));
             snprintf(pl->why, sizeof(pl->why), "%s: no neighbour entry for %s", dev, a);
             return r;
         }

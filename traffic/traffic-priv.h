@@ -281,6 +281,7 @@ int traffic_plane_fold(const traffic_plane *pl, traffic_rx *rx);
 int traffic_dev_of_addr(struct in_addr ip, char dev[16]);
 int traffic_dev_mac(const char *dev, uint8_t mac[6]);
 int traffic_dev_qdisc(unsigned ifindex, char *kind, size_t len);
+int traffic_next_hop(struct in_addr dst, struct in_addr *via);
 /* The neighbour table's MAC for ip on dev (a complete entry). */
 int traffic_arp_lookup(struct in_addr ip, const char *dev, uint8_t mac[6]);
 

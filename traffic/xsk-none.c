@@ -89,6 +89,12 @@ int traffic_dev_mac(const char *dev, uint8_t mac[6])
     return -EOPNOTSUPP;
 }
 
+int traffic_next_hop(struct in_addr dst, struct in_addr *via)
+{
+    (void)dst, (void)via;
+    return -EOPNOTSUPP;
+}
+
 int traffic_dev_qdisc(unsigned ifindex, char *kind, size_t len)
 {
     (void)ifindex, (void)kind, (void)len;

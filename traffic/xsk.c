@@ -777,6 +777,49 @@ int traffic_dev_mac(const char *dev, uint8_t mac[6])
     return 0;
 }
 
+/* The next hop towards dst, by rtnetlink (RTM_GETROUTE): the route's gateway, or dst
+ * itself on a link route.  An AF_XDP frame is addressed to the next hop's MAC: a DUT
+ * behind a router is reached through the router's. */
+int traffic_next_hop(struct in_addr dst, struct in_addr *via)
+{
+    _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -errno;
+    struct {
+        struct nlmsghdr nh;
+        struct rtmsg rt;
+        struct rtattr a;
+        struct in_addr dst;
+    } req = {.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETROUTE,
+                    .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1},
+             .rt = {.rtm_family = AF_INET, .rtm_dst_len = 32},
+             .a = {.rta_len = RTA_LENGTH(sizeof(struct in_addr)), .rta_type = RTA_DST},
+             .dst = dst};
+    if (send(fd, &req, sizeof(req), 0) < 0)
+        return -errno;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0)
+        return -errno;
+    *via = dst;
+    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+         nh = NLMSG_NEXT(nh, n)) {
+        if (nh->nlmsg_type == NLMSG_ERROR) {
+            const struct nlmsgerr *e = NLMSG_DATA(nh);
+            return e->error ? e->error : -EIO;
+        }
+        if (nh->nlmsg_type != RTM_NEWROUTE)
+            continue;
+        struct rtmsg *rt = NLMSG_DATA(nh);
+        int alen = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*rt)));
+        for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+            if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == sizeof(*via))
+                memcpy(via, RTA_DATA(a), sizeof(*via));
+        return 0;
+    }
+    return -EIO;
+}
+
 /* The root qdisc of ifindex, by rtnetlink ("noqueue", "tbf", ...).  AF_XDP
  * frames skip it, so a shaper there would silently stop shaping. */
 int traffic_dev_qdisc(unsigned ifindex, char *kind, size_t len)
